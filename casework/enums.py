@@ -1,0 +1,114 @@
+"""States, transitions and the other choices of a dispute case. A leaf module: imports nothing of ours."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseStatus(models.TextChoices):
+    REPORTED = "reported", _("已登记")
+    ACCEPTED = "accepted", _("已受理")
+    DECLINED = "declined", _("不予受理")
+    ASSIGNED = "assigned", _("已分派")
+    MEDIATING = "mediating", _("调解中")
+    AGREED = "agreed", _("调解成功")
+    FAILED = "failed", _("调解不成")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    CLOSED = "closed", _("已结案")
+
+
+TERMINAL = frozenset({CaseStatus.DECLINED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED})
+OPEN = frozenset(set(CaseStatus) - TERMINAL)
+# States in which the conclusion deadline runs.
+IN_MEDIATION = frozenset({CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.MEDIATING})
+CONCLUDED = frozenset({CaseStatus.AGREED, CaseStatus.FAILED})
+# Sessions are logged while mediating; follow-ups after a conclusion.
+SESSION_STATES = frozenset({CaseStatus.MEDIATING})
+FOLLOW_UP_STATES = frozenset({CaseStatus.AGREED, CaseStatus.FAILED, CaseStatus.CLOSED})
+
+
+class Transition(models.TextChoices):
+    REGISTER = "register", _("登记")
+    ACCEPT = "accept", _("受理")
+    DECLINE = "decline", _("不予受理")
+    ASSIGN = "assign", _("分派")
+    REASSIGN = "reassign", _("改派")
+    START = "start", _("开始调解")
+    REACH_AGREEMENT = "reach_agreement", _("达成协议")
+    FAIL = "fail", _("调解不成")
+    ESCALATE = "escalate", _("上报街道")
+    WITHDRAW = "withdraw", _("撤回")
+    CLOSE = "close", _("结案")
+
+
+class RecordKind(models.TextChoices):
+    """Events that add a record to a case without changing its state."""
+
+    SESSION = "session", _("调解记录")
+    FOLLOW_UP = "follow_up", _("回访")
+    EXTEND = "extend_deadline", _("延长办理期限")
+    JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认")
+    CONFLICT = "conflict_declared", _("回避声明")
+    REVEAL = "personal_data_revealed", _("查看个人信息")
+    EXPORT = "exported", _("导出")
+
+
+class Level(models.TextChoices):
+    COMMUNITY = "community", _("社区")
+    SUBDISTRICT = "subdistrict", _("街道")
+
+
+class Risk(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    ELEVATED = "elevated", _("较大")
+    MAJOR = "major", _("重大")
+
+
+class Source(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格排查")
+    WALK_IN = "walk_in", _("群众来访")
+    HOTLINE = "hotline", _("12345热线")
+    REFERRAL = "referral", _("部门转办")
+    POLICE = "police", _("公安移交")
+    COURT = "court", _("法院委派")
+    OTHER = "other", _("其他")
+
+
+class Referral(models.TextChoices):
+    COURT = "court", _("法院")
+    POLICE = "police", _("公安")
+    PETITION = "petition", _("信访")
+    ARBITRATION = "arbitration", _("仲裁")
+    OTHER = "other", _("其他部门")
+
+
+class Guidance(models.TextChoices):
+    LITIGATION = "litigation", _("诉讼")
+    ARBITRATION = "arbitration", _("仲裁")
+    ADMINISTRATIVE = "administrative", _("行政途径")
+    NONE = "none", _("无")
+
+
+class Outcome(models.TextChoices):
+    AGREED = "agreed", _("调解成功")
+    FAILED = "failed", _("调解不成")
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("申请人")
+    RESPONDENT = "respondent", _("被申请人")
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("单位")
+
+
+class WarningReason(models.TextChoices):
+    MAJOR_RISK = "major_risk", _("重大风险")
+    MANY_PARTIES = "many_parties", _("群体性（5人以上）")
+    REPEAT = "repeat", _("重复纠纷（12个月内2次以上）")
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("法定节假日")
+    WORKDAY = "workday", _("调休上班")

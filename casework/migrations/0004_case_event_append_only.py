@@ -1,0 +1,37 @@
+"""CaseEvent is append-only in the database too: on PostgreSQL a trigger refuses UPDATE and DELETE."""
+
+from django.db import migrations
+
+FORWARD = """
+CREATE OR REPLACE FUNCTION casework_caseevent_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'casework_caseevent is append-only (% refused)', TG_OP USING ERRCODE = 'raise_exception';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER casework_caseevent_append_only
+    BEFORE UPDATE OR DELETE ON casework_caseevent
+    FOR EACH ROW EXECUTE FUNCTION casework_caseevent_append_only();
+CREATE TRIGGER casework_caseevent_no_truncate
+    BEFORE TRUNCATE ON casework_caseevent
+    FOR EACH STATEMENT EXECUTE FUNCTION casework_caseevent_append_only();
+"""
+BACKWARD = """
+DROP TRIGGER IF EXISTS casework_caseevent_no_truncate ON casework_caseevent;
+DROP TRIGGER IF EXISTS casework_caseevent_append_only ON casework_caseevent;
+DROP FUNCTION IF EXISTS casework_caseevent_append_only();
+"""
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FORWARD, params=None)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKWARD, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("casework", "0003_reference_data")]
+    operations = [migrations.RunPython(forward, backward)]

@@ -1,0 +1,470 @@
+"""Dispute cases, their parties and their append-only audit trail.
+
+A case's status changes only through the FSM transitions below, and those run
+only inside casework.services / mediation.services, which check permissions,
+save under optimistic locking and write the CaseEvent in the same transaction.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from . import permissions
+from .enums import (
+    CONCLUDED,
+    IN_MEDIATION,
+    OPEN,
+    CalendarDayKind,
+    CaseStatus,
+    Guidance,
+    Level,
+    Outcome,
+    PartyKind,
+    PartyRole,
+    Referral,
+    Risk,
+    Source,
+    Transition,
+)
+from .personal_data import mask_id_number, mask_phone, validate_id_number, validate_mobile
+
+S = CaseStatus
+
+
+class NeverDeleteQuerySet(models.QuerySet):
+    """The file keeps everything (People's Mediation Law art. 27): rows are superseded, never deleted."""
+
+    def delete(self):
+        raise ValidationError(_("案卷记录不得删除。"))
+
+
+class NeverDeleteModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("案卷记录不得删除。"))
+
+
+class Category(models.Model):
+    """Dispute category (婚姻家庭, 邻里, 物业 …): reference data, referred to by code."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("纠纷类别")
+        verbose_name_plural = _("纠纷类别")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday-to-Friday rule: a public holiday or a 调休 working day."""
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=CalendarDayKind.choices)
+    name = models.CharField(_("名称"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class CaseNumberCounter(models.Model):
+    """Last number issued per subdistrict and year; locked while a case is registered."""
+
+    subdistrict = models.ForeignKey("grids.Subdistrict", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subdistrict", "year"], name="case_counter_unique")]
+
+    def __str__(self):
+        return f"{self.subdistrict_id}-{self.year}: {self.last_number}"
+
+
+class CaseQuerySet(NeverDeleteQuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN)
+
+    def overdue(self, today: dt.date):
+        # next_due holds the one deadline running in the current state (see DisputeCase.current_due).
+        return self.filter(next_due__lt=today)
+
+    def warning(self):
+        return self.filter(is_warning=True)
+
+    def concluded(self):
+        return self.filter(concluded_at__isnull=False)
+
+    def concluded_between(self, start: dt.datetime | None, end: dt.datetime | None):
+        qs = self.concluded()
+        if start is not None:
+            qs = qs.filter(concluded_at__gte=start)
+        if end is not None:
+            qs = qs.filter(concluded_at__lt=end)
+        return qs
+
+    def involving_mediator_user(self, user_id: int):
+        co = DisputeCase.co_mediators.through.objects.filter(
+            disputecase_id=models.OuterRef("pk"), mediator__user_id=user_id
+        )
+        return self.filter(Q(lead_mediator__user_id=user_id) | Q(models.Exists(co)))
+
+
+def _perm(name):
+    """FSM `permission=` for a transition: the same predicate views and the API use."""
+    return lambda case, user: permissions.can_transition(user, case, name)
+
+
+class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
+    number = models.CharField(_("案件编号"), max_length=32, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("年度"), editable=False)
+    # Set by integrations (12345 hotline id, ledger row, demo key) so a repeated push creates nothing new.
+    external_ref = models.CharField(_("外部编号"), max_length=64, null=True, blank=True, editable=False)
+
+    subdistrict = models.ForeignKey(
+        "grids.Subdistrict", on_delete=models.PROTECT, related_name="+", verbose_name=_("街道")
+    )
+    # Denormalised from the grid so scope and queue filters need no join.
+    community = models.ForeignKey(
+        "grids.Community", on_delete=models.PROTECT, related_name="cases", verbose_name=_("社区")
+    )
+    grid = models.ForeignKey(
+        "grids.Grid", on_delete=models.PROTECT, related_name="cases", verbose_name=_("网格")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("类别")
+    )
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    risk = models.CharField(_("风险等级"), max_length=16, choices=Risk.choices, default=Risk.NORMAL)
+    level = models.CharField(_("调解层级"), max_length=16, choices=Level.choices, blank=True)
+    description = models.TextField(_("纠纷简要情况"))
+    occurred_on = models.DateField(_("发生日期"), null=True, blank=True)
+
+    status = FSMField(
+        _("状态"), max_length=16, choices=CaseStatus.choices, default=S.REPORTED, protected=True
+    )
+    # Bumped on every save; together with the status it guards against lost updates
+    # (two reassignments leave the status unchanged, so the status alone cannot).
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    registered_at = models.DateTimeField(_("登记时间"), db_index=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    outcome = models.CharField(_("调解结果"), max_length=8, choices=Outcome.choices, blank=True)
+
+    accept_due = models.DateField(_("受理期限"))
+    conclude_due = models.DateField(_("办结期限"), null=True, blank=True)
+    conclude_extended = models.BooleanField(_("已延期"), default=False)
+    follow_up_due = models.DateField(_("回访期限"), null=True, blank=True)
+    next_due = models.DateField(_("当前期限"), null=True, blank=True)
+
+    lead_mediator = models.ForeignKey(
+        "mediation.Mediator",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_cases",
+        verbose_name=_("主调解员"),
+    )
+    co_mediators = models.ManyToManyField(
+        "mediation.Mediator", blank=True, related_name="co_cases", verbose_name=_("协助调解员")
+    )
+    # The "331" ladder: how many mediation attempts were made at each level.
+    community_attempts = models.PositiveSmallIntegerField(_("社区调解次数"), default=0)
+    subdistrict_attempts = models.PositiveSmallIntegerField(_("街道调解次数"), default=0)
+    session_count = models.PositiveIntegerField(_("调解记录数"), default=0)
+    follow_up_count = models.PositiveIntegerField(_("回访次数"), default=0)
+
+    decline_reason = models.TextField(_("不予受理理由"), blank=True)
+    referral = models.CharField(_("引导至"), max_length=16, choices=Referral.choices, blank=True)
+    fail_reason = models.TextField(_("调解不成原因"), blank=True)
+    guidance = models.CharField(_("告知其他途径"), max_length=16, choices=Guidance.choices, blank=True)
+    withdraw_reason = models.TextField(_("撤回理由"), blank=True)
+
+    is_warning = models.BooleanField(_("预警"), default=False)
+    warning_reasons = models.JSONField(_("预警原因"), default=list, blank=True)
+    party_count = models.PositiveSmallIntegerField(_("当事人数"), default=0)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("矛盾纠纷案件")
+        verbose_name_plural = _("矛盾纠纷案件")
+        ordering = ["-registered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subdistrict", "external_ref"],
+                condition=Q(external_ref__isnull=False),
+                name="case_external_ref_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(concluded_at__isnull=False), name="case_outcome_has_conclusion"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-registered_at"], name="case_status_reg_idx"),
+            models.Index(fields=["community", "status"], name="case_community_status_idx"),
+            models.Index(fields=["grid", "status"], name="case_grid_status_idx"),
+            models.Index(fields=["next_due"], name="case_next_due_idx"),
+            models.Index(fields=["concluded_at"], name="case_concluded_idx"),
+            models.Index(fields=["is_warning", "status"], name="case_warning_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    # The transitions are guards: they check state and conditions and set the
+    # fields the new state needs. Times and deadlines come from the service.
+
+    @transition(field=status, source=S.REPORTED, target=S.ACCEPTED, permission=_perm(Transition.ACCEPT))
+    def accept(self, *, level, at, conclude_due):
+        self.level = level
+        self.accepted_at = at
+        self.conclude_due = conclude_due
+
+    @transition(field=status, source=S.REPORTED, target=S.DECLINED, permission=_perm(Transition.DECLINE))
+    def decline(self, *, reason, referral):
+        self.decline_reason = reason
+        self.referral = referral
+
+    @transition(field=status, source=S.ACCEPTED, target=S.ASSIGNED, permission=_perm(Transition.ASSIGN))
+    def assign(self, *, mediator):
+        self.lead_mediator = mediator
+
+    @transition(
+        field=status,
+        source=[S.ASSIGNED, S.MEDIATING],
+        target=S.ASSIGNED,
+        permission=_perm(Transition.REASSIGN),
+    )
+    def reassign(self, *, mediator):
+        self.lead_mediator = mediator
+
+    @transition(field=status, source=S.ASSIGNED, target=S.MEDIATING, permission=_perm(Transition.START))
+    def start(self):
+        if self.level == Level.SUBDISTRICT:
+            self.subdistrict_attempts += 1
+        else:
+            self.community_attempts += 1
+
+    def has_session(self) -> bool:
+        return self.session_count > 0
+
+    @transition(
+        field=status,
+        source=S.MEDIATING,
+        target=S.AGREED,
+        conditions=[has_session],
+        permission=_perm(Transition.REACH_AGREEMENT),
+    )
+    def reach_agreement(self, *, at, follow_up_due):
+        self.outcome = Outcome.AGREED
+        self.concluded_at = at
+        self.follow_up_due = follow_up_due
+
+    @transition(
+        field=status,
+        source=S.MEDIATING,
+        target=S.FAILED,
+        conditions=[has_session],
+        permission=_perm(Transition.FAIL),
+    )
+    def fail(self, *, at, reason, guidance):
+        self.outcome = Outcome.FAILED
+        self.concluded_at = at
+        self.fail_reason = reason
+        self.guidance = guidance
+
+    def is_community_level(self) -> bool:
+        return self.level == Level.COMMUNITY
+
+    @transition(
+        field=status,
+        source=[S.ACCEPTED, S.ASSIGNED, S.MEDIATING],
+        target=S.ACCEPTED,
+        conditions=[is_community_level],
+        permission=_perm(Transition.ESCALATE),
+    )
+    def escalate(self):
+        # The subdistrict takes the case over; the community's mediators are released
+        # (co-mediators are cleared by the service, which owns the m2m write).
+        self.level = Level.SUBDISTRICT
+        self.lead_mediator = None
+
+    @transition(
+        field=status,
+        source=[S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.MEDIATING],
+        target=S.WITHDRAWN,
+        permission=_perm(Transition.WITHDRAW),
+    )
+    def withdraw(self, *, reason):
+        self.withdraw_reason = reason
+
+    def has_follow_up_if_agreed(self) -> bool:
+        return self.status != S.AGREED or self.follow_up_count > 0
+
+    @transition(
+        field=status,
+        source=[S.AGREED, S.FAILED],
+        target=S.CLOSED,
+        conditions=[has_follow_up_if_agreed],
+        permission=_perm(Transition.CLOSE),
+    )
+    def close(self, *, at):
+        self.closed_at = at
+
+    # Everything below is derived from the fields; no I/O.
+
+    def current_due(self) -> dt.date | None:
+        """The one deadline running in the current state, or None."""
+        if self.status == S.REPORTED:
+            return self.accept_due
+        if self.status in IN_MEDIATION:
+            return self.conclude_due
+        if self.status == S.AGREED and self.follow_up_count == 0:
+            return self.follow_up_due
+        return None
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.next_due is not None and self.next_due < today
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def is_concluded(self) -> bool:
+        return self.status in CONCLUDED or self.concluded_at is not None
+
+    def mediator_user_ids(self) -> set[int]:
+        """Users of the lead and co-mediators (uses prefetched co_mediators when present)."""
+        ids = set()
+        if self.lead_mediator_id and self.lead_mediator.user_id:
+            ids.add(self.lead_mediator.user_id)
+        ids.update(m.user_id for m in self.co_mediators.all() if m.user_id)
+        return ids
+
+    # Optimistic locking on the version as well as the status (see `version`).
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._loaded_version = self.version
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
+        base_qs = base_qs.filter(version=self._loaded_version)
+        return super()._do_update(
+            base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs
+        )
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version = self._loaded_version + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+        self._loaded_version = self.version
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_version = self.version
+
+
+class Party(NeverDeleteModel):
+    case = models.ForeignKey(
+        DisputeCase, on_delete=models.PROTECT, related_name="parties", verbose_name=_("案件")
+    )
+    role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON)
+    name = models.CharField(_("姓名/名称"), max_length=100)
+    id_number = models.CharField(
+        _("身份证号"), max_length=18, blank=True, validators=[validate_id_number], db_index=True
+    )
+    phone = models.CharField(
+        _("手机号码"), max_length=11, blank=True, validators=[validate_mobile], db_index=True
+    )
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+
+    objects = NeverDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+        ordering = ["case_id", "role", "id"]
+        indexes = [models.Index(fields=["name"], name="party_name_idx")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class CaseEvent(models.Model):
+    """Append-only audit trail: every transition and every record added to a case."""
+
+    case = models.ForeignKey(
+        DisputeCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("案件")
+    )
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    name = models.CharField(_("事项"), max_length=32)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    # Events replayed from a ledger import keep their historical time but say where they came from.
+    imported = models.BooleanField(_("导入"), default=False)
+
+    objects = NeverDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件日志")
+        verbose_name_plural = _("案件日志")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at_idx")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.name} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_transition(self) -> bool:
+        return self.name in Transition.values
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("案件日志只能追加，不能修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("案件日志只能追加，不能删除。"))

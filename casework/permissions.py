@@ -1,0 +1,129 @@
+"""Who may see and do what to a case: one set of predicates for views, the API and the FSM.
+
+These take already-loaded objects and read attributes only; the queryset form of
+`can_view_case` is `casework.selectors.cases_visible_to`, and the two must agree
+(tests/casework/test_scope.py checks that they do).
+"""
+
+from grids.enums import Role
+
+from .enums import Level, Transition
+
+
+def user_grid_ids(user) -> frozenset[int]:
+    """The grids a grid worker covers, read once per request-scoped user object."""
+    cached = getattr(user, "_fq_grid_ids", None)
+    if cached is None:
+        cached = (
+            frozenset(user.grids.values_list("id", flat=True))
+            if user.has_role(Role.GRID_WORKER)
+            else frozenset()
+        )
+        user._fq_grid_ids = cached
+    return cached
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_centre_staff_for(user, subdistrict_id) -> bool:
+    return _active(user) and user.has_role(Role.CENTRE_STAFF) and user.subdistrict_id == subdistrict_id
+
+
+def is_leader_for(user, subdistrict_id) -> bool:
+    return _active(user) and user.has_role(Role.LEADER) and user.subdistrict_id == subdistrict_id
+
+
+def is_community_staff_for(user, community_id) -> bool:
+    return _active(user) and user.has_role(Role.COMMUNITY_STAFF) and user.community_id == community_id
+
+
+def is_grid_worker_for(user, grid_id) -> bool:
+    return _active(user) and user.has_role(Role.GRID_WORKER) and grid_id in user_grid_ids(user)
+
+
+def is_lead_mediator(user, case) -> bool:
+    return (
+        _active(user)
+        and user.has_role(Role.MEDIATOR)
+        and case.lead_mediator_id is not None
+        and case.lead_mediator.user_id == user.id
+    )
+
+
+def is_case_mediator(user, case) -> bool:
+    return _active(user) and user.has_role(Role.MEDIATOR) and user.id in case.mediator_user_ids()
+
+
+def can_register_in(user, grid) -> bool:
+    return (
+        is_grid_worker_for(user, grid.id)
+        or is_community_staff_for(user, grid.community_id)
+        or is_centre_staff_for(user, grid.community.subdistrict_id)
+    )
+
+
+def can_view_case(user, case) -> bool:
+    return (
+        is_centre_staff_for(user, case.subdistrict_id)
+        or is_leader_for(user, case.subdistrict_id)
+        or is_community_staff_for(user, case.community_id)
+        or is_grid_worker_for(user, case.grid_id)
+        or is_case_mediator(user, case)
+    )
+
+
+def can_see_personal_data(user, case) -> bool:
+    """Full ID numbers and phones: centre staff and the case's own mediators only."""
+    return is_centre_staff_for(user, case.subdistrict_id) or is_case_mediator(user, case)
+
+
+# The role column of the spec's transition table. State and requirements are the FSM's job.
+_RULES = {
+    Transition.ACCEPT: lambda u, c: (
+        is_centre_staff_for(u, c.subdistrict_id) or is_community_staff_for(u, c.community_id)
+    ),
+    Transition.DECLINE: lambda u, c: (
+        is_centre_staff_for(u, c.subdistrict_id) or is_community_staff_for(u, c.community_id)
+    ),
+    Transition.ASSIGN: lambda u, c: (
+        is_centre_staff_for(u, c.subdistrict_id)
+        or (is_community_staff_for(u, c.community_id) and c.level == Level.COMMUNITY)
+    ),
+    Transition.REASSIGN: lambda u, c: is_centre_staff_for(u, c.subdistrict_id),
+    Transition.START: is_lead_mediator,
+    Transition.REACH_AGREEMENT: is_case_mediator,
+    Transition.FAIL: is_case_mediator,
+    Transition.ESCALATE: lambda u, c: (
+        is_centre_staff_for(u, c.subdistrict_id)
+        or is_community_staff_for(u, c.community_id)
+        or is_case_mediator(u, c)
+    ),
+    Transition.WITHDRAW: lambda u, c: is_centre_staff_for(u, c.subdistrict_id) or is_case_mediator(u, c),
+    Transition.CLOSE: lambda u, c: is_centre_staff_for(u, c.subdistrict_id),
+}
+
+
+def can_transition(user, case, name: str) -> bool:
+    rule = _RULES.get(name)
+    return bool(rule and rule(user, case))
+
+
+def can_accept_at_level(user, case, level: str) -> bool:
+    """Community staff accept community-level cases only; the subdistrict level is the centre's."""
+    return is_centre_staff_for(user, case.subdistrict_id) or (
+        level == Level.COMMUNITY and is_community_staff_for(user, case.community_id)
+    )
+
+
+def can_log_session(user, case) -> bool:
+    return is_case_mediator(user, case) or is_centre_staff_for(user, case.subdistrict_id)
+
+
+def can_record_follow_up(user, case) -> bool:
+    return is_case_mediator(user, case) or is_centre_staff_for(user, case.subdistrict_id)
+
+
+def can_extend_deadline(user, case) -> bool:
+    return is_centre_staff_for(user, case.subdistrict_id)

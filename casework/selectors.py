@@ -1,0 +1,75 @@
+"""Reusable reads of cases. Every page, export, API endpoint and report drill-down
+starts from `cases_visible_to(user)`: it is the one visibility scope."""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+
+from grids.enums import Role
+
+from .models import CaseEvent, DisputeCase, Party
+
+
+def cases_visible_to(user):
+    """The cases `user` may see, as a queryset (no duplicates, no DISTINCT needed)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return DisputeCase.objects.none()
+    scope = Q()
+    if user.subdistrict_id and (user.has_role(Role.CENTRE_STAFF) or user.has_role(Role.LEADER)):
+        scope |= Q(subdistrict_id=user.subdistrict_id)
+    if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
+        scope |= Q(community_id=user.community_id)
+    if user.has_role(Role.GRID_WORKER):
+        grids = user.grids.through.objects.filter(user_id=user.id, grid_id=OuterRef("grid_id"))
+        scope |= Q(Exists(grids))
+    if user.has_role(Role.MEDIATOR):
+        co = DisputeCase.co_mediators.through.objects.filter(
+            disputecase_id=OuterRef("pk"), mediator__user_id=user.id
+        )
+        scope |= Q(lead_mediator__user_id=user.id) | Q(Exists(co))
+    if not scope:
+        return DisputeCase.objects.none()
+    return DisputeCase.objects.filter(scope)
+
+
+def case_list_related(qs):
+    """What a list row shows, loaded with the rows (a constant number of queries)."""
+    return qs.select_related("community", "grid", "category", "lead_mediator")
+
+
+def case_detail(user, pk: int) -> DisputeCase:
+    """One visible case with everything its page shows, or DisputeCase.DoesNotExist."""
+    return (
+        cases_visible_to(user)
+        .select_related(
+            "subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization"
+        )
+        .prefetch_related(
+            "co_mediators__organization",
+            Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
+        )
+        .get(pk=pk)
+    )
+
+
+def prior_cases_of_parties(*, id_numbers, phones, since: dt.datetime, exclude_case_id=None):
+    """Cases registered since `since` in which a party with one of these ID numbers or phones appears."""
+    id_numbers = [v for v in id_numbers if v]
+    phones = [v for v in phones if v]
+    if not id_numbers and not phones:
+        return DisputeCase.objects.none()
+    match = Q()
+    if id_numbers:
+        match |= Q(id_number__in=id_numbers)
+    if phones:
+        match |= Q(phone__in=phones)
+    parties = Party.objects.filter(match, case_id=OuterRef("pk"))
+    qs = DisputeCase.objects.filter(Exists(parties), registered_at__gte=since)
+    if exclude_case_id:
+        qs = qs.exclude(pk=exclude_case_id)
+    return qs
+
+
+def latest_event(case_id: int) -> CaseEvent | None:
+    return CaseEvent.objects.filter(case_id=case_id).select_related("actor").order_by("-at", "-id").first()

@@ -1,0 +1,398 @@
+"""Every write to a case. There is exactly one path by which a case changes state:
+`apply_transition`, called by the transition services here and in mediation.services.
+
+Each service checks the actor's permission, runs the FSM transition, saves under
+optimistic locking (status + version) inside `transaction.atomic`, and writes the
+CaseEvent in the same transaction. A lost race or a transition no longer available
+raises and writes nothing.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+
+from grids.models import Grid
+
+from . import calendar, permissions
+from .enums import CaseStatus, Level, RecordKind, Referral, Risk, Source, Transition, WarningReason
+from .exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
+from .models import CaseEvent, CaseNumberCounter, Category, DisputeCase, Party
+from .personal_data import normalize_id_number
+from .selectors import latest_event, prior_cases_of_parties
+
+_UNMET = {
+    "has_session": _("至少需要一条调解记录。"),
+    "is_community_level": _("只有社区层级的案件可以上报街道。"),
+    "has_follow_up_if_agreed": _("调解成功的案件结案前至少需要一次回访。"),
+}
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def _require(value, field: str, message: str):
+    if value in (None, "", [], ()):
+        raise ValidationError({field: [message]})
+    return value
+
+
+def _choice(value, choices, field: str):
+    if value not in choices.values:
+        raise ValidationError({field: [_("“%(value)s”不是有效的选项。") % {"value": value}]})
+    return value
+
+
+def record_event(
+    case, *, actor, name, at=None, from_status="", to_status="", note="", data=None, imported=False
+):
+    """Append one event to the case's file. Called only inside a service's transaction."""
+    return CaseEvent.objects.create(
+        case=case,
+        at=at or timezone.now(),
+        actor=actor,
+        name=name,
+        from_status=from_status,
+        to_status=to_status,
+        note=note or "",
+        data=data or {},
+        imported=imported,
+    )
+
+
+def raise_conflict(case):
+    """Reload the case and say who changed it and when."""
+    case.refresh_from_db()
+    event = latest_event(case.pk)
+    if event is None:
+        raise CaseConflict()
+    raise CaseConflict(
+        changed_by=str(event.actor) if event.actor else _("系统"), changed_at=timezone.localtime(event.at)
+    )
+
+
+def check_transition(case, name: str, *, actor) -> None:
+    """Raise unless `actor` may run transition `name` on `case` now (403, then 409)."""
+    if not permissions.can_transition(actor, case, name):
+        raise CasePermissionDenied(_("您无权对此案件执行“%(name)s”。") % {"name": Transition(name).label})
+    meta = getattr(case, name)._django_fsm
+    fsm_transition = meta.get_transition(case.status)
+    if fsm_transition is None:
+        raise TransitionUnavailable(
+            _("案件当前状态为“%(status)s”，不能执行“%(name)s”。")
+            % {"status": case.get_status_display(), "name": Transition(name).label}
+        )
+    for condition in fsm_transition.conditions:
+        if not condition(case):
+            raise TransitionUnavailable(_UNMET.get(condition.__name__, _("此操作的条件尚未满足。")))
+
+
+def apply_transition(
+    case, name: str, *, actor, fields=(), args=None, note="", at=None, data=None, imported=False
+) -> DisputeCase:
+    """Run FSM transition `name` with `args`, save `fields` with the status, write the event."""
+    check_transition(case, name, actor=actor)
+    at = at or timezone.now()
+    from_status = case.status
+    try:
+        with transaction.atomic():
+            getattr(case, name)(**(args or {}))
+            case.next_due = case.current_due()
+            case.save(update_fields=["status", "next_due", *fields])
+            record_event(
+                case,
+                actor=actor,
+                name=name,
+                at=at,
+                from_status=from_status,
+                to_status=case.status,
+                note=note,
+                data=data,
+                imported=imported,
+            )
+    except ConcurrentTransition:
+        raise_conflict(case)
+    return case
+
+
+def add_record(
+    case, *, actor, name, allowed_states, counter=None, at=None, note="", data=None, imported=False
+):
+    """Count a record (session, follow-up …) on the case and log it, if the case is still in an allowed state.
+
+    A conditional UPDATE claims the case row, so a record cannot slip in after a
+    concurrent transition moved the case on. Call inside the caller's atomic block.
+    """
+    updates = {"version": F("version") + 1}
+    if counter:
+        updates[counter] = F(counter) + 1
+    claimed = DisputeCase.objects.filter(pk=case.pk, status__in=allowed_states).update(**updates)
+    if not claimed:
+        raise_conflict(case)
+    case.refresh_from_db()
+    if counter == "follow_up_count" and case.follow_up_count == 1:
+        # The first follow-up discharges the follow-up deadline.
+        case.next_due = case.current_due()
+        DisputeCase.objects.filter(pk=case.pk).update(next_due=case.next_due)
+    return record_event(
+        case,
+        actor=actor,
+        name=name,
+        at=at,
+        from_status=case.status,
+        to_status=case.status,
+        note=note,
+        data=data,
+        imported=imported,
+    )
+
+
+def _next_number(subdistrict, year: int) -> str:
+    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(
+        subdistrict=subdistrict, year=year
+    )
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{subdistrict.code}-{year}-{counter.last_number:04d}"
+
+
+def _clean_parties(parties: list[dict]) -> list[Party]:
+    if not parties:
+        raise ValidationError({"parties": [_("至少需要一名当事人。")]})
+    cleaned, errors = [], {}
+    for index, data in enumerate(parties):
+        party = Party(
+            role=data.get("role", ""),
+            kind=data.get("kind") or "person",
+            name=(data.get("name") or "").strip(),
+            id_number=normalize_id_number(data.get("id_number") or ""),
+            phone=(data.get("phone") or "").strip(),
+            address=(data.get("address") or "").strip(),
+        )
+        try:
+            party.full_clean(exclude=["case"])
+        except ValidationError as exc:
+            errors[f"parties[{index}]"] = [f"{k}: {m}" for k, msgs in exc.message_dict.items() for m in msgs]
+        cleaned.append(party)
+    if errors:
+        raise ValidationError(errors)
+    if not any(p.role == "applicant" for p in cleaned):
+        raise ValidationError({"parties": [_("至少需要一名申请人。")]})
+    return cleaned
+
+
+def warning_reasons(
+    *, risk: str, parties: list[Party], registered_at: dt.datetime, exclude_case_id=None
+) -> list:
+    """预警: major risk, a group dispute (≥5 parties), or a party with another case in the last 12 months."""
+    reasons = []
+    if risk == Risk.MAJOR:
+        reasons.append(WarningReason.MAJOR_RISK.value)
+    if len(parties) >= settings.FENGQIAO_WARNING_MIN_PARTIES:
+        reasons.append(WarningReason.MANY_PARTIES.value)
+    since = registered_at - dt.timedelta(days=settings.FENGQIAO_REPEAT_WINDOW_DAYS)
+    prior = prior_cases_of_parties(
+        id_numbers=[p.id_number for p in parties],
+        phones=[p.phone for p in parties],
+        since=since,
+        exclude_case_id=exclude_case_id,
+    ).filter(registered_at__lte=registered_at)
+    if prior.exists():
+        reasons.append(WarningReason.REPEAT.value)
+    return reasons
+
+
+def case_register(
+    *,
+    actor,
+    grid: Grid,
+    category: Category,
+    source: str,
+    risk: str,
+    description: str,
+    parties: list[dict],
+    occurred_on: dt.date | None = None,
+    external_ref: str | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+    imported: bool = False,
+) -> DisputeCase:
+    """登记: a new case in `reported`, numbered, with its parties, deadline and warning flags."""
+    if not permissions.can_register_in(actor, grid):
+        raise CasePermissionDenied(_("您无权在网格“%(grid)s”登记案件。") % {"grid": grid})
+    _require(category, "category", _("请选择纠纷类别。"))
+    if not category.active:
+        raise ValidationError({"category": [_("该纠纷类别已停用。")]})
+    _choice(source, Source, "source")
+    _choice(risk, Risk, "risk")
+    description = _require((description or "").strip(), "description", _("请填写纠纷简要情况。"))
+    at = at or timezone.now()
+    if occurred_on and occurred_on > local_date(at):
+        raise ValidationError({"occurred_on": [_("发生日期不能晚于登记日期。")]})
+    party_rows = _clean_parties(parties)
+    subdistrict = grid.community.subdistrict
+    with transaction.atomic():
+        year = local_date(at).year
+        case = DisputeCase(
+            number=_next_number(subdistrict, year),
+            year=year,
+            external_ref=external_ref,
+            subdistrict=subdistrict,
+            community=grid.community,
+            grid=grid,
+            category=category,
+            source=source,
+            risk=risk,
+            description=description,
+            occurred_on=occurred_on,
+            registered_at=at,
+            registered_by=actor,
+            accept_due=calendar.add_working_days(local_date(at), settings.FENGQIAO_ACCEPT_WORKING_DAYS),
+            party_count=len(party_rows),
+        )
+        case.warning_reasons = warning_reasons(risk=risk, parties=party_rows, registered_at=at)
+        case.is_warning = bool(case.warning_reasons)
+        case.next_due = case.current_due()
+        case.save()
+        for party in party_rows:
+            party.case = case
+        Party.objects.bulk_create(party_rows)
+        record_event(
+            case,
+            actor=actor,
+            name=Transition.REGISTER,
+            at=at,
+            to_status=case.status,
+            note=note,
+            data={"warning": case.warning_reasons} if case.warning_reasons else {},
+            imported=imported,
+        )
+    return case
+
+
+def case_accept(case, *, actor, level: str, note="", at=None, imported=False) -> DisputeCase:
+    """受理: the level decides who mediates; the conclusion deadline starts."""
+    _choice(level, Level, "level")
+    if permissions.can_transition(actor, case, Transition.ACCEPT) and not permissions.can_accept_at_level(
+        actor, case, level
+    ):
+        raise CasePermissionDenied(_("社区干部只能受理社区层级的案件，街道层级由综治中心受理。"))
+    at = at or timezone.now()
+    due = calendar.add_working_days(local_date(at), settings.FENGQIAO_CONCLUDE_WORKING_DAYS)
+    return apply_transition(
+        case,
+        Transition.ACCEPT,
+        actor=actor,
+        fields=["level", "accepted_at", "conclude_due"],
+        args={"level": level, "at": at, "conclude_due": due},
+        note=note,
+        at=at,
+        data={"level": level},
+        imported=imported,
+    )
+
+
+def case_decline(case, *, actor, reason: str, referral: str, at=None, imported=False) -> DisputeCase:
+    """不予受理, saying where the parties are referred to."""
+    reason = _require((reason or "").strip(), "reason", _("请填写不予受理的理由。"))
+    _choice(referral, Referral, "referral")
+    return apply_transition(
+        case,
+        Transition.DECLINE,
+        actor=actor,
+        fields=["decline_reason", "referral"],
+        args={"reason": reason, "referral": referral},
+        note=reason,
+        at=at,
+        data={"referral": referral},
+        imported=imported,
+    )
+
+
+def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
+    """上报: a community-level case goes to the subdistrict; its mediators are released."""
+    reason = _require((reason or "").strip(), "reason", _("请填写上报理由。"))
+    released = sorted(m.pk for m in case.co_mediators.all()) + (
+        [case.lead_mediator_id] if case.lead_mediator_id else []
+    )
+    with transaction.atomic():
+        apply_transition(
+            case,
+            Transition.ESCALATE,
+            actor=actor,
+            fields=["level", "lead_mediator"],
+            note=reason,
+            at=at,
+            data={"released_mediators": released},
+            imported=imported,
+        )
+        case.co_mediators.clear()
+    return case
+
+
+def case_withdraw(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
+    """撤回: a party withdraws or refuses mediation (it is voluntary, art. 3 and 17)."""
+    reason = _require((reason or "").strip(), "reason", _("请填写撤回理由。"))
+    return apply_transition(
+        case,
+        Transition.WITHDRAW,
+        actor=actor,
+        fields=["withdraw_reason"],
+        args={"reason": reason},
+        note=reason,
+        at=at,
+        imported=imported,
+    )
+
+
+def case_close(case, *, actor, note="", at=None, imported=False) -> DisputeCase:
+    """结案: after agreement (and a follow-up) or failure."""
+    at = at or timezone.now()
+    return apply_transition(
+        case,
+        Transition.CLOSE,
+        actor=actor,
+        fields=["closed_at"],
+        args={"at": at},
+        note=note,
+        at=at,
+        imported=imported,
+    )
+
+
+def case_extend_deadline(case, *, actor, reason: str, at=None) -> DisputeCase:
+    """Extend the conclusion deadline once, by the default period, with a reason (centre staff)."""
+    if not permissions.can_extend_deadline(actor, case):
+        raise CasePermissionDenied(_("只有综治中心工作人员可以延长办理期限。"))
+    reason = _require((reason or "").strip(), "reason", _("请填写延期理由。"))
+    if case.status not in (CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.MEDIATING):
+        raise TransitionUnavailable(_("只有办理中的案件可以延期。"))
+    if case.conclude_extended:
+        raise TransitionUnavailable(_("办理期限只能延长一次。"))
+    at = at or timezone.now()
+    old_due = case.conclude_due
+    new_due = calendar.add_working_days(old_due, settings.FENGQIAO_CONCLUDE_WORKING_DAYS)
+    with transaction.atomic():
+        claimed = DisputeCase.objects.filter(
+            pk=case.pk, version=case.version, conclude_extended=False
+        ).update(conclude_due=new_due, next_due=new_due, conclude_extended=True, version=F("version") + 1)
+        if not claimed:
+            raise_conflict(case)
+        case.refresh_from_db()
+        record_event(
+            case,
+            actor=actor,
+            name=RecordKind.EXTEND,
+            at=at,
+            from_status=case.status,
+            to_status=case.status,
+            note=reason,
+            data={"from": old_due.isoformat(), "to": new_due.isoformat()},
+        )
+    return case

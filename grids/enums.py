@@ -1,0 +1,17 @@
+"""Roles of the people who work in Fengqiao. A leaf module: imports nothing of ours."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员")
+    COMMUNITY_STAFF = "community_staff", _("社区干部")
+    MEDIATOR = "mediator", _("调解员")
+    CENTRE_STAFF = "centre_staff", _("综治中心工作人员")
+    LEADER = "leader", _("街道领导")
+    ADMINISTRATOR = "administrator", _("系统管理员")
+
+
+# Roles that see every case of their subdistrict.
+SUBDISTRICT_WIDE_ROLES = frozenset({Role.CENTRE_STAFF, Role.LEADER})

@@ -1,0 +1,190 @@
+"""Who mediates, and the records of mediation: sessions, agreements, follow-ups."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import NeverDeleteModel, NeverDeleteQuerySet
+
+from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation, MediatorKind, OrganizationKind
+
+
+class MediationOrganization(models.Model):
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=OrganizationKind.choices)
+    contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    active = models.BooleanField(_("合作中"), default=True)
+
+    class Meta:
+        verbose_name = _("调解组织")
+        verbose_name_plural = _("调解组织")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MediatorQuerySet(models.QuerySet):
+    def assignable(self):
+        return self.filter(active=True, available=True)
+
+
+class Mediator(models.Model):
+    name = models.CharField(_("姓名"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=24, choices=MediatorKind.choices)
+    organization = models.ForeignKey(
+        MediationOrganization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mediators",
+        verbose_name=_("所属组织"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mediator",
+        verbose_name=_("登录账号"),
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    specialties = models.CharField(_("擅长领域"), max_length=200, blank=True)
+    active = models.BooleanField(_("在册"), default=True)
+    available = models.BooleanField(_("可接案"), default=True)
+
+    objects = MediatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("调解员")
+        verbose_name_plural = _("调解员")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ConflictDeclaration(NeverDeleteModel):
+    """回避: a mediator declares an interest in a case and may not be assigned to it."""
+
+    mediator = models.ForeignKey(
+        Mediator, on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("调解员")
+    )
+    case = models.ForeignKey(
+        "casework.DisputeCase", on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("案件")
+    )
+    reason = models.CharField(_("回避理由"), max_length=200)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(_("声明时间"))
+
+    objects = NeverDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回避声明")
+        verbose_name_plural = _("回避声明")
+        constraints = [models.UniqueConstraint(fields=["mediator", "case"], name="conflict_once")]
+
+
+class MediationSession(NeverDeleteModel):
+    """调解记录: one sitting, with what the law asks the record to show."""
+
+    case = models.ForeignKey(
+        "casework.DisputeCase", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("案件")
+    )
+    held_at = models.DateTimeField(_("调解时间"))
+    location = models.CharField(_("地点"), max_length=100)
+    attendees = models.TextField(_("参加人员"), blank=True)
+    presiding = models.ForeignKey(
+        Mediator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("主持调解员"),
+    )
+    # 若干规定 art. 29: public unless privacy, trade secrets or a party's objection forbid it.
+    public = models.BooleanField(_("公开调解"), default=False)
+    # 若干规定 art. 30: the parties were told what mediation is, its effect, their rights and duties.
+    rights_explained = models.BooleanField(_("已告知权利义务"), default=False)
+    rights_explained_by = models.CharField(_("告知人"), max_length=64, blank=True)
+    # art. 3 and 17: mediation is voluntary; a clear refusal is recorded and mediation does not go ahead.
+    party_refused = models.BooleanField(_("当事人明确拒绝调解"), default=False)
+    summary = models.TextField(_("调解情况"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    objects = NeverDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+        ordering = ["held_at", "id"]
+
+
+class Agreement(NeverDeleteModel):
+    """调解协议: written (调解协议书, art. 29) or oral (art. 28)."""
+
+    case = models.OneToOneField(
+        "casework.DisputeCase", on_delete=models.PROTECT, related_name="agreement", verbose_name=_("案件")
+    )
+    form = models.CharField(_("协议形式"), max_length=8, choices=AgreementForm.choices)
+    # art. 29: the main facts, the matters in dispute and each party's responsibility …
+    facts = models.TextField(_("纠纷主要事实、争议事项"), blank=True)
+    responsibilities = models.TextField(_("各方当事人的责任"), blank=True)
+    # … what was agreed, and how and by when it is performed.
+    terms = models.TextField(_("协议内容"))
+    performance_method = models.CharField(_("履行方式"), max_length=200, blank=True)
+    performance_deadline = models.DateField(_("履行期限"), null=True, blank=True)
+    signed_on = models.DateField(_("签订日期"))
+    # art. 33: the parties may jointly apply for judicial confirmation within 30 days.
+    judicial_confirmation = models.CharField(
+        _("司法确认"),
+        max_length=16,
+        choices=JudicialConfirmation.choices,
+        default=JudicialConfirmation.NOT_APPLIED,
+    )
+    judicial_deadline = models.DateField(_("司法确认申请期限"))
+    judicial_applied_on = models.DateField(_("申请日期"), null=True, blank=True)
+    judicial_court = models.CharField(_("受理法院"), max_length=100, blank=True)
+    judicial_answered_on = models.DateField(_("裁定日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    objects = NeverDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("调解协议")
+        verbose_name_plural = _("调解协议")
+
+
+class FollowUp(NeverDeleteModel):
+    """回访: is the agreement performed, how satisfied are the parties."""
+
+    case = models.ForeignKey(
+        "casework.DisputeCase", on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("案件")
+    )
+    date = models.DateField(_("回访日期"))
+    method = models.CharField(
+        _("回访方式"), max_length=8, choices=FollowUpMethod.choices, default=FollowUpMethod.PHONE
+    )
+    performed = models.BooleanField(_("协议已履行"))
+    satisfaction = models.PositiveSmallIntegerField(
+        _("满意度"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    notes = models.TextField(_("回访情况"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    objects = NeverDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="follow_up_satisfaction_1_5",
+            )
+        ]

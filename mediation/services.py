@@ -1,0 +1,381 @@
+"""The mediator's side of the workflow: assignment (with 回避), sessions, agreement or
+failure, follow-ups. State changes go through casework.services.apply_transition, the
+one path by which a case changes state."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import calendar, permissions
+from casework import services as case_services
+from casework.enums import FOLLOW_UP_STATES, OPEN, SESSION_STATES, Guidance, RecordKind, Transition
+from casework.exceptions import CasePermissionDenied
+from casework.services import apply_transition, local_date
+
+from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation
+from .models import Agreement, ConflictDeclaration, FollowUp, MediationSession, Mediator
+from .selectors import mediator_conflicts
+
+
+def _text(value, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [message]})
+    return value
+
+
+def _check_mediator(mediator: Mediator, case, field="mediator"):
+    if mediator is None:
+        raise ValidationError({field: [_("请选择调解员。")]})
+    if not (mediator.active and mediator.available):
+        raise ValidationError({field: [_("%(name)s目前不在册或暂不接案。") % {"name": mediator.name}]})
+    reasons = mediator_conflicts(mediator, case)
+    if reasons:
+        raise ValidationError(
+            {field: [_("%(name)s须回避：%(why)s") % {"name": mediator.name, "why": "；".join(reasons)}]}
+        )
+
+
+def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at=None, imported=False):
+    """分派: a lead mediator (and optionally co-mediators), none of them with a conflict of interest."""
+    case_services.check_transition(case, Transition.ASSIGN, actor=actor)
+    _check_mediator(mediator, case)
+    co_mediators = [m for m in co_mediators if m.pk != mediator.pk]
+    for co in co_mediators:
+        _check_mediator(co, case, field="co_mediators")
+    with transaction.atomic():
+        apply_transition(
+            case,
+            Transition.ASSIGN,
+            actor=actor,
+            fields=["lead_mediator"],
+            args={"mediator": mediator},
+            note=note,
+            at=at,
+            data={"mediator": mediator.pk, "co_mediators": [m.pk for m in co_mediators]},
+            imported=imported,
+        )
+        case.co_mediators.set(co_mediators)
+    return case
+
+
+def case_reassign(case, *, actor, mediator: Mediator, reason: str, at=None, imported=False):
+    """改派 (centre staff): a different lead mediator, with a reason."""
+    case_services.check_transition(case, Transition.REASSIGN, actor=actor)
+    reason = _text(reason, "reason", _("请填写改派理由。"))
+    if mediator is not None and mediator.pk == case.lead_mediator_id:
+        raise ValidationError({"mediator": [_("请选择与当前主调解员不同的调解员。")]})
+    _check_mediator(mediator, case)
+    with transaction.atomic():
+        apply_transition(
+            case,
+            Transition.REASSIGN,
+            actor=actor,
+            fields=["lead_mediator"],
+            args={"mediator": mediator},
+            note=reason,
+            at=at,
+            data={"from_mediator": case.lead_mediator_id, "mediator": mediator.pk},
+            imported=imported,
+        )
+        # The new lead may have been a co-mediator; one person holds one place on a case.
+        case.co_mediators.remove(mediator)
+    return case
+
+
+def case_start(case, *, actor, note="", at=None, imported=False):
+    """开始调解: counts one attempt at the case's current level (the "331" ladder)."""
+    return apply_transition(
+        case,
+        Transition.START,
+        actor=actor,
+        fields=["community_attempts", "subdistrict_attempts"],
+        note=note,
+        at=at,
+        imported=imported,
+    )
+
+
+def case_reach_agreement(
+    case,
+    *,
+    actor,
+    form: str,
+    terms: str,
+    signed_on: dt.date,
+    performance_method: str = "",
+    performance_deadline: dt.date | None = None,
+    facts: str = "",
+    responsibilities: str = "",
+    note: str = "",
+    at=None,
+    imported=False,
+):
+    """调解成功: the agreement joins the case; the follow-up and judicial-confirmation deadlines start."""
+    case_services.check_transition(case, Transition.REACH_AGREEMENT, actor=actor)
+    at = at or timezone.now()
+    if form not in AgreementForm.values:
+        raise ValidationError({"form": [_("请选择书面协议或口头协议。")]})
+    terms = _text(terms, "terms", _("请填写协议内容。"))
+    if signed_on is None:
+        raise ValidationError({"signed_on": [_("请填写签订日期。")]})
+    if signed_on > local_date(at):
+        raise ValidationError({"signed_on": [_("签订日期不能晚于今天。")]})
+    if form == AgreementForm.WRITTEN:
+        # art. 29: a written agreement says how and by when it is performed.
+        errors = {}
+        if not (performance_method or "").strip():
+            errors["performance_method"] = [_("书面协议须载明履行方式。")]
+        if performance_deadline is None:
+            errors["performance_deadline"] = [_("书面协议须载明履行期限。")]
+        if errors:
+            raise ValidationError(errors)
+    if performance_deadline is not None and performance_deadline < signed_on:
+        raise ValidationError({"performance_deadline": [_("履行期限不能早于签订日期。")]})
+    follow_up_due = calendar.add_working_days(local_date(at), settings.FENGQIAO_FOLLOW_UP_WORKING_DAYS)
+    judicial_deadline = calendar.roll_to_working_day(
+        signed_on + dt.timedelta(days=settings.FENGQIAO_JUDICIAL_CONFIRMATION_DAYS)
+    )
+    with transaction.atomic():
+        apply_transition(
+            case,
+            Transition.REACH_AGREEMENT,
+            actor=actor,
+            fields=["outcome", "concluded_at", "follow_up_due"],
+            args={"at": at, "follow_up_due": follow_up_due},
+            note=note,
+            at=at,
+            data={"form": form, "signed_on": signed_on.isoformat()},
+            imported=imported,
+        )
+        Agreement.objects.create(
+            case=case,
+            form=form,
+            facts=(facts or "").strip() or case.description,
+            responsibilities=(responsibilities or "").strip(),
+            terms=terms,
+            performance_method=(performance_method or "").strip(),
+            performance_deadline=performance_deadline,
+            signed_on=signed_on,
+            judicial_deadline=judicial_deadline,
+            recorded_by=actor,
+            recorded_at=at,
+        )
+    return case
+
+
+def case_fail(case, *, actor, reason: str, guidance: str, note="", at=None, imported=False):
+    """调解不成: mediation ends and the parties are told of other routes (art. 26)."""
+    case_services.check_transition(case, Transition.FAIL, actor=actor)
+    reason = _text(reason, "reason", _("请填写调解不成的原因。"))
+    if guidance not in Guidance.values:
+        raise ValidationError({"guidance": [_("请选择告知当事人的其他途径。")]})
+    at = at or timezone.now()
+    return apply_transition(
+        case,
+        Transition.FAIL,
+        actor=actor,
+        fields=["outcome", "concluded_at", "fail_reason", "guidance"],
+        args={"at": at, "reason": reason, "guidance": guidance},
+        note=note or reason,
+        at=at,
+        data={"guidance": guidance},
+        imported=imported,
+    )
+
+
+def session_log(
+    case,
+    *,
+    actor,
+    held_at: dt.datetime,
+    location: str,
+    summary: str,
+    public: bool,
+    rights_explained: bool,
+    rights_explained_by: str = "",
+    attendees: str = "",
+    party_refused: bool = False,
+    presiding: Mediator | None = None,
+    at=None,
+    imported=False,
+) -> MediationSession:
+    """调解记录: a sitting, logged while the case is being mediated."""
+    if not permissions.can_log_session(actor, case):
+        raise CasePermissionDenied(_("只有本案调解员或综治中心工作人员可以记录调解情况。"))
+    at = at or timezone.now()
+    errors = {}
+    if held_at is None:
+        errors["held_at"] = [_("请填写调解时间。")]
+    elif held_at > at + dt.timedelta(minutes=5):
+        errors["held_at"] = [_("调解时间不能晚于现在。")]
+    if not (location or "").strip():
+        errors["location"] = [_("请填写调解地点。")]
+    if not (summary or "").strip():
+        errors["summary"] = [_("请填写调解情况。")]
+    if rights_explained and not (rights_explained_by or "").strip():
+        errors["rights_explained_by"] = [_("请填写告知人。")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        session = MediationSession.objects.create(
+            case=case,
+            held_at=held_at,
+            location=location.strip(),
+            attendees=(attendees or "").strip(),
+            presiding=presiding or case.lead_mediator,
+            public=public,
+            rights_explained=rights_explained,
+            rights_explained_by=(rights_explained_by or "").strip(),
+            party_refused=party_refused,
+            summary=summary.strip(),
+            recorded_by=actor,
+            recorded_at=at,
+        )
+        case_services.add_record(
+            case,
+            actor=actor,
+            name=RecordKind.SESSION,
+            allowed_states=SESSION_STATES,
+            counter="session_count",
+            at=at,
+            note=summary.strip()[:200],
+            data={"session": session.pk, "public": public, "rights_explained": rights_explained},
+            imported=imported,
+        )
+    return session
+
+
+def follow_up_record(
+    case,
+    *,
+    actor,
+    date: dt.date,
+    performed: bool,
+    satisfaction: int,
+    method: str = FollowUpMethod.PHONE,
+    notes: str = "",
+    at=None,
+    imported=False,
+) -> FollowUp:
+    """回访: after a conclusion; the first one discharges the follow-up deadline."""
+    if not permissions.can_record_follow_up(actor, case):
+        raise CasePermissionDenied(_("只有本案调解员或综治中心工作人员可以记录回访。"))
+    at = at or timezone.now()
+    errors = {}
+    if date is None:
+        errors["date"] = [_("请填写回访日期。")]
+    elif date > local_date(at):
+        errors["date"] = [_("回访日期不能晚于今天。")]
+    if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
+        errors["satisfaction"] = [_("满意度为1到5的整数。")]
+    if method not in FollowUpMethod.values:
+        errors["method"] = [_("请选择回访方式。")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        follow_up = FollowUp.objects.create(
+            case=case,
+            date=date,
+            method=method,
+            performed=performed,
+            satisfaction=satisfaction,
+            notes=(notes or "").strip(),
+            recorded_by=actor,
+            recorded_at=at,
+        )
+        case_services.add_record(
+            case,
+            actor=actor,
+            name=RecordKind.FOLLOW_UP,
+            allowed_states=FOLLOW_UP_STATES,
+            counter="follow_up_count",
+            at=at,
+            note=(notes or "").strip()[:200],
+            data={"follow_up": follow_up.pk, "performed": performed, "satisfaction": satisfaction},
+            imported=imported,
+        )
+    return follow_up
+
+
+def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -> ConflictDeclaration:
+    """回避声明: by the mediator themself, or by centre staff on their behalf."""
+    own = mediator.user_id == actor.id
+    if not (own or permissions.is_centre_staff_for(actor, case.subdistrict_id)):
+        raise CasePermissionDenied(_("只有调解员本人或综治中心工作人员可以声明回避。"))
+    reason = _text(reason, "reason", _("请填写回避理由。"))
+    at = at or timezone.now()
+    with transaction.atomic():
+        declaration, created = ConflictDeclaration.objects.get_or_create(
+            mediator=mediator, case=case, defaults={"reason": reason, "declared_by": actor, "declared_at": at}
+        )
+        if created:
+            case_services.add_record(
+                case,
+                actor=actor,
+                name=RecordKind.CONFLICT,
+                allowed_states=OPEN,
+                at=at,
+                note=reason,
+                data={"mediator": mediator.pk},
+            )
+    return declaration
+
+
+def judicial_confirmation_record(
+    case, *, actor, status: str, applied_on=None, court: str = "", answered_on=None, at=None
+) -> Agreement:
+    """司法确认 (art. 33): whether the parties applied, where, and the court's answer."""
+    if not permissions.can_record_follow_up(actor, case):
+        raise CasePermissionDenied(_("只有本案调解员或综治中心工作人员可以记录司法确认情况。"))
+    agreement = Agreement.objects.filter(case=case).first()
+    if agreement is None:
+        raise ValidationError({"status": [_("本案没有调解协议。")]})
+    if status not in JudicialConfirmation.values:
+        raise ValidationError({"status": [_("请选择司法确认状态。")]})
+    if status != JudicialConfirmation.NOT_APPLIED and applied_on is None:
+        raise ValidationError({"applied_on": [_("请填写申请日期。")]})
+    if status in (JudicialConfirmation.CONFIRMED, JudicialConfirmation.REJECTED) and answered_on is None:
+        raise ValidationError({"answered_on": [_("请填写法院裁定日期。")]})
+    at = at or timezone.now()
+    with transaction.atomic():
+        agreement.judicial_confirmation = status
+        agreement.judicial_applied_on = applied_on
+        agreement.judicial_court = (court or "").strip()
+        agreement.judicial_answered_on = answered_on
+        agreement.save(
+            update_fields=[
+                "judicial_confirmation",
+                "judicial_applied_on",
+                "judicial_court",
+                "judicial_answered_on",
+            ]
+        )
+        case_services.add_record(
+            case,
+            actor=actor,
+            name=RecordKind.JUDICIAL_CONFIRMATION,
+            allowed_states=FOLLOW_UP_STATES,
+            at=at,
+            data={"status": status, "late": bool(applied_on and applied_on > agreement.judicial_deadline)},
+        )
+    return agreement
+
+
+# Every transition by name, for the web pages and the API: one dispatch, one set of services.
+TRANSITION_SERVICES = {
+    Transition.ACCEPT: case_services.case_accept,
+    Transition.DECLINE: case_services.case_decline,
+    Transition.ASSIGN: case_assign,
+    Transition.REASSIGN: case_reassign,
+    Transition.START: case_start,
+    Transition.REACH_AGREEMENT: case_reach_agreement,
+    Transition.FAIL: case_fail,
+    Transition.ESCALATE: case_services.case_escalate,
+    Transition.WITHDRAW: case_services.case_withdraw,
+    Transition.CLOSE: case_services.case_close,
+}

@@ -1,0 +1,468 @@
+"""The Baihuazhou demo: territory, people, mediators and six years of cases, all made
+through the services so that every case carries its full history of events.
+
+Deterministic (a fixed random seed) and idempotent: reference rows are fetched or
+created by natural key, and each case by its `external_ref` (demo-NNN), inside one
+transaction per case, so a second run — or a run after an interrupted one — adds
+only what is missing.
+"""
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from casework import services as case_services
+from casework.enums import Guidance, Level, Referral, Risk, Source
+from casework.models import Category, DisputeCase
+from casework.personal_data import id_check_digit
+from grids.enums import Role
+from grids.models import Community, Grid, Subdistrict, User
+from mediation import services as mediation_services
+from mediation.enums import AgreementForm, FollowUpMethod, MediatorKind, OrganizationKind
+from mediation.models import MediationOrganization, Mediator
+
+DEFAULT_PASSWORD = "baihuazhou2021"
+SEED = 2021
+# The headline figure of Baihuazhou's 2021 work summary: 83 third-party mediations, 78 agreed.
+CONCLUDED, AGREED = 83, 78
+
+COMMUNITIES = [
+    ("hsm", "火神庙社区"),
+    ("zyq", "状元桥社区"),
+    ("nhl", "南湖路社区"),
+    ("gwx", "桂旺巷社区"),
+    ("yjc", "杨家厂社区"),
+    ("xjt", "小金台社区"),
+    ("ljjm", "刘将军庙社区"),
+]
+GRIDS_PER_COMMUNITY = 3
+
+ORGANIZATIONS = [
+    ("德济爱民公益协会", OrganizationKind.NGO, "0791-86001234"),
+    ("江西豫章律师事务所", OrganizationKind.LAW_FIRM, "0791-86005678"),
+    ("百花洲街道人民调解委员会", OrganizationKind.COMMITTEE, "0791-86009999"),
+]
+# (username, name, kind, organisation index); every mediator signs in, since only they start their cases.
+MEDIATORS = [
+    ("mediator", "王立言", MediatorKind.LAWYER, 1),
+    ("mediator2", "李慧敏", MediatorKind.SOCIAL_WORKER, 0),
+    ("mediator3", "张守正", MediatorKind.LEGAL_ADVISER, 1),
+    ("mediator4", "刘和平", MediatorKind.PEOPLES_MEDIATOR, 2),
+    ("mediator5", "陈晓燕", MediatorKind.VOLUNTEER, 0),
+    ("mediator6", "赵明达", MediatorKind.LAWYER, 1),
+    ("mediator7", "孙静怡", MediatorKind.SOCIAL_WORKER, 0),
+]
+# Third-party mediators: lawyers, social workers and legal advisers brought in by the centre.
+THIRD_PARTY = {"mediator", "mediator2", "mediator3", "mediator6", "mediator7"}
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红娟建国志强海燕春梅德兴文彬晓东丹子豪思远雨婷佳怡宏"
+)
+
+DESCRIPTIONS = {
+    "neighbour": "楼上住户装修噪音及漏水影响楼下住户，双方多次争吵。",
+    "family": "夫妻因子女抚养及家庭财产分配发生矛盾，一方要求调解。",
+    "property_mgmt": "业主因物业费上涨及小区停车管理与物业公司发生纠纷。",
+    "housing": "老旧房屋共用墙体维修费用分担产生争议。",
+    "labour": "务工人员被拖欠工资三个月，要求用工单位支付。",
+    "consumer": "消费者预付卡消费后商家停业，要求退还余款。",
+    "damages": "电动车与行人碰撞致人受伤，双方就赔偿金额协商未果。",
+    "contract": "个人借款到期未还，出借人要求偿还本息。",
+    "medical": "患者家属对诊所治疗效果不满，要求赔偿。",
+    "traffic": "小区内车辆剐蹭，双方对责任认定有分歧。",
+    "other": "沿街商铺占道经营引发周边居民不满。",
+}
+CATEGORY_WEIGHTS = {
+    "neighbour": 26,
+    "family": 14,
+    "property_mgmt": 16,
+    "housing": 8,
+    "labour": 9,
+    "consumer": 6,
+    "damages": 7,
+    "contract": 6,
+    "medical": 2,
+    "traffic": 4,
+    "other": 2,
+}
+LOCATIONS = ["第三方调解室", "社区调解室", "综治中心调解室", "当事人家中"]
+
+
+@dataclass
+class Plan:
+    """One demo case: when it was registered and what happens to it afterwards."""
+
+    ref: str
+    registered_at: dt.datetime
+    story: str
+    grid: Grid
+    category: Category
+    risk: str = Risk.NORMAL
+    source: str = Source.GRID_WORKER
+    level: str = Level.SUBDISTRICT
+    mediator_username: str = ""
+    party_count: int = 2
+    repeat_of: str = ""
+    options: dict = field(default_factory=dict)
+
+
+class DemoSeeder:
+    def __init__(
+        self, *, password: str = DEFAULT_PASSWORD, progress: Callable[[str], None] = print, today=None
+    ):
+        self.password = password
+        self.progress = progress
+        self.now = timezone.now()
+        self.today = today or timezone.localdate()
+        self.rng = random.Random(SEED)
+        self.created = {"users": 0, "cases": 0}
+
+    # Reference data
+
+    def territory(self):
+        self.subdistrict, _ = Subdistrict.objects.get_or_create(code="BHZ", defaults={"name": "百花洲街道"})
+        self.communities, self.grids = [], []
+        for code, name in COMMUNITIES:
+            community, _ = Community.objects.get_or_create(
+                subdistrict=self.subdistrict, code=code, defaults={"name": name}
+            )
+            self.communities.append(community)
+            for n in range(1, GRIDS_PER_COMMUNITY + 1):
+                grid, _ = Grid.objects.get_or_create(
+                    community=community, code=f"{code}-{n:02d}", defaults={"name": f"{name[:-2]}第{n}网格"}
+                )
+                self.grids.append(grid)
+
+    def _user(self, username, full_name, roles, **extra):
+        grids = extra.pop("grids", None)
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"full_name": full_name, "roles": roles, "subdistrict": self.subdistrict, **extra},
+        )
+        if created:
+            user.set_password(self.password)
+            user.save(update_fields=["password"])
+            if grids:
+                user.grids.set(grids)
+            self.created["users"] += 1
+        return user
+
+    def people(self):
+        hsm = self.communities[0]
+        self.centre = self._user("centre", "周敏（综治中心）", [Role.CENTRE_STAFF])
+        self.leader = self._user("leader", "吴建华（街道领导）", [Role.LEADER])
+        self.community = self._user("community", "黄丽（火神庙社区）", [Role.COMMUNITY_STAFF], community=hsm)
+        self.gridworker = self._user(
+            "gridworker",
+            "何军（网格员）",
+            [Role.GRID_WORKER],
+            grids=[g for g in self.grids if g.community_id == hsm.id][:2],
+        )
+        self.admin = self._user("admin", "系统管理员", [Role.ADMINISTRATOR], is_staff=True, is_superuser=True)
+        organizations = []
+        for name, kind, contact in ORGANIZATIONS:
+            org, _ = MediationOrganization.objects.get_or_create(
+                name=name, defaults={"kind": kind, "contact": contact}
+            )
+            organizations.append(org)
+        self.mediators = {}
+        for username, name, kind, org_index in MEDIATORS:
+            user = self._user(username, name, [Role.MEDIATOR])
+            mediator, _ = Mediator.objects.get_or_create(
+                user=user, defaults={"name": name, "kind": kind, "organization": organizations[org_index]}
+            )
+            self.mediators[username] = mediator
+
+    # People in disputes
+
+    def _person(self, index: int) -> dict:
+        rng = random.Random(SEED * 1000 + index)
+        birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 50))
+        first17 = f"360102{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
+        return {
+            "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+            "id_number": first17 + id_check_digit(first17),
+            "phone": f"1{rng.choice('3578')}{rng.randrange(0, 10)}{rng.randrange(0, 10**8):08d}",
+        }
+
+    def _parties(self, plan: Plan, index: int) -> list[dict]:
+        parties = []
+        for n in range(plan.party_count):
+            person = self._person(index * 10 + n)
+            person["role"] = "applicant" if n < max(1, plan.party_count - 1) else "respondent"
+            parties.append(person)
+        if plan.repeat_of:
+            # The same applicant comes back: a repeat dispute (重复纠纷) for early warning.
+            parties[0].update(self._person(int(plan.repeat_of) * 10))
+        return parties
+
+    # The plan
+
+    def _moment(self, day: dt.date, hour: int) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, self.rng.randrange(0, 60))))
+
+    def plan(self) -> list[Plan]:
+        rng = self.rng
+        categories = {c.code: c for c in Category.objects.all()}
+        codes = list(CATEGORY_WEIGHTS)
+        weights = [CATEGORY_WEIGHTS[c] for c in codes]
+        third_party = sorted(THIRD_PARTY)
+        plans: list[Plan] = []
+
+        def new(ref, day, story, **kw):
+            grid = kw.pop("grid", None) or rng.choice(self.grids)
+            category = categories[kw.pop("category", None) or rng.choices(codes, weights)[0]]
+            plans.append(
+                Plan(
+                    ref=ref,
+                    registered_at=self._moment(day, rng.randrange(8, 17)),
+                    story=story,
+                    grid=grid,
+                    category=category,
+                    **kw,
+                )
+            )
+
+        # 83 concluded third-party mediations since 2020, 78 agreed: spread evenly up to five weeks ago.
+        first, last = dt.date(2020, 1, 8), self.today - dt.timedelta(days=35)
+        span = (last - first).days
+        failed = {7, 23, 41, 58}
+        recent_open = {
+            79: "agreed_waiting",
+            80: "agreed_followed",
+            81: "agreed_overdue_follow_up",
+            82: "failed_open",
+        }
+        for i in range(CONCLUDED):
+            day = first + dt.timedelta(days=span * i // (CONCLUDED - 1))
+            story = "failed" if i in failed else "agreed"
+            if i in recent_open:
+                story = recent_open[i]
+                day = self.today - dt.timedelta(days={79: 12, 80: 20, 81: 40, 82: 16}[i])
+            new(
+                f"demo-{i + 1:03d}",
+                day,
+                story,
+                level=Level.COMMUNITY if i % 5 == 1 else Level.SUBDISTRICT,
+                mediator_username=third_party[i % len(third_party)],
+                source=rng.choice(
+                    [Source.GRID_WORKER, Source.GRID_WORKER, Source.WALK_IN, Source.HOTLINE, Source.REFERRAL]
+                ),
+                risk=Risk.ELEVATED if i % 9 == 4 else Risk.NORMAL,
+                options={"ladder": i % 17 == 3},
+            )
+        # Cases that never reached mediation.
+        for n, (days_ago, story) in enumerate(
+            [(900, "declined"), (400, "declined"), (120, "declined"), (700, "withdrawn"), (60, "withdrawn")]
+        ):
+            new(f"demo-{101 + n:03d}", self.today - dt.timedelta(days=days_ago), story)
+        # Open cases in every non-terminal state, some overdue, some early-warning.
+        hsm_grids = [g for g in self.grids if g.community_id == self.communities[0].id]
+        open_cases = [
+            ("reported", 1, {"grid": hsm_grids[0], "source": Source.GRID_WORKER}),
+            ("reported", 0, {"grid": hsm_grids[1], "risk": Risk.MAJOR, "category": "demolition"}),
+            ("reported", 9, {"source": Source.HOTLINE}),  # past the 3-day acceptance deadline
+            ("accepted", 4, {"level": Level.COMMUNITY, "grid": hsm_grids[0]}),
+            ("accepted", 70, {}),  # accepted long ago, never assigned: overdue
+            ("assigned", 6, {"mediator_username": "mediator"}),
+            (
+                "assigned",
+                3,
+                {"mediator_username": "mediator2", "party_count": 6, "category": "property_mgmt"},
+            ),
+            ("mediating", 10, {"mediator_username": "mediator"}),
+            ("mediating", 75, {"mediator_username": "mediator2"}),  # overdue
+            (
+                "mediating",
+                30,
+                {
+                    "mediator_username": "mediator",
+                    "level": Level.COMMUNITY,
+                    "grid": hsm_grids[0],
+                    "options": {"ladder": True},
+                },
+            ),
+            ("mediating", 8, {"mediator_username": "mediator3", "repeat_of": "81"}),
+            (
+                "escalated",
+                14,
+                {"level": Level.COMMUNITY, "grid": hsm_grids[1], "mediator_username": "mediator2"},
+            ),
+        ]
+        for n, (story, days_ago, kw) in enumerate(open_cases):
+            kw = dict(kw)
+            kw.setdefault("mediator_username", "mediator6")
+            new(f"demo-{201 + n:03d}", self.today - dt.timedelta(days=days_ago), story, **kw)
+        plans.sort(key=lambda p: (p.registered_at, p.ref))
+        return plans
+
+    # Running a plan through the services
+
+    def _registrar(self, grid):
+        return self.gridworker if grid in self.gridworker.grids.all() else self.centre
+
+    def _step(self, at: dt.datetime, days: int, hours: int = 0) -> dt.datetime:
+        moment = at + dt.timedelta(days=days, hours=hours, minutes=self.rng.randrange(5, 50))
+        return min(moment, self.now - dt.timedelta(minutes=1))
+
+    def run_plan(self, plan: Plan, index: int) -> DisputeCase:
+        rng = self.rng
+        at = plan.registered_at
+        case = case_services.case_register(
+            actor=self._registrar(plan.grid),
+            grid=plan.grid,
+            category=plan.category,
+            source=plan.source,
+            risk=plan.risk,
+            description=DESCRIPTIONS.get(plan.category.code, DESCRIPTIONS["other"]),
+            parties=self._parties(plan, index),
+            occurred_on=(at - dt.timedelta(days=rng.randrange(1, 20))).date(),
+            external_ref=plan.ref,
+            at=at,
+        )
+        if plan.story == "reported":
+            return case
+        at = self._step(at, 1)
+        if plan.story == "declined":
+            return case_services.case_decline(
+                case,
+                actor=self.centre,
+                reason="属于劳动仲裁受理范围，引导当事人申请仲裁。",
+                referral=Referral.ARBITRATION,
+                at=at,
+            )
+        case_services.case_accept(case, actor=self.centre, level=plan.level, at=at)
+        if plan.story == "accepted":
+            return case
+        if plan.story == "withdrawn":
+            return case_services.case_withdraw(
+                case, actor=self.centre, reason="申请人表示双方已自行和解，撤回申请。", at=self._step(at, 2)
+            )
+        mediator = self.mediators[plan.mediator_username]
+        at = self._step(at, 1)
+        mediation_services.case_assign(case, actor=self.centre, mediator=mediator, at=at)
+        if plan.story == "assigned":
+            return case
+        if plan.options.get("ladder"):
+            # "331": several tries in the community, then the subdistrict takes it over.
+            others = [m for u, m in self.mediators.items() if m != mediator and u in THIRD_PARTY]
+            for attempt in range(2):
+                at = self._step(at, 1)
+                mediation_services.case_start(case, actor=mediator.user, at=at)
+                at = self._step(at, 2)
+                mediation_services.case_reassign(
+                    case, actor=self.centre, mediator=others[attempt], reason="当事人要求更换调解员。", at=at
+                )
+                mediator = others[attempt]
+        at = self._step(at, 1)
+        mediation_services.case_start(case, actor=mediator.user, at=at)
+        at = self._step(at, 2)
+        self._session(case, mediator, at)
+        if plan.options.get("ladder") and plan.level == Level.COMMUNITY:
+            at = self._step(at, 1)
+            case_services.case_escalate(
+                case, actor=self.centre, reason="社区三次调解未果，上报街道第三方调解。", at=at
+            )
+            at = self._step(at, 1)
+            mediation_services.case_assign(
+                case, actor=self.centre, mediator=self.mediators[plan.mediator_username], at=at
+            )
+            mediator = self.mediators[plan.mediator_username]
+            at = self._step(at, 1)
+            mediation_services.case_start(case, actor=mediator.user, at=at)
+            at = self._step(at, 1)
+            self._session(case, mediator, at)
+        if plan.story == "mediating":
+            return case
+        if plan.story == "escalated":
+            return case_services.case_escalate(
+                case,
+                actor=self.community,
+                reason="涉及多方利益，社区调解未果，上报街道。",
+                at=self._step(at, 1),
+            )
+        at = self._step(at, rng.randrange(2, 12))
+        if plan.story in {"failed", "failed_open"}:
+            mediation_services.case_fail(
+                case,
+                actor=mediator.user,
+                reason="双方分歧较大，被申请人拒绝继续调解。",
+                guidance=rng.choice([Guidance.LITIGATION, Guidance.ARBITRATION]),
+                at=at,
+            )
+            if plan.story == "failed":
+                case_services.case_close(
+                    case, actor=self.centre, note="调解不成，已告知诉讼途径。", at=self._step(at, 3)
+                )
+            return case
+        written = rng.random() < 0.8
+        mediation_services.case_reach_agreement(
+            case,
+            actor=mediator.user,
+            form=AgreementForm.WRITTEN if written else AgreementForm.ORAL,
+            terms="被申请人于协议签订之日起十五日内一次性支付申请人人民币3000元，双方就此纠纷再无其他争议。",
+            performance_method="银行转账" if written else "",
+            performance_deadline=timezone.localtime(at).date() + dt.timedelta(days=15) if written else None,
+            responsibilities="被申请人承担主要责任。",
+            signed_on=timezone.localtime(at).date(),
+            at=at,
+        )
+        if plan.story in {"agreed_waiting", "agreed_overdue_follow_up"}:
+            return case
+        at = self._step(at, rng.randrange(4, 12))
+        mediation_services.follow_up_record(
+            case,
+            actor=mediator.user,
+            date=timezone.localtime(at).date(),
+            performed=True,
+            satisfaction=rng.choice([4, 5, 5, 5]),
+            method=rng.choice(list(FollowUpMethod.values)),
+            notes="协议已履行，双方表示满意。",
+            at=at,
+        )
+        if plan.story == "agreed":
+            case_services.case_close(
+                case, actor=self.centre, note="协议履行完毕，结案归档。", at=self._step(at, 2)
+            )
+        return case
+
+    def _session(self, case, mediator, at):
+        mediation_services.session_log(
+            case,
+            actor=mediator.user,
+            held_at=at - dt.timedelta(hours=1),
+            location=self.rng.choice(LOCATIONS),
+            attendees="申请人、被申请人、" + mediator.name,
+            public=False,
+            rights_explained=True,
+            rights_explained_by=mediator.name,
+            summary="告知双方调解的性质、效力及权利义务后，分别听取双方陈述，释法明理，促成协商。",
+            at=at,
+        )
+
+    def cases(self):
+        plans = self.plan()
+        existing = set(
+            DisputeCase.objects.filter(
+                subdistrict=self.subdistrict, external_ref__startswith="demo-"
+            ).values_list("external_ref", flat=True)
+        )
+        for index, plan in enumerate(plans, start=1):
+            if plan.ref in existing:
+                continue
+            with transaction.atomic():
+                case = self.run_plan(plan, int(plan.ref.split("-")[1]))
+            self.created["cases"] += 1
+            self.progress(f"[{index}/{len(plans)}] {case.number} {case.get_status_display()}")
+
+    def run(self) -> dict:
+        with transaction.atomic():
+            self.territory()
+            self.people()
+        self.cases()
+        return self.created

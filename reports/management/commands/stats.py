@@ -1,0 +1,40 @@
+"""Print a statistic. `stats success-rate [--since DATE] [--until DATE] [--json]`:
+concluded, agreed, the success rate and its 95% Wilson interval, over all cases."""
+
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reports.statistics import success_rate
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+class Command(BaseCommand):
+    help = "Print statistics: `success-rate` (concluded, agreed, rate, 95% Wilson interval)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("statistic", choices=["success-rate"])
+        parser.add_argument("--since", type=_date, help="first conclusion date counted (YYYY-MM-DD)")
+        parser.add_argument("--until", type=_date, help="last conclusion date counted (YYYY-MM-DD)")
+        parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args, statistic, since, until, as_json, **options):
+        if since and until and since > until:
+            raise CommandError("--since is after --until")
+        figures = success_rate(since=since, until=until)
+        if as_json:
+            self.stdout.write(json.dumps(figures.as_dict(), ensure_ascii=False))
+            return
+        span = f"{since or '…'} – {until or '…'}"
+        self.stdout.write(f"success rate {span}: {figures}")
+        self.stdout.write(f"  concluded {figures.concluded}, agreed {figures.agreed}")
+        if figures.ci95:
+            low, high = figures.ci95
+            self.stdout.write(f"  95% Wilson interval {low:.1%} – {high:.1%}")
