@@ -145,21 +145,15 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
     community = models.ForeignKey(
         "grids.Community", on_delete=models.PROTECT, related_name="cases", verbose_name=_("社区")
     )
-    grid = models.ForeignKey(
-        "grids.Grid", on_delete=models.PROTECT, related_name="cases", verbose_name=_("网格")
-    )
-    category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("类别")
-    )
+    grid = models.ForeignKey("grids.Grid", on_delete=models.PROTECT, related_name="cases", verbose_name=_("网格"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("类别"))
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     risk = models.CharField(_("风险等级"), max_length=16, choices=Risk.choices, default=Risk.NORMAL)
     level = models.CharField(_("调解层级"), max_length=16, choices=Level.choices, blank=True)
     description = models.TextField(_("纠纷简要情况"))
     occurred_on = models.DateField(_("发生日期"), null=True, blank=True)
 
-    status = FSMField(
-        _("状态"), max_length=16, choices=CaseStatus.choices, default=S.REPORTED, protected=True
-    )
+    status = FSMField(_("状态"), max_length=16, choices=CaseStatus.choices, default=S.REPORTED, protected=True)
     # Bumped on every save; together with the status it guards against lost updates
     # (two reassignments leave the status unchanged, so the status alone cannot).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -372,9 +366,7 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
         base_qs = base_qs.filter(version=self._loaded_version)
-        return super()._do_update(
-            base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs
-        )
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -390,18 +382,14 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
 
 
 class Party(NeverDeleteModel):
-    case = models.ForeignKey(
-        DisputeCase, on_delete=models.PROTECT, related_name="parties", verbose_name=_("案件")
-    )
+    case = models.ForeignKey(DisputeCase, on_delete=models.PROTECT, related_name="parties", verbose_name=_("案件"))
     role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
     kind = models.CharField(_("类型"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON)
     name = models.CharField(_("姓名/名称"), max_length=100)
     id_number = models.CharField(
         _("身份证号"), max_length=18, blank=True, validators=[validate_id_number], db_index=True
     )
-    phone = models.CharField(
-        _("手机号码"), max_length=11, blank=True, validators=[validate_mobile], db_index=True
-    )
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True, validators=[validate_mobile], db_index=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
 
     objects = NeverDeleteQuerySet.as_manager()
@@ -427,9 +415,7 @@ class Party(NeverDeleteModel):
 class CaseEvent(models.Model):
     """Append-only audit trail: every transition and every record added to a case."""
 
-    case = models.ForeignKey(
-        DisputeCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("案件")
-    )
+    case = models.ForeignKey(DisputeCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("案件"))
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

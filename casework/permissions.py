@@ -14,11 +14,7 @@ def user_grid_ids(user) -> frozenset[int]:
     """The grids a grid worker covers, read once per request-scoped user object."""
     cached = getattr(user, "_fq_grid_ids", None)
     if cached is None:
-        cached = (
-            frozenset(user.grids.values_list("id", flat=True))
-            if user.has_role(Role.GRID_WORKER)
-            else frozenset()
-        )
+        cached = frozenset(user.grids.values_list("id", flat=True)) if user.has_role(Role.GRID_WORKER) else frozenset()
         user._fq_grid_ids = cached
     return cached
 
@@ -96,9 +92,7 @@ _RULES = {
     Transition.REACH_AGREEMENT: is_case_mediator,
     Transition.FAIL: is_case_mediator,
     Transition.ESCALATE: lambda u, c: (
-        is_centre_staff_for(u, c.subdistrict_id)
-        or is_community_staff_for(u, c.community_id)
-        or is_case_mediator(u, c)
+        is_centre_staff_for(u, c.subdistrict_id) or is_community_staff_for(u, c.community_id) or is_case_mediator(u, c)
     ),
     Transition.WITHDRAW: lambda u, c: is_centre_staff_for(u, c.subdistrict_id) or is_case_mediator(u, c),
     Transition.CLOSE: lambda u, c: is_centre_staff_for(u, c.subdistrict_id),

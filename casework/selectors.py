@@ -23,9 +23,7 @@ def cases_visible_to(user):
         grids = user.grids.through.objects.filter(user_id=user.id, grid_id=OuterRef("grid_id"))
         scope |= Q(Exists(grids))
     if user.has_role(Role.MEDIATOR):
-        co = DisputeCase.co_mediators.through.objects.filter(
-            disputecase_id=OuterRef("pk"), mediator__user_id=user.id
-        )
+        co = DisputeCase.co_mediators.through.objects.filter(disputecase_id=OuterRef("pk"), mediator__user_id=user.id)
         scope |= Q(lead_mediator__user_id=user.id) | Q(Exists(co))
     if not scope:
         return DisputeCase.objects.none()
@@ -41,9 +39,7 @@ def case_detail(user, pk: int) -> DisputeCase:
     """One visible case with everything its page shows, or DisputeCase.DoesNotExist."""
     return (
         cases_visible_to(user)
-        .select_related(
-            "subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization"
-        )
+        .select_related("subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization")
         .prefetch_related(
             "co_mediators__organization",
             Prefetch("parties", queryset=Party.objects.order_by("role", "id")),

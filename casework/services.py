@@ -49,9 +49,7 @@ def _choice(value, choices, field: str):
     return value
 
 
-def record_event(
-    case, *, actor, name, at=None, from_status="", to_status="", note="", data=None, imported=False
-):
+def record_event(case, *, actor, name, at=None, from_status="", to_status="", note="", data=None, imported=False):
     """Append one event to the case's file. Called only inside a service's transaction."""
     return CaseEvent.objects.create(
         case=case,
@@ -121,9 +119,7 @@ def apply_transition(
     return case
 
 
-def add_record(
-    case, *, actor, name, allowed_states, counter=None, at=None, note="", data=None, imported=False
-):
+def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note="", data=None, imported=False):
     """Count a record (session, follow-up …) on the case and log it, if the case is still in an allowed state.
 
     A conditional UPDATE claims the case row, so a record cannot slip in after a
@@ -154,9 +150,7 @@ def add_record(
 
 
 def _next_number(subdistrict, year: int) -> str:
-    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(
-        subdistrict=subdistrict, year=year
-    )
+    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(subdistrict=subdistrict, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return f"{subdistrict.code}-{year}-{counter.last_number:04d}"
@@ -187,9 +181,7 @@ def _clean_parties(parties: list[dict]) -> list[Party]:
     return cleaned
 
 
-def warning_reasons(
-    *, risk: str, parties: list[Party], registered_at: dt.datetime, exclude_case_id=None
-) -> list:
+def warning_reasons(*, risk: str, parties: list[Party], registered_at: dt.datetime, exclude_case_id=None) -> list:
     """预警: major risk, a group dispute (≥5 parties), or a party with another case in the last 12 months."""
     reasons = []
     if risk == Risk.MAJOR:
@@ -379,9 +371,9 @@ def case_extend_deadline(case, *, actor, reason: str, at=None) -> DisputeCase:
     old_due = case.conclude_due
     new_due = calendar.add_working_days(old_due, settings.FENGQIAO_CONCLUDE_WORKING_DAYS)
     with transaction.atomic():
-        claimed = DisputeCase.objects.filter(
-            pk=case.pk, version=case.version, conclude_extended=False
-        ).update(conclude_due=new_due, next_due=new_due, conclude_extended=True, version=F("version") + 1)
+        claimed = DisputeCase.objects.filter(pk=case.pk, version=case.version, conclude_extended=False).update(
+            conclude_due=new_due, next_due=new_due, conclude_extended=True, version=F("version") + 1
+        )
         if not claimed:
             raise_conflict(case)
         case.refresh_from_db()

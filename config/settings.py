@@ -28,9 +28,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 PRODUCTION = env_bool("FENGQIAO_PRODUCTION", False)
 DEBUG = env_bool("DEBUG", not PRODUCTION)
-SECRET_KEY = os.environ.get(
-    "SECRET_KEY", "" if PRODUCTION else "dev-only-insecure-key-change-me-in-production-000"
-)
+SECRET_KEY = os.environ.get("SECRET_KEY", "" if PRODUCTION else "dev-only-insecure-key-change-me-in-production-000")
 if PRODUCTION and not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when FENGQIAO_PRODUCTION=1")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")

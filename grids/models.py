@@ -43,9 +43,7 @@ class Community(models.Model):
 
 
 class Grid(models.Model):
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("社区")
-    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("社区"))
     code = models.CharField(_("代码"), max_length=24)
     name = models.CharField(_("名称"), max_length=64)
 

@@ -68,9 +68,7 @@ class Mediator(models.Model):
 class ConflictDeclaration(NeverDeleteModel):
     """回避: a mediator declares an interest in a case and may not be assigned to it."""
 
-    mediator = models.ForeignKey(
-        Mediator, on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("调解员")
-    )
+    mediator = models.ForeignKey(Mediator, on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("调解员"))
     case = models.ForeignKey(
         "casework.DisputeCase", on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("案件")
     )
@@ -165,9 +163,7 @@ class FollowUp(NeverDeleteModel):
         "casework.DisputeCase", on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("案件")
     )
     date = models.DateField(_("回访日期"))
-    method = models.CharField(
-        _("回访方式"), max_length=8, choices=FollowUpMethod.choices, default=FollowUpMethod.PHONE
-    )
+    method = models.CharField(_("回访方式"), max_length=8, choices=FollowUpMethod.choices, default=FollowUpMethod.PHONE)
     performed = models.BooleanField(_("协议已履行"))
     satisfaction = models.PositiveSmallIntegerField(
         _("满意度"), validators=[MinValueValidator(1), MaxValueValidator(5)]

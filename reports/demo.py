@@ -60,9 +60,7 @@ MEDIATORS = [
 THIRD_PARTY = {"mediator", "mediator2", "mediator3", "mediator6", "mediator7"}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文"
-GIVEN = (
-    "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红娟建国志强海燕春梅德兴文彬晓东丹子豪思远雨婷佳怡宏"
-)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红娟建国志强海燕春梅德兴文彬晓东丹子豪思远雨婷佳怡宏"
 
 DESCRIPTIONS = {
     "neighbour": "楼上住户装修噪音及漏水影响楼下住户，双方多次争吵。",
@@ -112,9 +110,7 @@ class Plan:
 
 
 class DemoSeeder:
-    def __init__(
-        self, *, password: str = DEFAULT_PASSWORD, progress: Callable[[str], None] = print, today=None
-    ):
+    def __init__(self, *, password: str = DEFAULT_PASSWORD, progress: Callable[[str], None] = print, today=None):
         self.password = password
         self.progress = progress
         self.now = timezone.now()
@@ -166,9 +162,7 @@ class DemoSeeder:
         self.admin = self._user("admin", "系统管理员", [Role.ADMINISTRATOR], is_staff=True, is_superuser=True)
         organizations = []
         for name, kind, contact in ORGANIZATIONS:
-            org, _ = MediationOrganization.objects.get_or_create(
-                name=name, defaults={"kind": kind, "contact": contact}
-            )
+            org, _ = MediationOrganization.objects.get_or_create(name=name, defaults={"kind": kind, "contact": contact})
             organizations.append(org)
         self.mediators = {}
         for username, name, kind, org_index in MEDIATORS:
@@ -365,9 +359,7 @@ class DemoSeeder:
         self._session(case, mediator, at)
         if plan.options.get("ladder") and plan.level == Level.COMMUNITY:
             at = self._step(at, 1)
-            case_services.case_escalate(
-                case, actor=self.centre, reason="社区三次调解未果，上报街道第三方调解。", at=at
-            )
+            case_services.case_escalate(case, actor=self.centre, reason="社区三次调解未果，上报街道第三方调解。", at=at)
             at = self._step(at, 1)
             mediation_services.case_assign(
                 case, actor=self.centre, mediator=self.mediators[plan.mediator_username], at=at
@@ -426,9 +418,7 @@ class DemoSeeder:
             at=at,
         )
         if plan.story == "agreed":
-            case_services.case_close(
-                case, actor=self.centre, note="协议履行完毕，结案归档。", at=self._step(at, 2)
-            )
+            case_services.case_close(case, actor=self.centre, note="协议履行完毕，结案归档。", at=self._step(at, 2))
         return case
 
     def _session(self, case, mediator, at):
@@ -448,9 +438,9 @@ class DemoSeeder:
     def cases(self):
         plans = self.plan()
         existing = set(
-            DisputeCase.objects.filter(
-                subdistrict=self.subdistrict, external_ref__startswith="demo-"
-            ).values_list("external_ref", flat=True)
+            DisputeCase.objects.filter(subdistrict=self.subdistrict, external_ref__startswith="demo-").values_list(
+                "external_ref", flat=True
+            )
         )
         for index, plan in enumerate(plans, start=1):
             if plan.ref in existing:

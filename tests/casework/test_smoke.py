@@ -7,4 +7,13 @@ def test_case_walks_to_closed_with_one_event_per_step(centre, mediator, grid):
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
     names = list(case.events.values_list("name", flat=True))
-    assert names == ["register", "accept", "assign", "start", "session", "reach_agreement", "follow_up", "close"]
+    assert names == [
+        "register",
+        "accept",
+        "assign",
+        "start",
+        "session",
+        "reach_agreement",
+        "follow_up",
+        "close",
+    ]
