@@ -1,4 +1,8 @@
-"""CaseEvent is append-only in the database too: on PostgreSQL a trigger refuses UPDATE and DELETE."""
+"""CaseEvent is append-only in the database too: on PostgreSQL a trigger refuses UPDATE and DELETE.
+
+TRUNCATE is left to database privileges (docs/deployment.md: the application role does not
+own the tables in production), since test databases are emptied with it between tests.
+"""
 
 from django.db import migrations
 
@@ -11,12 +15,8 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER casework_caseevent_append_only
     BEFORE UPDATE OR DELETE ON casework_caseevent
     FOR EACH ROW EXECUTE FUNCTION casework_caseevent_append_only();
-CREATE TRIGGER casework_caseevent_no_truncate
-    BEFORE TRUNCATE ON casework_caseevent
-    FOR EACH STATEMENT EXECUTE FUNCTION casework_caseevent_append_only();
 """
 BACKWARD = """
-DROP TRIGGER IF EXISTS casework_caseevent_no_truncate ON casework_caseevent;
 DROP TRIGGER IF EXISTS casework_caseevent_append_only ON casework_caseevent;
 DROP FUNCTION IF EXISTS casework_caseevent_append_only();
 """
