@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 
 from . import permissions
 from .enums import (
@@ -365,8 +365,13 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
         self._loaded_version = self.version
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        base_qs = base_qs.filter(version=self._loaded_version)
-        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+        versioned = base_qs.filter(version=self._loaded_version)
+        updated = super()._do_update(versioned, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+        # The mixin only tells a lost race when the status moved; when only the version
+        # moved (reassign vs reassign) it would fall through to Django's bare DatabaseError.
+        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
+            raise ConcurrentTransition("The case has been changed since it was read.")
+        return updated
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
