@@ -1,10 +1,12 @@
 """Personas for every role, over one small territory: two communities, three grids."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from pytest_django.plugin import blocking_manager_key
 
 from grids.enums import Role
+from reports.demo import DemoSeeder
 from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory
 
 
@@ -38,7 +40,27 @@ def pytest_runtest_teardown(item, nextitem):
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2 costs ~0.5 s a user on a shared 2-core machine; the tests are not about hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The Baihuazhou demo, seeded once per module inside a transaction rolled back at its end.
+
+    Each test still runs in its own savepoint (the `db` fixture), so tests cannot leak into
+    each other; the returned dict is what the seeder created.
+    """
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield DemoSeeder(progress=lambda message: None).run()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
