@@ -8,6 +8,7 @@ from pytest_django.plugin import blocking_manager_key
 from grids.enums import Role
 from reports.demo import DemoSeeder
 from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory
+from tests.workflow import drive
 
 
 @pytest.hookimpl(wrapper=True)
@@ -141,3 +142,55 @@ def roles(centre, leader, community_staff, grid_worker, administrator, mediator,
         "mediator": mediator.user,
         "mediator2": other_mediator.user,
     }
+
+
+@pytest.fixture
+def other_community_staff(subdistrict, other_community):
+    return UserFactory(username="community2", roles=[Role.COMMUNITY_STAFF], community=other_community)
+
+
+@pytest.fixture
+def co_mediator(db):
+    return MediatorFactory(user__username="comediator")
+
+
+@pytest.fixture
+def spare_mediator(db):
+    """A mediator to reassign to: no part in any case yet."""
+    return MediatorFactory(user__username="spare")
+
+
+@pytest.fixture
+def cast(
+    centre,
+    leader,
+    community_staff,
+    other_community_staff,
+    grid_worker,
+    mediator,
+    co_mediator,
+    other_mediator,
+    administrator,
+):
+    """Every role the transition table distinguishes, by key. `lead` and `co` are the case's mediators."""
+    return {
+        "centre": centre,
+        "leader": leader,
+        "community": community_staff,
+        "other_community": other_community_staff,
+        "gridworker": grid_worker,
+        "lead": mediator.user,
+        "co": co_mediator.user,
+        "unrelated_mediator": other_mediator.user,
+        "admin": administrator,
+    }
+
+
+@pytest.fixture
+def case_at(centre, mediator, co_mediator, grid):
+    """`case_at(state, **kw)`: a community-level case led by `mediator` with `co_mediator`, in `state`."""
+
+    def make(state, **kwargs):
+        return drive(state, centre=centre, lead=mediator, co=co_mediator, grid=grid, **kwargs)
+
+    return make

@@ -10,7 +10,7 @@ from casework.enums import CaseStatus
 from casework.models import CaseEvent, DisputeCase, Party
 from mediation import services as mediation_services
 from mediation.models import Agreement, ConflictDeclaration, FollowUp, MediationSession
-from tests.casework.conftest import fresh
+from tests.workflow import fresh
 
 S = CaseStatus
 

@@ -19,8 +19,8 @@ from casework.models import CaseEvent, DisputeCase
 from mediation import services as mediation_services
 from mediation.enums import AgreementForm
 from mediation.models import Agreement
-from tests.casework.conftest import drive, log_session, snapshot
 from tests.factories import MediatorFactory
+from tests.workflow import drive, log_session, snapshot
 
 S = CaseStatus
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)

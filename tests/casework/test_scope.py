@@ -12,8 +12,8 @@ from casework.services import case_escalate
 from grids.enums import Role
 from grids.models import User
 from mediation import services as mediation_services
-from tests.casework.conftest import drive
 from tests.factories import MediatorFactory, SubdistrictFactory, UserFactory, register
+from tests.workflow import drive
 
 S = CaseStatus
 
@@ -24,7 +24,9 @@ def cases(centre, grid, sibling_grid, other_grid, mediator, co_mediator, other_m
     return {
         "grid": drive(S.ASSIGNED, centre=centre, lead=mediator, co=co_mediator, grid=grid),
         "sibling": register(centre, sibling_grid),
-        "other": drive(S.ASSIGNED, centre=centre, lead=other_mediator, co=None, grid=other_grid, level=Level.SUBDISTRICT),
+        "other": drive(
+            S.ASSIGNED, centre=centre, lead=other_mediator, co=None, grid=other_grid, level=Level.SUBDISTRICT
+        ),
     }
 
 

@@ -15,7 +15,7 @@ from mediation import services as mediation_services
 from mediation.enums import AgreementForm
 from mediation.models import Agreement
 from mediation.services import TRANSITION_SERVICES
-from tests.casework.conftest import fresh, log_follow_up, log_session, snapshot
+from tests.workflow import fresh, log_follow_up, log_session, snapshot
 
 S = CaseStatus
 T = Transition

@@ -39,7 +39,9 @@ def test_lower_risk_not_flagged(risk, centre, grid):
 
 @pytest.mark.parametrize(("count", "flagged"), [(4, False), (5, True), (8, True)])
 def test_many_parties_flagged_from_five(count, flagged, centre, grid):
-    parties = [party(name=f"申请人{n}") for n in range(count - 1)] + [party("respondent", "物业公司", kind="organisation")]
+    parties = [party(name=f"申请人{n}") for n in range(count - 1)] + [
+        party("respondent", "物业公司", kind="organisation")
+    ]
     case = register(centre, grid, parties=parties)
     assert case.party_count == count
     assert (W.MANY_PARTIES in case.warning_reasons) is flagged

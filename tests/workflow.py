@@ -1,63 +1,18 @@
-"""Personas beyond the shared ones (staff of another community, a co-mediator, a mediator
-with no part in the case) and `drive`, which walks a community-level case with a lead and
-a co-mediator to any state through the real services."""
+"""Walking a case through the real services (`drive`), the records on the way, and
+`snapshot`, everything a refused call must leave as it was."""
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from casework import services as case_services
 from casework.enums import CaseStatus, Guidance, Level, Referral
 from casework.models import CaseEvent, DisputeCase
-from grids.enums import Role
 from mediation import services as mediation_services
 from mediation.models import Agreement, FollowUp, MediationSession
-from tests.factories import MediatorFactory, UserFactory, register
+from tests.factories import register
 
 S = CaseStatus
-
-
-@pytest.fixture
-def other_community_staff(subdistrict, other_community):
-    return UserFactory(username="community2", roles=[Role.COMMUNITY_STAFF], community=other_community)
-
-
-@pytest.fixture
-def co_mediator(db):
-    return MediatorFactory(user__username="comediator")
-
-
-@pytest.fixture
-def spare_mediator(db):
-    """A mediator to reassign to: no part in any case yet."""
-    return MediatorFactory(user__username="spare")
-
-
-@pytest.fixture
-def cast(
-    centre,
-    leader,
-    community_staff,
-    other_community_staff,
-    grid_worker,
-    mediator,
-    co_mediator,
-    other_mediator,
-    administrator,
-):
-    """Every role the transition table distinguishes, by key. `lead` and `co` are the case's mediators."""
-    return {
-        "centre": centre,
-        "leader": leader,
-        "community": community_staff,
-        "other_community": other_community_staff,
-        "gridworker": grid_worker,
-        "lead": mediator.user,
-        "co": co_mediator.user,
-        "unrelated_mediator": other_mediator.user,
-        "admin": administrator,
-    }
 
 
 def log_session(case, actor, **extra):
@@ -125,14 +80,6 @@ def drive(state, *, centre, lead, co, grid, level=Level.COMMUNITY, session=True,
 def fresh(case):
     """The case as a new request would load it."""
     return DisputeCase.objects.get(pk=case.pk)
-
-
-@pytest.fixture
-def case_at(centre, mediator, co_mediator, grid):
-    def make(state, **kwargs):
-        return drive(state, centre=centre, lead=mediator, co=co_mediator, grid=grid, **kwargs)
-
-    return make
 
 
 def snapshot(case) -> dict:
