@@ -161,28 +161,16 @@ def spare_mediator(db):
 
 
 @pytest.fixture
-def cast(
-    centre,
-    leader,
-    community_staff,
-    other_community_staff,
-    grid_worker,
-    mediator,
-    co_mediator,
-    other_mediator,
-    administrator,
-):
-    """Every role the transition table distinguishes, by key. `lead` and `co` are the case's mediators."""
+def cast(roles, other_community_staff, co_mediator):
+    """Every role the transition table distinguishes, by key: the personas of `roles`, staff of
+    another community, and the mediators as the case sees them (`lead`, `co`, an unrelated one)."""
+    personas = {key: user for key, user in roles.items() if key not in ("mediator", "mediator2")}
     return {
-        "centre": centre,
-        "leader": leader,
-        "community": community_staff,
+        **personas,
         "other_community": other_community_staff,
-        "gridworker": grid_worker,
-        "lead": mediator.user,
+        "lead": roles["mediator"],
         "co": co_mediator.user,
-        "unrelated_mediator": other_mediator.user,
-        "admin": administrator,
+        "unrelated_mediator": roles["mediator2"],
     }
 
 

@@ -3,6 +3,8 @@
 
 import datetime as dt
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casework import services as case_services
@@ -101,3 +103,13 @@ def snapshot(case) -> dict:
         "sessions": MediationSession.objects.filter(case_id=row.pk).count(),
         "follow_ups": FollowUp.objects.filter(case_id=row.pk).count(),
     }
+
+
+def assert_refused(case, call, *fields) -> ValidationError:
+    """`call()` raises a ValidationError naming each of `fields`, and leaves the case as it was."""
+    before = snapshot(case)
+    with pytest.raises(ValidationError) as refused:
+        call()
+    assert set(fields) <= set(refused.value.message_dict), refused.value.message_dict
+    assert snapshot(case) == before
+    return refused.value

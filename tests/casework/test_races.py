@@ -127,6 +127,14 @@ def _extend(actor):
     return lambda case: case_services.case_extend_deadline(case, actor=actor, reason="案情复杂")
 
 
+def alternate(n, first, second, actors):
+    """n contenders running `first` and `second` in turn, each pair by the next actor."""
+    return [
+        (label, make(actors[i // 2 % len(actors)]))
+        for i, (label, make) in zip(range(n), [first, second] * n, strict=False)
+    ]
+
+
 @pytest.fixture
 def scenarios(centre, community_staff, mediator, co_mediator, spares):
     """name -> (state the case starts in, contenders for n threads: [(label, callable)])."""
@@ -135,22 +143,12 @@ def scenarios(centre, community_staff, mediator, co_mediator, spares):
         "start_vs_start": (S.ASSIGNED, lambda n: [("start", _start(lead))] * n),
         "accept_vs_decline": (
             S.REPORTED,
-            lambda n: [
-                ("accept", _accept(centre if i % 4 < 2 else community_staff))
-                if i % 2 == 0
-                else ("decline", _decline(centre if i % 4 < 2 else community_staff))
-                for i in range(n)
-            ],
+            lambda n: alternate(n, ("accept", _accept), ("decline", _decline), [centre, community_staff]),
         ),
         "reassign_vs_reassign": (S.ASSIGNED, lambda n: [("reassign", _reassign(centre, spares[i])) for i in range(n)]),
         "agreement_vs_fail": (
             S.MEDIATING,
-            lambda n: [
-                ("reach_agreement", _agree(lead if i % 4 < 2 else co))
-                if i % 2 == 0
-                else ("fail", _fail(co if i % 4 < 2 else lead))
-                for i in range(n)
-            ],
+            lambda n: alternate(n, ("reach_agreement", _agree), ("fail", _fail), [lead, co]),
         ),
         "session_vs_fail": (
             S.MEDIATING,

@@ -15,7 +15,7 @@ from mediation import services as mediation_services
 from mediation.enums import AgreementForm
 from mediation.models import Agreement
 from mediation.services import TRANSITION_SERVICES
-from tests.workflow import fresh, log_follow_up, log_session, snapshot
+from tests.workflow import assert_refused, fresh, log_follow_up, log_session, snapshot
 
 S = CaseStatus
 T = Transition
@@ -215,29 +215,21 @@ def test_escalate_releases_mediators_and_keeps_attempts(community_staff, centre,
 
 def test_escalate_without_reason_refused(community_staff, case_at):
     case = case_at(S.ACCEPTED)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        case_services.case_escalate(case, actor=community_staff, reason="  ")
-    assert "reason" in refused.value.message_dict
-    assert snapshot(case) == before
+    assert_refused(case, lambda: case_services.case_escalate(case, actor=community_staff, reason="  "), "reason")
 
 
 def test_reassign_to_same_mediator_refused(centre, mediator, case_at):
     case = case_at(S.ASSIGNED)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        mediation_services.case_reassign(case, actor=centre, mediator=mediator, reason="更换")
-    assert "mediator" in refused.value.message_dict
-    assert snapshot(case) == before
+    assert_refused(
+        case, lambda: mediation_services.case_reassign(case, actor=centre, mediator=mediator, reason="更换"), "mediator"
+    )
 
 
 def test_reassign_without_reason_refused(centre, spare_mediator, case_at):
     case = case_at(S.MEDIATING)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        mediation_services.case_reassign(case, actor=centre, mediator=spare_mediator, reason="")
-    assert "reason" in refused.value.message_dict
-    assert snapshot(case) == before
+    assert_refused(
+        case, lambda: mediation_services.case_reassign(case, actor=centre, mediator=spare_mediator, reason=""), "reason"
+    )
 
 
 def test_reassign_to_co_mediator_makes_them_lead_only(centre, co_mediator, case_at):
@@ -254,11 +246,9 @@ def test_reassign_to_co_mediator_makes_them_lead_only(centre, co_mediator, case_
 )
 def test_decline_without_reason_or_referral_refused(reason, referral, field, centre, case_at):
     case = case_at(S.REPORTED)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        case_services.case_decline(case, actor=centre, reason=reason, referral=referral)
-    assert field in refused.value.message_dict
-    assert snapshot(case) == before
+    assert_refused(
+        case, lambda: case_services.case_decline(case, actor=centre, reason=reason, referral=referral), field
+    )
 
 
 def test_community_staff_accept_subdistrict_level_denied(community_staff, case_at):
@@ -293,31 +283,23 @@ def test_community_staff_assign_subdistrict_level_denied(community_staff, mediat
 
 def test_assign_without_mediator_refused(centre, case_at):
     case = case_at(S.ACCEPTED)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        mediation_services.case_assign(case, actor=centre, mediator=None)
-    assert "mediator" in refused.value.message_dict
-    assert snapshot(case) == before
+    assert_refused(case, lambda: mediation_services.case_assign(case, actor=centre, mediator=None), "mediator")
 
 
 @pytest.mark.parametrize(("name", "field"), [(T.FAIL, "reason"), (T.WITHDRAW, "reason")])
 def test_reason_required(name, field, cast, case_at):
     case = case_at(S.MEDIATING)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        kwargs = {"guidance": "litigation"} if name == T.FAIL else {}
-        TRANSITION_SERVICES[name](case, actor=cast["lead"], reason=" ", **kwargs)
-    assert field in refused.value.message_dict
-    assert snapshot(case) == before
+    kwargs = {"guidance": "litigation"} if name == T.FAIL else {}
+    assert_refused(case, lambda: TRANSITION_SERVICES[name](case, actor=cast["lead"], reason=" ", **kwargs), field)
 
 
 def test_fail_without_valid_guidance_refused(mediator, case_at):
     case = case_at(S.MEDIATING)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        mediation_services.case_fail(case, actor=mediator.user, reason="分歧大", guidance="prayer")
-    assert "guidance" in refused.value.message_dict
-    assert snapshot(case) == before
+    assert_refused(
+        case,
+        lambda: mediation_services.case_fail(case, actor=mediator.user, reason="分歧大", guidance="prayer"),
+        "guidance",
+    )
 
 
 # Records: sessions while mediating, follow-ups after a conclusion
@@ -380,13 +362,14 @@ def test_first_follow_up_discharges_follow_up_deadline(mediator, case_at):
 
 def test_written_agreement_requires_performance_method_and_deadline(mediator, case_at):
     case = case_at(S.MEDIATING)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        mediation_services.case_reach_agreement(
+    assert_refused(
+        case,
+        lambda: mediation_services.case_reach_agreement(
             case, actor=mediator.user, form=AgreementForm.WRITTEN, terms="赔偿500元", signed_on=timezone.localdate()
-        )
-    assert {"performance_method", "performance_deadline"} <= set(refused.value.message_dict)
-    assert snapshot(case) == before
+        ),
+        "performance_method",
+        "performance_deadline",
+    )
 
 
 def test_written_agreement_with_particulars_recorded(mediator, case_at):
@@ -417,11 +400,13 @@ def test_written_agreement_with_particulars_recorded(mediator, case_at):
 )
 def test_agreement_bad_particulars_refused(form, terms, signed_on, field, mediator, case_at):
     case = case_at(S.MEDIATING)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        mediation_services.case_reach_agreement(case, actor=mediator.user, form=form, terms=terms, signed_on=signed_on)
-    assert field in refused.value.message_dict
-    assert snapshot(case) == before
+    assert_refused(
+        case,
+        lambda: mediation_services.case_reach_agreement(
+            case, actor=mediator.user, form=form, terms=terms, signed_on=signed_on
+        ),
+        field,
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from mediation.enums import JudicialConfirmation
 from mediation.models import ConflictDeclaration
 from mediation.selectors import assignment_options
 from tests.factories import MediatorFactory, OrganizationFactory, party, register
-from tests.workflow import drive, fresh, snapshot
+from tests.workflow import assert_refused, drive, fresh, snapshot
 
 S = CaseStatus
 
@@ -51,12 +51,9 @@ CONFLICTS = {
 def test_assign_party_mediator_refused_with_reason(conflict, centre, grid, candidate):
     parties, reason = CONFLICTS[conflict]
     case = accepted_case(centre, grid, parties)
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        services.case_assign(case, actor=centre, mediator=candidate)
-    assert any(reason in message for message in refused.value.message_dict["mediator"])
-    assert "须回避" in refused.value.message_dict["mediator"][0]
-    assert snapshot(case) == before
+    refused = assert_refused(case, lambda: services.case_assign(case, actor=centre, mediator=candidate), "mediator")
+    assert any(reason in message for message in refused.message_dict["mediator"])
+    assert "须回避" in refused.message_dict["mediator"][0]
 
 
 def test_assign_same_name_organisation_party_is_not_the_person(centre, grid, candidate):
@@ -77,11 +74,11 @@ def test_assign_declared_conflict_refused(centre, grid, candidate):
 
 def test_assign_conflicted_co_mediator_refused(centre, grid, mediator, candidate):
     case = accepted_case(centre, grid, [party(name="王立言")])
-    before = snapshot(case)
-    with pytest.raises(ValidationError) as refused:
-        services.case_assign(case, actor=centre, mediator=mediator, co_mediators=[candidate])
-    assert "co_mediators" in refused.value.message_dict
-    assert snapshot(case) == before
+    assert_refused(
+        case,
+        lambda: services.case_assign(case, actor=centre, mediator=mediator, co_mediators=[candidate]),
+        "co_mediators",
+    )
 
 
 @pytest.mark.parametrize("conflict", list(CONFLICTS))
@@ -205,13 +202,13 @@ def test_judicial_confirmation_recorded_with_lateness(agreed, mediator):
     ],
 )
 def test_judicial_confirmation_bad_input_refused(status, applied_on, answered_on, field, agreed, mediator):
-    before = snapshot(agreed)
-    with pytest.raises(ValidationError) as refused:
-        services.judicial_confirmation_record(
+    assert_refused(
+        agreed,
+        lambda: services.judicial_confirmation_record(
             agreed, actor=mediator.user, status=status, applied_on=applied_on, answered_on=answered_on
-        )
-    assert field in refused.value.message_dict
-    assert snapshot(agreed) == before
+        ),
+        field,
+    )
     agreed.agreement.refresh_from_db()
     assert agreed.agreement.judicial_confirmation == JudicialConfirmation.NOT_APPLIED
 
