@@ -19,7 +19,7 @@ from casework.models import CaseEvent, DisputeCase
 from mediation import services as mediation_services
 from mediation.enums import AgreementForm
 from mediation.models import Agreement
-from tests.factories import MediatorFactory
+from tests.factories import MediatorFactory, register
 from tests.workflow import drive, log_session, snapshot
 
 S = CaseStatus
@@ -33,14 +33,18 @@ def contender_counts(races):
     return [2 + i % 7 for i in range(races)]
 
 
-def race(case_pk: int, contenders) -> list:
+def load_case(pk: int) -> DisputeCase:
+    return DisputeCase.objects.get(pk=pk)
+
+
+def race(case_pk: int, contenders, load=load_case) -> list:
     """Run each `contender(case)` in its own thread, all released at once; return "ok" or the exception."""
     barrier = threading.Barrier(len(contenders))
     outcomes = [None] * len(contenders)
 
     def run(index, contender):
         try:
-            case = DisputeCase.objects.get(pk=case_pk)
+            case = load(case_pk)
             barrier.wait(timeout=30)
             contender(case)
             outcomes[index] = "ok"
@@ -260,3 +264,15 @@ def test_stale_copy_after_state_change_conflicts(centre, mediator, case_at):
         )
     assert snapshot(first) == before
     assert not Agreement.objects.filter(case_id=first.pk).exists()
+
+
+@transactional
+def test_race_registrations_get_distinct_consecutive_numbers(centre, grid):
+    # Eight registrations at once in a year with no number issued yet: the counter row is
+    # created by one of them and locked by all, so no number is issued twice or skipped.
+    at = timezone.make_aware(dt.datetime(2019, 6, 3, 10))
+    outcomes = race(grid.pk, [lambda _case: register(centre, grid, at=at)] * 8, load=lambda pk: None)
+    assert outcomes == ["ok"] * 8
+    numbers = sorted(DisputeCase.objects.filter(year=2019).values_list("number", flat=True))
+    assert numbers == [f"BHZ-2019-{n:04d}" for n in range(1, 9)]
+    assert CaseEvent.objects.filter(case__year=2019, name="register").count() == 8
