@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casework.enums import CaseStatus, RecordKind
-from casework.exceptions import CasePermissionDenied
+from casework.exceptions import CasePermissionDenied, TransitionUnavailable
 from casework.models import CaseEvent
 from casework.services import case_accept
 from mediation import services
@@ -218,3 +218,12 @@ def test_judicial_confirmation_by_stranger_denied(agreed, other_mediator):
         services.judicial_confirmation_record(
             agreed, actor=other_mediator.user, status=JudicialConfirmation.PENDING, applied_on=timezone.localdate()
         )
+
+
+def test_conflict_declare_on_closed_case_unavailable(centre, mediator, co_mediator, grid, candidate):
+    case = drive(S.CLOSED, centre=centre, lead=mediator, co=co_mediator, grid=grid)
+    before = snapshot(case)
+    with pytest.raises(TransitionUnavailable, match="回避声明"):
+        services.conflict_declare(case, actor=centre, mediator=candidate, reason="亲属")
+    assert snapshot(case) == before
+    assert not ConflictDeclaration.objects.exists()
