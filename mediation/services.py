@@ -271,6 +271,9 @@ def follow_up_record(
         errors["date"] = [_("请填写回访日期。")]
     elif date > local_date(at):
         errors["date"] = [_("回访日期不能晚于今天。")]
+    elif case.concluded_at and date < local_date(case.concluded_at):
+        # A follow-up (回访) comes after the conclusion it follows up.
+        errors["date"] = [_("回访日期不能早于办结日期。")]
     if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
         errors["satisfaction"] = [_("满意度为1到5的整数。")]
     if method not in FollowUpMethod.values:

@@ -428,3 +428,33 @@ def test_judicial_confirmation_deadline_rolls_to_working_day(signed_on, deadline
         case, actor=mediator.user, form=AgreementForm.ORAL, terms="赔偿500元", signed_on=signed_on
     )
     assert Agreement.objects.get(case=case).judicial_deadline == deadline
+
+
+def test_follow_up_dated_before_conclusion_refused(mediator, case_at):
+    case = case_at(S.AGREED, follow_up=False)
+    concluded_on = timezone.localtime(case.concluded_at).date()
+    assert_refused(
+        case,
+        lambda: mediation_services.follow_up_record(
+            case, actor=mediator.user, date=concluded_on - dt.timedelta(days=1), performed=True, satisfaction=4
+        ),
+        "date",
+    )
+
+
+@pytest.mark.parametrize(("satisfaction", "method"), [(0, "phone"), (6, "phone"), (True, "phone"), (3, "pigeon")])
+def test_follow_up_bad_input_refused(satisfaction, method, mediator, case_at):
+    case = case_at(S.FAILED)
+    field = "method" if method == "pigeon" else "satisfaction"
+    assert_refused(
+        case,
+        lambda: mediation_services.follow_up_record(
+            case,
+            actor=mediator.user,
+            date=timezone.localdate(),
+            performed=False,
+            satisfaction=satisfaction,
+            method=method,
+        ),
+        field,
+    )
