@@ -345,6 +345,11 @@ def judicial_confirmation_record(
     if status in (JudicialConfirmation.CONFIRMED, JudicialConfirmation.REJECTED) and answered_on is None:
         raise ValidationError({"answered_on": [_("请填写法院裁定日期。")]})
     at = at or timezone.now()
+    # The dates follow one another: signed, applied, answered, and none of them tomorrow.
+    if applied_on and not agreement.signed_on <= applied_on <= local_date(at):
+        raise ValidationError({"applied_on": [_("申请日期应在协议签订日期与今天之间。")]})
+    if answered_on and not (applied_on or agreement.signed_on) <= answered_on <= local_date(at):
+        raise ValidationError({"answered_on": [_("裁定日期应在申请日期与今天之间。")]})
     with transaction.atomic():
         agreement.judicial_confirmation = status
         agreement.judicial_applied_on = applied_on

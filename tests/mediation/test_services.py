@@ -12,8 +12,8 @@ from casework.exceptions import CasePermissionDenied, TransitionUnavailable
 from casework.models import CaseEvent
 from casework.services import case_accept
 from mediation import services
-from mediation.enums import JudicialConfirmation
-from mediation.models import ConflictDeclaration
+from mediation.enums import AgreementForm, JudicialConfirmation
+from mediation.models import Agreement, ConflictDeclaration
 from mediation.selectors import assignment_options
 from tests.factories import MediatorFactory, OrganizationFactory, party, register
 from tests.workflow import assert_refused, drive, fresh, snapshot
@@ -174,22 +174,28 @@ def agreed(centre, mediator, co_mediator, grid):
     return drive(S.AGREED, centre=centre, lead=mediator, co=co_mediator, grid=grid)
 
 
-def test_judicial_confirmation_recorded_with_lateness(agreed, mediator):
-    deadline = agreed.agreement.judicial_deadline
+def test_judicial_confirmation_recorded_with_lateness(centre, mediator, co_mediator, grid):
+    case = drive(S.MEDIATING, centre=centre, lead=mediator, co=co_mediator, grid=grid)
+    # Signed 2025-03-01: the 30 days end on Monday 2025-03-31; applying on 2025-04-02 is late.
+    services.case_reach_agreement(
+        case, actor=mediator.user, form=AgreementForm.ORAL, terms="赔偿", signed_on=dt.date(2025, 3, 1)
+    )
     services.judicial_confirmation_record(
-        agreed,
+        case,
         actor=mediator.user,
         status=JudicialConfirmation.CONFIRMED,
-        applied_on=deadline + dt.timedelta(days=1),
+        applied_on=dt.date(2025, 4, 2),
         court="东湖区人民法院",
-        answered_on=deadline + dt.timedelta(days=5),
+        answered_on=dt.date(2025, 4, 10),
     )
-    agreed.agreement.refresh_from_db()
-    assert (agreed.agreement.judicial_confirmation, agreed.agreement.judicial_court) == (
+    agreement = Agreement.objects.get(case=case)
+    assert agreement.judicial_deadline == dt.date(2025, 3, 31)
+    assert (agreement.judicial_confirmation, agreement.judicial_court, agreement.judicial_answered_on) == (
         JudicialConfirmation.CONFIRMED,
         "东湖区人民法院",
+        dt.date(2025, 4, 10),
     )
-    event = CaseEvent.objects.filter(case=agreed).latest("id")
+    event = CaseEvent.objects.filter(case=case).latest("id")
     assert (event.name, event.data["late"]) == (RecordKind.JUDICIAL_CONFIRMATION, True)
 
 
@@ -199,9 +205,14 @@ def test_judicial_confirmation_recorded_with_lateness(agreed, mediator):
         ("maybe", None, None, "status"),
         (JudicialConfirmation.PENDING, None, None, "applied_on"),
         (JudicialConfirmation.REJECTED, dt.date(2025, 3, 3), None, "answered_on"),
+        # Applied before the agreement was signed (today), or answered before applying.
+        (JudicialConfirmation.PENDING, dt.date(2025, 3, 3), None, "applied_on"),
+        (JudicialConfirmation.PENDING, dt.date(2999, 1, 1), None, "applied_on"),
+        (JudicialConfirmation.CONFIRMED, "today", dt.date(2025, 3, 3), "answered_on"),
     ],
 )
 def test_judicial_confirmation_bad_input_refused(status, applied_on, answered_on, field, agreed, mediator):
+    applied_on = timezone.localdate() if applied_on == "today" else applied_on
     assert_refused(
         agreed,
         lambda: services.judicial_confirmation_record(
