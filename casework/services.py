@@ -125,6 +125,12 @@ def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note
     A conditional UPDATE claims the case row, so a record cannot slip in after a
     concurrent transition moved the case on. Call inside the caller's atomic block.
     """
+    if case.status not in allowed_states:
+        # Refused as what it is (a record the state does not take), not as a lost race.
+        raise TransitionUnavailable(
+            _("案件当前状态为“%(status)s”，不能添加“%(name)s”。")
+            % {"status": case.get_status_display(), "name": RecordKind(name).label}
+        )
     updates = {"version": F("version") + 1}
     if counter:
         updates[counter] = F(counter) + 1

@@ -22,7 +22,8 @@ def wilson_interval(successes: int, total: int, z: float = Z95) -> tuple[float, 
     denominator = 1 + z * z / total
     centre = (p + z * z / (2 * total)) / denominator
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # The interval always holds the observed rate; rounding alone gave 0.9999999999999999 for 10 of 10.
+    return (max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p)))
 
 
 @dataclass(frozen=True)
