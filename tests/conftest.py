@@ -1,41 +1,13 @@
 """Personas for every role, over one small territory: two communities, three grids."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
-from pytest_django.plugin import blocking_manager_key
 
 from grids.enums import Role
 from reports.demo import DemoSeeder
 from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory
 from tests.workflow import drive
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """Let a transactional test's closing flush TRUNCATE the append-only audit table.
-
-    On PostgreSQL a trigger refuses TRUNCATE of casework_caseevent (migration 0004); in
-    `session_replication_role = replica` ordinary triggers do not fire, for this session only,
-    and only around the flush that pytest-django runs while tearing the test down.
-    """
-    marker = item.get_closest_marker("django_db")
-    flushes = (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in getattr(
-        item, "fixturenames", ()
-    )
-    if not flushes or connection.vendor != "postgresql":
-        return (yield)
-    blocker = item.config.stash[blocking_manager_key]
-    with blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-    try:
-        return (yield)
-    finally:
-        # After the session's last test the test database is gone and the connection closed;
-        # a new connection starts with the default role anyway.
-        if connection.connection is not None:
-            with blocker.unblock(), connection.cursor() as cursor:
-                cursor.execute("RESET session_replication_role")
 
 
 @pytest.fixture(autouse=True)

@@ -105,15 +105,6 @@ def test_case_event_raw_sql_refused_by_database(sql, case_at):
     assert not CaseEvent.objects.filter(case=case, note="x").exists()
 
 
-def test_case_event_truncate_refused_by_database(case_at):
-    case = case_at(S.ACCEPTED)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-        # Flush the test's deferred foreign-key checks, or PostgreSQL refuses for that reason instead.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("TRUNCATE casework_caseevent")
-    assert CaseEvent.objects.filter(case=case).exists()
-
-
 def test_case_event_insert_allowed(case_at):
     # Append-only, not read-only: the trigger leaves INSERT alone.
     case = case_at(S.REPORTED)
