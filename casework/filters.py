@@ -41,6 +41,17 @@ def tab_cases(qs, tab: str):
     return qs
 
 
+ALL = _("全部")
+
+
+class YesNoSelect(forms.NullBooleanSelect):
+    """The same three values as NullBooleanSelect, in the words of a filter rather than of a form."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", ALL), ("true", _("是")), ("false", _("否"))]
+
+
 def _communities(request):
     user = request.user if request else None
     if user is None or not user.is_authenticated:
@@ -71,19 +82,21 @@ class QueueOrdering(django_filters.OrderingFilter):
 class CaseFilter(django_filters.FilterSet):
     tab = django_filters.ChoiceFilter(label=_("队列"), choices=TABS, method="filter_tab", widget=forms.HiddenInput)
     q = django_filters.CharFilter(label=_("关键词"), method="filter_text")
-    status = django_filters.ChoiceFilter(label=_("状态"), choices=CaseStatus.choices)
-    community = django_filters.ModelChoiceFilter(label=_("社区"), queryset=_communities)
-    grid = django_filters.ModelChoiceFilter(label=_("网格"), queryset=_grids)
-    category = django_filters.ModelChoiceFilter(label=_("类别"), queryset=Category.objects.all())
-    risk = django_filters.ChoiceFilter(label=_("风险等级"), choices=Risk.choices)
-    level = django_filters.ChoiceFilter(label=_("调解层级"), choices=Level.choices)
-    source = django_filters.ChoiceFilter(label=_("来源"), choices=Source.choices)
-    mediator = django_filters.ModelChoiceFilter(label=_("主调解员"), field_name="lead_mediator", queryset=_mediators)
-    overdue = django_filters.BooleanFilter(label=_("超期"), method="filter_overdue")
-    warning = django_filters.BooleanFilter(label=_("预警"), field_name="is_warning")
-    outcome = django_filters.ChoiceFilter(label=_("调解结果"), choices=Outcome.choices)
+    status = django_filters.ChoiceFilter(empty_label=ALL, label=_("状态"), choices=CaseStatus.choices)
+    community = django_filters.ModelChoiceFilter(empty_label=ALL, label=_("社区"), queryset=_communities)
+    grid = django_filters.ModelChoiceFilter(empty_label=ALL, label=_("网格"), queryset=_grids)
+    category = django_filters.ModelChoiceFilter(empty_label=ALL, label=_("类别"), queryset=Category.objects.all())
+    risk = django_filters.ChoiceFilter(empty_label=ALL, label=_("风险等级"), choices=Risk.choices)
+    level = django_filters.ChoiceFilter(empty_label=ALL, label=_("调解层级"), choices=Level.choices)
+    source = django_filters.ChoiceFilter(empty_label=ALL, label=_("来源"), choices=Source.choices)
+    mediator = django_filters.ModelChoiceFilter(
+        empty_label=ALL, label=_("主调解员"), field_name="lead_mediator", queryset=_mediators
+    )
+    overdue = django_filters.BooleanFilter(label=_("超期"), method="filter_overdue", widget=YesNoSelect)
+    warning = django_filters.BooleanFilter(label=_("预警"), field_name="is_warning", widget=YesNoSelect)
+    outcome = django_filters.ChoiceFilter(empty_label=ALL, label=_("调解结果"), choices=Outcome.choices)
     concluded_any = django_filters.BooleanFilter(
-        label=_("已办结"), field_name="concluded_at", lookup_expr="isnull", exclude=True
+        label=_("已办结"), field_name="concluded_at", lookup_expr="isnull", exclude=True, widget=YesNoSelect
     )
     registered = django_filters.DateFromToRangeFilter(
         label=_("登记日期"),

@@ -26,6 +26,11 @@ class CaseIntakeForm(forms.Form):
         grids = grids_open_to(user)
         self.fields["grid"].queryset = grids
         self.fields["grid"].label_from_instance = lambda g: f"{g.community.name} · {g.name}"
+        if not self.is_bound:
+            # A grid worker with one grid should not have to choose it.
+            first_two = list(grids[:2])
+            if len(first_two) == 1:
+                self.fields["grid"].initial = first_two[0].pk
         if user.has_role("grid_worker") and not user.has_role("centre_staff"):
             self.fields["source"].initial = Source.GRID_WORKER
 

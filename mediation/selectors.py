@@ -74,6 +74,8 @@ def case_timeline(case) -> list[dict]:
     items = []
     for event in case.events.all():
         item = {"event": event, "label": labels.get(event.name, event.name), "is_record": not event.is_transition}
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            item["change"] = (CaseStatus(event.from_status).label, CaseStatus(event.to_status).label)
         if event.name == RecordKind.SESSION:
             item["session"] = sessions.pop(event.data.get("session"), None)
         elif event.name == RecordKind.FOLLOW_UP:
