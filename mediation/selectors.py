@@ -4,7 +4,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from casework.enums import OPEN, CaseStatus, Outcome, RecordKind, Transition
+from casework.enums import CaseStatus, Outcome, RecordKind, Transition
 from casework.selectors import case_detail_queryset, case_list_related, cases_visible_to
 
 from .models import Agreement, ConflictDeclaration, FollowUp, MediationOrganization, MediationSession, Mediator
@@ -126,13 +126,17 @@ def _count(model, **match):
     )
 
 
+# A mediator's load: the cases in their hands (a concluded case waiting to be closed is the centre's).
+WITH_MEDIATOR = (CaseStatus.ASSIGNED, CaseStatus.MEDIATING)
+
+
 def mediator_statistics(subdistrict_id):
     """Every mediator with open load, concluded and agreed cases (as lead, in the subdistrict), conflicts declared."""
     cases = Q(lead_cases__subdistrict_id=subdistrict_id)
     return (
         Mediator.objects.select_related("organization")
         .annotate(
-            open_load=Count("lead_cases", filter=cases & Q(lead_cases__status__in=OPEN)),
+            open_load=Count("lead_cases", filter=cases & Q(lead_cases__status__in=WITH_MEDIATOR)),
             concluded=Count("lead_cases", filter=cases & Q(lead_cases__concluded_at__isnull=False)),
             agreed=Count("lead_cases", filter=cases & Q(lead_cases__outcome=Outcome.AGREED)),
             conflicts_declared=_count(ConflictDeclaration, mediator=OuterRef("pk")),
@@ -147,7 +151,7 @@ def organization_statistics(subdistrict_id):
     return MediationOrganization.objects.annotate(
         mediator_count=_count(Mediator, organization=OuterRef("pk")),
         available_count=_count(Mediator, organization=OuterRef("pk"), active=True, available=True),
-        open_load=Count("mediators__lead_cases", filter=cases & Q(mediators__lead_cases__status__in=OPEN)),
+        open_load=Count("mediators__lead_cases", filter=cases & Q(mediators__lead_cases__status__in=WITH_MEDIATOR)),
         concluded=Count("mediators__lead_cases", filter=cases & Q(mediators__lead_cases__concluded_at__isnull=False)),
         agreed=Count("mediators__lead_cases", filter=cases & Q(mediators__lead_cases__outcome=Outcome.AGREED)),
     ).order_by("-active", "name")

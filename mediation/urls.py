@@ -6,6 +6,7 @@ app_name = "mediation"
 urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/do/<str:name>/", views.transition, name="transition"),
+    path("cases/<int:pk>/form/<str:name>/", views.action_form, name="action_form"),
     path("cases/<int:pk>/record/<str:name>/", views.record, name="record"),
     path("cases/<int:pk>/agreement/", views.agreement_print, name="agreement"),
     path("mediators/", views.mediators, name="mediators"),

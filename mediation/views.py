@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -74,6 +75,10 @@ RECORDS = {
 }
 
 
+# Forms that read the mediator roster load when opened, so the case page costs the same queries in every state.
+LAZY_FORMS = {Transition.ASSIGN, Transition.REASSIGN}
+
+
 def transition_state(user, case, name: str) -> str | None:
     """None when `user` may run `name` now; otherwise why not ("" when it is simply not theirs or not now)."""
     if not permissions.can_transition(user, case, name):
@@ -94,8 +99,12 @@ def case_actions(user, case, bound=None):
     for name, form_class in TRANSITION_FORMS.items():
         reason = transition_state(user, case, name)
         if reason is None:
-            form = bound.get(name) or form_class(case=case, user=user)
-            actions.append({"name": name, "label": Transition(name).label, "form": form, "kind": "transition"})
+            action = {"name": name, "label": Transition(name).label, "form": bound.get(name), "kind": "transition"}
+            if action["form"] is None and name in LAZY_FORMS:
+                action["lazy_url"] = reverse("mediation:action_form", args=[case.pk, name])
+            elif action["form"] is None:
+                action["form"] = form_class(case=case, user=user)
+            actions.append(action)
         elif reason:
             blocked.append({"label": Transition(name).label, "reason": reason})
     records = []
@@ -220,6 +229,23 @@ def transition(request, pk: int, name: str):
         services.TRANSITION_SERVICES[name](case, actor=request.user, **form.service_kwargs())
 
     return _handle(request, case, name, form, call)
+
+
+@login_required
+def action_form(request, pk: int, name: str):
+    """The form of one action, loaded when the user opens it (see LAZY_FORMS)."""
+    case = _visible_case(request, pk)
+    if name not in TRANSITION_FORMS:
+        raise Http404
+    if transition_state(request.user, case, name) is not None:
+        raise PermissionDenied
+    action = {
+        "name": name,
+        "label": Transition(name).label,
+        "form": TRANSITION_FORMS[name](case=case, user=request.user),
+        "kind": "transition",
+    }
+    return render(request, "mediation/_action_form.html", {"case": case, "action": action})
 
 
 @login_required
