@@ -138,3 +138,16 @@ def test_home_query_count_is_the_same_for_1_and_50_cases(client, roles, walk, pe
     with django_assert_max_num_queries(8):
         response = client.get(HOME)
     assert response.status_code == 200
+
+
+def test_dashboard_rate_reads_with_its_count_in_english(client, centre, walk):
+    walk(CaseStatus.CLOSED)
+    walk(CaseStatus.FAILED)
+    client.force_login(centre)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = text(client.get(HOME))
+    assert "Cumulative success rate" in body
+    assert "50.0%" in body
+    client.force_login(centre)
+    mediators = text(client.get(reverse("mediation:mediators")))
+    assert "50.0%, 1 of 2" in mediators
