@@ -84,8 +84,8 @@ def submit(form):
     form.locator("button[type=submit]").click()
 
 
-def shot(page, name):
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def shot(page, name, full_page=True):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest.mark.browser
@@ -164,6 +164,19 @@ def test_walkthrough_one_dispute_from_registration_to_closure(flushable_event_ta
     submit(act(page, "close"))
     page.wait_for_selector("text=已保存")
     assert "已结案" in page.locator(".case-head").inner_text()
+
+    # The agreement as it prints, and the pages on a phone.
+    page.click("text=调解协议书 >> nth=0")
+    page.wait_for_url("**/agreement/")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    shot(page, "agreement-print")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/mediation/cases/{case.pk}/")
+    shot(page, "case-phone", full_page=False)
+    page.goto(f"{base}/cases/")
+    shot(page, "queue-phone", full_page=False)
 
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
