@@ -3,7 +3,14 @@
 import pytest
 
 from grids.enums import Role
-from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    GridFactory,
+    MediatorFactory,
+    SubdistrictFactory,
+    UserFactory,
+    case_in_state,
+)
 
 
 @pytest.fixture
@@ -84,3 +91,13 @@ def roles(centre, leader, community_staff, grid_worker, administrator, mediator,
         "mediator": mediator.user,
         "mediator2": other_mediator.user,
     }
+
+
+@pytest.fixture
+def walk(centre, mediator, grid):
+    """`walk(state)`: a case in the persona's grid, driven by centre staff and `mediator` to `state`."""
+
+    def make(state, **kwargs):
+        return case_in_state(state, centre=centre, mediator=mediator, grid=grid, **kwargs)
+
+    return make

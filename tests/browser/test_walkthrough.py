@@ -11,7 +11,7 @@ from casework.enums import CaseStatus
 from casework.models import DisputeCase
 from mediation.models import Mediator
 from reports.demo import DemoSeeder
-from tests.factories import PASSWORD
+from tests.factories import CLOSED_CASE_EVENTS, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -180,15 +180,6 @@ def test_walkthrough_one_dispute_from_registration_to_closure(flushable_event_ta
 
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
-    assert list(case.events.values_list("name", flat=True)) == [
-        "register",
-        "accept",
-        "assign",
-        "start",
-        "session",
-        "reach_agreement",
-        "follow_up",
-        "close",
-    ]
+    assert list(case.events.values_list("name", flat=True)) == CLOSED_CASE_EVENTS
     for name in ("intake", "dashboard", "queue", "case"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

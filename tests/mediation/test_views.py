@@ -9,7 +9,7 @@ from casework.enums import CaseStatus, Level, Transition
 from casework.models import CaseEvent, DisputeCase
 from mediation import services
 from mediation.models import Agreement, ConflictDeclaration, FollowUp, MediationSession
-from tests.factories import MediatorFactory, case_in_state, party, register
+from tests.factories import MediatorFactory, party, register
 
 
 def case_url(case):
@@ -26,14 +26,6 @@ def record_url(case, name):
 
 def text(response):
     return response.content.decode()
-
-
-@pytest.fixture
-def walk(centre, mediator, grid):
-    def make(state, **kwargs):
-        return case_in_state(state, centre=centre, mediator=mediator, grid=grid, **kwargs)
-
-    return make
 
 
 def test_case_page_renders_for_every_role_that_sees_the_case(client, roles, walk):

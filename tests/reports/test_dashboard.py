@@ -6,21 +6,13 @@ from django.utils import timezone
 
 from casework.enums import CaseStatus, Risk
 from grids.enums import Role
-from tests.factories import UserFactory, case_in_state, register
+from tests.factories import UserFactory, register
 
 HOME = reverse("home")
 
 
 def text(response):
     return response.content.decode()
-
-
-@pytest.fixture
-def walk(centre, mediator, grid):
-    def make(state, **kwargs):
-        return case_in_state(state, centre=centre, mediator=mediator, grid=grid, **kwargs)
-
-    return make
 
 
 def test_centre_staff_land_on_the_dashboard_with_actions(client, centre):
