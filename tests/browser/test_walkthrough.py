@@ -2,13 +2,16 @@
 worker, acceptance and assignment by centre staff, start, a session and an agreement by the
 mediator, a follow-up, and closure by centre staff. Screenshots go to test-artifacts/."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
+from django.utils import timezone
 
 from casework.enums import CaseStatus
-from casework.models import DisputeCase
+from casework.models import DisputeCase, Party
 from mediation.models import Mediator
 from reports.demo import DemoSeeder
 from tests.factories import CLOSED_CASE_EVENTS, PASSWORD
@@ -91,11 +94,19 @@ def shot(page, name, full_page=True):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_walkthrough_one_dispute_from_registration_to_closure(flushable_event_table, browser_page, live_server):
+    try:
+        walk_one_dispute(browser_page, live_server.url)
+    finally:
+        # While Playwright runs, the test's ORM calls get a connection of their own (a context of their
+        # own); close it here, in that context, so the test database can be dropped after the run.
+        connections.close_all()
+
+
+def walk_one_dispute(page, base):
     # The Baihuazhou demo, so the screenshots show a working subdistrict rather than an empty one.
     DemoSeeder(password=PASSWORD, progress=lambda message: None).run()
     existing = set(DisputeCase.objects.values_list("pk", flat=True))
     mediator = Mediator.objects.get(user__username="mediator")
-    page, base = browser_page, live_server.url
 
     # The grid worker registers the dispute.
     sign_in(page, base, "gridworker")
@@ -105,13 +116,26 @@ def test_walkthrough_one_dispute_from_registration_to_closure(flushable_event_ta
     page.select_option("#id_category", label="邻里纠纷")
     page.fill("#id_description", "楼上卫生间漏水，楼下住户天花板受损，双方协商未果。")
     page.fill("#id_parties-0-name", "王秀英")
-    page.fill("#id_parties-0-phone", "13812345678")
+    # A phone already on file from a recent case: the form hints at a repeat dispute as it is typed.
+    known_phone = (
+        Party.objects.filter(case__registered_at__gte=timezone.now() - dt.timedelta(days=300))
+        .exclude(phone="")
+        .values_list("phone", flat=True)
+        .first()
+    )
+    page.fill("#id_parties-0-phone", known_phone)
+    page.locator("#id_parties-0-phone").blur()
+    page.wait_for_selector("#duplicate-hint >> text=可能是重复纠纷")
     page.fill("#id_parties-1-name", "刘建国")
+    page.click("[data-formset-add=parties]")
+    page.select_option("#id_parties-2-role", "respondent")
+    page.fill("#id_parties-2-name", "陈桂兰")
     shot(page, "intake")
     page.click("#intake-form > button[type=submit]")
     page.wait_for_url("**/mediation/cases/*/")
     case = DisputeCase.objects.exclude(pk__in=existing).get()
     assert page.locator("h1").inner_text() == case.number
+    assert sorted(case.parties.values_list("name", flat=True)) == ["刘建国", "王秀英", "陈桂兰"]
     sign_out(page)
 
     # Centre staff: the dashboard, the queue, then accept and assign.
