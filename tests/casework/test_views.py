@@ -275,3 +275,22 @@ def test_intake_post_shows_duplicate_hint_with_errors(client, grid_worker, centr
     client.force_login(grid_worker)
     response = client.post(INTAKE, intake_data(grid, description=""))
     assert prior.number in page_text(response)
+
+
+def test_queue_filters_by_registration_dates_community_and_mediator(client, centre, mediator, grid, cases):
+    old = register(centre, grid, at=dt.datetime(2024, 3, 5, 9, tzinfo=dt.UTC), description="旧案")
+    assigned = case_in_state(CaseStatus.ASSIGNED, centre=centre, mediator=mediator, grid=grid)
+    client.force_login(centre)
+
+    def numbers(params):
+        return {c.number for c in client.get(QUEUE, params).context["rows"]}
+
+    assert numbers({"registered_after": "2024-03-01", "registered_before": "2024-03-31"}) == {old.number}
+    assert numbers({"community": cases["other"].community_id}) == {cases["other"].number}
+    assert numbers({"mediator": mediator.pk}) == {assigned.number}
+    assert numbers({"risk": "major"}) == set()
+
+
+def test_queue_links_each_row_to_its_case_page(client, centre, cases):
+    client.force_login(centre)
+    assert reverse("mediation:case", args=[cases["mine"].pk]) in page_text(client.get(QUEUE))
