@@ -184,3 +184,20 @@ class JudicialForm(CaseActionForm):
     applied_on = forms.DateField(label=_("申请日期"), required=False, widget=DATE)
     court = forms.CharField(label=_("受理法院"), required=False, max_length=100)
     answered_on = forms.DateField(label=_("裁定日期"), required=False, widget=DATE)
+
+
+class ConflictForm(CaseActionForm):
+    """回避: the case's own mediator declares an interest; the centre then reassigns the case."""
+
+    reason = forms.CharField(label=_("回避理由"), max_length=200, widget=TEXT)
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "mediator": own_mediator(self.user, self.case)}
+
+
+def own_mediator(user, case):
+    """The user's Mediator on this case, from the rows loaded with the case (no query)."""
+    for mediator in [case.lead_mediator, *case.co_mediators.all()]:
+        if mediator is not None and mediator.user_id == user.id:
+            return mediator
+    return None

@@ -21,7 +21,7 @@ from casework.models import DisputeCase
 from grids.enums import Role
 
 from . import services
-from .forms import TRANSITION_FORMS, ExtendForm, FollowUpForm, JudicialForm, SessionForm
+from .forms import TRANSITION_FORMS, ConflictForm, ExtendForm, FollowUpForm, JudicialForm, SessionForm, own_mediator
 from .selectors import (
     case_agreement,
     case_page,
@@ -61,6 +61,12 @@ RECORDS = {
         "allowed": lambda user, case: (
             permissions.can_extend_deadline(user, case) and case.status in IN_MEDIATION and not case.conclude_extended
         ),
+    },
+    "conflict": {
+        "label": gettext_lazy("声明回避"),
+        "form": ConflictForm,
+        "service": services.conflict_declare,
+        "allowed": lambda user, case: case.is_open and own_mediator(user, case) is not None,
     },
     "judicial": {
         "label": gettext_lazy("记录司法确认情况"),

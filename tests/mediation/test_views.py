@@ -413,3 +413,17 @@ def test_mediator_page_query_count_is_bounded(client, centre, django_assert_max_
 def test_walk_helper_states_are_real(walk):
     assert DisputeCase.objects.count() == 0
     assert walk(CaseStatus.CLOSED).status == CaseStatus.CLOSED
+
+
+def test_own_mediator_declares_a_conflict_from_the_case_page(client, mediator, other_mediator, centre, walk):
+    case = walk(CaseStatus.MEDIATING)
+    client.force_login(mediator.user)
+    assert client.post(record_url(case, "conflict"), {"reason": ""}).status_code == 400
+    assert ConflictDeclaration.objects.count() == 0
+    assert client.post(record_url(case, "conflict"), {"reason": "申请人是我表亲"}).status_code == 302
+    declaration = ConflictDeclaration.objects.get()
+    assert (declaration.mediator, declaration.case) == (mediator, case)
+    # Centre staff see it on the mediator's page; nobody else may declare for this mediator here.
+    client.force_login(centre)
+    assert "conflict" not in [r["name"] for r in client.get(case_url(case)).context["records"]]
+    assert "申请人是我表亲" in text(client.get(reverse("mediation:mediator", args=[mediator.pk])))
