@@ -64,3 +64,20 @@ def test_language_switch_renders_english(client, centre):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = client.get(reverse("casework:queue"))
     assert "Case queue" in response.content.decode()
+
+
+def test_pages_carry_no_inline_script_or_style(client, centre):
+    """A later Content-Security-Policy forbids inline code: scripts and styles come from static files."""
+    import re
+
+    client.force_login(centre)
+    for url in (
+        reverse("home"),
+        reverse("casework:queue"),
+        reverse("casework:intake"),
+        reverse("grids:password_change"),
+    ):
+        body = client.get(url).content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), url
+        assert " style=" not in body and "<style" not in body, url
+        assert re.search(r"\son[a-z]+=", body) is None, url
