@@ -19,3 +19,13 @@ def percent(part, whole) -> str:
     if not whole:
         return "—"
     return f"{part / whole:.1%}"
+
+
+# A perfect record over this many cases is more likely unrecorded failures than perfection (domain: called out).
+PERFECT_RATE_MIN_CASES = 10
+
+
+@register.filter
+def too_perfect(agreed, concluded) -> bool:
+    """`agreed|too_perfect:concluded`: 100% over many cases, to be checked rather than celebrated."""
+    return bool(concluded) and concluded >= PERFECT_RATE_MIN_CASES and agreed == concluded

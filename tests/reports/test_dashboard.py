@@ -143,3 +143,17 @@ def test_dashboard_rate_reads_with_its_count_in_english(client, centre, walk):
     client.force_login(centre)
     mediators = text(client.get(reverse("mediation:mediators")))
     assert "50.0%, 1 of 2" in mediators
+
+
+def test_a_perfect_rate_over_many_cases_is_called_out(client, centre, walk):
+    for _ in range(10):
+        walk(CaseStatus.AGREED)
+    client.force_login(centre)
+    assert "累计成功率为100%" in text(client.get(HOME))
+    assert "请核实是否漏记调解不成" in text(client.get(reverse("mediation:mediators")))
+
+
+def test_a_perfect_rate_over_few_cases_is_not_called_out(client, centre, walk):
+    walk(CaseStatus.AGREED)
+    client.force_login(centre)
+    assert "累计成功率为100%" not in text(client.get(HOME))
