@@ -6,7 +6,14 @@ from django.test import override_settings
 
 from grids.enums import Role
 from reports.demo import DemoSeeder
-from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    GridFactory,
+    MediatorFactory,
+    SubdistrictFactory,
+    UserFactory,
+    case_in_state,
+)
 from tests.workflow import drive
 
 
@@ -152,5 +159,15 @@ def case_at(centre, mediator, co_mediator, grid):
 
     def make(state, **kwargs):
         return drive(state, centre=centre, lead=mediator, co=co_mediator, grid=grid, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def walk(centre, mediator, grid):
+    """`walk(state)`: a case in the persona's grid, driven by centre staff and `mediator` to `state`."""
+
+    def make(state, **kwargs):
+        return case_in_state(state, centre=centre, mediator=mediator, grid=grid, **kwargs)
 
     return make
