@@ -1,0 +1,125 @@
+"""A hand-countable world for the statistics: March 2025 in two communities.
+
+| case | grid    | category | registered     | outcome              | follow-up        |
+|------|---------|----------|----------------|----------------------|------------------|
+| A    | grid    | neighbour| 03-03 10:00    | agreed 03-11 10:00   | 03-14, 4, done   |
+| B    | sibling | family   | 03-05 10:00    | failed 03-25 10:00   |                  |
+| C    | grid    | neighbour| 03-10 10:00    | agreed 04-02 10:00   |                  |
+| D    | grid    | family   | 02-20 10:00    | agreed 03-20 10:00   | 03-25, 5, not yet|
+| E    | other   | neighbour| 03-12 10:00    | reported (overdue)   |                  |
+| F    | other   | neighbour| 03-15 10:00    | reported, major risk |                  |
+| G    | grid    | neighbour| 03-20 10:00    | withdrawn 03-21      |                  |
+
+A, B, D, C are mediated by `mediator`, except B (`other_mediator`).
+"""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casework import services as case_services
+from casework.enums import Level, Risk, Source
+from grids.enums import Role
+from mediation import services as mediation_services
+from tests.factories import UserFactory, category, register
+
+MARCH = dt.date(2025, 3, 1)
+
+
+def at(month: int, day: int, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(2025, month, day, hour, 0))
+
+
+def mediate(case, *, centre, mediator, registered, concluded, outcome):
+    """Drive a registered case to agreed/failed with every step between registration and `concluded`."""
+    step = (concluded - registered) / 5
+    case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT, at=registered + step)
+    mediation_services.case_assign(case, actor=centre, mediator=mediator, at=registered + 2 * step)
+    mediation_services.case_start(case, actor=mediator.user, at=registered + 3 * step)
+    mediation_services.session_log(
+        case,
+        actor=mediator.user,
+        held_at=registered + 4 * step,
+        location="第三方调解室",
+        summary="听取双方陈述",
+        public=False,
+        rights_explained=True,
+        rights_explained_by=mediator.name,
+        at=registered + 4 * step,
+    )
+    if outcome == "failed":
+        return mediation_services.case_fail(
+            case, actor=mediator.user, reason="分歧大", guidance="litigation", at=concluded
+        )
+    return mediation_services.case_reach_agreement(
+        case,
+        actor=mediator.user,
+        form="oral",
+        terms="赔偿500元",
+        signed_on=timezone.localtime(concluded).date(),
+        at=concluded,
+    )
+
+
+def follow_up(case, mediator, day: dt.date, satisfaction: int, performed: bool):
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time(15, 0)))
+    mediation_services.follow_up_record(
+        case, actor=mediator.user, date=day, performed=performed, satisfaction=satisfaction, at=moment
+    )
+
+
+@pytest.fixture
+def other_grid_worker(other_grid):
+    return UserFactory(username="gridworker2", full_name="钱网格", roles=[Role.GRID_WORKER], grids=[other_grid])
+
+
+@pytest.fixture
+def world(centre, mediator, other_mediator, grid, sibling_grid, other_grid):
+    neighbour, family = category("neighbour"), category("family")
+    cases = {}
+
+    def new(name, grid_, cat, registered, **extra):
+        cases[name] = register(centre, grid_, category=cat, at=registered, **extra)
+        return cases[name]
+
+    mediate(
+        new("A", grid, neighbour, at(3, 3)),
+        centre=centre,
+        mediator=mediator,
+        registered=at(3, 3),
+        concluded=at(3, 11),
+        outcome="agreed",
+    )
+    mediate(
+        new("B", sibling_grid, family, at(3, 5), source=Source.WALK_IN),
+        centre=centre,
+        mediator=other_mediator,
+        registered=at(3, 5),
+        concluded=at(3, 25),
+        outcome="failed",
+    )
+    mediate(
+        new("C", grid, neighbour, at(3, 10)),
+        centre=centre,
+        mediator=mediator,
+        registered=at(3, 10),
+        concluded=at(4, 2),
+        outcome="agreed",
+    )
+    mediate(
+        new("D", grid, family, at(2, 20)),
+        centre=centre,
+        mediator=mediator,
+        registered=at(2, 20),
+        concluded=at(3, 20),
+        outcome="agreed",
+    )
+    new("E", other_grid, neighbour, at(3, 12), source=Source.HOTLINE)
+    new("F", other_grid, neighbour, at(3, 15), risk=Risk.MAJOR)
+    case_services.case_withdraw(new("G", grid, neighbour, at(3, 20)), actor=centre, reason="已和解", at=at(3, 21))
+    follow_up(cases["A"], mediator, dt.date(2025, 3, 14), 4, True)
+    follow_up(cases["D"], mediator, dt.date(2025, 3, 25), 5, False)
+    for case in cases.values():
+        case.refresh_from_db()
+    return cases
