@@ -14,8 +14,11 @@ A, B, D, C are mediated by `mediator`, except B (`other_mediator`).
 """
 
 import datetime as dt
+import time
 
 import pytest
+from django.conf import settings
+from django.db import connection, connections
 from django.utils import timezone
 
 from casework import services as case_services
@@ -123,3 +126,51 @@ def world(centre, mediator, other_mediator, grid, sibling_grid, other_grid):
     for case in cases.values():
         case.refresh_from_db()
     return cases
+
+
+def _close_worker_connections():
+    """Worker threads keep their own database connections; end them so the test database can be flushed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture
+def flushable_audit_trail(transactional_db):
+    """Let a committing test's database be flushed despite the audit trail's no-TRUNCATE trigger.
+
+    Torn down just before pytest-django flushes: the flush then runs with triggers
+    off for this session only (`session_replication_role`, the postgres superuser
+    of the test setup), and Django closes the connection after a transactional test,
+    so the next test's session has the trigger in force again.
+    """
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture
+def celery_worker(flushable_audit_trail, monkeypatch):
+    """A real Celery worker (threads) on the broker of the settings: Redis, from REDIS_URL. Not eager mode."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    # Each task then closes its thread's connection when it ends.
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "worker tests run on Redis (REDIS_URL)"
+    app.control.purge()  # messages queued by earlier tests that registered warning cases
+    with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30):
+        yield app
+    _close_worker_connections()
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
