@@ -246,6 +246,7 @@ def hot_spots(period: Period, today: dt.date, limit: int = 10) -> list[dict]:
         {
             "community": row["community__name"],
             "category": row["category__name"],
+            "label": f"{row['community__name']}·{row['category__name']}",
             "count": row["count"],
             "drill": f"registered:hot={row['community_id']}.{row['category_id']}",
         }
