@@ -1,8 +1,8 @@
 """A snapshot as tables, and those tables as XLSX (openpyxl) and PDF (fpdf2).
 
 Both exports are built from the same `tables()`, so they hold the same figures as
-the page. The PDF embeds a vendored CJK font (static/fonts/DroidSansFallbackFull.ttf,
-Apache-2.0, from Debian's fonts-droid-fallback): no network and no system font needed.
+the page. The PDF embeds vendored fonts (static/fonts/README.md: Droid Sans Fallback
+for Chinese, DejaVu Sans for digits and Latin): no network and no system font needed.
 """
 
 import io
@@ -12,10 +12,13 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "DroidSansFallbackFull.ttf"
+FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
+# The CJK font has one weight: headings are set apart by a fill, not bold.
+HEADINGS = FontFace(emphasis="", fill_color=(230, 230, 230))
 
 
 @dataclass
@@ -144,8 +147,8 @@ def tables(figures: dict, visible_ids=frozenset()) -> list[Table]:
         )
     )
     case_headers = ["案件编号", "状态", "社区", "类别", "期限", "预警原因"]
-    result.append(Table("预警案件", case_headers, _case_rows(figures["warnings"], visible_ids)))
-    result.append(Table("逾期案件", case_headers, _case_rows(figures["overdue_cases"], visible_ids)))
+    result.append(Table("预警案件明细", case_headers, _case_rows(figures["warnings"], visible_ids)))
+    result.append(Table("逾期案件明细", case_headers, _case_rows(figures["overdue_cases"], visible_ids)))
     return result
 
 
@@ -181,15 +184,19 @@ def snapshot_xlsx(snapshot, visible_ids=frozenset()) -> bytes:
 class _ReportPDF(FPDF):
     def footer(self):
         self.set_y(-12)
-        self.set_font("cjk", size=8)
-        self.cell(0, 8, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+        # The page-count alias is filled in with the font it was set in: a Latin one has the digits.
+        self.set_font("latin", size=8)
+        self.cell(0, 8, f"{self.page_no()} / {{nb}}", align="C")
 
 
 def snapshot_pdf(snapshot, visible_ids=frozenset()) -> bytes:
     pdf = _ReportPDF(format="A4")
     pdf.set_title(str(snapshot.title))
     pdf.set_author("枫桥矛盾纠纷调处系统")
-    pdf.add_font("cjk", fname=str(FONT_PATH))
+    # Chinese from the Droid fallback font; digits and Latin letters, which it lacks, from DejaVu.
+    pdf.add_font("cjk", fname=str(FONTS / "DroidSansFallbackFull.ttf"))
+    pdf.add_font("latin", fname=str(FONTS / "DejaVuSans.ttf"))
+    pdf.set_fallback_fonts(["latin"])
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.add_page()
     pdf.set_font("cjk", size=16)
@@ -207,7 +214,7 @@ def snapshot_pdf(snapshot, visible_ids=frozenset()) -> bytes:
         if not table.rows:
             pdf.cell(0, 6, "（无）", new_x="LMARGIN", new_y="NEXT")
             continue
-        with pdf.table(first_row_as_headings=True, line_height=6) as grid:
+        with pdf.table(first_row_as_headings=True, line_height=6, headings_style=HEADINGS) as grid:
             for row in [table.headers, *table.rows]:
                 cells = grid.row()
                 for value in row:
