@@ -178,6 +178,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # fpdf2's font subsetting (PDF exports) logs every glyph at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # Statistics and reports (日报 / 月报).

@@ -1,5 +1,7 @@
 """Report pages, exports, screening returns and notices. Thin: selectors read, services write."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -100,7 +102,11 @@ def report_cases(request, pk: int):
     key = request.GET.get("figure", "")
     cases = selectors.drill_down(request.user, snapshot, key)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "reports/report_cases.html", {"snapshot": snapshot, "figure": key, "page": page})
+    return render(
+        request,
+        "reports/report_cases.html",
+        {"snapshot": snapshot, "figure": key, "page": page, "query": f"{urlencode({'figure': key})}&"},
+    )
 
 
 def _export(request, pk: int, render_bytes, content_type: str, extension: str):

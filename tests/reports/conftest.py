@@ -13,10 +13,13 @@
 A, B, D, C are mediated by `mediator`, except B (`other_mediator`).
 """
 
+import contextlib
 import datetime as dt
 import time
 
 import pytest
+from celery import signals
+from celery.contrib.testing.worker import TestWorkController, start_worker
 from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
@@ -25,6 +28,7 @@ from casework import services as case_services
 from casework.enums import Level, Risk, Source
 from grids.enums import Role
 from mediation import services as mediation_services
+from reports import services
 from tests.factories import UserFactory, category, register
 
 MARCH = dt.date(2025, 3, 1)
@@ -77,55 +81,54 @@ def other_grid_worker(other_grid):
     return UserFactory(username="gridworker2", full_name="钱网格", roles=[Role.GRID_WORKER], grids=[other_grid])
 
 
+# name, grid, category, registered (month, day), concluded (month, day), outcome, mediator, extra
+MEDIATED = [
+    ("A", "grid", "neighbour", (3, 3), (3, 11), "agreed", "mediator", {}),
+    ("B", "sibling_grid", "family", (3, 5), (3, 25), "failed", "other_mediator", {"source": Source.WALK_IN}),
+    ("C", "grid", "neighbour", (3, 10), (4, 2), "agreed", "mediator", {}),
+    ("D", "grid", "family", (2, 20), (3, 20), "agreed", "mediator", {}),
+]
+
+
 @pytest.fixture
 def world(centre, mediator, other_mediator, grid, sibling_grid, other_grid):
-    neighbour, family = category("neighbour"), category("family")
+    people = {"mediator": mediator, "other_mediator": other_mediator}
+    grids = {"grid": grid, "sibling_grid": sibling_grid}
     cases = {}
-
-    def new(name, grid_, cat, registered, **extra):
-        cases[name] = register(centre, grid_, category=cat, at=registered, **extra)
-        return cases[name]
-
-    mediate(
-        new("A", grid, neighbour, at(3, 3)),
-        centre=centre,
-        mediator=mediator,
-        registered=at(3, 3),
-        concluded=at(3, 11),
-        outcome="agreed",
-    )
-    mediate(
-        new("B", sibling_grid, family, at(3, 5), source=Source.WALK_IN),
-        centre=centre,
-        mediator=other_mediator,
-        registered=at(3, 5),
-        concluded=at(3, 25),
-        outcome="failed",
-    )
-    mediate(
-        new("C", grid, neighbour, at(3, 10)),
-        centre=centre,
-        mediator=mediator,
-        registered=at(3, 10),
-        concluded=at(4, 2),
-        outcome="agreed",
-    )
-    mediate(
-        new("D", grid, family, at(2, 20)),
-        centre=centre,
-        mediator=mediator,
-        registered=at(2, 20),
-        concluded=at(3, 20),
-        outcome="agreed",
-    )
-    new("E", other_grid, neighbour, at(3, 12), source=Source.HOTLINE)
-    new("F", other_grid, neighbour, at(3, 15), risk=Risk.MAJOR)
-    case_services.case_withdraw(new("G", grid, neighbour, at(3, 20)), actor=centre, reason="已和解", at=at(3, 21))
+    for name, grid_key, code, registered, concluded, outcome, mediator_key, extra in MEDIATED:
+        cases[name] = register(centre, grids[grid_key], category=category(code), at=at(*registered), **extra)
+        mediate(
+            cases[name],
+            centre=centre,
+            mediator=people[mediator_key],
+            registered=at(*registered),
+            concluded=at(*concluded),
+            outcome=outcome,
+        )
+    neighbour = category("neighbour")
+    cases["E"] = register(centre, other_grid, category=neighbour, at=at(3, 12), source=Source.HOTLINE)
+    cases["F"] = register(centre, other_grid, category=neighbour, at=at(3, 15), risk=Risk.MAJOR)
+    cases["G"] = register(centre, grid, category=neighbour, at=at(3, 20))
+    case_services.case_withdraw(cases["G"], actor=centre, reason="已和解", at=at(3, 21))
     follow_up(cases["A"], mediator, dt.date(2025, 3, 14), 4, True)
     follow_up(cases["D"], mediator, dt.date(2025, 3, 25), 5, False)
     for case in cases.values():
         case.refresh_from_db()
     return cases
+
+
+def monthly_return(worker, grid, *, found: int, registered: int = 0, period=MARCH, at=None):
+    """File a monthly screening return through the service; found == 0 is a zero report."""
+    return services.inspection_file(
+        actor=worker,
+        grid=grid,
+        kind="monthly",
+        period=period,
+        disputes_found=found,
+        cases_registered=registered,
+        zero_report=found == 0,
+        at=at,
+    )
 
 
 def _close_worker_connections():
@@ -151,20 +154,39 @@ def flushable_audit_trail(transactional_db):
         cursor.execute("SET session_replication_role = replica")
 
 
-@pytest.fixture
-def celery_worker(flushable_audit_trail, monkeypatch):
-    """A real Celery worker (threads) on the broker of the settings: Redis, from REDIS_URL. Not eager mode."""
-    from celery.contrib.testing.worker import start_worker
+class SignallingWorkController(TestWorkController):
+    """The test worker, announcing `worker_ready` as the `celery worker` command does on start."""
 
+    def on_consumer_ready(self, consumer):
+        signals.worker_ready.send(sender=consumer)
+        super().on_consumer_ready(consumer)
+
+
+@contextlib.contextmanager
+def running_worker(monkeypatch, work_controller=TestWorkController, concurrency=4):
+    """A real Celery worker (threads) on the broker of the settings: Redis, from REDIS_URL. Not eager mode."""
     from config.celery import app
 
     # Each task then closes its thread's connection when it ends.
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "worker tests run on Redis (REDIS_URL)"
     app.control.purge()  # messages queued by earlier tests that registered warning cases
-    with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30):
+    with start_worker(
+        app,
+        pool="threads",
+        concurrency=concurrency,
+        perform_ping_check=False,
+        shutdown_timeout=30,
+        WorkController=work_controller,
+    ):
         yield app
     _close_worker_connections()
+
+
+@pytest.fixture
+def celery_worker(flushable_audit_trail, monkeypatch):
+    with running_worker(monkeypatch) as app:
+        yield app
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):

@@ -7,22 +7,14 @@ from pypdf import PdfReader
 
 from reports import services
 from tests.factories import PASSWORD
-from tests.reports.conftest import MARCH
+from tests.reports.conftest import MARCH, monthly_return
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def march(world, grid_worker, grid):
-    services.inspection_file(
-        actor=grid_worker,
-        grid=grid,
-        kind="monthly",
-        period=MARCH,
-        disputes_found=2,
-        cases_registered=1,
-        zero_report=False,
-    )
+    monthly_return(grid_worker, grid, found=2, registered=1)
     return services.report_ensure(kind="monthly", period=MARCH)
 
 

@@ -13,7 +13,7 @@ from grids.models import Inspection, SensitivePeriod
 from reports import services
 from reports.models import Notice, Snapshot
 from tests.factories import UserFactory, register
-from tests.reports.conftest import MARCH, at
+from tests.reports.conftest import MARCH, at, monthly_return
 
 pytestmark = pytest.mark.django_db
 
@@ -190,15 +190,7 @@ def test_inspection_rejects_bad_input_and_writes_nothing(grid_worker, grid, chan
 def test_inspection_for_another_grid_is_refused(grid_worker, sibling_grid, centre, grid):
     for actor, target in ((grid_worker, sibling_grid), (centre, grid)):
         with pytest.raises(PermissionDenied):
-            services.inspection_file(
-                actor=actor,
-                grid=target,
-                kind="monthly",
-                period=MARCH,
-                disputes_found=0,
-                cases_registered=0,
-                zero_report=True,
-            )
+            monthly_return(actor, target, found=0)
     assert not Inspection.objects.exists()
 
 

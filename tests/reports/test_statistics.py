@@ -10,7 +10,7 @@ from casework.models import DisputeCase
 from grids.models import SensitivePeriod
 from reports import services, statistics
 from reports.statistics import Period
-from tests.reports.conftest import MARCH
+from tests.reports.conftest import MARCH, monthly_return
 
 pytestmark = pytest.mark.django_db
 
@@ -24,26 +24,8 @@ def today():
 def returns(world, grid, other_grid, grid_worker, other_grid_worker):
     """March's monthly returns: `grid` found 2 (1 registered), `other_grid` a zero report, `sibling_grid` none."""
     filed_at = timezone.make_aware(dt.datetime(2025, 4, 1, 9))
-    services.inspection_file(
-        actor=grid_worker,
-        grid=grid,
-        kind="monthly",
-        period=MARCH,
-        disputes_found=2,
-        cases_registered=1,
-        zero_report=False,
-        at=filed_at,
-    )
-    services.inspection_file(
-        actor=other_grid_worker,
-        grid=other_grid,
-        kind="monthly",
-        period=MARCH,
-        disputes_found=0,
-        cases_registered=0,
-        zero_report=True,
-        at=filed_at,
-    )
+    monthly_return(grid_worker, grid, found=2, registered=1, at=filed_at)
+    monthly_return(other_grid_worker, other_grid, found=0, at=filed_at)
 
 
 def test_totals_of_march_match_the_hand_count(world, today):

@@ -6,42 +6,21 @@ These tests commit: the worker reads through its own database connections.
 import datetime as dt
 
 import pytest
-from celery import signals
-from celery.contrib.testing.worker import TestWorkController, start_worker
-from django.db import connections
 from django.utils import timezone
 
 from casework.enums import Risk
-from config.celery import app
 from grids.models import SensitivePeriod
 from reports import services, tasks
 from reports.models import Notice, Snapshot
 from tests.factories import register
-from tests.reports.conftest import MARCH, _close_worker_connections, wait_for
-
-
-class SignallingWorkController(TestWorkController):
-    """The test worker, announcing `worker_ready` as the `celery worker` command does on start."""
-
-    def on_consumer_ready(self, consumer):
-        signals.worker_ready.send(sender=consumer)
-        super().on_consumer_ready(consumer)
-
+from tests.reports.conftest import MARCH, SignallingWorkController, monthly_return, running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
 def march_return(grid_worker, grid, sibling_grid):
-    return services.inspection_file(
-        actor=grid_worker,
-        grid=grid,
-        kind="monthly",
-        period=MARCH,
-        disputes_found=2,
-        cases_registered=1,
-        zero_report=False,
-    )
+    return monthly_return(grid_worker, grid, found=2, registered=1)
 
 
 def test_same_report_fired_three_times_twice_concurrently_once_redelivered_makes_one_version(
@@ -77,20 +56,10 @@ def test_worker_start_catches_up_exactly_the_reports_missed_in_a_three_day_outag
     expected = [last_due - dt.timedelta(days=n) for n in (2, 1, 0)]
     daily_before = Snapshot.objects.filter(kind="daily").count()
 
-    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    app.control.purge()
-    with start_worker(
-        app,
-        pool="threads",
-        concurrency=2,
-        perform_ping_check=False,
-        shutdown_timeout=30,
-        WorkController=SignallingWorkController,
-    ):
+    with running_worker(monkeypatch, SignallingWorkController, concurrency=2):
         # The worker_ready signal queues the catch-up; nothing else is sent.
         assert wait_for(lambda: Snapshot.objects.filter(kind="daily").count() >= daily_before + 3, timeout=90)
         assert tasks.catch_up.delay().get(timeout=60) == []  # the hourly run after it finds nothing missing
-    _close_worker_connections()
     made = Snapshot.objects.filter(kind="daily", period__gt=before_outage).order_by("period")
     assert [s.period for s in made] == expected
     assert Snapshot.objects.filter(kind="daily").count() == daily_before + 3

@@ -8,7 +8,7 @@ from grids.models import Inspection
 from reports import services
 from reports.models import Notice, Snapshot
 from tests.factories import PASSWORD
-from tests.reports.conftest import MARCH
+from tests.reports.conftest import MARCH, monthly_return
 
 pytestmark = pytest.mark.django_db
 
@@ -162,15 +162,7 @@ def test_return_form_is_for_grid_workers_only(client, centre):
 def test_missing_returns_name_the_responsible_worker(
     client, centre, grid, sibling_grid, other_grid, grid_worker, other_grid_worker, django_assert_max_num_queries
 ):
-    services.inspection_file(
-        actor=other_grid_worker,
-        grid=other_grid,
-        kind="monthly",
-        period=MARCH,
-        disputes_found=0,
-        cases_registered=0,
-        zero_report=True,
-    )
+    monthly_return(other_grid_worker, other_grid, found=0)
     login(client, centre)
     with django_assert_max_num_queries(6):
         response = client.get(reverse("reports:missing"), {"kind": "monthly", "period": "2025-03"})
