@@ -9,6 +9,7 @@ raises and writes nothing.
 
 import datetime as dt
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -271,6 +272,15 @@ def case_register(
             data={"warning": case.warning_reasons} if case.warning_reasons else {},
             imported=imported,
         )
+        if case.is_warning and not imported:
+            # 预警 notices go out at once, from a worker; by task name (casework never imports reports).
+            # robust: a broker that is down must not fail the registration (the hourly sweep catches up).
+            transaction.on_commit(
+                lambda: current_app.send_task(
+                    "reports.tasks.warning_notice", args=[case.pk], ignore_result=True, expires=86400
+                ),
+                robust=True,
+            )
     return case
 
 
