@@ -72,6 +72,10 @@ class RowResult:
     number: str = ""
     status: str = ""
 
+    @property
+    def status_label(self) -> str:
+        return CaseStatus(self.status).label if self.status else ""
+
 
 @dataclass
 class Session:
