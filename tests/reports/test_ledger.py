@@ -668,3 +668,15 @@ def test_import_into_another_subdistrict_uses_its_own_territory(world):
     assert case.grid == grid and case.number.startswith("XYZ-2021-")
     # The same ledger number in the first subdistrict is a different case.
     assert import_ledger(xlsx([agreed_row(world, "TZ-001")]), user=world["centre"]).created == 1
+
+
+def test_import_valid_only_undoes_a_row_the_services_refuse_halfway(world):
+    # The refusal (回避, at assignment) comes after the case was registered: the whole row is undone.
+    conflict = agreed_row(world, "C-2", 当事人=f"申请人:{world['mediator'].name},13800138000；被申请人:李四")
+    rows = [agreed_row(world, "C-1"), conflict, agreed_row(world, "C-3")]
+    report = import_ledger(xlsx(rows), user=world["centre"], valid_only=True)
+    assert report.written and report.created == 2 and [(p.row, p.column) for p in report.errors] == [(3, "调解员")]
+    assert sorted(DisputeCase.objects.values_list("external_ref", flat=True)) == ["C-1", "C-3"]
+    assert Party.objects.count() == 4 and not Party.objects.filter(name=world["mediator"].name).exists()
+    assert CaseEvent.objects.count() == 2 * 9
+    assert all(c.status == CaseStatus.CLOSED for c in DisputeCase.objects.all())
