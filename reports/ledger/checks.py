@@ -382,18 +382,24 @@ class RowChecker:
                 found.append(candidates[0])
         return found
 
+    def _record_date(self, key, parts, label) -> dt.date | None:
+        """The date that opens a session or follow-up line, or None with the problem noted."""
+        try:
+            day = parse_date(parts[0])
+        except ValueError:
+            day = None
+        if day is None:
+            self.error(key, f"{label}的日期“{parts[0]}”无法识别。")
+        return day
+
     def _sessions(self) -> list[Session]:
         sessions = []
         for n, parts in enumerate(_records(self.cells.get("sessions")), start=1):
             if len(parts) < 3 or not parts[1] or not "".join(parts[2:]).strip():
                 self.error("sessions", f"第{n}条调解记录应写作“日期|地点|调解情况”。")
                 continue
-            try:
-                held_on = parse_date(parts[0])
-            except ValueError:
-                held_on = None
+            held_on = self._record_date("sessions", parts, f"第{n}条调解记录")
             if held_on is None:
-                self.error("sessions", f"第{n}条调解记录的日期“{parts[0]}”无法识别。")
                 continue
             sessions.append(Session(held_on, parts[1][:100], "|".join(parts[2:]).strip()))
         return sessions
@@ -401,12 +407,8 @@ class RowChecker:
     def _follow_ups(self) -> list[FollowUp]:
         follow_ups = []
         for n, parts in enumerate(_records(self.cells.get("follow_ups")), start=1):
-            try:
-                day = parse_date(parts[0])
-            except ValueError:
-                day = None
+            day = self._record_date("follow_ups", parts, f"第{n}条回访")
             if day is None:
-                self.error("follow_ups", f"第{n}条回访的日期“{parts[0]}”无法识别。")
                 continue
             method, satisfaction, performed, notes = FollowUpMethod.PHONE, None, None, []
             for part in parts[1:]:

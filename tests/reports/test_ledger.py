@@ -78,6 +78,14 @@ def agreed_row(world, ref="TZ-001", **over):
     return row
 
 
+# A row that never reached mediation: the mediation columns blank.
+NOT_MEDIATED = dict.fromkeys(["调解员", "调解记录", "调解结果", "协议内容", "办结日期", "回访", "结案日期"], "")
+
+
+def bare_row(world, ref, **over):
+    return agreed_row(world, ref, **{**NOT_MEDIATED, **over})
+
+
 @pytest.fixture
 def world(centre, community, other_community, grid, sibling_grid, other_grid, mediator, other_mediator):
     return {
@@ -116,54 +124,17 @@ def good_rows(world):
             处理说明="双方分歧较大。",
             引导途径="诉讼",
         ),
-        agreed_row(
-            world,
-            "TZ-003",
-            登记日期="2021年5月6日",
-            调解记录="",
-            调解结果="调解中",
-            协议内容="",
-            办结日期="",
-            回访="",
-            结案日期="",
-        ),
-        agreed_row(
+        bare_row(world, "TZ-003", 登记日期="2021年5月6日", 调解员=world["mediator"].name, 调解结果="调解中"),
+        bare_row(
             world,
             "TZ-004",
-            调解员="",
-            调解记录="",
             调解结果="不予受理",
-            协议内容="",
             办结日期="2021-03-06",
-            回访="",
-            结案日期="",
             处理说明="属于劳动仲裁受理范围。",
             引导途径="仲裁",
         ),
-        agreed_row(
-            world,
-            "TZ-005",
-            调解员="",
-            调解记录="",
-            调解结果="撤回",
-            协议内容="",
-            办结日期="",
-            回访="",
-            结案日期="",
-            处理说明="双方已自行和解。",
-        ),
-        agreed_row(
-            world,
-            "TZ-006",
-            网格=world["sibling_grid"].name,
-            调解员="",
-            调解记录="",
-            调解结果="",
-            协议内容="",
-            办结日期="",
-            回访="",
-            结案日期="",
-        ),
+        bare_row(world, "TZ-005", 调解结果="撤回", 处理说明="双方已自行和解。"),
+        bare_row(world, "TZ-006", 网格=world["sibling_grid"].name),
     ]
 
 
