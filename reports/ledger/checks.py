@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from casework.enums import CaseStatus, Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source
 from casework.models import Category
@@ -199,10 +200,10 @@ class RowChecker:
         values = {key: self._value(key) for key in COLUMN_BY_KEY}
         for column in COLUMNS:
             if column.required and fold(cells.get(column.key)) == "":
-                self.error(column.key, f"“{column.header}”不能为空。")
+                self.error(column.key, _("“%(column)s”不能为空。") % {"column": column.header})
         ref = values["ref"]
         if ref and len(ref) > 64:
-            self.error("ref", "案件编号不能超过64个字符。")
+            self.error("ref", _("案件编号不能超过64个字符。"))
         community = self._community(values["community"])
         grid = self._grid(values["grid"], community)
         category = self._category(values["category"])
@@ -261,10 +262,14 @@ class RowChecker:
             try:
                 day = parse_date(raw)
             except (ValueError, OverflowError):
-                self.error(key, f"无法识别的日期“{raw}”，请写作 2021-03-05、2021/3/5、2021年3月5日 或 20210305。")
+                self.error(
+                    key,
+                    _("无法识别的日期“%(raw)s”，请写作 2021-03-05、2021/3/5、2021年3月5日 或 20210305。")
+                    % {"raw": raw},
+                )
                 return None
             if day and day > self.today:
-                self.error(key, f"日期{day:%Y-%m-%d}晚于今天。")
+                self.error(key, _("日期%(day)s晚于今天。") % {"day": day.isoformat()})
             return day
         if raw is None:
             return ""
@@ -279,7 +284,7 @@ class RowChecker:
             return None
         community = self.reference.communities.get(_compact(text))
         if community is None:
-            self.error("community", f"社区“{text}”不在本街道。")
+            self.error("community", _("社区“%(text)s”不在本街道。") % {"text": text})
         return community
 
     def _grid(self, text, community):
@@ -288,9 +293,13 @@ class RowChecker:
         grid = self.reference.grids[community.pk].get(_compact(text))
         if grid is None:
             if self.reference.grid_anywhere(text):
-                self.error("grid", f"网格“{text}”不属于“{community.name}”。")
+                self.error(
+                    "grid", _("网格“%(text)s”不属于“%(community)s”。") % {"text": text, "community": community.name}
+                )
             else:
-                self.error("grid", f"“{community.name}”下没有网格“{text}”。")
+                self.error(
+                    "grid", _("“%(community)s”下没有网格“%(text)s”。") % {"community": community.name, "text": text}
+                )
         return grid
 
     def _category(self, text):
@@ -298,9 +307,9 @@ class RowChecker:
             return None
         category = self.reference.categories.get(_compact(text))
         if category is None:
-            self.error("category", f"未知的纠纷类别“{text}”。")
+            self.error("category", _("未知的纠纷类别“%(text)s”。") % {"text": text})
         elif not category.active:
-            self.error("category", f"纠纷类别“{category.name}”已停用。")
+            self.error("category", _("纠纷类别“%(category)s”已停用。") % {"category": category.name})
         return category
 
     def _choice(self, key, words, *, default, contains=False):
@@ -312,7 +321,7 @@ class RowChecker:
             value = next((v for w, v in words.items() if w in _compact(text)), None)
         if value is None:
             choices = "、".join(sorted({w for w in words if len(w) > 1}))
-            self.error(key, f"“{text}”不是可选的值（{choices}）。")
+            self.error(key, _("“%(text)s”不是可选的值（%(choices)s）。") % {"text": text, "choices": choices})
         return value
 
     def _parties(self, text: str) -> list[dict]:
@@ -321,14 +330,17 @@ class RowChecker:
         for n, entry in enumerate(entries, start=1):
             match = _ROLE.match(entry)
             if not match:
-                self.error("parties", f"第{n}名当事人“{entry[:30]}”应以“申请人:”或“被申请人:”开头。")
+                self.error(
+                    "parties",
+                    _("第%(n)s名当事人“%(entry)s”应以“申请人:”或“被申请人:”开头。") % {"n": n, "entry": entry[:30]},
+                )
                 continue
             role_word, kind_word, rest = match.groups()
             fields = [f.strip() for f in re.split(r"[,、]", rest)]
             name = fields[0]
-            label = f"第{n}名当事人“{name}”" if name else f"第{n}名当事人"
+            label = _("第%(n)s名当事人“%(name)s”") % {"n": n, "name": name} if name else _("第%(n)s名当事人") % {"n": n}
             if not name:
-                self.error("parties", f"{label}缺少姓名或名称。")
+                self.error("parties", _("%(label)s缺少姓名或名称。") % {"label": label})
                 continue
             party = {
                 "role": ROLE_WORDS[role_word],
@@ -345,19 +357,22 @@ class RowChecker:
                     continue
                 if "*" in token and (_MASKED_PHONE.match(token) or _ID_LIKE.match(token)):
                     # A masked export: the real value is not in the file, so nothing is imported for it.
-                    self.warn("parties", f"{label}的“{token}”已脱敏，不作为个人信息导入。")
+                    self.warn(
+                        "parties",
+                        _("%(label)s的“%(token)s”已脱敏，不作为个人信息导入。") % {"label": label, "token": token},
+                    )
                 elif _ID_LIKE.match(token) and len(token) >= 15:
                     party["id_number"] = self._personal(label, token.upper(), validate_id_number)
                 elif _DIGITS.match(token) or token.startswith("+86"):
                     if party["phone"]:
-                        self.error("parties", f"{label}填写了多个手机号码。")
+                        self.error("parties", _("%(label)s填写了多个手机号码。") % {"label": label})
                     party["phone"] = self._personal(label, token.removeprefix("+86"), validate_mobile)
                 else:
                     address.append(item)
             party["address"] = "，".join(address)[:200]
             parties.append(party)
         if entries and not any(p["role"] == PartyRole.APPLICANT for p in parties):
-            self.error("parties", "至少需要一名申请人。")
+            self.error("parties", _("至少需要一名申请人。"))
         return parties
 
     def _personal(self, label, value, validator) -> str:
@@ -373,11 +388,15 @@ class RowChecker:
         for name in (n for n in re.split(r"[、,;/\s]+", text or "") if n):
             candidates = self.reference.mediators.get(_compact(name), [])
             if not candidates:
-                self.error("mediator", f"调解员“{name}”不在系统中，请先在调解员名册中登记。")
+                self.error("mediator", _("调解员“%(name)s”不在系统中，请先在调解员名册中登记。") % {"name": name})
             elif len(candidates) > 1:
-                self.error("mediator", f"系统中有{len(candidates)}名调解员叫“{name}”，无法确定是哪一位。")
+                self.error(
+                    "mediator",
+                    _("系统中有%(count)s名调解员叫“%(name)s”，无法确定是哪一位。")
+                    % {"count": len(candidates), "name": name},
+                )
             elif not (candidates[0].active and candidates[0].available):
-                self.error("mediator", f"调解员“{name}”目前不在册或暂不接案。")
+                self.error("mediator", _("调解员“%(name)s”目前不在册或暂不接案。") % {"name": name})
             else:
                 found.append(candidates[0])
         return found
@@ -389,16 +408,16 @@ class RowChecker:
         except ValueError:
             day = None
         if day is None:
-            self.error(key, f"{label}的日期“{parts[0]}”无法识别。")
+            self.error(key, _("%(label)s的日期“%(value)s”无法识别。") % {"label": label, "value": parts[0]})
         return day
 
     def _sessions(self) -> list[Session]:
         sessions = []
         for n, parts in enumerate(_records(self.cells.get("sessions")), start=1):
             if len(parts) < 3 or not parts[1] or not "".join(parts[2:]).strip():
-                self.error("sessions", f"第{n}条调解记录应写作“日期|地点|调解情况”。")
+                self.error("sessions", _("第%(n)s条调解记录应写作“日期|地点|调解情况”。") % {"n": n})
                 continue
-            held_on = self._record_date("sessions", parts, f"第{n}条调解记录")
+            held_on = self._record_date("sessions", parts, _("第%(n)s条调解记录") % {"n": n})
             if held_on is None:
                 continue
             sessions.append(Session(held_on, parts[1][:100], "|".join(parts[2:]).strip()))
@@ -407,7 +426,7 @@ class RowChecker:
     def _follow_ups(self) -> list[FollowUp]:
         follow_ups = []
         for n, parts in enumerate(_records(self.cells.get("follow_ups")), start=1):
-            day = self._record_date("follow_ups", parts, f"第{n}条回访")
+            day = self._record_date("follow_ups", parts, _("第%(n)s条回访") % {"n": n})
             if day is None:
                 continue
             method, satisfaction, performed, notes = FollowUpMethod.PHONE, None, None, []
@@ -424,9 +443,11 @@ class RowChecker:
                 elif part:
                     notes.append(part)
             if satisfaction is None:
-                self.error("follow_ups", f"第{n}条回访缺少满意度（1-5，或满意、基本满意、一般、不满意）。")
+                self.error(
+                    "follow_ups", _("第%(n)s条回访缺少满意度（1-5，或满意、基本满意、一般、不满意）。") % {"n": n}
+                )
             if performed is None:
-                self.error("follow_ups", f"第{n}条回访须注明“已履行”或“未履行”。")
+                self.error("follow_ups", _("第%(n)s条回访须注明“已履行”或“未履行”。") % {"n": n})
             if satisfaction is not None and performed is not None:
                 follow_ups.append(FollowUp(day, method, satisfaction, performed, " ".join(notes)))
         return follow_ups
@@ -435,7 +456,11 @@ class RowChecker:
         if text:
             status = _lookup(OUTCOME_WORDS, text)
             if status is None:
-                self.error("outcome", f"无法识别的调解结果“{text}”（可填：{'、'.join(OUTCOME_WORDS)}）。")
+                self.error(
+                    "outcome",
+                    _("无法识别的调解结果“%(text)s”（可填：%(choices)s）。")
+                    % {"text": text, "choices": "、".join(OUTCOME_WORDS)},
+                )
             return status
         # A blank outcome means the case is still under way: as far as the ledger's records go.
         if sessions:
@@ -450,55 +475,69 @@ class RowChecker:
         word = self.cells.get("outcome") or CaseStatus(status).label
         if status in (S.ASSIGNED, S.MEDIATING, S.AGREED, S.FAILED) and not plan.mediators:
             if not self._value("mediator"):
-                self.error("mediator", f"调解结果为“{word}”时须填写调解员。")
+                self.error("mediator", _("调解结果为“%(word)s”时须填写调解员。") % {"word": word})
         if status in (S.REPORTED, S.ACCEPTED, S.DECLINED) and plan.mediators:
-            self.warn("mediator", f"调解结果为“{word}”，调解员不导入。")
+            self.warn("mediator", _("调解结果为“%(word)s”，调解员不导入。") % {"word": word})
         if plan.sessions and not (mediated or (status == S.WITHDRAWN and plan.mediators)):
-            self.error("sessions", f"调解结果为“{word}”的案件不应有调解记录。")
+            self.error("sessions", _("调解结果为“%(word)s”的案件不应有调解记录。") % {"word": word})
         if concluded and not plan.sessions:
-            self.error("sessions", f"调解结果为“{word}”时至少需要一条调解记录。")
+            self.error("sessions", _("调解结果为“%(word)s”时至少需要一条调解记录。") % {"word": word})
         if concluded and plan.concluded_on is None and not self._value_error("concluded_on"):
-            self.error("concluded_on", f"调解结果为“{word}”时须填写办结日期。")
+            self.error("concluded_on", _("调解结果为“%(word)s”时须填写办结日期。") % {"word": word})
         if status == S.AGREED and not plan.terms:
-            self.error("terms", "调解成功时须填写协议内容。")
+            self.error("terms", _("调解成功时须填写协议内容。"))
         if status != S.AGREED and plan.terms:
-            self.warn("terms", "只有调解成功的案件导入协议内容。")
+            self.warn("terms", _("只有调解成功的案件导入协议内容。"))
         if status == S.AGREED and plan.agreement_form == AgreementForm.WRITTEN:
             if not plan.performance_method:
-                self.error("performance_method", "书面协议须载明履行方式。")
+                self.error("performance_method", _("书面协议须载明履行方式。"))
             if plan.performance_deadline is None:
-                self.error("performance_deadline", "书面协议须载明履行期限。")
+                self.error("performance_deadline", _("书面协议须载明履行期限。"))
         if status in (S.DECLINED, S.WITHDRAWN, S.FAILED) and not plan.reason:
-            self.error("reason", f"调解结果为“{word}”时须填写处理说明（理由）。")
+            self.error("reason", _("调解结果为“%(word)s”时须填写处理说明（理由）。") % {"word": word})
         if plan.route:
             words = REFERRAL_WORDS if status == S.DECLINED else GUIDANCE_WORDS if status == S.FAILED else None
             value = _lookup(words, plan.route) if words else None
             if value is None:
-                self.error("route", f"“{plan.route}”不是调解结果为“{word}”时可填的引导途径。")
+                self.error(
+                    "route",
+                    _("“%(route)s”不是调解结果为“%(word)s”时可填的引导途径。") % {"route": plan.route, "word": word},
+                )
             plan.route = value or ""
         if plan.follow_ups and not concluded:
-            self.error("follow_ups", f"调解结果为“{word}”的案件不应有回访。")
+            self.error("follow_ups", _("调解结果为“%(word)s”的案件不应有回访。") % {"word": word})
         if plan.closed_on and not concluded:
-            self.error("closed_on", f"调解结果为“{word}”的案件不能结案。")
+            self.error("closed_on", _("调解结果为“%(word)s”的案件不能结案。") % {"word": word})
         if registered is None:
             return
         if plan.concluded_on and plan.concluded_on < registered:
-            self.error("concluded_on", f"办结日期{plan.concluded_on:%Y-%m-%d}早于登记日期{registered:%Y-%m-%d}。")
+            self.error(
+                "concluded_on",
+                _("办结日期%(concluded)s早于登记日期%(registered)s。")
+                % {"concluded": plan.concluded_on.isoformat(), "registered": registered.isoformat()},
+            )
             return
         end = plan.concluded_on if concluded else self.today
         for n, session in enumerate(plan.sessions, start=1):
             if not registered <= session.held_on <= end:
-                self.error("sessions", f"第{n}条调解记录的日期{session.held_on:%Y-%m-%d}不在登记日期与办结日期之间。")
+                self.error(
+                    "sessions",
+                    _("第%(n)s条调解记录的日期%(date)s不在登记日期与办结日期之间。")
+                    % {"n": n, "date": session.held_on.isoformat()},
+                )
         for n, follow_up in enumerate(plan.follow_ups, start=1):
             if plan.concluded_on and not plan.concluded_on <= follow_up.date <= self.today:
-                self.error("follow_ups", f"第{n}条回访的日期{follow_up.date:%Y-%m-%d}早于办结日期。")
+                self.error(
+                    "follow_ups",
+                    _("第%(n)s条回访的日期%(date)s早于办结日期。") % {"n": n, "date": follow_up.date.isoformat()},
+                )
         if plan.performance_deadline and plan.concluded_on and plan.performance_deadline < plan.concluded_on:
-            self.error("performance_deadline", "履行期限不能早于办结（协议签订）日期。")
+            self.error("performance_deadline", _("履行期限不能早于办结（协议签订）日期。"))
         if plan.closed_on and plan.concluded_on:
             if plan.closed_on < plan.concluded_on:
-                self.error("closed_on", "结案日期不能早于办结日期。")
+                self.error("closed_on", _("结案日期不能早于办结日期。"))
             elif status == S.AGREED and not any(f.date <= plan.closed_on for f in plan.follow_ups):
-                self.error("closed_on", "调解成功的案件结案前至少需要一次回访。")
+                self.error("closed_on", _("调解成功的案件结案前至少需要一次回访。"))
 
     def _value_error(self, key) -> bool:
         header = COLUMN_BY_KEY[key].header

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -94,12 +95,18 @@ class ImportReport:
 
     def summary(self) -> str:
         if self.written:
-            verb = "已导入"
+            verb = _("已导入")
         elif self.dry_run:
-            verb = "试导入（未写入）：将导入"
+            verb = _("试导入（未写入）：将导入")
         else:
-            verb = "未写入任何数据：可导入"
-        return f"共{self.rows}行，{verb}{self.created}件，已存在跳过{self.skipped}件，有误{self.invalid}行。"
+            verb = _("未写入任何数据：可导入")
+        return _("共%(rows)s行，%(verb)s%(created)s件，已存在跳过%(skipped)s件，有误%(invalid)s行。") % {
+            "rows": self.rows,
+            "verb": verb,
+            "created": self.created,
+            "skipped": self.skipped,
+            "invalid": self.invalid,
+        }
 
 
 # Reading the file
@@ -119,12 +126,15 @@ def read_sheet(source, sheet_name: str | None = None) -> Sheet:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise LedgerFileError(
-            "无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件（.xls 请先另存为 .xlsx）。"
+            _("无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件（.xls 请先另存为 .xlsx）。")
         ) from exc
     try:
         if sheet_name:
             if sheet_name not in workbook.sheetnames:
-                raise LedgerFileError(f"文件中没有工作表“{sheet_name}”（有：{'、'.join(workbook.sheetnames)}）。")
+                raise LedgerFileError(
+                    _("文件中没有工作表“%(sheet_name)s”（有：%(sheets)s）。")
+                    % {"sheet_name": sheet_name, "sheets": "、".join(workbook.sheetnames)}
+                )
             worksheets = [workbook[sheet_name]]
         else:
             # The sheet called 台账 first, then the others in order: the first with a ledger header wins.
@@ -139,12 +149,15 @@ def read_sheet(source, sheet_name: str | None = None) -> Sheet:
                 break
         if best is None or len(best[2]) < 3:
             raise LedgerFileError(
-                "未找到台账表头：第一行应为列名（案件编号、登记日期、社区、网格、当事人……），请使用下载的模板。"
+                _("未找到台账表头：第一行应为列名（案件编号、登记日期、社区、网格、当事人……），请使用下载的模板。")
             )
         worksheet, header_row, columns = best
         missing = _missing(columns)
         if missing:
-            raise LedgerFileError(f"工作表“{worksheet.title}”第{header_row}行的表头缺少必填列：{'、'.join(missing)}。")
+            raise LedgerFileError(
+                _("工作表“%(sheet)s”第%(header_row)s行的表头缺少必填列：%(columns)s。")
+                % {"sheet": worksheet.title, "header_row": header_row, "columns": "、".join(missing)}
+            )
         rows = []
         for number, values in enumerate(worksheet.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
             cells = {key: values[i] for i, key in columns.items() if i < len(values)}
@@ -223,7 +236,7 @@ def import_ledger(
     when `user` is not centre staff of a subdistrict (only they may replay history).
     """
     if not (user.subdistrict_id and permissions.is_centre_staff_for(user, user.subdistrict_id)):
-        raise PermissionError("只有综治中心工作人员可以导入台账。")
+        raise PermissionError(_("只有综治中心工作人员可以导入台账。"))
     data = read_sheet(source, sheet)
     report = ImportReport(sheet=data.name, dry_run=dry_run, valid_only=valid_only, rows=len(data.rows))
     reference = Reference(user.subdistrict)
@@ -239,7 +252,8 @@ def import_ledger(
             continue
         plan, problems = checker.check(row, cells)
         if ref and ref in seen:
-            problems.append(Problem(row, COLUMN_BY_KEY["ref"].header, f"案件编号“{ref}”与第{seen[ref]}行重复。"))
+            message = _("案件编号“%(ref)s”与第%(row)s行重复。") % {"ref": ref, "row": seen[ref]}
+            problems.append(Problem(row, COLUMN_BY_KEY["ref"].header, message))
             plan = None
         seen.setdefault(ref, row)
         report.problems.extend(problems)
