@@ -145,6 +145,8 @@ def main():
             "reimport_noop_s": round(reimported, 2),
             "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
             "machine": f"{platform.machine()}, {os.cpu_count()} cpu, Python {platform.python_version()}",
+            # The machine is shared: the load says how much of it the run had.
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "command": f"python bench/ledger_import.py --rows {args.rows}",
         }

@@ -614,6 +614,12 @@ def test_import_ledger_command_modes_and_progress(tmp_path, world):
         call_command("import_ledger", str(path), "--sheet", "无此表", stdout=io.StringIO())
 
 
+def test_import_ledger_command_writes_the_template(tmp_path):
+    path = tmp_path / "模板.xlsx"
+    call_command("import_ledger", str(path), "--template", stdout=io.StringIO())
+    assert [c.value for c in load_workbook(path)["台账"][1]] == HEADERS
+
+
 def test_import_ledger_command_needs_a_centre_user(tmp_path, world):
     UserFactory(username="centre2", roles=[Role.CENTRE_STAFF], subdistrict=world["centre"].subdistrict)
     path = tmp_path / "l.xlsx"
