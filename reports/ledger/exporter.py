@@ -97,7 +97,8 @@ def ledger_row(case, *, unmasked: bool) -> dict:
         "description": case.description,
         "mediator": "、".join(m.name for m in mediators),
         "sessions": "\n".join(
-            FIELD_SEPARATOR.join((f"{_day(s.held_at):%Y-%m-%d}", s.location, s.summary)) for s in case.sessions.all()
+            FIELD_SEPARATOR.join((f"{_day(s.held_at):%Y-%m-%d}", s.location, _one_line(s.summary)))
+            for s in case.sessions.all()
         ),
         "outcome": STATUS_WORDS[status],
         "terms": agreement.terms if agreement else "",
@@ -114,6 +115,11 @@ def ledger_row(case, *, unmasked: bool) -> dict:
     }
 
 
+def _one_line(text: str) -> str:
+    """Sessions and follow-ups are one a line in their cell, so their text keeps to one line."""
+    return " ".join(text.split())
+
+
 def _follow_up(follow_up) -> str:
     fields = [
         f"{follow_up.date:%Y-%m-%d}",
@@ -122,7 +128,7 @@ def _follow_up(follow_up) -> str:
         "已履行" if follow_up.performed else "未履行",
     ]
     if follow_up.notes:
-        fields.append(follow_up.notes.replace("\n", " "))
+        fields.append(_one_line(follow_up.notes))
     return FIELD_SEPARATOR.join(fields)
 
 
