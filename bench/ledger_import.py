@@ -121,11 +121,14 @@ def main():
             read_sheet(path)
             read = time.perf_counter() - started
 
+            started = time.perf_counter()
+            laps = []
+
             def progress(done, total):
                 if done % 1000 == 0 or done == total:
-                    print(f"  {done}/{total}", flush=True)
+                    laps.append(round(time.perf_counter() - started, 1))
+                    print(f"  {done}/{total} {laps[-1]} s", flush=True)
 
-            started = time.perf_counter()
             report = import_ledger(path, user=user, progress=progress)
             imported = time.perf_counter() - started
             assert report.written and not report.errors, report.errors[:5]
@@ -143,6 +146,7 @@ def main():
             "import_s": round(imported, 2),
             "import_rows_per_s": round(args.rows / imported, 1),
             "reimport_noop_s": round(reimported, 2),
+            "elapsed_s_per_1000_rows": laps,
             "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
             "machine": f"{platform.machine()}, {os.cpu_count()} cpu, Python {platform.python_version()}",
             # The machine is shared: the load says how much of it the run had.
