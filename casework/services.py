@@ -76,9 +76,9 @@ def raise_conflict(case):
     )
 
 
-def check_transition(case, name: str, *, actor) -> None:
+def check_transition(case, name: str, *, actor, imported=False) -> None:
     """Raise unless `actor` may run transition `name` on `case` now (403, then 409)."""
-    if not permissions.can_transition(actor, case, name):
+    if not permissions.can_transition(actor, case, name, imported=imported):
         raise CasePermissionDenied(_("您无权对此案件执行“%(name)s”。") % {"name": Transition(name).label})
     meta = getattr(case, name)._django_fsm
     fsm_transition = meta.get_transition(case.status)
@@ -96,7 +96,7 @@ def apply_transition(
     case, name: str, *, actor, fields=(), args=None, note="", at=None, data=None, imported=False
 ) -> DisputeCase:
     """Run FSM transition `name` with `args`, save `fields` with the status, write the event."""
-    check_transition(case, name, actor=actor)
+    check_transition(case, name, actor=actor, imported=imported)
     at = at or timezone.now()
     from_status = case.status
     try:

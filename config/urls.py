@@ -13,5 +13,6 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("mediation/", include("mediation.urls")),
     path("reports/", include("reports.urls")),
+    path("ledger/", include("reports.ledger.urls")),
     path("api/", include("api.urls")),
 ]

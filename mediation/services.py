@@ -116,7 +116,7 @@ def case_reach_agreement(
     imported=False,
 ):
     """调解成功: the agreement joins the case; the follow-up and judicial-confirmation deadlines start."""
-    case_services.check_transition(case, Transition.REACH_AGREEMENT, actor=actor)
+    case_services.check_transition(case, Transition.REACH_AGREEMENT, actor=actor, imported=imported)
     at = at or timezone.now()
     if form not in AgreementForm.values:
         raise ValidationError({"form": [_("请选择书面协议或口头协议。")]})
@@ -170,7 +170,7 @@ def case_reach_agreement(
 
 def case_fail(case, *, actor, reason: str, guidance: str, note="", at=None, imported=False):
     """调解不成: mediation ends and the parties are told of other routes (art. 26)."""
-    case_services.check_transition(case, Transition.FAIL, actor=actor)
+    case_services.check_transition(case, Transition.FAIL, actor=actor, imported=imported)
     reason = _text(reason, "reason", _("请填写调解不成的原因。"))
     if guidance not in Guidance.values:
         raise ValidationError({"guidance": [_("请选择告知当事人的其他途径。")]})

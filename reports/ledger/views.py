@@ -1,0 +1,89 @@
+"""Ledger pages: upload (centre staff), the template to fill in, and the export of a queue.
+
+Every export starts from casework.selectors.cases_visible_to(request.user); personal
+data are masked case by case as casework.permissions.can_see_personal_data says.
+"""
+
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from casework import permissions
+from casework.selectors import cases_visible_to
+
+from .exporter import export_ledger
+from .forms import LedgerFilterForm, LedgerUploadForm
+from .importer import LedgerFileError, import_ledger
+from .layout import write_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _require_centre_staff(user):
+    """Importing replays history for the whole subdistrict: centre staff only."""
+    if not (user.subdistrict_id and permissions.is_centre_staff_for(user, user.subdistrict_id)):
+        raise PermissionDenied(_("只有综治中心工作人员可以导入台账。"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    _require_centre_staff(request.user)
+    report = None
+    status = 200
+    if request.method == "POST":
+        form = LedgerUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                report = import_ledger(
+                    form.cleaned_data["file"],
+                    user=request.user,
+                    sheet=form.cleaned_data["sheet"] or None,
+                    dry_run=form.cleaned_data["dry_run"],
+                    valid_only=form.cleaned_data["mode"] == LedgerUploadForm.MODE_VALID,
+                )
+            except LedgerFileError as exc:
+                form.add_error("file", exc.message)
+        if not form.is_valid():
+            status = 400
+    else:
+        form = LedgerUploadForm()
+    context = {
+        "form": form,
+        "report": report,
+        "filter_form": LedgerFilterForm(user=request.user),
+    }
+    return render(request, "ledger/upload.html", context, status=status)
+
+
+@login_required
+@require_GET
+def template(request):
+    buffer = io.BytesIO()
+    write_template(buffer)
+    return _xlsx_response(buffer.getvalue(), "矛盾纠纷台账模板.xlsx")
+
+
+@login_required
+@require_GET
+def export(request):
+    form = LedgerFilterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, "ledger/export_error.html", {"form": form}, status=400)
+    cases = form.filter(cases_visible_to(request.user)).order_by("registered_at", "id")
+    buffer = io.BytesIO()
+    export_ledger(cases, user=request.user, target=buffer)
+    return _xlsx_response(buffer.getvalue(), f"矛盾纠纷台账-{timezone.localdate():%Y%m%d}.xlsx")
