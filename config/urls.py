@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import healthz
 from reports import dashboard
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Each role's home page (reports reads every app, so the dispatcher lives there).

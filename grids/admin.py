@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
+from .audit import audit_scope_change, scope_of
 from .enums import Role
-from .models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
+from .models import AuditEntry, Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
 
 
 @admin.register(Subdistrict)
@@ -34,17 +36,24 @@ class RolesField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 
-class UserAdminForm(forms.ModelForm):
+class UserAdminForm(UserChangeForm):
     roles = RolesField(choices=Role.choices, required=False, label="角色")
 
-    class Meta:
+    class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
+
+
+class UserAddForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username",)
 
 
 @admin.register(User)
 class FengqiaoUserAdmin(UserAdmin):
     form = UserAdminForm
+    add_form = UserAddForm
     list_display = ["username", "full_name", "roles", "community", "is_active"]
     list_filter = ["is_active", "community"]
     search_fields = ["username", "full_name"]
@@ -67,3 +76,29 @@ class InspectionAdmin(admin.ModelAdmin):
     list_display = ["grid", "kind", "period", "disputes_found", "cases_registered", "zero_report", "filed_by"]
     list_filter = ["kind", "zero_report", "grid__community"]
     date_hierarchy = "period"
+
+    def save_model(self, request, obj, form, change):
+        # The scope before the change; the grids (m2m) are saved later, in save_related.
+        request._fq_scope_before = scope_of(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        audit_scope_change(request, form.instance, getattr(request, "_fq_scope_before", None))
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "username", "target", "ip"]
+    list_filter = ["action"]
+    search_fields = ["username", "target"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -178,3 +178,46 @@ class Inspection(models.Model):
 
     def __str__(self):
         return f"{self.grid} {self.get_kind_display()} {self.period}"
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出")
+    ROLES_CHANGED = "roles_changed", _("角色或范围变更")
+    PERSONAL_DATA_REVEALED = "personal_data_revealed", _("查看完整个人信息")
+    EXPORTED = "exported", _("导出")
+
+
+class AuditEntry(models.Model):
+    """Append-only audit of who signed in, who changed whose roles, who saw or exported personal data.
+
+    Case-specific changes are CaseEvents; this log holds what is about people and access.
+    """
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+    )
+    # What was typed at a failed sign-in: there may be no such user.
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    action = models.CharField(_("事项"), max_length=32, choices=AuditAction.choices, db_index=True)
+    target = models.CharField(_("对象"), max_length=100, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.username or self.actor_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("审计日志只能追加，不能修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("审计日志只能追加，不能删除。"))

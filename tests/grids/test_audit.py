@@ -1,0 +1,112 @@
+"""Sign-ins, failed sign-ins, lockouts and role changes are audited; the audit is append-only."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from grids.enums import Role
+from grids.models import AuditAction, AuditEntry
+from tests.factories import PASSWORD, UserFactory
+
+LOGIN = "/admin/login/"
+
+
+def test_sign_in_is_audited_with_user_and_address(client, administrator):
+    client.post(LOGIN, {"username": "admin", "password": PASSWORD, "next": "/admin/"}, REMOTE_ADDR="10.1.2.3")
+    entry = AuditEntry.objects.get(action=AuditAction.LOGIN)
+    assert entry.actor == administrator
+    assert entry.ip == "10.1.2.3"
+
+
+def test_failed_sign_in_is_audited_without_the_password(client, administrator):
+    client.post(LOGIN, {"username": "admin", "password": "wrong-password-1"})
+    entry = AuditEntry.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert entry.username == "admin"
+    assert entry.actor is None
+    assert "wrong-password-1" not in str(entry.detail)
+
+
+def test_sign_in_locked_out_after_five_failures_even_with_the_right_password(client, administrator):
+    for _ in range(5):
+        client.post(LOGIN, {"username": "admin", "password": "wrong-password-1"})
+    response = client.post(LOGIN, {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN).count() == 0
+
+
+def test_lockout_is_per_username_so_others_can_still_sign_in(client, administrator, centre):
+    centre.is_staff = True
+    centre.save()
+    for _ in range(5):
+        client.post(LOGIN, {"username": "admin", "password": "wrong-password-1"})
+    response = client.post(LOGIN, {"username": "centre", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 302
+
+
+def test_role_change_in_admin_is_audited_with_before_and_after(client, administrator, community):
+    user = UserFactory(username="zhang", roles=[Role.GRID_WORKER])
+    client.force_login(administrator)
+    response = client.post(
+        f"/admin/grids/user/{user.pk}/change/",
+        {
+            "username": "zhang",
+            "full_name": "张",
+            "email": "",
+            "roles": [Role.COMMUNITY_STAFF],
+            "subdistrict": user.subdistrict_id,
+            "community": community.pk,
+            "is_active": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "08:00:00",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.get(action=AuditAction.ROLES_CHANGED)
+    assert entry.actor == administrator
+    assert entry.detail["before"]["roles"] == [Role.GRID_WORKER]
+    assert entry.detail["after"]["roles"] == [Role.COMMUNITY_STAFF]
+    assert entry.detail["after"]["community"] == community.pk
+
+
+def test_saving_a_user_without_changing_scope_writes_no_audit(client, administrator):
+    user = UserFactory(username="li", roles=[Role.LEADER], full_name="李")
+    client.force_login(administrator)
+    data = {
+        "username": "li",
+        "full_name": "李四",
+        "roles": [Role.LEADER],
+        "subdistrict": user.subdistrict_id,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "08:00:00",
+    }
+    assert client.post(f"/admin/grids/user/{user.pk}/change/", data).status_code == 302
+    assert not AuditEntry.objects.filter(action=AuditAction.ROLES_CHANGED).exists()
+
+
+def test_audit_entry_refuses_update_and_delete(administrator, client):
+    client.force_login(administrator)
+    client.post(LOGIN, {"username": "nobody", "password": "x"})
+    entry = AuditEntry.objects.first()
+    with pytest.raises(ValidationError):
+        entry.save()
+    with pytest.raises(ValidationError):
+        entry.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_entry_append_only_in_the_database(client):
+    client.post(LOGIN, {"username": "nobody", "password": "x"})
+    entry_id = AuditEntry.objects.get().pk
+    for sql in (
+        "UPDATE grids_auditentry SET username = 'x' WHERE id = %s",
+        "DELETE FROM grids_auditentry WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [entry_id])
+    assert AuditEntry.objects.filter(pk=entry_id, username="nobody").exists()
