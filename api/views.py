@@ -1,0 +1,289 @@
+"""HTTP API v1 (api.md): thin views over the same selectors and services as the web pages.
+
+Every case is found through `visible_case`, which starts from `cases_visible_to(user)`:
+a case outside the user's scope is 404. Refusals raised by the services become
+403 / 409 / 400 in api/exceptions.py, the one place that maps them.
+"""
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework import services as case_services
+from casework.enums import Transition
+from casework.models import CaseEvent, Category, DisputeCase, Party
+from casework.selectors import case_list_related, cases_visible_to
+from grids.models import Community, Grid
+from mediation import services as mediation_services
+from mediation.models import Mediator
+from reports.statistics import success_rate
+
+from . import serializers as s
+from .filters import CaseFilter, involving_mediator
+
+_DETAIL = OpenApiResponse(s.DetailSerializer, description='{"detail": "…"}')
+_ERRORS = {
+    400: OpenApiResponse(s.FIELD_ERRORS, description='请求内容无效：{"字段": ["说明", …]}'),
+    401: OpenApiResponse(s.DetailSerializer, description="未提供或无效的凭据"),
+    403: OpenApiResponse(s.DetailSerializer, description="可见此案件，但无权执行此操作"),
+    404: OpenApiResponse(s.DetailSerializer, description="不存在，或不在您的可见范围内"),
+    409: OpenApiResponse(s.DetailSerializer, description="当前状态不能执行此操作，或案件已被他人修改"),
+}
+
+
+def errors(*codes: int) -> dict:
+    """The error responses an endpoint documents (401 for every authenticated one)."""
+    return {code: _ERRORS[code] for code in (401, *codes)}
+
+
+def case_detail_queryset(user):
+    """Visible cases with everything the detail shows, loaded in a fixed number of queries."""
+    return (
+        cases_visible_to(user)
+        .select_related("category", "lead_mediator", "agreement")
+        .prefetch_related(
+            "co_mediators",
+            Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
+            "sessions",
+            "follow_ups",
+        )
+    )
+
+
+def visible_case(request, pk) -> DisputeCase:
+    """The one way a view gets a case: from the user's scope, else 404."""
+    try:
+        return case_detail_queryset(request.user).get(pk=pk)
+    except DisputeCase.DoesNotExist:
+        raise NotFound(_("案件不存在，或不在您的可见范围内。")) from None
+
+
+def case_response(request, pk, status_code=status.HTTP_200_OK) -> Response:
+    """The case as it is now (re-read after a write, so the answer shows what was saved)."""
+    context = {"request": request, "today": timezone.localdate()}
+    return Response(s.CaseDetailSerializer(visible_case(request, pk), context=context).data, status=status_code)
+
+
+def validated(serializer_class, request, data=None) -> dict:
+    serializer = serializer_class(data=request.data if data is None else data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# Accounts
+
+
+@extend_schema(
+    tags=["auth"],
+    request=s.TokenRequestSerializer,
+    responses={200: s.TokenSerializer, 400: _ERRORS[400]},
+    auth=[],
+)
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the user's API token."""
+
+    # Credentials are in the body; a stale Authorization header must not turn this into a 401.
+    authentication_classes = []
+
+
+class MeView(APIView):
+    @extend_schema(tags=["auth"], responses={200: s.MeSerializer, **errors()})
+    def get(self, request):
+        user = request.user
+        data = {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "roles": user.roles or [],
+            "mediator": Mediator.objects.filter(user=user).values_list("id", flat=True).first(),
+            "grids": sorted(user.grids.values_list("id", flat=True)),
+            "community_id": user.community_id,
+            "subdistrict_id": user.subdistrict_id,
+        }
+        return Response(s.MeSerializer(data).data)
+
+
+# Reference data: small lists, unpaginated.
+
+
+@extend_schema(tags=["reference"], responses={200: s.CommunitySerializer(many=True), **errors()})
+class CommunityList(generics.ListAPIView):
+    serializer_class = s.CommunitySerializer
+    pagination_class = None
+    queryset = Community.objects.order_by("subdistrict_id", "code")
+
+
+@extend_schema(tags=["reference"], responses={200: s.GridSerializer(many=True), **errors()})
+class GridList(generics.ListAPIView):
+    serializer_class = s.GridSerializer
+    pagination_class = None
+    queryset = Grid.objects.order_by("community_id", "code")
+
+
+@extend_schema(tags=["reference"], responses={200: s.CategorySerializer(many=True), **errors()})
+class CategoryList(generics.ListAPIView):
+    serializer_class = s.CategorySerializer
+    pagination_class = None
+    queryset = Category.objects.order_by("sort_order", "code")
+
+
+@extend_schema(tags=["reference"], responses={200: s.MediatorSerializer(many=True), **errors()})
+class MediatorList(generics.ListAPIView):
+    serializer_class = s.MediatorSerializer
+    pagination_class = None
+    queryset = Mediator.objects.select_related("organization").order_by("name", "id")
+
+
+# Cases
+
+
+class CasePagination(CursorPagination):
+    ordering = ("-registered_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class CaseOrdering(OrderingFilter):
+    # Only orderings that a cursor can page through (unique or nearly so, never null).
+    ordering_fields = ["registered_at", "id", "number"]
+    ordering_description = _("排序：registered_at、id、number，前加“-”为倒序；默认 -registered_at,-id")
+
+
+class CaseListCreate(generics.ListCreateAPIView):
+    serializer_class = s.CaseListSerializer
+    pagination_class = CasePagination
+    filter_backends = [DjangoFilterBackend, CaseOrdering]
+    filterset_class = CaseFilter
+    ordering = ["-registered_at", "-id"]
+
+    def get_queryset(self):
+        return case_list_related(cases_visible_to(self.request.user))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    @extend_schema(tags=["cases"], responses={200: s.CaseListSerializer(many=True), **errors(400)})
+    def get(self, request, *args, **kwargs):
+        """The queue: the cases visible to the user, newest first, cursor-paginated."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["cases"],
+        request=s.CaseRegisterSerializer,
+        responses={201: s.CaseDetailSerializer, **errors(400, 403)},
+    )
+    def post(self, request, *args, **kwargs):
+        """Register a case (登记): it starts in `reported`."""
+        case = case_services.case_register(actor=request.user, **validated(s.CaseRegisterSerializer, request))
+        return case_response(request, case.pk, status.HTTP_201_CREATED)
+
+
+class CaseDetail(APIView):
+    @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer, **errors(404)})
+    def get(self, request, pk):
+        """One case: parties (masked per role), events, records, deadlines and what this user may do next."""
+        return case_response(request, pk)
+
+
+class TransitionView(APIView):
+    """Base of the transition endpoints; one subclass per transition (see `transition_view`)."""
+
+    transition: str = ""
+
+    def post(self, request, pk):
+        case = visible_case(request, pk)
+        body = validated(s.TRANSITION_BODIES[self.transition], request)
+        mediation_services.TRANSITION_SERVICES[self.transition](case, actor=request.user, **body)
+        return case_response(request, pk)
+
+
+def transition_view(name: str) -> type[TransitionView]:
+    """A view for one transition, so that the schema documents each body exactly."""
+
+    # A function of its own per transition: the schema annotations live on the function.
+    def post(self, request, pk):
+        return TransitionView.post(self, request, pk)
+
+    post = extend_schema(
+        tags=["transitions"],
+        operation_id=f"cases_transition_{name}",
+        summary=f"{name}（{Transition(name).label}）",
+        request=s.TRANSITION_BODIES[name],
+        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409)},
+    )(post)
+    return type(f"{name.title().replace('_', '')}TransitionView", (TransitionView,), {"transition": name, "post": post})
+
+
+TRANSITION_VIEWS = {name: transition_view(name) for name in mediation_services.TRANSITION_SERVICES}
+
+
+class SessionCreate(APIView):
+    @extend_schema(
+        tags=["records"],
+        request=s.SessionInputSerializer,
+        responses={201: s.SessionSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request, pk):
+        """Log a mediation session (调解记录) while the case is being mediated."""
+        case = visible_case(request, pk)
+        body = validated(s.SessionInputSerializer, request)
+        if body["rights_explained"] and not body.get("rights_explained_by", "").strip():
+            # api.md's body has no "who explained": the person recording the session did.
+            body["rights_explained_by"] = request.user.display_name
+        session = mediation_services.session_log(case, actor=request.user, **body)
+        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class FollowUpCreate(APIView):
+    @extend_schema(
+        tags=["records"],
+        request=s.FollowUpInputSerializer,
+        responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request, pk):
+        """Record a follow-up (回访) after the case concluded."""
+        case = visible_case(request, pk)
+        follow_up = mediation_services.follow_up_record(
+            case, actor=request.user, **validated(s.FollowUpInputSerializer, request)
+        )
+        return Response(s.FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
+
+
+class SuccessRateView(APIView):
+    @extend_schema(
+        tags=["stats"],
+        parameters=[s.SuccessRateQuerySerializer],
+        responses={200: s.SuccessRateSerializer, **errors(400)},
+    )
+    def get(self, request):
+        """Agreed ÷ concluded over the visible cases, by conclusion date (both ends inclusive), with a 95% CI."""
+        query = validated(s.SuccessRateQuerySerializer, request, data=request.query_params)
+        cases = cases_visible_to(request.user)
+        if "community" in query:
+            cases = cases.filter(community_id=query["community"])
+        if "mediator" in query:
+            cases = involving_mediator(cases, query["mediator"])
+        rate = success_rate(cases, since=query.get("since"), until=query.get("until"))
+        return Response(s.SuccessRateSerializer(rate.as_dict()).data)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Anything else under /api/ (an unknown transition name included): a JSON 404."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
