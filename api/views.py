@@ -12,10 +12,11 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from casework import services as case_services
@@ -94,6 +95,7 @@ class TokenView(ObtainAuthToken):
 
     # Credentials are in the body; a stale Authorization header must not turn this into a 401.
     authentication_classes = []
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
 
 class MeView(APIView):
@@ -152,6 +154,13 @@ class CasePagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        # DRF answers a malformed cursor with 404; it is a bad parameter of a request that exists (400).
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [str(self.invalid_cursor_message)]}) from None
 
 
 class CaseOrdering(OrderingFilter):
