@@ -5,7 +5,7 @@ a case outside the user's scope is 404. Refusals raised by the services become
 403 / 409 / 400 in api/exceptions.py, the one place that maps them.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -46,19 +46,19 @@ def errors(*codes: int) -> dict:
     return {code: _ERRORS[code] for code in (401, *codes)}
 
 
+# What the detail shows beyond the row, loaded in a fixed number of queries.
+DETAIL_RELATED = ("category", "lead_mediator", "agreement")
+DETAIL_PREFETCH = (
+    "co_mediators",
+    Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
+    Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
+    "sessions",
+    "follow_ups",
+)
+
+
 def case_detail_queryset(user):
-    """Visible cases with everything the detail shows, loaded in a fixed number of queries."""
-    return (
-        cases_visible_to(user)
-        .select_related("category", "lead_mediator", "agreement")
-        .prefetch_related(
-            "co_mediators",
-            Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-            "sessions",
-            "follow_ups",
-        )
-    )
+    return cases_visible_to(user).select_related(*DETAIL_RELATED).prefetch_related(*DETAIL_PREFETCH)
 
 
 def visible_case(request, pk) -> DisputeCase:
@@ -69,10 +69,21 @@ def visible_case(request, pk) -> DisputeCase:
         raise NotFound(_("案件不存在，或不在您的可见范围内。")) from None
 
 
-def case_response(request, pk, status_code=status.HTTP_200_OK) -> Response:
-    """The case as it is now (re-read after a write, so the answer shows what was saved)."""
-    context = {"request": request, "today": timezone.localdate()}
-    return Response(s.CaseDetailSerializer(visible_case(request, pk), context=context).data, status=status_code)
+def case_response(request, case, status_code=status.HTTP_200_OK) -> Response:
+    """The case as it is now.
+
+    `case` was found through `visible_case` (or just registered by the actor); it is re-read
+    here rather than looked up again, because a write may take the case out of the
+    actor's scope (a mediator who escalates is released from it) and the answer must
+    still show what was saved. Personal data is masked by the actor's rights as they are now.
+    """
+    case.refresh_from_db()  # drops the prefetched lists and cached relations as well
+    prefetch_related_objects([case], *DETAIL_PREFETCH)
+    return Response(case_data(request, case), status=status_code)
+
+
+def case_data(request, case) -> dict:
+    return s.CaseDetailSerializer(case, context={"request": request, "today": timezone.localdate()}).data
 
 
 def validated(serializer_class, request, data=None) -> dict:
@@ -195,14 +206,14 @@ class CaseListCreate(generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         """Register a case (登记): it starts in `reported`."""
         case = case_services.case_register(actor=request.user, **validated(s.CaseRegisterSerializer, request))
-        return case_response(request, case.pk, status.HTTP_201_CREATED)
+        return case_response(request, case, status.HTTP_201_CREATED)
 
 
 class CaseDetail(APIView):
     @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer, **errors(404)})
     def get(self, request, pk):
         """One case: parties (masked per role), events, records, deadlines and what this user may do next."""
-        return case_response(request, pk)
+        return Response(case_data(request, visible_case(request, pk)))
 
 
 class TransitionView(APIView):
@@ -214,7 +225,7 @@ class TransitionView(APIView):
         case = visible_case(request, pk)
         body = validated(s.TRANSITION_BODIES[self.transition], request)
         mediation_services.TRANSITION_SERVICES[self.transition](case, actor=request.user, **body)
-        return case_response(request, pk)
+        return case_response(request, case)
 
 
 def transition_view(name: str) -> type[TransitionView]:
