@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 
 from . import permissions
 from .enums import (
@@ -365,8 +365,13 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
         self._loaded_version = self.version
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        base_qs = base_qs.filter(version=self._loaded_version)
-        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+        guarded = base_qs.filter(version=self._loaded_version)
+        updated = super()._do_update(guarded, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+        # The FSM mixin looks for the row in the queryset it was given, which the version filter
+        # already emptied; without this check a lost race surfaced as Django's DatabaseError (500).
+        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
+            raise ConcurrentTransition(_("此案件已被他人修改。"))
+        return updated
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
