@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from casework.enums import CaseStatus
 from casework.models import DisputeCase
+from tests.api.bodies import follow_up_body, session_body, written_agreement_body
 from tests.factories import case_in_state
-
-TODAY = lambda: timezone.localdate().isoformat()  # noqa: E731
 
 
 def post(api, user, path, body):
@@ -27,8 +26,34 @@ def refused(api, roles, path, body, *, forbidden=(), hidden=()):
         assert response.status_code == 404, (key, response.json())
 
 
+# After registration, in order: (path under the case, body, who does it, expected status,
+# roles refused with 403 because they see the case, roles refused with 404 because they do not).
+LIFECYCLE = [
+    # Community staff see the case but accept community-level cases only.
+    ("transitions/accept/", {"level": "subdistrict"}, "centre", 200, ["community", "gridworker", "leader"], ["admin"]),
+    ("transitions/accept/", {"level": "subdistrict"}, "centre", 409, [], []),
+    # The mediators see the case only once it is assigned to them.
+    ("transitions/assign/", {"mediator": "lead"}, "centre", 200, ["community", "leader"], ["mediator", "mediator2"]),
+    ("transitions/start/", {"note": "首次调解"}, "mediator", 200, ["centre", "gridworker"], ["mediator2"]),
+    # No agreement before a session has been logged.
+    ("transitions/reach_agreement/", written_agreement_body(), "mediator", 409, [], []),
+    ("sessions/", session_body(), "mediator", 201, ["community", "gridworker", "leader"], ["mediator2"]),
+    (
+        "transitions/reach_agreement/",
+        written_agreement_body(),
+        "mediator",
+        200,
+        ["centre", "gridworker"],
+        ["mediator2"],
+    ),
+    # An agreed case is closed only after a follow-up.
+    ("transitions/close/", {}, "centre", 409, [], []),
+    ("follow-ups/", follow_up_body(notes="已赔付"), "mediator", 201, ["community", "leader"], ["mediator2"]),
+    ("transitions/close/", {"note": "结案"}, "centre", 200, ["mediator", "community", "leader"], ["mediator2"]),
+]
+
+
 def test_dispute_lifecycle_through_the_api(api, roles, grid, mediator):
-    # 登记 by the grid worker of the grid.
     body = {
         "grid": grid.pk,
         "category": "neighbour",
@@ -41,112 +66,20 @@ def test_dispute_lifecycle_through_the_api(api, roles, grid, mediator):
             {"role": "respondent", "name": "李四"},
         ],
     }
+    # 登记 by the grid worker of the grid.
     response = post(api, roles["gridworker"], "/api/v1/cases/", body)
     assert response.status_code == 201
     pk = response.json()["id"]
-    base = f"/api/v1/cases/{pk}"
-    # The mediators cannot see it yet; the grid worker and the leader see it but may not accept.
-    accept = {"level": "subdistrict", "note": "涉及多户，由街道受理"}
-    refused(
-        api,
-        roles,
-        f"{base}/transitions/accept/",
-        accept,
-        forbidden=["gridworker", "leader"],
-        hidden=["mediator", "mediator2", "admin"],
-    )
-    # Community staff accept community-level cases only.
-    refused(api, roles, f"{base}/transitions/accept/", accept, forbidden=["community"])
+    for path, body, by, expected, forbidden, hidden in LIFECYCLE:
+        body = {**body, "mediator": mediator.pk} if body.get("mediator") == "lead" else body
+        url = f"/api/v1/cases/{pk}/{path}"
+        refused(api, roles, url, body, forbidden=forbidden, hidden=hidden)
+        response = post(api, roles[by], url, body)
+        assert response.status_code == expected, (path, by, response.json())
 
-    assert post(api, roles["centre"], f"{base}/transitions/accept/", accept).status_code == 200
-
-    assign = {"mediator": mediator.pk, "note": "律师调解"}
-    refused(
-        api,
-        roles,
-        f"{base}/transitions/assign/",
-        assign,
-        forbidden=["gridworker", "leader", "community"],
-        hidden=["mediator", "mediator2"],
-    )
-    assert post(api, roles["centre"], f"{base}/transitions/assign/", assign).status_code == 200
-
-    # Only the lead mediator starts; the other mediator still cannot see the case.
-    refused(
-        api,
-        roles,
-        f"{base}/transitions/start/",
-        {},
-        forbidden=["centre", "community", "gridworker", "leader"],
-        hidden=["mediator2"],
-    )
-    response = post(api, roles["mediator"], f"{base}/transitions/start/", {"note": "首次调解"})
-    assert response.status_code == 200 and response.json()["status"] == "mediating"
-
-    # Agreement before any session: the requirement is unmet (409).
-    agreement = {
-        "form": "written",
-        "terms": "李四赔偿张三维修费2000元",
-        "performance_method": "银行转账",
-        "performance_deadline": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
-        "signed_on": TODAY(),
-        "facts": "卫生间防水层老化导致漏水",
-        "responsibilities": "李四承担维修责任",
-    }
-    assert post(api, roles["mediator"], f"{base}/transitions/reach_agreement/", agreement).status_code == 409
-
-    session = {
-        "held_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
-        "location": "第三方调解室",
-        "attendees": "张三、李四",
-        "public": False,
-        "rights_explained": True,
-        "summary": "告知权利义务后听取双方陈述",
-    }
-    refused(
-        api, roles, f"{base}/sessions/", session, forbidden=["community", "gridworker", "leader"], hidden=["mediator2"]
-    )
-    assert post(api, roles["mediator"], f"{base}/sessions/", session).status_code == 201
-
-    refused(
-        api,
-        roles,
-        f"{base}/transitions/reach_agreement/",
-        agreement,
-        forbidden=["centre", "community", "gridworker", "leader"],
-        hidden=["mediator2"],
-    )
-    response = post(api, roles["mediator"], f"{base}/transitions/reach_agreement/", agreement)
-    assert response.status_code == 200
-    assert response.json()["agreement"]["responsibilities"] == "李四承担维修责任"
-
-    # Closing an agreed case needs a follow-up first.
-    assert post(api, roles["centre"], f"{base}/transitions/close/", {}).status_code == 409
-
-    follow_up = {"date": TODAY(), "performed": True, "satisfaction": 5, "notes": "已赔付"}
-    refused(
-        api,
-        roles,
-        f"{base}/follow-ups/",
-        follow_up,
-        forbidden=["community", "gridworker", "leader"],
-        hidden=["mediator2"],
-    )
-    assert post(api, roles["mediator"], f"{base}/follow-ups/", follow_up).status_code == 201
-
-    refused(
-        api,
-        roles,
-        f"{base}/transitions/close/",
-        {},
-        forbidden=["mediator", "community", "gridworker", "leader"],
-        hidden=["mediator2"],
-    )
-    response = post(api, roles["centre"], f"{base}/transitions/close/", {"note": "结案"})
-    assert response.status_code == 200
-
-    data = response.json()
+    data = api(roles["centre"]).get(f"/api/v1/cases/{pk}/").json()
     assert data["status"] == "closed"
+    assert data["agreement"]["responsibilities"] == "李四承担维修责任"
     assert [(e["name"], e["actor"]) for e in data["events"]] == [
         ("register", roles["gridworker"].pk),
         ("accept", roles["centre"].pk),
