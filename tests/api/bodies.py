@@ -4,6 +4,21 @@ import datetime as dt
 
 from django.utils import timezone
 
+APPLICANT = {"role": "applicant", "name": "张三", "phone": "13812345678", "id_number": "11010519491231002X"}
+
+
+def registration(grid, **changes) -> dict:
+    return {
+        "grid": grid.pk,
+        "category": "neighbour",
+        "source": "grid_worker",
+        "risk": "normal",
+        "description": "楼上漏水，双方争执",
+        "occurred_on": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
+        "parties": [APPLICANT, {"role": "respondent", "name": "李四"}],
+        **changes,
+    }
+
 
 def session_body(**changes) -> dict:
     return {

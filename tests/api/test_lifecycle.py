@@ -1,14 +1,11 @@
 """A dispute's whole life through the API, each step by the role that does it; and every
 step refused to the roles that may not (403 when they see the case, 404 when they do not)."""
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from casework.enums import CaseStatus
 from casework.models import DisputeCase
-from tests.api.bodies import follow_up_body, session_body, written_agreement_body
+from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
 from tests.factories import case_in_state
 
 
@@ -54,20 +51,8 @@ LIFECYCLE = [
 
 
 def test_dispute_lifecycle_through_the_api(api, roles, grid, mediator):
-    body = {
-        "grid": grid.pk,
-        "category": "neighbour",
-        "source": "grid_worker",
-        "risk": "normal",
-        "description": "楼上漏水，双方争执",
-        "occurred_on": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
-        "parties": [
-            {"role": "applicant", "name": "张三", "phone": "13812345678"},
-            {"role": "respondent", "name": "李四"},
-        ],
-    }
     # 登记 by the grid worker of the grid.
-    response = post(api, roles["gridworker"], "/api/v1/cases/", body)
+    response = post(api, roles["gridworker"], "/api/v1/cases/", registration(grid))
     assert response.status_code == 201
     pk = response.json()["id"]
     for path, body, by, expected, forbidden, hidden in LIFECYCLE:
@@ -131,13 +116,7 @@ def test_transition_by_role(
 
 def test_community_level_case_is_handled_by_the_community_and_escalated(api, roles, grid, mediator):
     # Community staff accept and assign community-level cases; the mediator escalates; the centre takes over.
-    body = {
-        "grid": grid.pk,
-        "category": "neighbour",
-        "source": "walk_in",
-        "description": "邻里噪音",
-        "parties": [{"role": "applicant", "name": "王五"}],
-    }
+    body = registration(grid, source="walk_in", parties=[{"role": "applicant", "name": "王五"}])
     pk = post(api, roles["community"], "/api/v1/cases/", body).json()["id"]
     base = f"/api/v1/cases/{pk}/transitions"
     assert post(api, roles["community"], f"{base}/accept/", {"level": "community"}).status_code == 200
