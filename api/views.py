@@ -129,32 +129,23 @@ class MeView(APIView):
 # Reference data: small lists, unpaginated.
 
 
-@extend_schema(tags=["reference"], responses={200: s.CommunitySerializer(many=True), **errors()})
-class CommunityList(generics.ListAPIView):
-    serializer_class = s.CommunitySerializer
-    pagination_class = None
-    queryset = Community.objects.order_by("subdistrict_id", "code")
+def reference_list(name: str, queryset, serializer_class) -> type[generics.ListAPIView]:
+    view = type(
+        name,
+        (generics.ListAPIView,),
+        {"queryset": queryset, "serializer_class": serializer_class, "pagination_class": None},
+    )
+    return extend_schema(tags=["reference"], responses={200: serializer_class(many=True), **errors()})(view)
 
 
-@extend_schema(tags=["reference"], responses={200: s.GridSerializer(many=True), **errors()})
-class GridList(generics.ListAPIView):
-    serializer_class = s.GridSerializer
-    pagination_class = None
-    queryset = Grid.objects.order_by("community_id", "code")
-
-
-@extend_schema(tags=["reference"], responses={200: s.CategorySerializer(many=True), **errors()})
-class CategoryList(generics.ListAPIView):
-    serializer_class = s.CategorySerializer
-    pagination_class = None
-    queryset = Category.objects.order_by("sort_order", "code")
-
-
-@extend_schema(tags=["reference"], responses={200: s.MediatorSerializer(many=True), **errors()})
-class MediatorList(generics.ListAPIView):
-    serializer_class = s.MediatorSerializer
-    pagination_class = None
-    queryset = Mediator.objects.select_related("organization").order_by("name", "id")
+CommunityList = reference_list(
+    "CommunityList", Community.objects.order_by("subdistrict_id", "code"), s.CommunitySerializer
+)
+GridList = reference_list("GridList", Grid.objects.order_by("community_id", "code"), s.GridSerializer)
+CategoryList = reference_list("CategoryList", Category.objects.order_by("sort_order", "code"), s.CategorySerializer)
+MediatorList = reference_list(
+    "MediatorList", Mediator.objects.select_related("organization").order_by("name", "id"), s.MediatorSerializer
+)
 
 
 # Cases
@@ -237,7 +228,7 @@ def transition_view(name: str) -> type[TransitionView]:
 
     post = extend_schema(
         tags=["transitions"],
-        operation_id=f"cases_transition_{name}",
+        operation_id=f"v1_cases_transitions_{name}_create",
         summary=f"{name}（{Transition(name).label}）",
         request=s.TRANSITION_BODIES[name],
         responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409)},
