@@ -31,7 +31,6 @@ from reports.statistics import success_rate
 from . import serializers as s
 from .filters import CaseFilter, involving_mediator
 
-_DETAIL = OpenApiResponse(s.DetailSerializer, description='{"detail": "…"}')
 _ERRORS = {
     400: OpenApiResponse(s.FIELD_ERRORS, description='请求内容无效：{"字段": ["说明", …]}'),
     401: OpenApiResponse(s.DetailSerializer, description="未提供或无效的凭据"),
