@@ -6,6 +6,7 @@ save under optimistic locking and write the CaseEvent in the same transaction.
 """
 
 import datetime as dt
+import threading
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -125,6 +126,10 @@ class CaseQuerySet(NeverDeleteQuerySet):
             disputecase_id=models.OuterRef("pk"), mediator__user_id=user_id
         )
         return self.filter(Q(lead_mediator__user_id=user_id) | Q(models.Exists(co)))
+
+
+# See DisputeCase.refresh_from_db; re-entrant because loading a deferred field refreshes too.
+_FSM_REFRESH_LOCK = threading.RLock()
 
 
 def _perm(name):
@@ -382,7 +387,11 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
         self._loaded_version = self.version
 
     def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
+        # django-fsm lifts `protected` on the field object shared by every instance while it
+        # refreshes, and puts it back after: without the lock a refresh in another thread
+        # could put it back mid-way (AttributeError, a 500, under a threaded server).
+        with _FSM_REFRESH_LOCK:
+            super().refresh_from_db(*args, **kwargs)
         self._loaded_version = self.version
 
 

@@ -73,3 +73,26 @@ def test_concurrent_reassignments_one_wins_the_other_is_409(committed_db, api, c
     case = DisputeCase.objects.get(pk=case.pk)
     assert case.lead_mediator_id == (other_mediator.pk if statuses[0] == 200 else third.pk)
     assert CaseEvent.objects.filter(case=case, name="reassign").count() == 1
+
+
+def test_refreshes_in_threads_do_not_trip_over_fsm_protection(committed_db, centre, grid):
+    """django-fsm lifts `protected` on the shared status field during a refresh and puts it
+    back after; concurrent refreshes must not see it put back mid-way (it was a 500)."""
+    cases = [register(centre, grid) for _ in range(4)]
+    errors = []
+
+    def refresh_many(case):
+        try:
+            for _ in range(200):
+                case.refresh_from_db()
+        except Exception as exc:
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refresh_many, args=(DisputeCase.objects.get(pk=c.pk),)) for c in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
