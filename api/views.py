@@ -238,36 +238,45 @@ def transition_view(name: str) -> type[TransitionView]:
 TRANSITION_VIEWS = {name: transition_view(name) for name in mediation_services.TRANSITION_SERVICES}
 
 
-class SessionCreate(APIView):
-    @extend_schema(
-        tags=["records"],
-        request=s.SessionInputSerializer,
-        responses={201: s.SessionSerializer, **errors(400, 403, 404, 409)},
-    )
-    def post(self, request, pk):
-        """Log a mediation session (调解记录) while the case is being mediated."""
-        case = visible_case(request, pk)
-        body = validated(s.SessionInputSerializer, request)
-        if body["rights_explained"] and not body.get("rights_explained_by", "").strip():
-            # api.md's body has no "who explained": the person recording the session did.
-            body["rights_explained_by"] = request.user.display_name
-        session = mediation_services.session_log(case, actor=request.user, **body)
-        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+def _as_sent(request, data):
+    return data
 
 
-class FollowUpCreate(APIView):
-    @extend_schema(
-        tags=["records"],
-        request=s.FollowUpInputSerializer,
-        responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409)},
-    )
+def record_view(name: str, *, body, answer, service, doc: str, prepare=_as_sent) -> type[APIView]:
+    """A view that adds one record (session, follow-up) to a visible case through its service."""
+
     def post(self, request, pk):
-        """Record a follow-up (回访) after the case concluded."""
         case = visible_case(request, pk)
-        follow_up = mediation_services.follow_up_record(
-            case, actor=request.user, **validated(s.FollowUpInputSerializer, request)
-        )
-        return Response(s.FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
+        record = service(case, actor=request.user, **prepare(request, validated(body, request)))
+        return Response(answer(record).data, status=status.HTTP_201_CREATED)
+
+    post.__doc__ = doc
+    post = extend_schema(tags=["records"], request=body, responses={201: answer, **errors(400, 403, 404, 409)})(post)
+    return type(name, (APIView,), {"post": post})
+
+
+def _session_defaults(request, data):
+    if data["rights_explained"] and not data.get("rights_explained_by", "").strip():
+        # api.md's body has no "who explained": the person recording the session did.
+        data["rights_explained_by"] = request.user.display_name
+    return data
+
+
+SessionCreate = record_view(
+    "SessionCreate",
+    body=s.SessionInputSerializer,
+    answer=s.SessionSerializer,
+    service=mediation_services.session_log,
+    doc="Log a mediation session (调解记录) while the case is being mediated.",
+    prepare=_session_defaults,
+)
+FollowUpCreate = record_view(
+    "FollowUpCreate",
+    body=s.FollowUpInputSerializer,
+    answer=s.FollowUpSerializer,
+    service=mediation_services.follow_up_record,
+    doc="Record a follow-up (回访) after the case concluded.",
+)
 
 
 class SuccessRateView(APIView):
