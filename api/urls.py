@@ -1,4 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
 
 app_name = "api"
-urlpatterns = []
+
+v1 = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("communities/", views.CommunityList.as_view(), name="communities"),
+    path("grids/", views.GridList.as_view(), name="grids"),
+    path("categories/", views.CategoryList.as_view(), name="categories"),
+    path("mediators/", views.MediatorList.as_view(), name="mediators"),
+    path("cases/", views.CaseListCreate.as_view(), name="cases"),
+    path("cases/<int:pk>/", views.CaseDetail.as_view(), name="case"),
+    *(
+        path(f"cases/<int:pk>/transitions/{name}/", view.as_view(), name=f"transition-{name}")
+        for name, view in views.TRANSITION_VIEWS.items()
+    ),
+    path("cases/<int:pk>/sessions/", views.SessionCreate.as_view(), name="sessions"),
+    path("cases/<int:pk>/follow-ups/", views.FollowUpCreate.as_view(), name="follow-ups"),
+    path("stats/success-rate/", views.SuccessRateView.as_view(), name="success-rate"),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/", include(v1)),
+    # Everything else under /api/ answers in JSON too (an unknown transition name included).
+    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+]

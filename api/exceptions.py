@@ -1,0 +1,58 @@
+"""The one place where refusals become HTTP answers.
+
+Services raise CasePermissionDenied (403), TransitionUnavailable / CaseConflict (409)
+and django's ValidationError (400 with field messages); DRF raises its own errors.
+Every 400 leaves here in one shape, `{"field": ["message", …]}`, with nested
+serializer errors flattened to dotted paths (`parties[0].name`), so that clients
+and the OpenAPI schema deal with a single form; other errors are `{"detail": "…"}`.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from casework.exceptions import CasePermissionDenied, TransitionUnavailable
+
+
+def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """{"parties": [{"name": ["…"]}, {}]} -> {"parties[0].name": ["…"]}."""
+    if isinstance(detail, dict):
+        flat = {}
+        for key, value in detail.items():
+            if isinstance(key, int):  # a list serializer's errors, keyed by index
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, path))
+        return flat
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "detail": [str(item) for item in detail]} if detail else {}
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flatten_errors(item, f"{prefix}[{index}]"))
+        return flat
+    return {prefix or "detail": [str(detail)]}
+
+
+def _django_validation_error(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    return {"detail": [str(m) for m in exc.messages]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, CasePermissionDenied):
+        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, TransitionUnavailable):  # CaseConflict included
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        return Response(_django_validation_error(exc), status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
+        if isinstance(exc, exceptions.ValidationError):
+            response.data = flatten_errors(exc.detail)
+        else:  # ParseError and friends: {"detail": "…"} becomes {"detail": ["…"]}
+            response.data = {"detail": [str(exc.detail)]}
+    return response

@@ -1,0 +1,386 @@
+"""Shapes of the API (api.md). Input serializers check types only; the services own every rule."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from casework.enums import Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source, Transition
+from casework.models import CaseEvent, Category, DisputeCase, Party
+from casework.permissions import can_see_personal_data
+from grids.enums import Role
+from grids.models import Community, Grid
+from mediation.enums import AgreementForm, FollowUpMethod
+from mediation.models import Agreement, FollowUp, MediationSession, Mediator
+
+# Errors, as api/exceptions.py shapes them.
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# 400: {"field": ["message", …]}; nested fields as dotted paths ("parties[0].name").
+FIELD_ERRORS = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+
+
+# Accounts
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+    mediator = serializers.IntegerField(allow_null=True, help_text="调解员 id（本人是调解员时）")
+    grids = serializers.ListField(child=serializers.IntegerField(), help_text="负责网格 id")
+    community = serializers.IntegerField(source="community_id", allow_null=True)
+    subdistrict = serializers.IntegerField(source="subdistrict_id", allow_null=True)
+
+
+# Reference data
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Community
+        fields = ["id", "code", "name", "subdistrict"]
+
+
+class GridSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grid
+        fields = ["id", "code", "name", "community"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name", "active"]
+
+
+class MediatorSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", default=None, allow_null=True)
+
+    class Meta:
+        model = Mediator
+        fields = ["id", "name", "kind", "organization", "organization_name", "active", "available", "user"]
+
+
+# Cases
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    """A queue row: no personal data."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    overdue = serializers.SerializerMethodField()
+    warning = serializers.BooleanField(source="is_warning")
+
+    class Meta:
+        model = DisputeCase
+        fields = [
+            "id",
+            "number",
+            "status",
+            "level",
+            "risk",
+            "source",
+            "category",
+            "community",
+            "grid",
+            "registered_at",
+            "next_due",
+            "overdue",
+            "warning",
+            "lead_mediator",
+        ]
+
+    def get_overdue(self, case) -> bool:
+        # One date per response, not per row (see CaseViewSet.get_serializer_context).
+        return case.is_overdue(self.context.get("today") or timezone.localdate())
+
+
+class PartySerializer(serializers.ModelSerializer):
+    """Phone and ID number in full only for centre staff and the case's mediators (see `masked`)."""
+
+    phone = serializers.SerializerMethodField()
+    id_number = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Party
+        fields = ["id", "role", "kind", "name", "phone", "id_number", "address"]
+
+    def _full(self) -> bool:
+        return not self.context.get("masked", True)
+
+    def get_phone(self, party) -> str:
+        return party.phone if self._full() else party.masked_phone
+
+    def get_id_number(self, party) -> str:
+        return party.id_number if self._full() else party.masked_id_number
+
+    def get_address(self, party) -> str:
+        # The address is withheld, not masked: there is no safe partial form of it.
+        return party.address if self._full() else ""
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "actor", "actor_name", "name", "from_status", "to_status", "note"]
+
+    def get_actor_name(self, event) -> str:
+        return event.actor.display_name if event.actor_id else ""
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MediationSession
+        fields = [
+            "id",
+            "held_at",
+            "location",
+            "attendees",
+            "presiding",
+            "public",
+            "rights_explained",
+            "rights_explained_by",
+            "party_refused",
+            "summary",
+            "recorded_by",
+            "recorded_at",
+        ]
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "form",
+            "facts",
+            "responsibilities",
+            "terms",
+            "performance_method",
+            "performance_deadline",
+            "signed_on",
+            "judicial_confirmation",
+            "judicial_deadline",
+            "judicial_applied_on",
+            "judicial_court",
+            "judicial_answered_on",
+            "recorded_by",
+            "recorded_at",
+        ]
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = ["id", "date", "method", "performed", "satisfaction", "notes", "recorded_by", "recorded_at"]
+
+
+class DeadlinesSerializer(serializers.ModelSerializer):
+    """督办: the deadlines of the case; `next_due` is the one running now."""
+
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DisputeCase
+        fields = ["accept_due", "conclude_due", "conclude_extended", "follow_up_due", "next_due", "overdue"]
+
+    def get_overdue(self, case) -> bool:
+        return case.is_overdue(self.context.get("today") or timezone.localdate())
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    parties = serializers.SerializerMethodField()
+    personal_data_visible = serializers.SerializerMethodField()
+    events = EventSerializer(many=True, read_only=True)
+    sessions = SessionSerializer(many=True, read_only=True)
+    agreement = serializers.SerializerMethodField()
+    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    deadlines = DeadlinesSerializer(source="*", read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "subdistrict",
+            "description",
+            "occurred_on",
+            "outcome",
+            "version",
+            "registered_by",
+            "accepted_at",
+            "concluded_at",
+            "closed_at",
+            "co_mediators",
+            "community_attempts",
+            "subdistrict_attempts",
+            "decline_reason",
+            "referral",
+            "fail_reason",
+            "guidance",
+            "withdraw_reason",
+            "warning_reasons",
+            "party_count",
+            "personal_data_visible",
+            "parties",
+            "events",
+            "sessions",
+            "agreement",
+            "follow_ups",
+            "deadlines",
+            "available_transitions",
+        ]
+
+    def _user(self):
+        return self.context["request"].user
+
+    def get_personal_data_visible(self, case) -> bool:
+        return can_see_personal_data(self._user(), case)
+
+    @extend_schema_field(PartySerializer(many=True))
+    def get_parties(self, case):
+        context = {**self.context, "masked": not can_see_personal_data(self._user(), case)}
+        return PartySerializer(case.parties.all(), many=True, context=context).data
+
+    @extend_schema_field(AgreementSerializer(allow_null=True))
+    def get_agreement(self, case):
+        agreement = getattr(case, "agreement", None)
+        return AgreementSerializer(agreement, context=self.context).data if agreement else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Transition.choices)))
+    def get_available_transitions(self, case):
+        # The FSM answers for state, conditions and the same permission predicate the services check.
+        return [t.name for t in case.get_available_user_status_transitions(self._user())]
+
+
+class PartyInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=PartyRole.choices)
+    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(required=False, allow_blank=True, help_text="11位大陆手机号码")
+    id_number = serializers.CharField(required=False, allow_blank=True, help_text="18位身份证号（含校验码）")
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CaseRegisterSerializer(serializers.Serializer):
+    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.select_related("community__subdistrict"))
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    source = serializers.ChoiceField(choices=Source.choices)
+    risk = serializers.ChoiceField(choices=Risk.choices, default=Risk.NORMAL)
+    description = serializers.CharField()
+    occurred_on = serializers.DateField(required=False, allow_null=True)
+    parties = PartyInputSerializer(many=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+# The bodies of the transitions (api.md), field names = the services' keyword arguments.
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class AcceptSerializer(NoteSerializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    referral = serializers.ChoiceField(choices=Referral.choices)
+
+
+class AssignSerializer(NoteSerializer):
+    mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
+    co_mediators = serializers.PrimaryKeyRelatedField(
+        queryset=Mediator.objects.select_related("organization"), many=True, required=False
+    )
+
+
+class ReassignSerializer(serializers.Serializer):
+    mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
+    reason = serializers.CharField()
+
+
+class ReachAgreementSerializer(NoteSerializer):
+    form = serializers.ChoiceField(choices=AgreementForm.choices)
+    terms = serializers.CharField()
+    performance_method = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    performance_deadline = serializers.DateField(required=False, allow_null=True)
+    signed_on = serializers.DateField()
+    facts = serializers.CharField(required=False, allow_blank=True)
+    responsibilities = serializers.CharField(required=False, allow_blank=True)
+
+
+class FailSerializer(NoteSerializer):
+    reason = serializers.CharField()
+    guidance = serializers.ChoiceField(choices=Guidance.choices)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+TRANSITION_BODIES = {
+    Transition.ACCEPT: AcceptSerializer,
+    Transition.DECLINE: DeclineSerializer,
+    Transition.ASSIGN: AssignSerializer,
+    Transition.REASSIGN: ReassignSerializer,
+    Transition.START: NoteSerializer,
+    Transition.REACH_AGREEMENT: ReachAgreementSerializer,
+    Transition.FAIL: FailSerializer,
+    Transition.ESCALATE: ReasonSerializer,
+    Transition.WITHDRAW: ReasonSerializer,
+    Transition.CLOSE: NoteSerializer,
+}
+
+
+class SessionInputSerializer(serializers.Serializer):
+    held_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=100)
+    attendees = serializers.CharField(required=False, allow_blank=True)
+    public = serializers.BooleanField()
+    rights_explained = serializers.BooleanField()
+    rights_explained_by = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, help_text="告知人；缺省为记录人"
+    )
+    party_refused = serializers.BooleanField(required=False, default=False)
+    presiding = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.all(), required=False, allow_null=True)
+    summary = serializers.CharField()
+
+
+class FollowUpInputSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    performed = serializers.BooleanField()
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    method = serializers.ChoiceField(choices=FollowUpMethod.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class SuccessRateQuerySerializer(serializers.Serializer):
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+    community = serializers.IntegerField(required=False)
+    mediator = serializers.IntegerField(required=False)
+
+
+class SuccessRateSerializer(serializers.Serializer):
+    concluded = serializers.IntegerField()
+    agreed = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    ci95 = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True)

@@ -1,0 +1,308 @@
+"""HTTP API v1 (api.md): thin views over the same selectors and services as the web pages.
+
+Every case is found through `visible_case`, which starts from `cases_visible_to(user)`:
+a case outside the user's scope is 404. Refusals raised by the services become
+403 / 409 / 400 in api/exceptions.py, the one place that maps them.
+"""
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from casework import services as case_services
+from casework.enums import Transition
+from casework.models import CaseEvent, Category, DisputeCase, Party
+from casework.selectors import case_list_related, cases_visible_to
+from grids.models import Community, Grid
+from mediation import services as mediation_services
+from mediation.models import Mediator
+from reports.statistics import success_rate
+
+from . import serializers as s
+from .filters import CaseFilter, involving_mediator
+
+_ERRORS = {
+    400: OpenApiResponse(s.FIELD_ERRORS, description='请求内容无效：{"字段": ["说明", …]}'),
+    401: OpenApiResponse(s.DetailSerializer, description="未提供或无效的凭据"),
+    403: OpenApiResponse(s.DetailSerializer, description="可见此案件，但无权执行此操作"),
+    404: OpenApiResponse(s.DetailSerializer, description="不存在，或不在您的可见范围内"),
+    409: OpenApiResponse(s.DetailSerializer, description="当前状态不能执行此操作，或案件已被他人修改"),
+}
+
+
+def errors(*codes: int) -> dict:
+    """The error responses an endpoint documents (401 for every authenticated one)."""
+    return {code: _ERRORS[code] for code in (401, *codes)}
+
+
+# What the detail shows beyond the row, loaded in a fixed number of queries.
+DETAIL_RELATED = ("category", "lead_mediator", "agreement")
+DETAIL_PREFETCH = (
+    "co_mediators",
+    Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
+    Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
+    "sessions",
+    "follow_ups",
+)
+
+
+def case_detail_queryset(user):
+    return cases_visible_to(user).select_related(*DETAIL_RELATED).prefetch_related(*DETAIL_PREFETCH)
+
+
+def visible_case(request, pk) -> DisputeCase:
+    """The one way a view gets a case: from the user's scope, else 404."""
+    try:
+        return case_detail_queryset(request.user).get(pk=pk)
+    except DisputeCase.DoesNotExist:
+        raise NotFound(_("案件不存在，或不在您的可见范围内。")) from None
+
+
+def case_response(request, case, status_code=status.HTTP_200_OK) -> Response:
+    """The case as it is now.
+
+    `case` was found through `visible_case` (or just registered by the actor); it is re-read
+    here rather than looked up again, because a write may take the case out of the
+    actor's scope (a mediator who escalates is released from it) and the answer must
+    still show what was saved. Personal data is masked by the actor's rights as they are now.
+    """
+    case.refresh_from_db()  # drops the prefetched lists and cached relations as well
+    prefetch_related_objects([case], *DETAIL_PREFETCH)
+    return Response(case_data(request, case), status=status_code)
+
+
+def case_data(request, case) -> dict:
+    return s.CaseDetailSerializer(case, context={"request": request, "today": timezone.localdate()}).data
+
+
+def validated(serializer_class, request, data=None) -> dict:
+    serializer = serializer_class(data=request.data if data is None else data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# Accounts
+
+
+@extend_schema(
+    tags=["auth"],
+    request=s.TokenRequestSerializer,
+    responses={200: s.TokenSerializer, 400: _ERRORS[400]},
+    auth=[],
+)
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the user's API token."""
+
+    # Credentials are in the body; a stale Authorization header must not turn this into a 401.
+    authentication_classes = []
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+
+
+class MeView(APIView):
+    @extend_schema(tags=["auth"], responses={200: s.MeSerializer, **errors()})
+    def get(self, request):
+        user = request.user
+        data = {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "roles": user.roles or [],
+            "mediator": Mediator.objects.filter(user=user).values_list("id", flat=True).first(),
+            "grids": sorted(user.grids.values_list("id", flat=True)),
+            "community_id": user.community_id,
+            "subdistrict_id": user.subdistrict_id,
+        }
+        return Response(s.MeSerializer(data).data)
+
+
+# Reference data: small lists, unpaginated.
+
+
+def reference_list(name: str, queryset, serializer_class) -> type[generics.ListAPIView]:
+    view = type(
+        name,
+        (generics.ListAPIView,),
+        {"queryset": queryset, "serializer_class": serializer_class, "pagination_class": None},
+    )
+    return extend_schema(tags=["reference"], responses={200: serializer_class(many=True), **errors()})(view)
+
+
+CommunityList = reference_list(
+    "CommunityList", Community.objects.order_by("subdistrict_id", "code"), s.CommunitySerializer
+)
+GridList = reference_list("GridList", Grid.objects.order_by("community_id", "code"), s.GridSerializer)
+CategoryList = reference_list("CategoryList", Category.objects.order_by("sort_order", "code"), s.CategorySerializer)
+MediatorList = reference_list(
+    "MediatorList", Mediator.objects.select_related("organization").order_by("name", "id"), s.MediatorSerializer
+)
+
+
+# Cases
+
+
+class CasePagination(CursorPagination):
+    ordering = ("-registered_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def decode_cursor(self, request):
+        # DRF answers a malformed cursor with 404; it is a bad parameter of a request that exists (400).
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [str(self.invalid_cursor_message)]}) from None
+
+
+class CaseOrdering(OrderingFilter):
+    # Only orderings that a cursor can page through (unique or nearly so, never null).
+    ordering_fields = ["registered_at", "id", "number"]
+    ordering_description = _("排序：registered_at、id、number，前加“-”为倒序；默认 -registered_at,-id")
+
+
+class CaseListCreate(generics.ListCreateAPIView):
+    serializer_class = s.CaseListSerializer
+    pagination_class = CasePagination
+    filter_backends = [DjangoFilterBackend, CaseOrdering]
+    filterset_class = CaseFilter
+    ordering = ["-registered_at", "-id"]
+
+    def get_queryset(self):
+        return case_list_related(cases_visible_to(self.request.user))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    @extend_schema(tags=["cases"], responses={200: s.CaseListSerializer(many=True), **errors(400)})
+    def get(self, request, *args, **kwargs):
+        """The queue: the cases visible to the user, newest first, cursor-paginated."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["cases"],
+        request=s.CaseRegisterSerializer,
+        responses={201: s.CaseDetailSerializer, **errors(400, 403)},
+    )
+    def post(self, request, *args, **kwargs):
+        """Register a case (登记): it starts in `reported`."""
+        case = case_services.case_register(actor=request.user, **validated(s.CaseRegisterSerializer, request))
+        return case_response(request, case, status.HTTP_201_CREATED)
+
+
+class CaseDetail(APIView):
+    @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer, **errors(404)})
+    def get(self, request, pk):
+        """One case: parties (masked per role), events, records, deadlines and what this user may do next."""
+        return Response(case_data(request, visible_case(request, pk)))
+
+
+class TransitionView(APIView):
+    """Base of the transition endpoints; one subclass per transition (see `transition_view`)."""
+
+    transition: str = ""
+
+    def post(self, request, pk):
+        case = visible_case(request, pk)
+        body = validated(s.TRANSITION_BODIES[self.transition], request)
+        mediation_services.TRANSITION_SERVICES[self.transition](case, actor=request.user, **body)
+        return case_response(request, case)
+
+
+def transition_view(name: str) -> type[TransitionView]:
+    """A view for one transition, so that the schema documents each body exactly."""
+
+    # A function of its own per transition: the schema annotations live on the function.
+    def post(self, request, pk):
+        return TransitionView.post(self, request, pk)
+
+    post = extend_schema(
+        tags=["transitions"],
+        operation_id=f"v1_cases_transitions_{name}_create",
+        summary=f"{name}（{Transition(name).label}）",
+        request=s.TRANSITION_BODIES[name],
+        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409)},
+    )(post)
+    return type(f"{name.title().replace('_', '')}TransitionView", (TransitionView,), {"transition": name, "post": post})
+
+
+TRANSITION_VIEWS = {name: transition_view(name) for name in mediation_services.TRANSITION_SERVICES}
+
+
+def _as_sent(request, data):
+    return data
+
+
+def record_view(name: str, *, body, answer, service, doc: str, prepare=_as_sent) -> type[APIView]:
+    """A view that adds one record (session, follow-up) to a visible case through its service."""
+
+    def post(self, request, pk):
+        case = visible_case(request, pk)
+        record = service(case, actor=request.user, **prepare(request, validated(body, request)))
+        return Response(answer(record).data, status=status.HTTP_201_CREATED)
+
+    post.__doc__ = doc
+    post = extend_schema(tags=["records"], request=body, responses={201: answer, **errors(400, 403, 404, 409)})(post)
+    return type(name, (APIView,), {"post": post})
+
+
+def _session_defaults(request, data):
+    if data["rights_explained"] and not data.get("rights_explained_by", "").strip():
+        # api.md's body has no "who explained": the person recording the session did.
+        data["rights_explained_by"] = request.user.display_name
+    return data
+
+
+SessionCreate = record_view(
+    "SessionCreate",
+    body=s.SessionInputSerializer,
+    answer=s.SessionSerializer,
+    service=mediation_services.session_log,
+    doc="Log a mediation session (调解记录) while the case is being mediated.",
+    prepare=_session_defaults,
+)
+FollowUpCreate = record_view(
+    "FollowUpCreate",
+    body=s.FollowUpInputSerializer,
+    answer=s.FollowUpSerializer,
+    service=mediation_services.follow_up_record,
+    doc="Record a follow-up (回访) after the case concluded.",
+)
+
+
+class SuccessRateView(APIView):
+    @extend_schema(
+        tags=["stats"],
+        parameters=[s.SuccessRateQuerySerializer],
+        responses={200: s.SuccessRateSerializer, **errors(400)},
+    )
+    def get(self, request):
+        """Agreed ÷ concluded over the visible cases, by conclusion date (both ends inclusive), with a 95% CI."""
+        query = validated(s.SuccessRateQuerySerializer, request, data=request.query_params)
+        cases = cases_visible_to(request.user)
+        if "community" in query:
+            cases = cases.filter(community_id=query["community"])
+        if "mediator" in query:
+            cases = involving_mediator(cases, query["mediator"])
+        rate = success_rate(cases, since=query.get("since"), until=query.get("until"))
+        return Response(s.SuccessRateSerializer(rate.as_dict()).data)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Anything else under /api/ (an unknown transition name included): a JSON 404."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()

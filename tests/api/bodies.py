@@ -1,0 +1,49 @@
+"""Request bodies of api.md, valid unless changed, shared by the API tests."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+APPLICANT = {"role": "applicant", "name": "张三", "phone": "13812345678", "id_number": "11010519491231002X"}
+
+
+def registration(grid, **changes) -> dict:
+    return {
+        "grid": grid.pk,
+        "category": "neighbour",
+        "source": "grid_worker",
+        "risk": "normal",
+        "description": "楼上漏水，双方争执",
+        "occurred_on": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
+        "parties": [APPLICANT, {"role": "respondent", "name": "李四"}],
+        **changes,
+    }
+
+
+def session_body(**changes) -> dict:
+    return {
+        "held_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+        "location": "第三方调解室",
+        "attendees": "张三、李四",
+        "public": False,
+        "rights_explained": True,
+        "summary": "告知权利义务后听取双方陈述",
+        **changes,
+    }
+
+
+def follow_up_body(**changes) -> dict:
+    return {"date": timezone.localdate().isoformat(), "performed": True, "satisfaction": 4, **changes}
+
+
+def written_agreement_body(**changes) -> dict:
+    return {
+        "form": "written",
+        "terms": "李四赔偿张三维修费2000元",
+        "performance_method": "银行转账",
+        "performance_deadline": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
+        "signed_on": timezone.localdate().isoformat(),
+        "facts": "卫生间防水层老化导致漏水",
+        "responsibilities": "李四承担维修责任",
+        **changes,
+    }

@@ -1,0 +1,22 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def api():
+    """api(user) -> an APIClient sending that user's token; api() -> no credentials."""
+
+    def client_for(user=None):
+        client = APIClient()
+        if user is not None:
+            token, _created = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def committed_db(transactional_db, django_db_serialized_rollback):
+    """Real commits, seen by other threads; the reference data (categories) restored afterwards."""

@@ -1,0 +1,117 @@
+"""Schemathesis over /api/schema/: generated requests, as centre staff and as a mediator,
+against a database holding a case in every state. No 5xx, and every response (status
+code, content type, headers, body) must be what the schema says.
+
+Every operation of the schema is run, in positive mode (schema-valid requests) and in
+negative mode (requests that break the schema). The checks are the response-side ones;
+the data-side checks (positive_data_acceptance and its kin) are left out on purpose: the
+schema describes types, and the services refuse type-correct requests that break a rule
+(a written agreement without a deadline, a follow-up dated tomorrow) with 400/403/409,
+which is the contract of api.md, not a defect.
+"""
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections
+from hypothesis import HealthCheck
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from casework.enums import CaseStatus
+from config.wsgi import application
+from tests.factories import case_in_state
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 8}
+
+
+@pytest.fixture
+def seeded(centre, leader, community_staff, grid_worker, mediator, other_mediator, grid, other_grid):
+    """A case in every state, mediated by `mediator`, plus one in another community; their ids."""
+    ids = [case_in_state(state, centre=centre, mediator=mediator, grid=grid).pk for state in CaseStatus.values]
+    ids.append(case_in_state(CaseStatus.ACCEPTED, centre=centre, mediator=mediator, grid=other_grid).pk)
+    return ids
+
+
+@pytest.fixture
+def api_schema(db, settings):
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    # As django.test.Client does: the WSGI handler must not close the test's transaction between requests.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/schema/", application)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def case_strategy(operation, mode, case_ids):
+    """Cases for `operation`; a path `id` is mostly a real case, so requests reach the services."""
+    if "{id}" not in operation.path:
+        return operation.as_strategy(generation_mode=mode)
+    real = [operation.as_strategy(generation_mode=mode, path_parameters={"id": pk}) for pk in case_ids]
+    return st.one_of(*real, operation.as_strategy(generation_mode=mode))
+
+
+def fuzz(api_schema, user, case_ids) -> dict:
+    """Run every operation; return {"operations", "examples", "failures": [(operation, error)]}."""
+    headers = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    report = {"operations": 0, "examples": 0, "no_negative": 0, "failures": []}
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        report["operations"] += 1
+        for mode, examples in EXAMPLES.items():
+
+            @hypothesis.settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+            @hypothesis.given(case=case_strategy(operation, mode, case_ids))
+            def run(case):
+                report["examples"] += 1
+                case.call_and_validate(headers=headers, checks=CHECKS)
+
+            try:
+                run()
+            except hypothesis.errors.Unsatisfiable:
+                # Nothing to make invalid: no query or path parameters (credentials aside) and no body.
+                parameters = [p for p in operation.iter_parameters() if p.definition.get("in") in ("query", "path")]
+                assert mode == GenerationMode.NEGATIVE and not operation.body and not parameters
+                report["no_negative"] += 1
+            except (
+                Exception,
+                BaseExceptionGroup,
+            ) as exc:  # the shrunk failure of this operation, reported with all others
+                report["failures"].append((f"{operation.label} [{mode.value}]", str(exc)[:2000]))
+    return report
+
+
+@pytest.mark.parametrize("persona", ["centre", "mediator"])
+def test_api_conforms_to_schema(api_schema, seeded, centre, mediator, persona):
+    user = centre if persona == "centre" else mediator.user
+    report = fuzz(api_schema, user, seeded)
+    print(
+        f"\nschemathesis as {persona}: {report['operations']} operations, {report['examples']} examples, "
+        f"({report['no_negative']} without negative data), "
+        f"{len(report['failures'])} failures"
+    )
+    assert report["operations"] >= 21
+    assert report["failures"] == [], "\n\n".join(f"{op}: {error}" for op, error in report["failures"])
