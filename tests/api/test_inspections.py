@@ -7,6 +7,7 @@ import pytest
 
 from grids.enums import Role
 from grids.models import Inspection, SensitivePeriod
+from reports import services
 from tests.factories import GridFactory, SubdistrictFactory, UserFactory
 from tests.reports.conftest import monthly_return
 
@@ -92,8 +93,6 @@ def test_list_filters_by_grid_kind_and_period(api, centre, grid, other_grid, ret
 
 def test_list_period_filter_takes_the_daily_returns_of_a_month(api, centre, grid_worker, grid, returns):
     SensitivePeriod.objects.create(name="两会", start=dt.date(2025, 3, 4), end=dt.date(2025, 3, 6))
-    from reports import services
-
     daily = services.inspection_file(
         actor=grid_worker,
         grid=grid,
