@@ -327,14 +327,19 @@ class SuccessRateView(APIView):
 # Screening returns (排查) and report snapshots
 
 
-class InspectionListCreate(generics.ListCreateAPIView):
+class InspectionScope:
+    """The returns of the user's territory (a return outside it is 404), with what a row shows."""
+
     serializer_class = s.InspectionSerializer
-    pagination_class = PeriodPagination
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = InspectionFilter
 
     def get_queryset(self):
         return report_selectors.inspections_visible_to(self.request.user).select_related("grid", "filed_by")
+
+
+class InspectionListCreate(InspectionScope, generics.ListCreateAPIView):
+    pagination_class = PeriodPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InspectionFilter
 
     @extend_schema(tags=["inspections"], responses={200: s.InspectionSerializer(many=True), **errors(400)})
     def get(self, request, *args, **kwargs):
@@ -358,12 +363,7 @@ class InspectionListCreate(generics.ListCreateAPIView):
         return Response(s.InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
 
-class InspectionDetail(generics.RetrieveAPIView):
-    serializer_class = s.InspectionSerializer
-
-    def get_queryset(self):
-        return report_selectors.inspections_visible_to(self.request.user).select_related("grid", "filed_by")
-
+class InspectionDetail(InspectionScope, generics.RetrieveAPIView):
     @extend_schema(tags=["inspections"], responses={200: s.InspectionSerializer, **errors(404)})
     def get(self, request, *args, **kwargs):
         """One screening return in the user's territory; 404 outside it."""

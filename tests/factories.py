@@ -18,6 +18,11 @@ from mediation.models import MediationOrganization, Mediator
 PASSWORD = "correct-horse-battery-9"
 
 
+# A signed-in page also saves its session (SESSION_SAVE_EVERY_REQUEST, for the idle timeout):
+# SAVEPOINT, UPDATE django_session, RELEASE. Query budgets of pages add these three.
+SESSION_SAVE_QUERIES = 3
+
+
 class SubdistrictFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Subdistrict

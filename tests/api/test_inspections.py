@@ -7,9 +7,8 @@ import pytest
 
 from grids.enums import Role
 from grids.models import Inspection, SensitivePeriod
-from reports import services
 from tests.factories import GridFactory, SubdistrictFactory, UserFactory
-from tests.reports.conftest import monthly_return
+from tests.reports.conftest import daily_zero_return, monthly_return
 
 MARCH = dt.date(2025, 3, 1)
 URL = "/api/v1/inspections/"
@@ -93,15 +92,7 @@ def test_list_filters_by_grid_kind_and_period(api, centre, grid, other_grid, ret
 
 def test_list_period_filter_takes_the_daily_returns_of_a_month(api, centre, grid_worker, grid, returns):
     SensitivePeriod.objects.create(name="两会", start=dt.date(2025, 3, 4), end=dt.date(2025, 3, 6))
-    daily = services.inspection_file(
-        actor=grid_worker,
-        grid=grid,
-        kind="daily",
-        period=dt.date(2025, 3, 5),
-        disputes_found=0,
-        cases_registered=0,
-        zero_report=True,
-    )
+    daily = daily_zero_return(grid_worker, grid, dt.date(2025, 3, 5))
     client = api(centre)
     assert listed(client.get(URL, {"period": "2025-03", "grid": grid.pk})) == {returns["grid"].pk, daily.pk}
     assert listed(client.get(URL, {"period": "2025-03-05"})) == {daily.pk}
