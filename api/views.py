@@ -48,6 +48,15 @@ def errors(*codes: int) -> dict:
     return {code: _ERRORS[code] for code in (401, *codes)}
 
 
+def made_or_found(serializer, found: str) -> dict:
+    """The answers of a write whose result may exist already: 201 when made, 200 when found (unchanged)."""
+    return {201: serializer, 200: OpenApiResponse(serializer, description=found)}
+
+
+def made_status(created: bool) -> int:
+    return status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
 # What the detail shows beyond the row, loaded in a fixed number of queries.
 DETAIL_RELATED = ("category", "lead_mediator", "agreement")
 DETAIL_PREFETCH = (
@@ -205,10 +214,7 @@ class CaseListCreate(generics.ListCreateAPIView):
         tags=["cases"],
         request=s.CaseRegisterSerializer,
         responses={
-            201: s.CaseDetailSerializer,
-            200: OpenApiResponse(
-                s.CaseDetailSerializer, description="同一 external_ref 已登记：返回已有案件，未作修改"
-            ),
+            **made_or_found(s.CaseDetailSerializer, "同一 external_ref 已登记：返回已有案件，未作修改"),
             **errors(400, 403),
             409: OpenApiResponse(
                 s.DetailSerializer, description="同一 external_ref 已登记，但该案件不在您的可见范围内"
@@ -223,7 +229,7 @@ class CaseListCreate(generics.ListCreateAPIView):
         """
         data = validated(s.CaseRegisterSerializer, request)
         case, created = api_services.case_register_once(actor=request.user, **data)
-        return case_response(request, case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return case_response(request, case, made_status(created))
 
 
 class CaseDetail(APIView):
@@ -392,6 +398,12 @@ class SnapshotList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+def snapshot_data(request, snapshot) -> dict:
+    """A snapshot with its figures as this user may read them (case rows within their scope)."""
+    context = {"figures": report_selectors.readable_figures(request.user, snapshot)}
+    return s.SnapshotDetailSerializer(snapshot, context=context).data
+
+
 class SnapshotDetail(APIView):
     @extend_schema(tags=["reports"], responses={200: s.SnapshotDetailSerializer, **errors(404)})
     def get(self, request, pk):
@@ -399,9 +411,7 @@ class SnapshotDetail(APIView):
 
         As on the web, a snapshot is 404 for a user who may not read reports.
         """
-        snapshot = report_selectors.snapshot_for(request.user, pk)
-        context = {"figures": report_selectors.readable_figures(request.user, snapshot)}
-        return Response(s.SnapshotDetailSerializer(snapshot, context=context).data)
+        return Response(snapshot_data(request, report_selectors.snapshot_for(request.user, pk)))
 
 
 class ReportGenerate(APIView):
@@ -409,10 +419,7 @@ class ReportGenerate(APIView):
         tags=["reports"],
         request=s.GenerateReportSerializer,
         responses={
-            201: s.SnapshotDetailSerializer,
-            200: OpenApiResponse(
-                s.SnapshotDetailSerializer, description="未填写原因且数据未变化：返回现有最新版本，未生成新版本"
-            ),
+            **made_or_found(s.SnapshotDetailSerializer, "未填写原因且数据未变化：返回现有最新版本，未生成新版本"),
             **errors(400, 403),
         },
     )
@@ -425,11 +432,7 @@ class ReportGenerate(APIView):
             raise PermissionDenied(_("只有综治中心工作人员可以重新生成报表。"))
         body = validated(s.GenerateReportSerializer, request)
         snapshot, created = report_services.report_generate(actor=request.user, **body)
-        context = {"figures": report_selectors.readable_figures(request.user, snapshot)}
-        return Response(
-            s.SnapshotDetailSerializer(snapshot, context=context).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return Response(snapshot_data(request, snapshot), status=made_status(created))
 
 
 @extend_schema(exclude=True)
