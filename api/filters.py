@@ -1,7 +1,9 @@
-"""Query filters of the API's case queue (api.md: status, community, grid, … q)."""
+"""Query filters of the API's lists: the case queue (api.md: status, community, grid, … q),
+the screening returns and the report snapshots (kind, period)."""
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,23 @@ from drf_spectacular.utils import extend_schema_field
 
 from casework.enums import CaseStatus, Level, Risk, Source
 from casework.models import DisputeCase, Party
+from grids.enums import InspectionKind
+from grids.models import Inspection
+from reports.enums import ReportKind
+from reports.forms import parse_period
+from reports.models import Snapshot
+from reports.statistics import Period
+
+PERIOD_PATTERN = r"^\d{4}-\d{2}(-\d{2})?$"
+
+
+def period_of(kind: str, text: str) -> Period:
+    """The day (YYYY-MM-DD) or month (YYYY-MM) that `text` names, as the web forms read it; else ValidationError."""
+    day = parse_period(kind, text)
+    try:
+        return Period.of(kind, day)
+    except (ValueError, OverflowError):  # December of year 9999 has no end
+        raise ValidationError(_("期间超出范围。")) from None
 
 
 def involving_mediator(qs, mediator_id: int):
@@ -63,3 +82,45 @@ class CaseFilter(django_filters.FilterSet):
             return qs
         parties = Party.objects.filter(case_id=OuterRef("pk"), name__icontains=value)
         return qs.filter(Q(number__icontains=value) | Q(description__icontains=value) | Q(Exists(parties)))
+
+
+class PeriodField(forms.CharField):
+    """YYYY-MM-DD: that day; YYYY-MM: every day of that month. Cleaned into a `Period`."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        return period_of(ReportKind.MONTHLY if len(value.strip()) == 7 else ReportKind.DAILY, value)
+
+
+@extend_schema_field({"type": "string", "pattern": PERIOD_PATTERN})
+class PeriodFilter(django_filters.Filter):
+    field_class = PeriodField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__range": (value.start, value.end)})
+
+
+PERIOD_HELP = _("期间：YYYY-MM-DD 为该日，YYYY-MM 为该月内的全部期间")
+
+
+class InspectionFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=InspectionKind.choices, help_text=_("daily 日查，monthly 月查"))
+    period = PeriodFilter(help_text=PERIOD_HELP)
+    grid = IdFilter(field_name="grid_id", help_text=_("网格 id"))
+
+    class Meta:
+        model = Inspection
+        fields = []
+
+
+class SnapshotFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ReportKind.choices, help_text=_("daily 日报，monthly 月报"))
+    period = PeriodFilter(help_text=PERIOD_HELP)
+
+    class Meta:
+        model = Snapshot
+        fields = []

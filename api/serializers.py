@@ -1,5 +1,6 @@
 """Shapes of the API (api.md). Input serializers check types only; the services own every rule."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,10 +8,14 @@ from rest_framework import serializers
 from casework.enums import Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source, Transition
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.permissions import can_see_personal_data
-from grids.enums import Role
-from grids.models import Community, Grid
+from grids.enums import InspectionKind, Role
+from grids.models import Community, Grid, Inspection
 from mediation.enums import AgreementForm, FollowUpMethod
 from mediation.models import Agreement, FollowUp, MediationSession, Mediator
+from reports.enums import ReportKind
+from reports.models import Snapshot
+
+from .filters import PERIOD_PATTERN, period_of
 
 # Errors, as api/exceptions.py shapes them.
 
@@ -219,6 +224,7 @@ class CaseDetailSerializer(CaseListSerializer):
         fields = [
             *CaseListSerializer.Meta.fields,
             "subdistrict",
+            "external_ref",
             "description",
             "occurred_on",
             "outcome",
@@ -287,6 +293,14 @@ class CaseRegisterSerializer(serializers.Serializer):
     occurred_on = serializers.DateField(required=False, allow_null=True)
     parties = PartyInputSerializer(many=True)
     note = serializers.CharField(required=False, allow_blank=True)
+    external_ref = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text=(
+            "外部系统的编号（如12345热线工单号），在本街道内唯一。再次推送同一编号不会登记第二件案件："
+            "该案件在您的可见范围内时返回200和已有案件（不按本次内容修改）；否则返回409。"
+        ),
+    )
 
 
 # The bodies of the transitions (api.md), field names = the services' keyword arguments.
@@ -384,3 +398,101 @@ class SuccessRateSerializer(serializers.Serializer):
     agreed = serializers.IntegerField()
     rate = serializers.FloatField(allow_null=True)
     ci95 = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True)
+
+
+# Reports and screening returns
+
+
+class PeriodInputSerializer(serializers.Serializer):
+    """A `kind` (daily / monthly) and a `period` text, read as the web forms read it into a date."""
+
+    period = serializers.RegexField(
+        PERIOD_PATTERN,
+        help_text="日：YYYY-MM-DD；月：YYYY-MM（或该月任一日）",
+        error_messages={"invalid": "期间格式应为 YYYY-MM-DD（日）或 YYYY-MM（月）。"},
+    )
+
+    def validate(self, data):
+        try:
+            data["period"] = period_of(data["kind"], data["period"]).start
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"period": exc.messages}) from None
+        return data
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    community = serializers.IntegerField(source="grid.community_id", read_only=True)
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+    filed_by_name = serializers.CharField(source="filed_by.display_name", read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id",
+            "grid",
+            "grid_name",
+            "community",
+            "kind",
+            "period",
+            "zero_report",
+            "disputes_found",
+            "cases_registered",
+            "notes",
+            "filed_by",
+            "filed_by_name",
+            "filed_at",
+        ]
+
+
+class InspectionInputSerializer(PeriodInputSerializer):
+    """排查填报: the body of a screening return; the service checks the grid and the counts."""
+
+    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.select_related("community"))
+    kind = serializers.ChoiceField(choices=InspectionKind.choices)
+    zero_report = serializers.BooleanField(default=False, help_text="零报告：本期未发现矛盾纠纷")
+    disputes_found = serializers.IntegerField(min_value=0, default=0)
+    cases_registered = serializers.IntegerField(min_value=0, default=0)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True)
+    generated_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id",
+            "kind",
+            "period",
+            "version",
+            "title",
+            "generated_at",
+            "generated_by",
+            "generated_by_name",
+            "reason",
+        ]
+
+    def get_generated_by_name(self, snapshot) -> str:
+        # Scheduled reports have no person behind them.
+        return snapshot.generated_by.display_name if snapshot.generated_by_id else ""
+
+
+class SnapshotDetailSerializer(SnapshotSerializer):
+    figures = serializers.SerializerMethodField(
+        help_text="统计数据（与网页报表相同）；warnings、overdue_cases 只列出您可见范围内的案件"
+    )
+
+    class Meta(SnapshotSerializer.Meta):
+        fields = [*SnapshotSerializer.Meta.fields, "fingerprint", "figures"]
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_figures(self, snapshot) -> dict:
+        return self.context["figures"]
+
+
+class GenerateReportSerializer(PeriodInputSerializer):
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="生成原因；填写则总是生成新版本"
+    )

@@ -20,6 +20,11 @@ v1 = [
     ),
     path("cases/<int:pk>/sessions/", views.SessionCreate.as_view(), name="sessions"),
     path("cases/<int:pk>/follow-ups/", views.FollowUpCreate.as_view(), name="follow-ups"),
+    path("inspections/", views.InspectionListCreate.as_view(), name="inspections"),
+    path("inspections/<int:pk>/", views.InspectionDetail.as_view(), name="inspection"),
+    path("reports/", views.SnapshotList.as_view(), name="reports"),
+    path("reports/<int:pk>/", views.SnapshotDetail.as_view(), name="report"),
+    path("reports/generate/", views.ReportGenerate.as_view(), name="report-generate"),
     path("stats/success-rate/", views.SuccessRateView.as_view(), name="success-rate"),
 ]
 

@@ -5,6 +5,7 @@ a case outside the user's scope is 404. Refusals raised by the services become
 403 / 409 / 400 in api/exceptions.py, the one place that maps them.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,17 +20,19 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from casework import services as case_services
 from casework.enums import Transition
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.selectors import case_list_related, cases_visible_to
 from grids.models import Community, Grid
 from mediation import services as mediation_services
 from mediation.models import Mediator
+from reports import selectors as report_selectors
+from reports import services as report_services
 from reports.statistics import success_rate
 
 from . import serializers as s
-from .filters import CaseFilter, involving_mediator
+from . import services as api_services
+from .filters import CaseFilter, InspectionFilter, SnapshotFilter, involving_mediator
 
 _ERRORS = {
     400: OpenApiResponse(s.FIELD_ERRORS, description='请求内容无效：{"字段": ["说明", …]}'),
@@ -43,6 +46,15 @@ _ERRORS = {
 def errors(*codes: int) -> dict:
     """The error responses an endpoint documents (401 for every authenticated one)."""
     return {code: _ERRORS[code] for code in (401, *codes)}
+
+
+def made_or_found(serializer, found: str) -> dict:
+    """The answers of a write whose result may exist already: 201 when made, 200 when found (unchanged)."""
+    return {201: serializer, 200: OpenApiResponse(serializer, description=found)}
+
+
+def made_status(created: bool) -> int:
+    return status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
 # What the detail shows beyond the row, loaded in a fixed number of queries.
@@ -150,8 +162,9 @@ MediatorList = reference_list(
 # Cases
 
 
-class CasePagination(CursorPagination):
-    ordering = ("-registered_at", "-id")
+class Cursor(CursorPagination):
+    """Cursor pagination of the API's lists: a page costs the same whatever its position."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -162,6 +175,15 @@ class CasePagination(CursorPagination):
             return super().decode_cursor(request)
         except NotFound:
             raise ValidationError({self.cursor_query_param: [str(self.invalid_cursor_message)]}) from None
+
+
+class CasePagination(Cursor):
+    ordering = ("-registered_at", "-id")
+
+
+class PeriodPagination(Cursor):
+    # Newest period first; within one, the latest filed (or the latest version of a report) first.
+    ordering = ("-period", "-id")
 
 
 class CaseOrdering(OrderingFilter):
@@ -191,12 +213,23 @@ class CaseListCreate(generics.ListCreateAPIView):
     @extend_schema(
         tags=["cases"],
         request=s.CaseRegisterSerializer,
-        responses={201: s.CaseDetailSerializer, **errors(400, 403)},
+        responses={
+            **made_or_found(s.CaseDetailSerializer, "同一 external_ref 已登记：返回已有案件，未作修改"),
+            **errors(400, 403),
+            409: OpenApiResponse(
+                s.DetailSerializer, description="同一 external_ref 已登记，但该案件不在您的可见范围内"
+            ),
+        },
     )
     def post(self, request, *args, **kwargs):
-        """Register a case (登记): it starts in `reported`."""
-        case = case_services.case_register(actor=request.user, **validated(s.CaseRegisterSerializer, request))
-        return case_response(request, case, status.HTTP_201_CREATED)
+        """Register a case (登记): it starts in `reported`.
+
+        With `external_ref`, registration is idempotent within the subdistrict: a repeated push
+        answers 200 with the existing case (unchanged) if the user may see it, else 409.
+        """
+        data = validated(s.CaseRegisterSerializer, request)
+        case, created = api_services.case_register_once(actor=request.user, **data)
+        return case_response(request, case, made_status(created))
 
 
 class CaseDetail(APIView):
@@ -295,6 +328,111 @@ class SuccessRateView(APIView):
             cases = involving_mediator(cases, query["mediator"])
         rate = success_rate(cases, since=query.get("since"), until=query.get("until"))
         return Response(s.SuccessRateSerializer(rate.as_dict()).data)
+
+
+# Screening returns (排查) and report snapshots
+
+
+class InspectionScope:
+    """The returns of the user's territory (a return outside it is 404), with what a row shows."""
+
+    serializer_class = s.InspectionSerializer
+
+    def get_queryset(self):
+        return report_selectors.inspections_visible_to(self.request.user).select_related("grid", "filed_by")
+
+
+class InspectionListCreate(InspectionScope, generics.ListCreateAPIView):
+    pagination_class = PeriodPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InspectionFilter
+
+    @extend_schema(tags=["inspections"], responses={200: s.InspectionSerializer(many=True), **errors(400)})
+    def get(self, request, *args, **kwargs):
+        """Screening returns in the user's territory (grid worker: their grids; community staff: their
+        community; centre staff and leaders: the subdistrict), newest period first."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["inspections"],
+        request=s.InspectionInputSerializer,
+        responses={201: s.InspectionSerializer, **errors(400, 403)},
+    )
+    def post(self, request, *args, **kwargs):
+        """File a screening return (排查填报) for one of the grid worker's own grids (403 for any other grid).
+
+        A return already filed for the grid, kind and period is refused with 400 (`period`).
+        """
+        inspection = report_services.inspection_file(
+            actor=request.user, **validated(s.InspectionInputSerializer, request)
+        )
+        return Response(s.InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
+
+
+class InspectionDetail(InspectionScope, generics.RetrieveAPIView):
+    @extend_schema(tags=["inspections"], responses={200: s.InspectionSerializer, **errors(404)})
+    def get(self, request, *args, **kwargs):
+        """One screening return in the user's territory; 404 outside it."""
+        return super().get(request, *args, **kwargs)
+
+
+def report_reader(request):
+    """Reports are for centre staff, leaders and community staff (reports.selectors.can_read_reports)."""
+    if not report_selectors.can_read_reports(request.user):
+        raise PermissionDenied(_("只有综治中心工作人员、街道领导和社区干部可以查看报表。"))
+
+
+class SnapshotList(generics.ListAPIView):
+    serializer_class = s.SnapshotSerializer
+    pagination_class = PeriodPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SnapshotFilter
+
+    def get_queryset(self):
+        return report_selectors.snapshot_list()
+
+    @extend_schema(tags=["reports"], responses={200: s.SnapshotSerializer(many=True), **errors(400, 403)})
+    def get(self, request, *args, **kwargs):
+        """Report snapshots (日报 / 月报), every version, newest period first; figures in the detail."""
+        report_reader(request)
+        return super().get(request, *args, **kwargs)
+
+
+def snapshot_data(request, snapshot) -> dict:
+    """A snapshot with its figures as this user may read them (case rows within their scope)."""
+    context = {"figures": report_selectors.readable_figures(request.user, snapshot)}
+    return s.SnapshotDetailSerializer(snapshot, context=context).data
+
+
+class SnapshotDetail(APIView):
+    @extend_schema(tags=["reports"], responses={200: s.SnapshotDetailSerializer, **errors(404)})
+    def get(self, request, pk):
+        """One snapshot with its figures; case rows only for cases the user may see.
+
+        As on the web, a snapshot is 404 for a user who may not read reports.
+        """
+        return Response(snapshot_data(request, report_selectors.snapshot_for(request.user, pk)))
+
+
+class ReportGenerate(APIView):
+    @extend_schema(
+        tags=["reports"],
+        request=s.GenerateReportSerializer,
+        responses={
+            **made_or_found(s.SnapshotDetailSerializer, "未填写原因且数据未变化：返回现有最新版本，未生成新版本"),
+            **errors(400, 403),
+        },
+    )
+    def post(self, request):
+        """Make a new version of a daily or monthly report (centre staff only).
+
+        A reason always makes a new version; without one, an unchanged report answers 200 with the latest.
+        """
+        if not report_services.can_generate_reports(request.user):
+            raise PermissionDenied(_("只有综治中心工作人员可以重新生成报表。"))
+        body = validated(s.GenerateReportSerializer, request)
+        snapshot, created = report_services.report_generate(actor=request.user, **body)
+        return Response(snapshot_data(request, snapshot), status=made_status(created))
 
 
 @extend_schema(exclude=True)

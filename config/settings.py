@@ -177,6 +177,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "casework.enums.PartyKind",
         "MediatorKindEnum": "mediation.enums.MediatorKind",
+        "InspectionKindEnum": "grids.enums.InspectionKind",
+        "ReportKindEnum": "reports.enums.ReportKind",
     },
 }
 

@@ -213,6 +213,10 @@ def session_log(
         errors["held_at"] = [_("请填写调解时间。")]
     elif held_at > at + dt.timedelta(minutes=5):
         errors["held_at"] = [_("调解时间不能晚于现在。")]
+    elif local_date(held_at) < local_date(case.registered_at):
+        # A sitting of this case cannot predate the case: a mistyped year is refused, not kept
+        # (and a year before 1901 has no valid ISO 8601 offset in Asia/Shanghai).
+        errors["held_at"] = [_("调解时间不能早于案件登记日期。")]
     if not (location or "").strip():
         errors["location"] = [_("请填写调解地点。")]
     if not (summary or "").strip():

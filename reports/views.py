@@ -72,10 +72,7 @@ def _chart_sections(figures):
 @login_required
 def report_detail(request, pk: int):
     snapshot = selectors.snapshot_for(request.user, pk)
-    figures = snapshot.figures
-    visible = selectors.visible_case_ids(
-        request.user, [row["id"] for row in figures["warnings"] + figures["overdue_cases"]]
-    )
+    figures = selectors.readable_figures(request.user, snapshot)
     context = {
         "snapshot": snapshot,
         "figures": figures,
@@ -87,8 +84,8 @@ def report_detail(request, pk: int):
         "charts": _chart_sections(figures),
         "trend": charts.trend_columns(figures["trend"]) if "trend" in figures else None,
         "hot_spots": charts.bars(figures["hot_spots"]) if figures.get("hot_spots") else None,
-        "warnings": [row for row in figures["warnings"] if row["id"] in visible],
-        "overdue_cases": [row for row in figures["overdue_cases"] if row["id"] in visible],
+        "warnings": figures["warnings"],
+        "overdue_cases": figures["overdue_cases"],
         "versions": selectors.snapshot_list().filter(kind=snapshot.kind, period=snapshot.period),
         "can_generate": services.can_generate_reports(request.user),
     }
@@ -111,10 +108,7 @@ def report_cases(request, pk: int):
 
 def _export(request, pk: int, render_bytes, content_type: str, extension: str):
     snapshot = selectors.snapshot_for(request.user, pk)
-    figures = snapshot.figures
-    visible = selectors.visible_case_ids(
-        request.user, [row["id"] for row in figures["warnings"] + figures["overdue_cases"]]
-    )
+    visible = selectors.figure_cases_visible(request.user, snapshot.figures)
     response = HttpResponse(render_bytes(snapshot, visible), content_type=content_type)
     filename = f"report-{snapshot.kind}-{snapshot.period_label}-v{snapshot.version}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -8,6 +8,7 @@ from django.db import connection
 
 from casework.enums import CaseStatus
 from casework.models import CaseEvent, DisputeCase
+from tests.api.bodies import registration
 from tests.factories import case_in_state, register
 
 
@@ -73,6 +74,14 @@ def test_concurrent_reassignments_one_wins_the_other_is_409(committed_db, api, c
     case = DisputeCase.objects.get(pk=case.pk)
     assert case.lead_mediator_id == (other_mediator.pk if statuses[0] == 200 else third.pk)
     assert CaseEvent.objects.filter(case=case, name="reassign").count() == 1
+
+
+def test_concurrent_pushes_of_one_external_ref_make_one_case(committed_db, api, centre, grid):
+    """A hotline retrying a push it saw no answer to: both requests at once, one case."""
+    body = registration(grid, external_ref="12345-RETRY")
+    statuses = race(api, [(centre, "/api/v1/cases/", body), (centre, "/api/v1/cases/", body)])
+    assert sorted(statuses, key=str) == [200, 201]
+    assert DisputeCase.objects.filter(external_ref="12345-RETRY").count() == 1
 
 
 def test_refreshes_in_threads_do_not_trip_over_fsm_protection(committed_db, centre, grid):

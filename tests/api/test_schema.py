@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -29,6 +30,9 @@ from schemathesis.specs.openapi.checks import (
 
 from casework.enums import CaseStatus
 from config.wsgi import application
+from grids.enums import InspectionKind
+from reports import services as report_services
+from reports.enums import ReportKind
 from tests.factories import case_in_state
 
 CHECKS = [
@@ -43,10 +47,22 @@ EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 8}
 
 @pytest.fixture
 def seeded(centre, leader, community_staff, grid_worker, mediator, other_mediator, grid, other_grid):
-    """A case in every state, mediated by `mediator`, plus one in another community; their ids."""
-    ids = [case_in_state(state, centre=centre, mediator=mediator, grid=grid).pk for state in CaseStatus.values]
-    ids.append(case_in_state(CaseStatus.ACCEPTED, centre=centre, mediator=mediator, grid=other_grid).pk)
-    return ids
+    """A case in every state, mediated by `mediator`, plus one in another community; a screening
+    return and a report snapshot. Their ids, by the path whose `{id}` they fill."""
+    cases = [case_in_state(state, centre=centre, mediator=mediator, grid=grid).pk for state in CaseStatus.values]
+    cases.append(case_in_state(CaseStatus.ACCEPTED, centre=centre, mediator=mediator, grid=other_grid).pk)
+    today = timezone.localdate()
+    inspection = report_services.inspection_file(
+        actor=grid_worker,
+        grid=grid,
+        kind=InspectionKind.MONTHLY,
+        period=today,
+        disputes_found=2,
+        cases_registered=1,
+        zero_report=False,
+    )
+    snapshot, _created = report_services.report_generate(kind=ReportKind.MONTHLY, period=today, actor=centre)
+    return {"/api/v1/cases/": cases, "/api/v1/inspections/": [inspection.pk], "/api/v1/reports/": [snapshot.pk]}
 
 
 @pytest.fixture
@@ -60,15 +76,16 @@ def api_schema(db, settings):
     signals.request_finished.connect(close_old_connections)
 
 
-def case_strategy(operation, mode, case_ids):
-    """Cases for `operation`; a path `id` is mostly a real case, so requests reach the services."""
+def case_strategy(operation, mode, seeded):
+    """Cases for `operation`; a path `id` is mostly a real object, so requests reach the services."""
     if "{id}" not in operation.path:
         return operation.as_strategy(generation_mode=mode)
-    real = [operation.as_strategy(generation_mode=mode, path_parameters={"id": pk}) for pk in case_ids]
+    (ids,) = [ids for prefix, ids in seeded.items() if operation.path.startswith(prefix)]
+    real = [operation.as_strategy(generation_mode=mode, path_parameters={"id": pk}) for pk in ids]
     return st.one_of(*real, operation.as_strategy(generation_mode=mode))
 
 
-def fuzz(api_schema, user, case_ids) -> dict:
+def fuzz(api_schema, user, seeded) -> dict:
     """Run every operation; return {"operations", "examples", "failures": [(operation, error)]}."""
     headers = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
     report = {"operations": 0, "examples": 0, "no_negative": 0, "failures": []}
@@ -84,7 +101,7 @@ def fuzz(api_schema, user, case_ids) -> dict:
                 derandomize=True,
                 suppress_health_check=list(HealthCheck),
             )
-            @hypothesis.given(case=case_strategy(operation, mode, case_ids))
+            @hypothesis.given(case=case_strategy(operation, mode, seeded))
             def run(case):
                 report["examples"] += 1
                 case.call_and_validate(headers=headers, checks=CHECKS)
@@ -113,5 +130,5 @@ def test_api_conforms_to_schema(api_schema, seeded, centre, mediator, persona):
         f"({report['no_negative']} without negative data), "
         f"{len(report['failures'])} failures"
     )
-    assert report["operations"] >= 21
+    assert report["operations"] >= 28
     assert report["failures"] == [], "\n\n".join(f"{op}: {error}" for op, error in report["failures"])

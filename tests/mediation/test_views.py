@@ -255,6 +255,7 @@ def test_session_form_logs_a_session(client, mediator, walk):
     [
         ({"location": ""}, "该字段是必填项"),
         ({"held_at": "2999-01-01T10:00"}, "调解时间不能晚于现在"),
+        ({"held_at": "0001-01-16T15:00"}, "调解时间不能早于案件登记日期"),
         ({"rights_explained_by": ""}, "请填写告知人"),
         ({"held_at": "yesterday"}, "输入一个有效的日期/时间"),
     ],

@@ -117,18 +117,27 @@ def world(centre, mediator, other_mediator, grid, sibling_grid, other_grid):
     return cases
 
 
-def monthly_return(worker, grid, *, found: int, registered: int = 0, period=MARCH, at=None):
-    """File a monthly screening return through the service; found == 0 is a zero report."""
+def file_return(worker, grid, *, kind: str, period, found: int, registered: int = 0, at=None):
+    """File a screening return through the service; found == 0 is a zero report."""
     return services.inspection_file(
         actor=worker,
         grid=grid,
-        kind="monthly",
+        kind=kind,
         period=period,
         disputes_found=found,
         cases_registered=registered,
         zero_report=found == 0,
         at=at,
     )
+
+
+def monthly_return(worker, grid, *, found: int, registered: int = 0, period=MARCH, at=None):
+    return file_return(worker, grid, kind="monthly", period=period, found=found, registered=registered, at=at)
+
+
+def daily_zero_return(worker, grid, day, *, at=None):
+    """A zero report for one day (of a sensitive period)."""
+    return file_return(worker, grid, kind="daily", period=day, found=0, at=at)
 
 
 def _close_worker_connections():

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from casework.models import DisputeCase
 from grids.models import SensitivePeriod
-from reports import services, statistics
+from reports import statistics
 from reports.statistics import Period
-from tests.reports.conftest import MARCH, monthly_return
+from tests.reports.conftest import MARCH, daily_zero_return, monthly_return
 
 pytestmark = pytest.mark.django_db
 
@@ -160,16 +160,7 @@ def test_inspection_coverage_names_missing_returns_with_their_worker(returns, si
 
 def test_daily_coverage_inside_a_sensitive_period_lists_every_grid_without_a_return(world, grid, grid_worker):
     SensitivePeriod.objects.create(name="两会", start=dt.date(2025, 3, 10), end=dt.date(2025, 3, 12))
-    services.inspection_file(
-        actor=grid_worker,
-        grid=grid,
-        kind="daily",
-        period=dt.date(2025, 3, 11),
-        disputes_found=0,
-        cases_registered=0,
-        zero_report=True,
-        at=timezone.make_aware(dt.datetime(2025, 3, 11, 17)),
-    )
+    daily_zero_return(grid_worker, grid, dt.date(2025, 3, 11), at=timezone.make_aware(dt.datetime(2025, 3, 11, 17)))
     coverage = statistics.inspection_coverage("daily", dt.date(2025, 3, 11))
     assert (coverage["required"], coverage["filed"], coverage["grids"], len(coverage["missing"])) == (True, 1, 3, 2)
     assert grid_worker.display_name not in [w for m in coverage["missing"] for w in m["workers"]]

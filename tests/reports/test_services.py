@@ -13,7 +13,7 @@ from grids.models import Inspection, SensitivePeriod
 from reports import services
 from reports.models import Notice, Snapshot
 from tests.factories import UserFactory, register
-from tests.reports.conftest import MARCH, at, monthly_return
+from tests.reports.conftest import MARCH, at, daily_zero_return, monthly_return
 
 pytestmark = pytest.mark.django_db
 
@@ -211,15 +211,7 @@ def test_a_second_return_for_the_same_period_is_refused(grid_worker, grid):
 
 def test_daily_return_inside_a_sensitive_period_is_accepted(grid_worker, grid):
     SensitivePeriod.objects.create(name="国庆", start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 7))
-    inspection = services.inspection_file(
-        actor=grid_worker,
-        grid=grid,
-        kind="daily",
-        period=dt.date(2025, 10, 3),
-        disputes_found=0,
-        cases_registered=0,
-        zero_report=True,
-    )
+    inspection = daily_zero_return(grid_worker, grid, dt.date(2025, 10, 3))
     assert inspection.period == dt.date(2025, 10, 3)
 
 

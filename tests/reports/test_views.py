@@ -63,9 +63,8 @@ def test_report_page_shows_figures_charts_and_drill_down_links_without_scripts(c
     html = response.content.decode()
     assert response.status_code == 200
     assert march.title in html and "66.7%（2/3" in html and "<svg" in html
-    # Scripts only as files of our own (CSP: no inline script); the report itself adds none.
+    # The charts are SVG drawn on the server: no inline script (the page's own scripts are files).
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
-    assert html.count("<script") == 2
     links = re.findall(rf'href="/reports/{march.pk}/cases/\?figure=([^"]+)"', html)
     assert len(links) > 25 and "registered" in links
 
