@@ -20,15 +20,26 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The web server, a Celery worker and the beat scheduler, all on the embedded broker
+# (a SQLite file under the var dir: no Redis needed); the trap stops the worker and
+# the scheduler when the server stops.
+VAR_DIR := $(or $(FENGQIAO_VAR_DIR),var)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@mkdir -p $(VAR_DIR)
 	@echo ""
 	@echo "  Fengqiao is starting: sign in at http://$(HOST):$(PORT)/  (accounts and password: README.md)"
-	@echo "  Admin: http://$(HOST):$(PORT)/admin/"
+	@echo "  Reports: http://$(HOST):$(PORT)/reports/   Admin: http://$(HOST):$(PORT)/admin/"
+	@echo "  Worker and scheduler logs: $(VAR_DIR)/celery-worker.log, $(VAR_DIR)/celery-beat.log"
 	@echo ""
+	@$(VENV)/bin/celery -A config worker --pool=threads --concurrency=2 --loglevel=INFO \
+		>>$(VAR_DIR)/celery-worker.log 2>&1 & worker=$$!; \
+	$(VENV)/bin/celery -A config beat --loglevel=INFO >>$(VAR_DIR)/celery-beat.log 2>&1 & beat=$$!; \
+	trap 'kill $$worker $$beat 2>/dev/null; wait $$worker $$beat 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite runs with REDIS_URL=redis://127.0.0.1:6379/15: Celery's broker in the worker tests.
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 

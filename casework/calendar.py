@@ -5,8 +5,10 @@ override the Monday-to-Friday rule (a holiday on a weekday, a 调休 Saturday).
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from .enums import CalendarDayKind
+from .holidays import official_overrides
 from .models import CalendarDay
 
 # Long enough to cover 30 working days across 春节 plus 国庆 in one read.
@@ -55,3 +57,45 @@ def roll_to_working_day(day: dt.date) -> dt.date:
 
 def is_working_day(day: dt.date) -> bool:
     return _calendar_from(day, dt.timedelta(days=0)).is_working_day(day)
+
+
+@dataclass
+class YearLoad:
+    """What loading one year of the official calendar did (or, in a dry run, would do)."""
+
+    year: int
+    created: list = field(default_factory=list)
+    unchanged: int = 0
+    # Rows an administrator edited: (date, the row's kind, the official kind). Kept as they are.
+    changed: list = field(default_factory=list)
+    # Rows on days the official calendar leaves alone (a local holiday): kept as they are.
+    extra: list = field(default_factory=list)
+
+
+def load_official(years, *, dry_run: bool = False) -> list[YearLoad]:
+    """(Re)load the official overrides for `years`: create the missing rows, never overwrite.
+
+    The calendar belongs to the deployment once loaded: an administrator's edit wins over
+    the package, and is reported so that a difference is seen rather than silently undone.
+    """
+    loads = []
+    for year in years:
+        load = YearLoad(year)
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        existing = {row.date: row for row in CalendarDay.objects.filter(date__gte=first, date__lte=last)}
+        official = official_overrides(first, last)
+        for day, kind, name in official:
+            row = existing.get(day)
+            if row is None:
+                load.created.append(CalendarDay(date=day, kind=kind, name=name))
+            elif row.kind != kind:
+                load.changed.append((day, row.kind, kind))
+            else:
+                load.unchanged += 1
+        official_days = {day for day, _kind, _name in official}
+        load.extra = [(day, row.kind) for day, row in sorted(existing.items()) if day not in official_days]
+        if not dry_run and load.created:
+            # ignore_conflicts: a row added meanwhile (admin, another run) is kept, not duplicated.
+            CalendarDay.objects.bulk_create(load.created, ignore_conflicts=True)
+        loads.append(load)
+    return loads

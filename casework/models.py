@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from . import permissions
 from .enums import (
@@ -362,23 +362,58 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
     # Optimistic locking on the version as well as the status (see `version`).
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._loaded_version = self.version
+        # Read from __dict__: under .only()/.defer() the attribute would load the field from
+        # inside __init__, whose new instance loads the status, whose instance loads … for ever.
+        self._loaded_version = self.__dict__.get("version")
+
+    def _update_initial_state(self):
+        # The mixin's version reads the status through its descriptor, with the same recursion
+        # for a deferred status; a deferred status is recorded when it is loaded (refresh_from_db).
+        self._ConcurrentTransitionMixin__initial_states = {"status": self.__dict__.get("status")}
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        base_qs = base_qs.filter(version=self._loaded_version)
-        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+        versioned = base_qs.filter(version=self._loaded_version)
+        updated = super()._do_update(versioned, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+        # The mixin only tells a lost race when the status moved; when only the version
+        # moved (reassign vs reassign) it would fall through to Django's bare DatabaseError.
+        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
+            raise ConcurrentTransition("The case has been changed since it was read.")
+        return updated
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
+            if self._loaded_version is None:
+                self._loaded_version = self.version
             self.version = self._loaded_version + 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
         self._loaded_version = self.version
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._loaded_version = self.version
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # django-fsm-2 reloads a protected status by switching `protected` off on the shared
+        # field object: not thread-safe (a refresh in one thread makes another's fail with
+        # "Direct status modification is not allowed", and briefly unprotects every case).
+        # Its descriptor lets a first assignment through, so forget the loaded status instead,
+        # naming the fields to reload so that Django does not take it for a deferred one.
+        if "status" not in self.__dict__ or (fields is not None and "status" not in fields):
+            super(FSMModelMixin, self).refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        else:
+            if fields is None:
+                # What Django does for a full refresh and not for named fields.
+                self._prefetched_objects_cache = {}
+                for rel in self._meta.related_objects:
+                    if rel.is_cached(self):
+                        rel.delete_cached_value(self)
+                deferred = self.get_deferred_fields()
+                fields = [f.attname for f in self._meta.concrete_fields if f.attname not in deferred]
+            status = self.__dict__.pop("status")
+            try:
+                super(FSMModelMixin, self).refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+            finally:
+                self.__dict__.setdefault("status", status)
+        self._update_initial_state()
+        self._loaded_version = self.__dict__.get("version")
 
 
 class Party(NeverDeleteModel):

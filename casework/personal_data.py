@@ -1,5 +1,6 @@
 """Validation and masking of parties' personal data (身份证号, mobile numbers)."""
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -24,8 +25,12 @@ def validate_id_number(value: str) -> None:
     value = normalize_id_number(value)
     if not _ID_RE.match(value):
         raise ValidationError(_("身份证号应为18位：17位数字加1位校验码（数字或X）。"), code="id_format")
-    month, day = int(value[10:12]), int(value[12:14])
-    if not (1 <= month <= 12 and 1 <= day <= 31):
+    try:
+        # A real calendar date (no 19900230), not in the future.
+        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        born = None
+    if born is None or born.year < 1850 or born > dt.date.today():
         raise ValidationError(_("身份证号中的出生日期无效。"), code="id_birthdate")
     if id_check_digit(value[:17]) != value[17]:
         raise ValidationError(_("身份证号校验码不正确。"), code="id_checksum")

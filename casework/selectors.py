@@ -6,6 +6,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from grids.enums import Role
+from grids.models import Grid
 
 from .models import CaseEvent, DisputeCase, Party
 
@@ -35,8 +36,8 @@ def case_list_related(qs):
     return qs.select_related("community", "grid", "category", "lead_mediator")
 
 
-def case_detail(user, pk: int) -> DisputeCase:
-    """One visible case with everything its page shows, or DisputeCase.DoesNotExist."""
+def case_detail_queryset(user):
+    """The visible cases with everything a case page shows; callers may add their own records."""
     return (
         cases_visible_to(user)
         .select_related("subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization")
@@ -45,8 +46,34 @@ def case_detail(user, pk: int) -> DisputeCase:
             Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
         )
-        .get(pk=pk)
     )
+
+
+def case_detail(user, pk: int) -> DisputeCase:
+    """One visible case with everything its page shows, or DisputeCase.DoesNotExist."""
+    return case_detail_queryset(user).get(pk=pk)
+
+
+def case_queue(user):
+    """The rows of a user's queue: the visible cases with what a row shows (filters narrow it further)."""
+    return case_list_related(cases_visible_to(user))
+
+
+def grids_open_to(user):
+    """The grids `user` may register a case in (the queryset form of permissions.can_register_in)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Grid.objects.none()
+    scope = Q()
+    if user.has_role(Role.GRID_WORKER):
+        # Exists, not a join: a grid with several workers must not come back twice.
+        scope |= Q(Exists(user.grids.through.objects.filter(user_id=user.id, grid_id=OuterRef("pk"))))
+    if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
+        scope |= Q(community_id=user.community_id)
+    if user.has_role(Role.CENTRE_STAFF) and user.subdistrict_id:
+        scope |= Q(community__subdistrict_id=user.subdistrict_id)
+    if not scope:
+        return Grid.objects.none()
+    return Grid.objects.filter(scope).select_related("community").order_by("community__code", "code")
 
 
 def prior_cases_of_parties(*, id_numbers, phones, since: dt.datetime, exclude_case_id=None):

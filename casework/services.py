@@ -9,6 +9,7 @@ raises and writes nothing.
 
 import datetime as dt
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -125,6 +126,12 @@ def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note
     A conditional UPDATE claims the case row, so a record cannot slip in after a
     concurrent transition moved the case on. Call inside the caller's atomic block.
     """
+    if case.status not in allowed_states:
+        # Refused as what it is (a record the state does not take), not as a lost race.
+        raise TransitionUnavailable(
+            _("案件当前状态为“%(status)s”，不能添加“%(name)s”。")
+            % {"status": case.get_status_display(), "name": RecordKind(name).label}
+        )
     updates = {"version": F("version") + 1}
     if counter:
         updates[counter] = F(counter) + 1
@@ -265,6 +272,15 @@ def case_register(
             data={"warning": case.warning_reasons} if case.warning_reasons else {},
             imported=imported,
         )
+        if case.is_warning and not imported:
+            # 预警 notices go out at once, from a worker; by task name (casework never imports reports).
+            # robust: a broker that is down must not fail the registration (the hourly sweep catches up).
+            transaction.on_commit(
+                lambda: current_app.send_task(
+                    "reports.tasks.warning_notice", args=[case.pk], ignore_result=True, expires=86400
+                ),
+                robust=True,
+            )
     return case
 
 

@@ -5,6 +5,7 @@ production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and
 FENGQIAO_PRODUCTION=1 (see docs/configuration.md).
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -102,9 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "grids.User"
-LOGIN_URL = "login"
+LOGIN_URL = "grids:login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "grids:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -177,4 +178,37 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # fpdf2's font subsetting (PDF exports) logs every glyph at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
+
+# Statistics and reports (日报 / 月报).
+FENGQIAO_STATS_SINCE = dt.date.fromisoformat(os.environ.get("FENGQIAO_STATS_SINCE", "2020-01-01"))
+# Daily reports are due on the days of a sensitive period; this makes them due every day.
+FENGQIAO_DAILY_REPORT_EVERY_DAY = env_bool("FENGQIAO_DAILY_REPORT_EVERY_DAY", False)
+FENGQIAO_DAILY_REPORT_HOUR = 18
+FENGQIAO_MONTHLY_REPORT_HOUR = 8
+# How far back the catch-up step looks for reports missed while the system was down.
+FENGQIAO_CATCH_UP_DAYS = int(os.environ.get("FENGQIAO_CATCH_UP_DAYS", "31"))
+FENGQIAO_CATCH_UP_MONTHS = int(os.environ.get("FENGQIAO_CATCH_UP_MONTHS", "3"))
+# Deadline reminders go out this many days before a deadline, and on the day itself.
+FENGQIAO_REMIND_DAYS_BEFORE = int(os.environ.get("FENGQIAO_REMIND_DAYS_BEFORE", "1"))
+
+# Celery. Production and tests use Redis (REDIS_URL). Without it (`make run`) the
+# broker is embedded: kombu's SQLAlchemy transport on a SQLite file under var/.
+# Each message is one row written in one transaction, so a consumer never sees a
+# half-written message (kombu's filesystem transport writes files in place and a
+# worker can read one half-written and die on the JSON), and it needs no server.
+CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+CELERY_BROKER_TRANSPORT_OPTIONS = {} if REDIS_URL else {"connect_args": {"timeout": 30}}
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_IGNORE_RESULT = not REDIS_URL
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

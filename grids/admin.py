@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from .enums import Role
-from .models import Community, Grid, Subdistrict, User
+from .models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
 
 
 @admin.register(Subdistrict)
@@ -55,3 +55,15 @@ class FengqiaoUserAdmin(UserAdmin):
         ("权限", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("时间", {"fields": ("last_login", "date_joined")}),
     )
+
+
+@admin.register(SensitivePeriod)
+class SensitivePeriodAdmin(admin.ModelAdmin):
+    list_display = ["name", "start", "end"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(admin.ModelAdmin):
+    list_display = ["grid", "kind", "period", "disputes_found", "cases_registered", "zero_report", "filed_by"]
+    list_filter = ["kind", "zero_report", "grid__community"]
+    date_hierarchy = "period"

@@ -15,3 +15,10 @@ class Role(models.TextChoices):
 
 # Roles that see every case of their subdistrict.
 SUBDISTRICT_WIDE_ROLES = frozenset({Role.CENTRE_STAFF, Role.LEADER})
+
+
+class InspectionKind(models.TextChoices):
+    """A screening return (排查) covers a month always, and a day inside a sensitive period."""
+
+    DAILY = "daily", _("日查")
+    MONTHLY = "monthly", _("月查")

@@ -1,11 +1,15 @@
-"""Territory (subdistrict > community > grid) and the people who work in it."""
+"""Territory (subdistrict > community > grid), the people who work in it, and their screening returns."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .enums import SUBDISTRICT_WIDE_ROLES, Role
+from .enums import SUBDISTRICT_WIDE_ROLES, InspectionKind, Role
 
 
 class Subdistrict(models.Model):
@@ -98,3 +102,79 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+class SensitivePeriodQuerySet(models.QuerySet):
+    def covering(self, day: dt.date):
+        return self.filter(start__lte=day, end__gte=day)
+
+    def overlapping(self, start: dt.date, end: dt.date):
+        return self.filter(start__lte=end, end__gte=start)
+
+
+class SensitivePeriod(models.Model):
+    """敏感期: the days on which every grid files a daily return and a daily report is made."""
+
+    name = models.CharField(_("名称"), max_length=64)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+
+    objects = SensitivePeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("敏感期")
+        verbose_name_plural = _("敏感期")
+        ordering = ["-start"]
+        constraints = [models.CheckConstraint(condition=Q(start__lte=F("end")), name="sensitive_period_start_le_end")]
+
+    def __str__(self):
+        return f"{self.name}（{self.start}～{self.end}）"
+
+    def clean(self):
+        if self.start and self.end and self.start > self.end:
+            raise ValidationError({"end": _("结束日期不能早于开始日期。")})
+
+
+class Inspection(models.Model):
+    """排查记录: one grid's screening return for a month, or for a day of a sensitive period.
+
+    "Nothing found" is filed explicitly as a zero report (零报告); a return that was
+    never filed is a finding of its own (缺报), so absence of a row means something.
+    """
+
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("网格"))
+    kind = models.CharField(_("类型"), max_length=8, choices=InspectionKind.choices)
+    # The day of a daily return, or the first of the month of a monthly one.
+    period = models.DateField(_("排查期间"))
+    disputes_found = models.PositiveIntegerField(_("排查发现纠纷数"), default=0)
+    cases_registered = models.PositiveIntegerField(_("其中登记立案数"), default=0)
+    zero_report = models.BooleanField(_("零报告"), default=False)
+    notes = models.TextField(_("情况说明"), blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("填报人")
+    )
+    filed_at = models.DateTimeField(_("填报时间"))
+
+    class Meta:
+        verbose_name = _("排查记录")
+        verbose_name_plural = _("排查记录")
+        ordering = ["-period", "grid_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "kind", "period"], name="inspection_once_per_period"),
+            # A zero report says nothing was found; a return that found something is not one.
+            models.CheckConstraint(
+                condition=Q(zero_report=True, disputes_found=0, cases_registered=0)
+                | Q(zero_report=False, disputes_found__gt=0),
+                name="inspection_zero_report_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(cases_registered__lte=F("disputes_found")), name="inspection_registered_le_found"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=InspectionKind.MONTHLY) | Q(period__day=1), name="inspection_month_starts_on_1st"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "period"], name="inspection_kind_period_idx")]
+
+    def __str__(self):
+        return f"{self.grid} {self.get_kind_display()} {self.period}"

@@ -1,6 +1,13 @@
 """Reads of the mediation side: who may be assigned to a case, and why not."""
 
-from .models import ConflictDeclaration, Mediator
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from casework.enums import CaseStatus, Outcome, RecordKind, Transition
+from casework.selectors import case_detail_queryset, case_list_related, cases_visible_to
+
+from .models import Agreement, ConflictDeclaration, FollowUp, MediationOrganization, MediationSession, Mediator
 
 
 def mediator_conflicts(mediator: Mediator, case, *, parties=None, declarations=None) -> list[str]:
@@ -35,3 +42,124 @@ def assignment_options(case):
             reasons.append(f"{mediator.name}暂不接案")
         options.append((mediator, reasons))
     return options
+
+
+def case_page(user, pk: int):
+    """One visible case with its mediation records (sessions, agreement, follow-ups), or DoesNotExist."""
+    return (
+        case_detail_queryset(user)
+        .select_related("agreement")
+        .prefetch_related(
+            Prefetch("sessions", queryset=MediationSession.objects.select_related("presiding")),
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("recorded_by")),
+        )
+        .get(pk=pk)
+    )
+
+
+def case_agreement(case):
+    """The case's agreement when it was loaded with the case (None when there is none)."""
+    try:
+        return case.agreement
+    except Agreement.DoesNotExist:
+        return None
+
+
+def case_timeline(case) -> list[dict]:
+    """One timeline: every event, each with the session, agreement or follow-up it recorded."""
+    sessions = {s.pk: s for s in case.sessions.all()}
+    follow_ups = {f.pk: f for f in case.follow_ups.all()}
+    agreement = case_agreement(case)
+    labels = {**dict(Transition.choices), **dict(RecordKind.choices)}
+    items = []
+    for event in case.events.all():
+        item = {"event": event, "label": labels.get(event.name, event.name), "is_record": not event.is_transition}
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            item["change"] = (CaseStatus(event.from_status).label, CaseStatus(event.to_status).label)
+        if event.name == RecordKind.SESSION:
+            item["session"] = sessions.pop(event.data.get("session"), None)
+        elif event.name == RecordKind.FOLLOW_UP:
+            item["follow_up"] = follow_ups.pop(event.data.get("follow_up"), None)
+        elif event.name == Transition.REACH_AGREEMENT:
+            item["agreement"] = agreement
+        items.append(item)
+    # Records whose event does not name them (e.g. imported from a ledger) still belong in the file.
+    for session in sessions.values():
+        items.append({"event": None, "at": session.recorded_at, "label": RecordKind.SESSION.label, "session": session})
+    for follow_up in follow_ups.values():
+        items.append(
+            {"event": None, "at": follow_up.recorded_at, "label": RecordKind.FOLLOW_UP.label, "follow_up": follow_up}
+        )
+    items.sort(key=lambda i: i["event"].at if i["event"] else i["at"])
+    return items
+
+
+def next_step(case, user) -> str:
+    """What a mediator's case needs next, in the words of the "my cases" list."""
+    if case.status == CaseStatus.ASSIGNED:
+        if case.lead_mediator_id and case.lead_mediator.user_id == user.id:
+            return _("开始调解")
+        return _("等待主调解员开始调解")
+    if case.status == CaseStatus.MEDIATING:
+        return _("记录调解情况") if case.session_count == 0 else _("记录调解情况或调解结果")
+    if case.status == CaseStatus.AGREED and case.follow_up_count == 0:
+        return _("回访")
+    if case.status in (CaseStatus.AGREED, CaseStatus.FAILED):
+        return _("等待综治中心结案")
+    return case.get_status_display()
+
+
+def my_cases(user):
+    """A mediator's open cases, the most urgent deadline first."""
+    return case_list_related(cases_visible_to(user).involving_mediator_user(user.id).open()).order_by(
+        F("next_due").asc(nulls_last=True), "registered_at", "id"
+    )
+
+
+def _count(model, **match):
+    """A correlated COUNT, so several counts over different relations do not multiply each other."""
+    return Coalesce(
+        Subquery(
+            model.objects.filter(**match).order_by().values(next(iter(match))).annotate(n=Count("pk")).values("n")[:1]
+        ),
+        0,
+    )
+
+
+# A mediator's load: the cases in their hands (a concluded case waiting to be closed is the centre's).
+WITH_MEDIATOR = (CaseStatus.ASSIGNED, CaseStatus.MEDIATING)
+
+
+def mediator_statistics(subdistrict_id):
+    """Every mediator with open load, concluded and agreed cases (as lead, in the subdistrict), conflicts declared."""
+    cases = Q(lead_cases__subdistrict_id=subdistrict_id)
+    return (
+        Mediator.objects.select_related("organization")
+        .annotate(
+            open_load=Count("lead_cases", filter=cases & Q(lead_cases__status__in=WITH_MEDIATOR)),
+            concluded=Count("lead_cases", filter=cases & Q(lead_cases__concluded_at__isnull=False)),
+            agreed=Count("lead_cases", filter=cases & Q(lead_cases__outcome=Outcome.AGREED)),
+            conflicts_declared=_count(ConflictDeclaration, mediator=OuterRef("pk")),
+        )
+        .order_by("-active", "name", "id")
+    )
+
+
+def organization_statistics(subdistrict_id):
+    """Every organisation with its mediators and their cases (as lead, in the subdistrict)."""
+    cases = Q(mediators__lead_cases__subdistrict_id=subdistrict_id)
+    return MediationOrganization.objects.annotate(
+        mediator_count=_count(Mediator, organization=OuterRef("pk")),
+        available_count=_count(Mediator, organization=OuterRef("pk"), active=True, available=True),
+        open_load=Count("mediators__lead_cases", filter=cases & Q(mediators__lead_cases__status__in=WITH_MEDIATOR)),
+        concluded=Count("mediators__lead_cases", filter=cases & Q(mediators__lead_cases__concluded_at__isnull=False)),
+        agreed=Count("mediators__lead_cases", filter=cases & Q(mediators__lead_cases__outcome=Outcome.AGREED)),
+    ).order_by("-active", "name")
+
+
+def conflicts_of(mediator):
+    return (
+        ConflictDeclaration.objects.filter(mediator=mediator)
+        .select_related("case", "declared_by")
+        .order_by("-declared_at")
+    )

@@ -271,6 +271,9 @@ def follow_up_record(
         errors["date"] = [_("请填写回访日期。")]
     elif date > local_date(at):
         errors["date"] = [_("回访日期不能晚于今天。")]
+    elif case.concluded_at and date < local_date(case.concluded_at):
+        # A follow-up (回访) comes after the conclusion it follows up.
+        errors["date"] = [_("回访日期不能早于办结日期。")]
     if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
         errors["satisfaction"] = [_("满意度为1到5的整数。")]
     if method not in FollowUpMethod.values:
@@ -342,6 +345,11 @@ def judicial_confirmation_record(
     if status in (JudicialConfirmation.CONFIRMED, JudicialConfirmation.REJECTED) and answered_on is None:
         raise ValidationError({"answered_on": [_("请填写法院裁定日期。")]})
     at = at or timezone.now()
+    # The dates follow one another: signed, applied, answered, and none of them tomorrow.
+    if applied_on and not agreement.signed_on <= applied_on <= local_date(at):
+        raise ValidationError({"applied_on": [_("申请日期应在协议签订日期与今天之间。")]})
+    if answered_on and not (applied_on or agreement.signed_on) <= answered_on <= local_date(at):
+        raise ValidationError({"answered_on": [_("裁定日期应在申请日期与今天之间。")]})
     with transaction.atomic():
         agreement.judicial_confirmation = status
         agreement.judicial_applied_on = applied_on

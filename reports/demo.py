@@ -19,11 +19,14 @@ from casework import services as case_services
 from casework.enums import Guidance, Level, Referral, Risk, Source
 from casework.models import Category, DisputeCase
 from casework.personal_data import id_check_digit
-from grids.enums import Role
-from grids.models import Community, Grid, Subdistrict, User
+from grids.enums import InspectionKind, Role
+from grids.models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
 from mediation import services as mediation_services
 from mediation.enums import AgreementForm, FollowUpMethod, MediatorKind, OrganizationKind
 from mediation.models import MediationOrganization, Mediator
+
+from . import services as report_services
+from .statistics import add_months
 
 DEFAULT_PASSWORD = "baihuazhou2021"
 SEED = 2021
@@ -90,6 +93,14 @@ CATEGORY_WEIGHTS = {
 }
 LOCATIONS = ["第三方调解室", "社区调解室", "综治中心调解室", "当事人家中"]
 
+# Screening returns: a sensitive period around the seeding day, monthly returns for the
+# last three months; a few grids never file (缺报) and most find nothing (零报告).
+SENSITIVE_PERIOD = "年末安全稳定敏感期"
+SENSITIVE_DAYS_BEFORE, SENSITIVE_DAYS_AFTER = 5, 3
+RETURN_MONTHS = 3
+# Grids that miss their returns (by code): one with a worker, one without.
+MISSING_RETURNS = {"hsm-02", "hsm-03", "nhl-03"}
+
 
 @dataclass
 class Plan:
@@ -116,7 +127,7 @@ class DemoSeeder:
         self.now = timezone.now()
         self.today = today or timezone.localdate()
         self.rng = random.Random(SEED)
-        self.created = {"users": 0, "cases": 0}
+        self.created = {"users": 0, "cases": 0, "inspections": 0}
 
     # Reference data
 
@@ -171,6 +182,17 @@ class DemoSeeder:
                 user=user, defaults={"name": name, "kind": kind, "organization": organizations[org_index]}
             )
             self.mediators[username] = mediator
+        # One grid worker for every other community (火神庙 has 何军 on two grids, its third has none).
+        self.grid_workers = {}
+        for n, community in enumerate(self.communities[1:], start=2):
+            grids = [g for g in self.grids if g.community_id == community.id]
+            worker = self._user(
+                f"gridworker{n}", f"{SURNAMES[n]}{GIVEN[n]}（{community.name}网格员）", [Role.GRID_WORKER], grids=grids
+            )
+            for grid in grids:
+                self.grid_workers[grid.pk] = worker
+        for grid in self.gridworker.grids.all():
+            self.grid_workers[grid.pk] = self.gridworker
 
     # People in disputes
 
@@ -450,9 +472,51 @@ class DemoSeeder:
             self.created["cases"] += 1
             self.progress(f"[{index}/{len(plans)}] {case.number} {case.get_status_display()}")
 
+    # Screening returns
+
+    def screening(self):
+        period, _created = SensitivePeriod.objects.get_or_create(
+            name=SENSITIVE_PERIOD,
+            defaults={
+                "start": self.today - dt.timedelta(days=SENSITIVE_DAYS_BEFORE),
+                "end": self.today + dt.timedelta(days=SENSITIVE_DAYS_AFTER),
+            },
+        )
+        filed = set(Inspection.objects.values_list("grid_id", "kind", "period"))
+        this_month = self.today.replace(day=1)
+        due = [(InspectionKind.MONTHLY, add_months(this_month, -n)) for n in range(1, RETURN_MONTHS + 1)]
+        day = period.start
+        while day < min(self.today, period.end + dt.timedelta(days=1)):
+            due.append((InspectionKind.DAILY, day))
+            day += dt.timedelta(days=1)
+        for grid in self.grids:
+            worker = self.grid_workers.get(grid.pk)
+            if worker is None or grid.code in MISSING_RETURNS:
+                continue
+            for kind, day in due:
+                if (grid.pk, kind, day) in filed:
+                    continue
+                rng = random.Random(f"{SEED}-{grid.code}-{kind}-{day}")
+                found = rng.choice([0, 0, 0, 1, 2]) if kind == InspectionKind.MONTHLY else rng.choice([0] * 6 + [1])
+                filed_on = day if kind == InspectionKind.DAILY else add_months(day, 1)
+                report_services.inspection_file(
+                    actor=worker,
+                    grid=grid,
+                    kind=kind,
+                    period=day,
+                    disputes_found=found,
+                    cases_registered=min(found, rng.choice([0, 1])),
+                    zero_report=found == 0,
+                    notes="" if found == 0 else "入户走访发现邻里矛盾，已现场劝解。",
+                    at=timezone.make_aware(dt.datetime.combine(filed_on, dt.time(17, 30))),
+                )
+                self.created["inspections"] += 1
+
     def run(self) -> dict:
         with transaction.atomic():
             self.territory()
             self.people()
         self.cases()
+        with transaction.atomic():
+            self.screening()
         return self.created

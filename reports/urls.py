@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
-urlpatterns = []
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("<int:pk>/", views.report_detail, name="detail"),
+    path("<int:pk>/cases/", views.report_cases, name="cases"),
+    path("<int:pk>/export.xlsx", views.report_xlsx, name="xlsx"),
+    path("<int:pk>/export.pdf", views.report_pdf, name="pdf"),
+    path("inspections/", views.inspection_file, name="inspections"),
+    path("inspections/missing/", views.inspection_missing, name="missing"),
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/read/", views.notice_read, name="notice_read"),
+]

@@ -1,9 +1,46 @@
 """Personas for every role, over one small territory: two communities, three grids."""
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from grids.enums import Role
-from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory
+from reports.demo import DemoSeeder
+from tests.factories import (
+    CommunityFactory,
+    GridFactory,
+    MediatorFactory,
+    SubdistrictFactory,
+    UserFactory,
+    case_in_state,
+)
+from tests.workflow import drive
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2 costs ~0.5 s a user on a shared 2-core machine; the tests are not about hashing.
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The Baihuazhou demo, seeded once per module inside a transaction rolled back at its end.
+
+    Each test still runs in its own savepoint (the `db` fixture), so tests cannot leak into
+    each other; the returned dict is what the seeder created.
+    """
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield DemoSeeder(progress=lambda message: None).run()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -84,3 +121,53 @@ def roles(centre, leader, community_staff, grid_worker, administrator, mediator,
         "mediator": mediator.user,
         "mediator2": other_mediator.user,
     }
+
+
+@pytest.fixture
+def other_community_staff(subdistrict, other_community):
+    return UserFactory(username="community2", roles=[Role.COMMUNITY_STAFF], community=other_community)
+
+
+@pytest.fixture
+def co_mediator(db):
+    return MediatorFactory(user__username="comediator")
+
+
+@pytest.fixture
+def spare_mediator(db):
+    """A mediator to reassign to: no part in any case yet."""
+    return MediatorFactory(user__username="spare")
+
+
+@pytest.fixture
+def cast(roles, other_community_staff, co_mediator):
+    """Every role the transition table distinguishes, by key: the personas of `roles`, staff of
+    another community, and the mediators as the case sees them (`lead`, `co`, an unrelated one)."""
+    personas = {key: user for key, user in roles.items() if key not in ("mediator", "mediator2")}
+    return {
+        **personas,
+        "other_community": other_community_staff,
+        "lead": roles["mediator"],
+        "co": co_mediator.user,
+        "unrelated_mediator": roles["mediator2"],
+    }
+
+
+@pytest.fixture
+def case_at(centre, mediator, co_mediator, grid):
+    """`case_at(state, **kw)`: a community-level case led by `mediator` with `co_mediator`, in `state`."""
+
+    def make(state, **kwargs):
+        return drive(state, centre=centre, lead=mediator, co=co_mediator, grid=grid, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def walk(centre, mediator, grid):
+    """`walk(state)`: a case in the persona's grid, driven by centre staff and `mediator` to `state`."""
+
+    def make(state, **kwargs):
+        return case_in_state(state, centre=centre, mediator=mediator, grid=grid, **kwargs)
+
+    return make

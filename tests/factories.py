@@ -102,6 +102,10 @@ def register(actor, grid, *, parties=None, risk=Risk.NORMAL, at=None, **extra):
     )
 
 
+# The events of a case walked all the way to closure, in order.
+CLOSED_CASE_EVENTS = ["register", "accept", "assign", "start", "session", "reach_agreement", "follow_up", "close"]
+
+
 # The path to each state, as (service, actor key, kwargs) steps after registration.
 def case_in_state(state: str, *, centre, mediator: Mediator, grid, level=Level.SUBDISTRICT, at=None):
     """A case registered by centre staff and driven through the services to `state`."""

@@ -1,19 +1,9 @@
 from casework.enums import CaseStatus
-from tests.factories import case_in_state
+from tests.factories import CLOSED_CASE_EVENTS, case_in_state
 
 
 def test_case_walks_to_closed_with_one_event_per_step(centre, mediator, grid):
     case = case_in_state(CaseStatus.CLOSED, centre=centre, mediator=mediator, grid=grid)
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
-    names = list(case.events.values_list("name", flat=True))
-    assert names == [
-        "register",
-        "accept",
-        "assign",
-        "start",
-        "session",
-        "reach_agreement",
-        "follow_up",
-        "close",
-    ]
+    assert list(case.events.values_list("name", flat=True)) == CLOSED_CASE_EVENTS

@@ -27,5 +27,8 @@ class Command(BaseCommand):
             if not any(created.values()):
                 self.stdout.write("demo already loaded: nothing changed")
             else:
-                self.stdout.write(f"created {created['users']} accounts and {created['cases']} cases")
+                self.stdout.write(
+                    f"created {created['users']} accounts, {created['cases']} cases"
+                    f" and {created['inspections']} screening returns"
+                )
             self.stdout.write(f"success rate since 2020-01-01: {success_rate()}")

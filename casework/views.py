@@ -1,0 +1,198 @@
+"""The queue, its XLSX export, and intake. Every case listed starts from cases_visible_to(user)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from grids.enums import Role
+
+from .exceptions import CasePermissionDenied
+from .filters import TABS, CaseFilter
+from .forms import CaseIntakeForm, add_service_errors, contact_details, party_formset
+from .models import Party
+from .selectors import case_list_related, case_queue, cases_visible_to, prior_cases_of_parties
+from .services import case_register
+
+PAGE_SIZE = 50
+# An export is a working list, not a data dump; past this the user narrows the filter.
+EXPORT_LIMIT = 10_000
+SORTABLE = [
+    ("number", gettext_lazy("编号")),
+    ("registered_at", gettext_lazy("登记时间")),
+    ("status", gettext_lazy("状态")),
+    ("next_due", gettext_lazy("期限")),
+]
+REGISTERING_ROLES = (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.CENTRE_STAFF)
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", 1)), 100_000))
+    except ValueError:
+        return 1
+
+
+def queue_filter(request) -> CaseFilter:
+    """The queue's filterset over the user's scope, from the URL; the export uses the very same one."""
+    return CaseFilter(request.GET, queryset=case_queue(request.user), request=request)
+
+
+def _sort_links(current: str):
+    links = {}
+    for field, label in SORTABLE:
+        ascending = current == field
+        links[field] = {
+            "label": label,
+            "param": f"-{field}" if ascending else field,
+            "arrow": "↑" if ascending else ("↓" if current == f"-{field}" else ""),
+        }
+    return links
+
+
+@login_required
+def queue(request):
+    filterset = queue_filter(request)
+    page = _page_number(request)
+    # One row more than a page says whether there is a next page, without COUNT(*) over the table.
+    start = (page - 1) * PAGE_SIZE
+    rows = list(filterset.qs[start : start + PAGE_SIZE + 1])
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    context = {
+        "filter": filterset,
+        "rows": rows[:PAGE_SIZE],
+        "page": page,
+        "has_next": len(rows) > PAGE_SIZE,
+        "has_previous": page > 1,
+        "tabs": TABS,
+        "current_tab": cleaned.get("tab") or "all",
+        "sort_links": _sort_links(request.GET.get("o", "")),
+        "today": timezone.localdate(),
+        "can_register": any(request.user.has_role(r) for r in REGISTERING_ROLES),
+    }
+    return render(request, "casework/queue.html", context)
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _party_cell(party: Party) -> str:
+    # The export is a list, so it is masked like the queue (full data only on the case page).
+    details = [d for d in (party.masked_phone, party.masked_id_number) if d]
+    return f"{party.get_role_display()}：{party.name}" + (f"（{'，'.join(details)}）" if details else "")
+
+
+@login_required
+def export(request):
+    filterset = queue_filter(request)
+    cases = filterset.qs.prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("role", "id")))
+    today = timezone.localdate()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("案件"))
+    sheet.append(
+        [
+            _("案件编号"),
+            _("登记时间"),
+            _("社区"),
+            _("网格"),
+            _("类别"),
+            _("来源"),
+            _("风险等级"),
+            _("调解层级"),
+            _("状态"),
+            _("预警"),
+            _("主调解员"),
+            _("当前期限"),
+            _("超期"),
+            _("当事人"),
+            _("纠纷简要情况"),
+        ]
+    )
+    for case in cases[:EXPORT_LIMIT]:
+        sheet.append(
+            [
+                case.number,
+                _local(case.registered_at),
+                case.community.name,
+                case.grid.name,
+                case.category.name,
+                case.get_source_display(),
+                case.get_risk_display(),
+                case.get_level_display(),
+                case.get_status_display(),
+                _("是") if case.is_warning else "",
+                case.lead_mediator.name if case.lead_mediator_id else "",
+                case.next_due.isoformat() if case.next_due else "",
+                _("是") if case.is_overdue(today) else "",
+                "；".join(_party_cell(p) for p in case.parties.all()),
+                case.description,
+            ]
+        )
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="cases-{today:%Y%m%d}.xlsx"'
+    workbook.save(response)
+    return response
+
+
+def duplicate_hint(user, data) -> dict | None:
+    """Cases of the last 12 months with a party of the same ID number or phone: those the user may
+    open, and how many others exist (their numbers are not the user's to see)."""
+    ids, phones = contact_details(data)
+    if not ids and not phones:
+        return None
+    since = timezone.now() - dt.timedelta(days=settings.FENGQIAO_REPEAT_WINDOW_DAYS)
+    prior = prior_cases_of_parties(id_numbers=ids, phones=phones, since=since)
+    visible = prior.filter(pk__in=cases_visible_to(user).values("pk"))
+    cases = list(case_list_related(visible).order_by("-registered_at")[:10])
+    others = prior.exclude(pk__in=cases_visible_to(user).values("pk")).count()
+    if not cases and not others:
+        return None
+    return {"cases": cases, "others": others}
+
+
+def _can_register(user) -> bool:
+    return any(user.has_role(r) for r in REGISTERING_ROLES)
+
+
+@login_required
+def intake(request):
+    if not _can_register(request.user):
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    form = CaseIntakeForm(data, user=request.user)
+    formset = party_formset(data)
+    hint = None
+    status = 200
+    if data is not None:
+        hint = duplicate_hint(request.user, data)
+        if form.is_valid() and formset.is_valid():
+            try:
+                case = case_register(actor=request.user, parties=formset.party_rows(), **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except CasePermissionDenied as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("已登记案件 %(number)s。") % {"number": case.number})
+                return redirect("mediation:case", pk=case.pk)
+        status = 400
+    return render(request, "casework/intake.html", {"form": form, "formset": formset, "hint": hint}, status=status)
+
+
+@login_required
+@require_POST
+def duplicates(request):
+    if not _can_register(request.user):
+        raise PermissionDenied
+    return render(request, "casework/_duplicates.html", {"hint": duplicate_hint(request.user, request.POST)})

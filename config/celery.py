@@ -1,0 +1,62 @@
+"""The Celery app and EVERY periodic task, as crontabs in Asia/Shanghai (CELERY_TIMEZONE).
+
+Crontabs, not intervals: an interval restarts when beat restarts, a crontab fires
+at the wall-clock time. Each entry carries `expires` so a message that waited out
+an outage is dropped rather than run late; the catch-up step (on worker start and
+hourly) makes whatever reports were missed meanwhile.
+"""
+
+import os
+
+from celery import Celery, signals
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("fengqiao")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+HOUR = 60 * 60
+
+app.conf.beat_schedule = {
+    # 日报: 18:00 every day; the task makes one only on the days of a sensitive period
+    # (or every day with FENGQIAO_DAILY_REPORT_EVERY_DAY), since periods are data, not crontab.
+    "daily-report": {
+        "task": "reports.tasks.daily_report",
+        "schedule": crontab(minute=0, hour=18),
+        "options": {"expires": 6 * HOUR},
+    },
+    # 月报: 08:00 on the 1st, for the previous month.
+    "monthly-report": {
+        "task": "reports.tasks.monthly_report",
+        "schedule": crontab(minute=0, hour=8, day_of_month=1),
+        "options": {"expires": 12 * HOUR},
+    },
+    # 督办: before a deadline (FENGQIAO_REMIND_DAYS_BEFORE) and on the day it falls due.
+    "deadline-reminders": {
+        "task": "reports.tasks.deadline_reminders",
+        "schedule": crontab(minute=30, hour=8),
+        "options": {"expires": 6 * HOUR},
+    },
+    # 预警: notices go out at registration; this sweep catches any lost on the way.
+    "warning-sweep": {
+        "task": "reports.tasks.warning_sweep",
+        "schedule": crontab(minute=10),
+        "options": {"expires": HOUR},
+    },
+    # Reports missed while the system was down.
+    "catch-up": {
+        "task": "reports.tasks.catch_up",
+        "schedule": crontab(minute=20),
+        "options": {"expires": HOUR},
+    },
+}
+
+
+@signals.worker_ready.connect
+def catch_up_on_start(sender=None, **kwargs):
+    """A worker coming back after an outage makes the reports missed meanwhile."""
+    if os.environ.get("FENGQIAO_NO_CATCH_UP_ON_START"):
+        return
+    app.send_task("reports.tasks.catch_up", expires=HOUR)

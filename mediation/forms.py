@@ -1,0 +1,203 @@
+"""One small form per action on a case. Forms shape input; the services decide. Each transition
+form carries the case version the user saw, so a change made meanwhile is reported, not overwritten."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework import permissions
+from casework.enums import Guidance, Level, Referral, Transition
+from casework.forms import DATE
+
+from .enums import AgreementForm as AgreementKind
+from .enums import FollowUpMethod, JudicialConfirmation
+from .selectors import assignment_options
+
+TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+class CaseActionForm(forms.Form):
+    def __init__(self, *args, case, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.user = user
+
+    def service_kwargs(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class TransitionForm(CaseActionForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, case, user, **kwargs):
+        kwargs.setdefault("initial", {})["version"] = case.version
+        super().__init__(*args, case=case, user=user, **kwargs)
+
+
+class AcceptForm(TransitionForm):
+    level = forms.ChoiceField(label=_("调解层级"), choices=Level.choices)
+    note = forms.CharField(label=_("备注"), required=False, widget=TEXT)
+
+    def __init__(self, *args, case, user, **kwargs):
+        super().__init__(*args, case=case, user=user, **kwargs)
+        # Community staff accept community-level cases only; offer only what the user may choose.
+        self.fields["level"].choices = [
+            (v, label) for v, label in Level.choices if permissions.can_accept_at_level(user, case, v)
+        ]
+
+
+class DeclineForm(TransitionForm):
+    reason = forms.CharField(label=_("不予受理理由"), widget=TEXT)
+    referral = forms.ChoiceField(label=_("引导至"), choices=Referral.choices)
+
+
+class _MediatorChoiceForm(TransitionForm):
+    """Offers the mediators who may take the case; the others are listed with why not (回避)."""
+
+    mediator = forms.TypedChoiceField(label=_("主调解员"), coerce=int)
+
+    def __init__(self, *args, case, user, **kwargs):
+        super().__init__(*args, case=case, user=user, **kwargs)
+        options = assignment_options(case)
+        self.mediators = {m.pk: m for m, reasons in options if not reasons}
+        self.excluded = [(m, reasons) for m, reasons in options if reasons]
+        choices = [("", "—")] + [
+            (m.pk, f"{m.name}（{m.get_kind_display()}{'，' + m.organization.name if m.organization_id else ''}）")
+            for m in self.mediators.values()
+            if m.pk != case.lead_mediator_id
+        ]
+        self.fields["mediator"].choices = choices
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        kwargs["mediator"] = self.mediators[kwargs["mediator"]]
+        return kwargs
+
+
+class AssignForm(_MediatorChoiceForm):
+    co_mediators = forms.TypedMultipleChoiceField(label=_("协助调解员"), coerce=int, required=False)
+    note = forms.CharField(label=_("备注"), required=False, widget=TEXT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["co_mediators"].choices = self.fields["mediator"].choices[1:]
+        self.fields["co_mediators"].widget.attrs["size"] = 4
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        kwargs["co_mediators"] = [self.mediators[pk] for pk in kwargs["co_mediators"]]
+        return kwargs
+
+
+class ReassignForm(_MediatorChoiceForm):
+    reason = forms.CharField(label=_("改派理由"), widget=TEXT)
+
+
+class NoteForm(TransitionForm):
+    note = forms.CharField(label=_("备注"), required=False, widget=TEXT)
+
+
+class ReachAgreementForm(TransitionForm):
+    form = forms.ChoiceField(label=_("协议形式"), choices=AgreementKind.choices)
+    signed_on = forms.DateField(label=_("签订日期"), widget=DATE)
+    facts = forms.CharField(label=_("纠纷主要事实、争议事项"), required=False, widget=TEXT)
+    responsibilities = forms.CharField(label=_("各方当事人的责任"), required=False, widget=TEXT)
+    terms = forms.CharField(label=_("协议内容"), widget=TEXT)
+    performance_method = forms.CharField(
+        label=_("履行方式"), required=False, max_length=200, help_text=_("书面协议必填。")
+    )
+    performance_deadline = forms.DateField(
+        label=_("履行期限"), required=False, widget=DATE, help_text=_("书面协议必填。")
+    )
+    note = forms.CharField(label=_("备注"), required=False, widget=TEXT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signed_on"].initial = timezone.localdate()
+
+
+class FailForm(TransitionForm):
+    reason = forms.CharField(label=_("调解不成原因"), widget=TEXT)
+    guidance = forms.ChoiceField(label=_("告知其他途径"), choices=Guidance.choices)
+    note = forms.CharField(label=_("备注"), required=False, widget=TEXT)
+
+
+class ReasonForm(TransitionForm):
+    reason = forms.CharField(label=_("理由"), widget=TEXT)
+
+
+TRANSITION_FORMS = {
+    Transition.ACCEPT: AcceptForm,
+    Transition.DECLINE: DeclineForm,
+    Transition.ASSIGN: AssignForm,
+    Transition.REASSIGN: ReassignForm,
+    Transition.START: NoteForm,
+    Transition.REACH_AGREEMENT: ReachAgreementForm,
+    Transition.FAIL: FailForm,
+    Transition.ESCALATE: ReasonForm,
+    Transition.WITHDRAW: ReasonForm,
+    Transition.CLOSE: NoteForm,
+}
+
+
+class SessionForm(CaseActionForm):
+    held_at = forms.DateTimeField(
+        label=_("调解时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    location = forms.CharField(label=_("地点"), max_length=100)
+    attendees = forms.CharField(label=_("参加人员"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = forms.CharField(label=_("调解情况"), widget=TEXT)
+    public = forms.BooleanField(label=_("公开调解"), required=False)
+    rights_explained = forms.BooleanField(label=_("已告知当事人权利义务"), required=False)
+    rights_explained_by = forms.CharField(label=_("告知人"), required=False, max_length=64)
+    party_refused = forms.BooleanField(label=_("当事人明确拒绝调解"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        if self.case.lead_mediator_id:
+            self.fields["rights_explained_by"].initial = self.case.lead_mediator.name
+
+
+class FollowUpForm(CaseActionForm):
+    date = forms.DateField(label=_("回访日期"), widget=DATE)
+    method = forms.ChoiceField(label=_("回访方式"), choices=FollowUpMethod.choices, initial=FollowUpMethod.PHONE)
+    performed = forms.BooleanField(label=_("协议已履行"), required=False)
+    satisfaction = forms.TypedChoiceField(
+        label=_("满意度"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)], initial=5
+    )
+    notes = forms.CharField(label=_("回访情况"), required=False, widget=TEXT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+
+
+class ExtendForm(CaseActionForm):
+    reason = forms.CharField(label=_("延期理由"), widget=TEXT)
+
+
+class JudicialForm(CaseActionForm):
+    status = forms.ChoiceField(label=_("司法确认"), choices=JudicialConfirmation.choices)
+    applied_on = forms.DateField(label=_("申请日期"), required=False, widget=DATE)
+    court = forms.CharField(label=_("受理法院"), required=False, max_length=100)
+    answered_on = forms.DateField(label=_("裁定日期"), required=False, widget=DATE)
+
+
+class ConflictForm(CaseActionForm):
+    """回避: the case's own mediator declares an interest; the centre then reassigns the case."""
+
+    reason = forms.CharField(label=_("回避理由"), max_length=200, widget=TEXT)
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "mediator": own_mediator(self.user, self.case)}
+
+
+def own_mediator(user, case):
+    """The user's Mediator on this case, from the rows loaded with the case (no query)."""
+    for mediator in [case.lead_mediator, *case.co_mediators.all()]:
+        if mediator is not None and mediator.user_id == user.id:
+            return mediator
+    return None

@@ -1,0 +1,315 @@
+"""The case page and everything done from it, the printable agreement, and the mediators' and
+organisations' pages. Every case-specific view starts from the user's scope: outside it is 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from casework import permissions
+from casework import services as case_services
+from casework.enums import FOLLOW_UP_STATES, IN_MEDIATION, SESSION_STATES, CaseStatus, Transition, WarningReason
+from casework.exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
+from casework.forms import add_service_errors
+from casework.models import DisputeCase
+from grids.enums import Role
+
+from . import services
+from .forms import TRANSITION_FORMS, ConflictForm, ExtendForm, FollowUpForm, JudicialForm, SessionForm, own_mediator
+from .selectors import (
+    case_agreement,
+    case_page,
+    case_timeline,
+    conflicts_of,
+    mediator_statistics,
+    organization_statistics,
+)
+
+
+def _visible_case(request, pk: int) -> DisputeCase:
+    """The helper at the top of every case view: the case within the user's scope, or 404."""
+    try:
+        return case_page(request.user, pk)
+    except DisputeCase.DoesNotExist:
+        raise Http404 from None
+
+
+# Records added from the case page: form, service, who may, in which states.
+RECORDS = {
+    "session": {
+        "label": gettext_lazy("记录调解情况"),
+        "form": SessionForm,
+        "service": services.session_log,
+        "allowed": lambda user, case: permissions.can_log_session(user, case) and case.status in SESSION_STATES,
+    },
+    "follow_up": {
+        "label": gettext_lazy("记录回访"),
+        "form": FollowUpForm,
+        "service": services.follow_up_record,
+        "allowed": lambda user, case: permissions.can_record_follow_up(user, case) and case.status in FOLLOW_UP_STATES,
+    },
+    "extend": {
+        "label": gettext_lazy("延长办理期限"),
+        "form": ExtendForm,
+        "service": case_services.case_extend_deadline,
+        "allowed": lambda user, case: (
+            permissions.can_extend_deadline(user, case) and case.status in IN_MEDIATION and not case.conclude_extended
+        ),
+    },
+    "conflict": {
+        "label": gettext_lazy("声明回避"),
+        "form": ConflictForm,
+        "service": services.conflict_declare,
+        "allowed": lambda user, case: case.is_open and own_mediator(user, case) is not None,
+    },
+    "judicial": {
+        "label": gettext_lazy("记录司法确认情况"),
+        "form": JudicialForm,
+        "service": services.judicial_confirmation_record,
+        "allowed": lambda user, case: (
+            permissions.can_record_follow_up(user, case)
+            and case.status in FOLLOW_UP_STATES
+            and case_agreement(case) is not None
+        ),
+    },
+}
+
+
+# Forms that read the mediator roster load when opened, so the case page costs the same queries in every state.
+LAZY_FORMS = {Transition.ASSIGN, Transition.REASSIGN}
+
+
+def transition_state(user, case, name: str) -> str | None:
+    """None when `user` may run `name` now; otherwise why not ("" when it is simply not theirs or not now)."""
+    if not permissions.can_transition(user, case, name):
+        return ""
+    if getattr(case, name)._django_fsm.get_transition(case.status) is None:
+        return ""
+    try:
+        case_services.check_transition(case, name, actor=user)
+    except (TransitionUnavailable, CasePermissionDenied) as exc:
+        return exc.message
+    return None
+
+
+def case_actions(user, case, bound=None):
+    """Only what this user may do to this case now, each with its form (the submitted one if re-shown)."""
+    bound = bound or {}
+    actions, blocked = [], []
+    for name, form_class in TRANSITION_FORMS.items():
+        reason = transition_state(user, case, name)
+        if reason is None:
+            action = {"name": name, "label": Transition(name).label, "form": bound.get(name), "kind": "transition"}
+            if action["form"] is None and name in LAZY_FORMS:
+                action["lazy_url"] = reverse("mediation:action_form", args=[case.pk, name])
+            elif action["form"] is None:
+                action["form"] = form_class(case=case, user=user)
+            actions.append(action)
+        elif reason:
+            blocked.append({"label": Transition(name).label, "reason": reason})
+    records = []
+    for name, record in RECORDS.items():
+        if record["allowed"](user, case):
+            form = bound.get(name) or record["form"](case=case, user=user)
+            records.append({"name": name, "label": record["label"], "form": form, "kind": "record"})
+    return actions, blocked, records
+
+
+def _kept_input(bound, offered):
+    """What the user typed into an action that is no longer offered, so it can be copied, not lost."""
+    offered_names = {a["name"] for a in offered}
+    kept = []
+    for name, form in (bound or {}).items():
+        if name in offered_names:
+            continue
+        for field in form.visible_fields():
+            value = form.data.get(field.html_name, "")
+            if value:
+                kept.append((field.label, value))
+    return kept
+
+
+def render_case(request, case, *, bound=None, conflict=None, status=200):
+    today = timezone.localdate()
+    actions, blocked, records = case_actions(request.user, case, bound)
+    deadlines = [
+        ("accept", _("受理期限"), case.accept_due, case.status == CaseStatus.REPORTED),
+        ("conclude", _("办结期限"), case.conclude_due, case.status in IN_MEDIATION),
+        (
+            "follow_up",
+            _("回访期限"),
+            case.follow_up_due,
+            case.status == CaseStatus.AGREED and case.follow_up_count == 0,
+        ),
+    ]
+    context = {
+        "case": case,
+        "today": today,
+        "deadlines": [
+            {
+                "key": key,
+                "label": label,
+                "date": due,
+                "running": running,
+                "overdue": running and due is not None and due < today,
+            }
+            for key, label, due, running in deadlines
+            if due
+        ],
+        "warning_reasons": [WarningReason(r).label for r in case.warning_reasons if r in WarningReason.values],
+        "show_personal": permissions.can_see_personal_data(request.user, case),
+        "parties": list(case.parties.all()),
+        "co_mediators": list(case.co_mediators.all()),
+        "agreement": case_agreement(case),
+        "timeline": case_timeline(case),
+        "actions": actions,
+        "blocked": blocked,
+        "records": records,
+        "conflict": conflict,
+        "kept": _kept_input(bound, actions + records) if conflict else None,
+    }
+    return render(request, "mediation/case.html", context, status=status)
+
+
+@login_required
+def case_detail(request, pk: int):
+    return render_case(request, _visible_case(request, pk))
+
+
+def _handle(request, case, name, form, call):
+    """Run `call` if the form is valid; on success redirect, otherwise re-show the page with the typed input."""
+    conflict = None
+    status = 400
+    if form.is_valid():
+        try:
+            call(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except CasePermissionDenied as exc:
+            form.add_error(None, exc.message)
+            status = 403
+        except CaseConflict as exc:
+            conflict = exc
+            status = 409
+        except TransitionUnavailable as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        else:
+            messages.success(request, _("已保存：%(what)s。") % {"what": form.action_label})
+            return redirect("mediation:case", pk=case.pk)
+    # The case may have moved on (or the failed attempt touched the loaded object): show it as it is now,
+    # with the form as the user typed it, so nothing typed is lost.
+    case = _visible_case(request, case.pk)
+    if conflict is not None:
+        # Re-offer the same input against the case as it is now; a second submit is a deliberate one.
+        data = request.POST.copy()
+        if "version" in data:
+            data["version"] = str(case.version)
+        label = form.action_label
+        form = type(form)(data, case=case, user=request.user)
+        form.action_label = label
+    return render_case(request, case, bound={name: form}, conflict=conflict, status=status)
+
+
+@login_required
+@require_POST
+def transition(request, pk: int, name: str):
+    case = _visible_case(request, pk)
+    if name not in TRANSITION_FORMS:
+        raise Http404
+    if not permissions.can_transition(request.user, case, name):
+        raise PermissionDenied
+    form = TRANSITION_FORMS[name](request.POST, case=case, user=request.user)
+    form.action_label = Transition(name).label
+
+    def call(form):
+        if form.cleaned_data["version"] != case.version:
+            # Someone changed the case after this user loaded the page: say who and when.
+            case_services.raise_conflict(case)
+        services.TRANSITION_SERVICES[name](case, actor=request.user, **form.service_kwargs())
+
+    return _handle(request, case, name, form, call)
+
+
+@login_required
+def action_form(request, pk: int, name: str):
+    """The form of one action, loaded when the user opens it (see LAZY_FORMS)."""
+    case = _visible_case(request, pk)
+    if name not in TRANSITION_FORMS:
+        raise Http404
+    if transition_state(request.user, case, name) is not None:
+        raise PermissionDenied
+    action = {
+        "name": name,
+        "label": Transition(name).label,
+        "form": TRANSITION_FORMS[name](case=case, user=request.user),
+        "kind": "transition",
+    }
+    return render(request, "mediation/_action_form.html", {"case": case, "action": action})
+
+
+@login_required
+@require_POST
+def record(request, pk: int, name: str):
+    case = _visible_case(request, pk)
+    spec = RECORDS.get(name)
+    if spec is None:
+        raise Http404
+    if not spec["allowed"](request.user, case):
+        raise PermissionDenied
+    form = spec["form"](request.POST, case=case, user=request.user)
+    form.action_label = spec["label"]
+
+    def call(form):
+        spec["service"](case, actor=request.user, **form.service_kwargs())
+
+    return _handle(request, case, name, form, call)
+
+
+@login_required
+def agreement_print(request, pk: int):
+    case = _visible_case(request, pk)
+    agreement = case_agreement(case)
+    if agreement is None:
+        raise Http404
+    context = {
+        "case": case,
+        "agreement": agreement,
+        "parties": list(case.parties.all()),
+        "show_personal": permissions.can_see_personal_data(request.user, case),
+        "mediators": [m for m in [case.lead_mediator, *case.co_mediators.all()] if m],
+    }
+    return render(request, "mediation/agreement_print.html", context)
+
+
+def _centre_only(user):
+    if not user.has_role(Role.CENTRE_STAFF):
+        raise PermissionDenied
+
+
+@login_required
+def mediators(request):
+    _centre_only(request.user)
+    rows = list(mediator_statistics(request.user.subdistrict_id))
+    return render(request, "mediation/mediators.html", {"mediators": rows})
+
+
+@login_required
+def mediator_detail(request, pk: int):
+    _centre_only(request.user)
+    mediator = get_object_or_404(mediator_statistics(request.user.subdistrict_id), pk=pk)
+    conflicts = [c for c in conflicts_of(mediator) if c.case.subdistrict_id == request.user.subdistrict_id]
+    return render(request, "mediation/mediator_detail.html", {"mediator": mediator, "conflicts": conflicts})
+
+
+@login_required
+def organizations(request):
+    _centre_only(request.user)
+    rows = list(organization_statistics(request.user.subdistrict_id))
+    return render(request, "mediation/organizations.html", {"organizations": rows})

@@ -1,0 +1,115 @@
+"""Each role's home page, and the centre's (and the leader's, read-only) dashboard.
+Every figure is drawn from cases_visible_to(user) and links to the queue showing the cases behind it."""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.enums import OPEN, CaseStatus
+from casework.selectors import case_queue, cases_visible_to
+from grids.enums import Role
+from mediation.selectors import my_cases, next_step
+
+from .statistics import success_rate
+
+ATTENTION_ROWS = 10
+RECENT_ROWS = 20
+
+
+def _queue_url(**params) -> str:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return reverse("casework:queue") + (f"?{query}" if query else "")
+
+
+def dashboard_figures(user, today: dt.date) -> dict:
+    """Counts by state, unassigned, overdue and early warnings in one query; two more for the success rates."""
+    cases = cases_visible_to(user)
+    rows = (
+        cases.order_by()
+        .values("status")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=Q(next_due__lt=today)),
+            warning=Count("pk", filter=Q(is_warning=True)),
+        )
+    )
+    by_state = {row["status"]: row for row in rows}
+    open_rows = [row for status, row in by_state.items() if status in OPEN]
+    month_start = today.replace(day=1)
+    return {
+        "states": [
+            {"status": s, "label": s.label, "count": by_state.get(s, {}).get("n", 0), "url": _queue_url(status=s)}
+            for s in CaseStatus
+        ],
+        "open": sum(row["n"] for row in open_rows),
+        "unassigned": by_state.get(CaseStatus.ACCEPTED, {}).get("n", 0),
+        "overdue": sum(row["overdue"] for row in open_rows),
+        "warning": sum(row["warning"] for row in open_rows),
+        "month": success_rate(cases, since=month_start, until=today),
+        "cumulative": success_rate(cases),
+        "month_urls": {
+            "concluded": _queue_url(concluded_after=month_start, concluded_before=today),
+            "agreed": _queue_url(concluded_after=month_start, concluded_before=today, outcome="agreed"),
+        },
+        "cumulative_urls": {
+            "concluded": _queue_url(concluded_any="true"),
+            "agreed": _queue_url(concluded_any="true", outcome="agreed"),
+        },
+        "urls": {
+            "open": _queue_url(),
+            "unassigned": _queue_url(tab="accepted"),
+            "overdue": _queue_url(tab="overdue"),
+            "warning": _queue_url(tab="warning"),
+        },
+    }
+
+
+def centre_dashboard(request):
+    today = timezone.localdate()
+    attention = list(
+        case_queue(request.user)
+        .filter(status__in=OPEN)
+        .filter(Q(is_warning=True) | Q(next_due__lt=today))
+        .order_by("-is_warning", F("next_due").asc(nulls_last=True), "id")[:ATTENTION_ROWS]
+    )
+    context = {
+        "figures": dashboard_figures(request.user, today),
+        "rows": attention,
+        "today": today,
+        "month_start": today.replace(day=1),
+        "read_only": not request.user.has_role(Role.CENTRE_STAFF),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+def mediator_home(request):
+    rows = list(my_cases(request.user))
+    for case in rows:
+        case.next_step = next_step(case, request.user)
+    return render(request, "reports/mediator_home.html", {"rows": rows, "today": timezone.localdate()})
+
+
+def grid_worker_home(request):
+    rows = list(case_queue(request.user).order_by("-registered_at", "-id")[:RECENT_ROWS])
+    return render(request, "reports/grid_worker_home.html", {"rows": rows, "today": timezone.localdate()})
+
+
+@login_required
+def home(request):
+    """Each role lands on its own page; a person with several roles gets the widest view."""
+    user = request.user
+    if user.has_role(Role.CENTRE_STAFF) or user.has_role(Role.LEADER):
+        return centre_dashboard(request)
+    if user.has_role(Role.MEDIATOR):
+        return mediator_home(request)
+    if user.has_role(Role.COMMUNITY_STAFF):
+        return redirect("casework:queue")
+    if user.has_role(Role.GRID_WORKER):
+        return grid_worker_home(request)
+    if user.is_staff:
+        return redirect("admin:index")
+    return render(request, "reports/no_role.html", status=403)

@@ -1,0 +1,109 @@
+"""Report snapshots (日报 / 月报) and in-app notices."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .enums import NoticeKind, ReportKind
+
+
+class ImmutableQuerySet(models.QuerySet):
+    """A snapshot is evidence of what the figures were: no bulk update or delete either."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("报表快照不可修改，请重新生成新版本。"))
+
+    def delete(self):
+        raise ValidationError(_("报表快照不可删除。"))
+
+
+class Snapshot(models.Model):
+    """An immutable snapshot of the statistics for one day or one month.
+
+    Regenerating makes a new version with who and why; the unique (kind, period,
+    version) row is also the claim that makes a scheduled generation idempotent.
+    """
+
+    kind = models.CharField(_("类型"), max_length=8, choices=ReportKind.choices)
+    # The day of a daily report, the first of the month of a monthly one.
+    period = models.DateField(_("报表期间"))
+    version = models.PositiveIntegerField(_("版本"))
+    generated_at = models.DateTimeField(_("生成时间"))
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("生成人"),
+    )
+    reason = models.CharField(_("生成原因"), max_length=200, blank=True)
+    # sha256 of the figures that describe the cases (not of when they were computed):
+    # "nothing changed" means the same fingerprint.
+    fingerprint = models.CharField(max_length=64)
+    figures = models.JSONField(_("统计数据"))
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("报表")
+        verbose_name_plural = _("报表")
+        ordering = ["-period", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "period", "version"], name="snapshot_version_unique"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="snapshot_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+    @property
+    def title(self) -> str:
+        if self.kind == ReportKind.MONTHLY:
+            return _("%(year)s年%(month)s月 矛盾纠纷月报") % {"year": self.period.year, "month": self.period.month}
+        return _("%(date)s 矛盾纠纷日报") % {"date": self.period.isoformat()}
+
+    @property
+    def period_label(self) -> str:
+        return self.period.strftime("%Y-%m") if self.kind == ReportKind.MONTHLY else self.period.isoformat()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("报表快照不可修改，请重新生成新版本。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("报表快照不可删除。"))
+
+
+class Notice(models.Model):
+    """An in-app notice (also mailed). `key` makes each reminder once-only: the same
+    deadline or warning notified twice by a retried task creates one row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices", verbose_name=_("接收人")
+    )
+    case = models.ForeignKey(
+        "casework.DisputeCase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("案件"),
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=NoticeKind.choices)
+    key = models.CharField(max_length=64)
+    text = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"], name="notice_once")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notice_user_unread_idx")]
+
+    def __str__(self):
+        return self.text[:40]

@@ -1,0 +1,203 @@
+"""Report pages, exports, screening returns and notices. Thin: selectors read, services write."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from grids.enums import InspectionKind, Role
+
+from . import charts, exports, selectors, services, statistics
+from .exports import percent
+from .forms import GenerateReportForm, InspectionForm, parse_period
+
+
+def _readers_only(user):
+    if not selectors.can_read_reports(user):
+        raise Http404
+
+
+def _add_service_errors(form, exc: ValidationError):
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request):
+    _readers_only(request.user)
+    can_generate = services.can_generate_reports(request.user)
+    form = GenerateReportForm(request.POST or None)
+    if request.method == "POST":
+        if not can_generate:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                snapshot, created = services.report_generate(
+                    kind=form.cleaned_data["kind"],
+                    period=form.cleaned_data["period"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                if not created:
+                    messages.info(request, _("数据未变化，沿用现有第%(v)s版。") % {"v": snapshot.version})
+                return redirect("reports:detail", pk=snapshot.pk)
+    page = Paginator(selectors.snapshot_list(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/report_list.html",
+        {"page": page, "form": form, "can_generate": can_generate},
+    )
+
+
+def _chart_sections(figures):
+    return [
+        (title, charts.bars(figures[key]))
+        for key, title in exports.BREAKDOWNS
+        if figures[key]  # an empty breakdown draws no chart
+    ]
+
+
+@login_required
+def report_detail(request, pk: int):
+    snapshot = selectors.snapshot_for(request.user, pk)
+    figures = snapshot.figures
+    visible = selectors.visible_case_ids(
+        request.user, [row["id"] for row in figures["warnings"] + figures["overdue_cases"]]
+    )
+    context = {
+        "snapshot": snapshot,
+        "figures": figures,
+        "totals": figures["totals"],
+        "rate": exports.rate_text(figures["success_rate"]),
+        "rate_period": exports.rate_text(figures["success_rate_period"]),
+        "on_time_rate": percent(figures["on_time"]["rate"]),
+        "coverage": percent(figures["inspections"]["coverage"]),
+        "charts": _chart_sections(figures),
+        "trend": charts.trend_columns(figures["trend"]) if "trend" in figures else None,
+        "hot_spots": charts.bars(figures["hot_spots"]) if figures.get("hot_spots") else None,
+        "warnings": [row for row in figures["warnings"] if row["id"] in visible],
+        "overdue_cases": [row for row in figures["overdue_cases"] if row["id"] in visible],
+        "versions": selectors.snapshot_list().filter(kind=snapshot.kind, period=snapshot.period),
+        "can_generate": services.can_generate_reports(request.user),
+    }
+    return render(request, "reports/report_detail.html", context)
+
+
+@login_required
+def report_cases(request, pk: int):
+    """Drill-down: the cases behind one figure, within the reader's scope."""
+    snapshot = selectors.snapshot_for(request.user, pk)
+    key = request.GET.get("figure", "")
+    cases = selectors.drill_down(request.user, snapshot, key)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/report_cases.html",
+        {"snapshot": snapshot, "figure": key, "page": page, "query": f"{urlencode({'figure': key})}&"},
+    )
+
+
+def _export(request, pk: int, render_bytes, content_type: str, extension: str):
+    snapshot = selectors.snapshot_for(request.user, pk)
+    figures = snapshot.figures
+    visible = selectors.visible_case_ids(
+        request.user, [row["id"] for row in figures["warnings"] + figures["overdue_cases"]]
+    )
+    response = HttpResponse(render_bytes(snapshot, visible), content_type=content_type)
+    filename = f"report-{snapshot.kind}-{snapshot.period_label}-v{snapshot.version}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def report_xlsx(request, pk: int):
+    return _export(
+        request, pk, exports.snapshot_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+    )
+
+
+@login_required
+def report_pdf(request, pk: int):
+    return _export(request, pk, exports.snapshot_pdf, "application/pdf", "pdf")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_file(request):
+    """The grid worker's screening return (排查填报) for their own grids."""
+    grids = services.grids_for_filing(request.user)
+    if not request.user.has_role(Role.GRID_WORKER):
+        raise Http404
+    form = InspectionForm(request.POST or None, grids=grids)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.inspection_file(actor=request.user, **data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("grid", str(exc))
+        else:
+            messages.success(request, _("排查记录已填报。"))
+            return redirect("reports:inspections")
+    return render(
+        request,
+        "reports/inspection_form.html",
+        {"form": form, "filed": selectors.inspections_filed_by(request.user)},
+    )
+
+
+@login_required
+def inspection_missing(request):
+    """缺报: the grids without a return for a period, with the workers responsible."""
+    _readers_only(request.user)
+    kind = request.GET.get("kind") or InspectionKind.MONTHLY
+    if kind not in InspectionKind.values:
+        raise Http404
+    today = timezone.localdate()
+    try:
+        period = parse_period(kind, request.GET["period"]) if request.GET.get("period") else today
+    except ValidationError:
+        raise Http404 from None
+    inspection_kind, period_date, required = statistics.inspection_requirement(kind, period)
+    grids = statistics.missing_returns(inspection_kind, period_date)
+    if request.user.has_role(Role.COMMUNITY_STAFF) and not request.user.is_subdistrict_wide:
+        grids = grids.filter(community_id=request.user.community_id)
+    return render(
+        request,
+        "reports/inspection_missing.html",
+        {
+            "kind": inspection_kind,
+            "kinds": InspectionKind.choices,
+            "period": period_date,
+            "period_text": period_date.strftime("%Y-%m") if inspection_kind == InspectionKind.MONTHLY else period_date,
+            "required": required,
+            "grids": grids if required else [],
+        },
+    )
+
+
+@login_required
+def notice_list(request):
+    page = Paginator(selectors.notices_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "reports/notice_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notice_read(request):
+    notice_id = request.POST.get("notice")
+    services.notice_mark_read(user=request.user, notice_id=int(notice_id) if (notice_id or "").isdigit() else None)
+    return redirect(reverse("reports:notices"))

@@ -1,0 +1,133 @@
+"""The Baihuazhou demo: the headline figure 83 / 78 / 94.0%, open cases in every state,
+a full history of events per case, idempotence, and the `stats` command over it."""
+
+import datetime as dt
+import io
+import json
+import math
+from collections import Counter
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from casework.enums import CONCLUDED, OPEN, CaseStatus, Transition
+from casework.models import CaseEvent, DisputeCase
+from reports.demo import AGREED, THIRD_PARTY, DemoSeeder
+from reports.demo import CONCLUDED as DEMO_CONCLUDED
+from reports.statistics import success_rate
+
+S = CaseStatus
+Z = 1.959963984540054
+
+pytestmark = pytest.mark.usefixtures("demo", "db")
+
+
+def test_demo_reproduces_the_headline_figure():
+    figures = success_rate(since=dt.date(2020, 1, 1))
+    assert (figures.concluded, figures.agreed) == (83, 78) == (DEMO_CONCLUDED, AGREED)
+    assert str(figures) == "94.0%, 78 of 83"
+
+
+def test_demo_concluded_cases_are_third_party_mediations():
+    concluded = DisputeCase.objects.concluded().select_related("lead_mediator__user")
+    assert concluded.count() == 83
+    assert {case.lead_mediator.user.username for case in concluded} <= THIRD_PARTY
+    assert all(case.status in CONCLUDED or case.status == S.CLOSED for case in concluded)
+
+
+def test_demo_has_open_cases_in_every_non_terminal_state():
+    states = set(DisputeCase.objects.open().values_list("status", flat=True))
+    assert states == set(OPEN) == {S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.AGREED, S.FAILED}
+    assert {S.DECLINED, S.WITHDRAWN, S.CLOSED} <= set(DisputeCase.objects.values_list("status", flat=True))
+
+
+def test_demo_has_overdue_and_early_warning_open_cases():
+    today = timezone.localdate()
+    overdue = DisputeCase.objects.open().overdue(today)
+    assert overdue.exists()
+    assert all(case.is_overdue(today) for case in overdue)
+    assert set(overdue.values_list("status", flat=True)) >= {S.REPORTED, S.ACCEPTED, S.MEDIATING}
+    assert DisputeCase.objects.open().warning().count() >= 2
+
+
+def test_demo_every_case_starts_with_register_and_events_follow_its_transitions():
+    events = Counter()
+    for case in DisputeCase.objects.prefetch_related("events"):
+        history = sorted(case.events.all(), key=lambda e: (e.at, e.id))
+        first = history[0]
+        assert (first.name, first.from_status, first.to_status) == (Transition.REGISTER, "", S.REPORTED)
+        assert first.at == case.registered_at
+        status = S.REPORTED
+        for event in history[1:]:
+            # Every transition starts where the last one ended; a record leaves the state alone.
+            assert event.from_status == status, (case.number, event.name)
+            if event.name not in Transition.values:
+                assert event.to_status == status
+            status = event.to_status
+            events[event.name] += 1
+        assert status == case.status, case.number
+        transitions = [e for e in history if e.name in Transition.values]
+        assert sum(e.name == Transition.REGISTER for e in transitions) == 1
+        assert case.session_count == sum(e.name == "session" for e in history)
+        assert case.follow_up_count == sum(e.name == "follow_up" for e in history)
+    assert events[Transition.REACH_AGREEMENT] == 78 and events[Transition.FAIL] == 5
+
+
+def _table_counts() -> dict:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def test_demo_second_run_changes_nothing():
+    before = _table_counts()
+    last_event = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    versions = dict(DisputeCase.objects.values_list("pk", "version"))
+    created = DemoSeeder(progress=lambda message: None).run()
+    assert created == {"users": 0, "cases": 0}
+    assert _table_counts() == before
+    assert CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() == last_event
+    assert dict(DisputeCase.objects.values_list("pk", "version")) == versions
+
+
+# manage.py stats over the demo
+
+
+def _stats(*args) -> str:
+    out = io.StringIO()
+    call_command("stats", "success-rate", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_stats_command_prints_rate_and_count():
+    assert "94.0%, 78 of 83" in _stats("--since", "2020-01-01")
+
+
+def test_stats_command_json_with_wilson_interval():
+    figures = json.loads(_stats("--since", "2020-01-01", "--json"))
+    assert set(figures) == {"concluded", "agreed", "rate", "ci95"}
+    assert (figures["concluded"], figures["agreed"], figures["rate"]) == (83, 78, 0.94)
+    # By hand: n = 83, p = 78/83, z = 1.96: (2np + z² ± z√(z² + 4np(1−p))) / 2(n + z²).
+    n, p = 83, 78 / 83
+    middle, spread = 2 * n * p + Z * Z, Z * math.sqrt(Z * Z + 4 * n * p * (1 - p))
+    low, high = (middle - spread) / (2 * (n + Z * Z)), (middle + spread) / (2 * (n + Z * Z))
+    assert figures["ci95"] == [round(low, 4), round(high, 4)] == [0.8666, 0.974]
+
+
+def test_stats_command_period_with_no_conclusions():
+    figures = json.loads(_stats("--since", "2019-01-01", "--until", "2019-12-31", "--json"))
+    assert figures == {"concluded": 0, "agreed": 0, "rate": None, "ci95": None}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--since", "2020-13-01"),
+        ("--since", "yesterday"),
+        ("--until", "2021-02-30"),
+        ("--since", "2022-01-01", "--until", "2021-01-01"),
+    ],
+)
+def test_stats_command_bad_dates_refused(args):
+    with pytest.raises(CommandError):
+        _stats(*args)

@@ -1,0 +1,41 @@
+"""The Baihuazhou demo: the system itself produces the seed's headline figure."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from grids.models import Inspection, SensitivePeriod
+from reports import statistics
+from reports.demo import DemoSeeder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    return DemoSeeder(progress=lambda message: None).run()
+
+
+def test_demo_report_gives_83_concluded_78_agreed_94_0_percent(demo, capsys):
+    call_command("generate_report", "monthly", "--period", timezone.localdate().strftime("%Y-%m"), "--json")
+    figures = json.loads(capsys.readouterr().out)
+    rate = figures["success_rate"]
+    assert (rate["concluded"], rate["agreed"], rate["rate"]) == (83, 78, 0.94)
+    assert f"{rate['rate']:.1%}" == "94.0%"
+    assert rate["ci95"][0] < 0.94 < rate["ci95"][1]
+    assert str(statistics.success_rate()) == "94.0%, 78 of 83"
+
+
+def test_demo_screening_returns_have_zero_reports_and_missing_returns_and_seed_once(demo):
+    period = SensitivePeriod.objects.get()
+    assert period.start <= timezone.localdate() <= period.end
+    monthly = statistics.inspection_coverage("monthly", statistics.add_months(timezone.localdate().replace(day=1), -1))
+    assert 0 < monthly["filed"] < monthly["grids"] and monthly["zero_reports"] > 0
+    workers = [worker for missing in monthly["missing"] for worker in missing["workers"]]
+    assert "何军（网格员）" in workers  # his second grid misses its return
+    assert Inspection.objects.filter(kind="daily").exists()
+    again = DemoSeeder(progress=lambda message: None).run()
+    assert again == {"users": 0, "cases": 0, "inspections": 0}
+    assert demo["inspections"] > 0

@@ -1,0 +1,285 @@
+import datetime as dt
+
+import pytest
+import redis
+from django.conf import settings
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
+from django.utils import timezone
+
+from casework.enums import Risk
+from grids.models import Inspection, SensitivePeriod
+from reports import services
+from reports.models import Notice, Snapshot
+from tests.factories import UserFactory, register
+from tests.reports.conftest import MARCH, at, monthly_return
+
+pytestmark = pytest.mark.django_db
+
+
+def local(year, month, day, hour=0, minute=0):
+    return timezone.make_aware(dt.datetime(year, month, day, hour, minute))
+
+
+# Snapshots: immutable, versioned, idempotent
+
+
+def test_snapshot_does_not_change_when_its_cases_change(world, centre, grid):
+    snapshot, created = services.report_generate(kind="monthly", period=MARCH, actor=centre)
+    assert created and snapshot.version == 1 and snapshot.figures["totals"]["registered"] == 6
+    register(centre, grid, at=at(3, 28))
+    snapshot.refresh_from_db()
+    assert snapshot.figures["totals"]["registered"] == 6
+    newer, created = services.report_generate(kind="monthly", period=MARCH, actor=centre)
+    assert created and newer.version == 2 and newer.figures["totals"]["registered"] == 7
+    assert newer.reason == "数据已变化，生成新版本" and newer.generated_by == centre
+
+
+def test_snapshot_cannot_be_edited_or_deleted(world):
+    snapshot = services.report_ensure(kind="monthly", period=MARCH)
+    snapshot.reason = "篡改"
+    with pytest.raises(ValidationError):
+        snapshot.save()
+    with pytest.raises(ValidationError):
+        Snapshot.objects.filter(pk=snapshot.pk).update(reason="篡改")
+    with pytest.raises(ValidationError):
+        snapshot.delete()
+    with pytest.raises(ValidationError):
+        Snapshot.objects.all().delete()
+    assert Snapshot.objects.get().reason == "定时生成"
+
+
+def test_generate_without_change_or_reason_returns_the_existing_version(world):
+    first, created_first = services.report_generate(kind="monthly", period=MARCH)
+    again, created_again = services.report_generate(kind="monthly", period=MARCH)
+    assert (created_first, created_again, again.pk) == (True, False, first.pk)
+    assert Snapshot.objects.count() == 1
+
+
+def test_regenerate_with_a_reason_makes_a_new_version_with_who_and_why(world, centre):
+    services.report_generate(kind="monthly", period=MARCH)
+    snapshot, created = services.report_generate(kind="monthly", period=MARCH, actor=centre, reason="更正类别")
+    assert (created, snapshot.version, snapshot.reason, snapshot.generated_by) == (True, 2, "更正类别", centre)
+
+
+def test_report_ensure_makes_one_version_however_often_it_runs(world):
+    ids = {services.report_ensure(kind="daily", period=dt.date(2025, 3, 11)).pk for _ in range(3)}
+    assert len(ids) == 1 and Snapshot.objects.count() == 1
+
+
+def test_generate_rejects_bad_requests_and_writes_nothing(world, leader):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError, match="未来"):
+        services.report_generate(kind="daily", period=tomorrow)
+    with pytest.raises(ValidationError):
+        services.report_generate(kind="weekly", period=MARCH)
+    with pytest.raises(ValidationError):
+        services.report_generate(kind="monthly", period=MARCH, reason="x" * 201)
+    with pytest.raises(PermissionDenied):
+        services.report_generate(kind="monthly", period=MARCH, actor=leader, reason="领导不能重新生成")
+    assert not Snapshot.objects.exists()
+
+
+def test_a_new_report_notifies_centre_staff_and_leaders(world, centre, leader, community_staff):
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        snapshot, _created = services.report_generate(kind="monthly", period=MARCH)
+    assert set(Notice.objects.values_list("user__username", flat=True)) == {"centre", "leader"}
+    assert all(snapshot.title in n.text for n in Notice.objects.all())
+
+
+# The schedule's services and the catch-up
+
+
+def test_daily_report_runs_only_on_sensitive_period_days(world):
+    assert services.scheduled_daily_report(now=local(2025, 3, 11, 18)) is None
+    SensitivePeriod.objects.create(name="两会", start=dt.date(2025, 3, 10), end=dt.date(2025, 3, 12))
+    snapshot = services.scheduled_daily_report(now=local(2025, 3, 11, 18))
+    assert (snapshot.kind, snapshot.period) == ("daily", dt.date(2025, 3, 11))
+
+
+@override_settings(FENGQIAO_DAILY_REPORT_EVERY_DAY=True)
+def test_a_setting_makes_the_daily_report_every_day(world):
+    snapshot = services.scheduled_daily_report(now=local(2025, 3, 13, 18))
+    assert (snapshot.kind, snapshot.period) == ("daily", dt.date(2025, 3, 13))
+
+
+def test_monthly_report_is_for_the_previous_month(world):
+    snapshot = services.scheduled_monthly_report(now=local(2025, 4, 1, 8))
+    assert (snapshot.kind, snapshot.period) == ("monthly", MARCH)
+    assert snapshot.figures["totals"]["concluded"] == 3
+
+
+def test_catch_up_after_a_three_day_outage_makes_exactly_the_three_missing_daily_reports(world):
+    SensitivePeriod.objects.create(name="两会", start=dt.date(2025, 3, 10), end=dt.date(2025, 3, 25))
+    for day in range(10, 18):  # the system ran until the evening of 03-17
+        services.report_ensure(kind="daily", period=dt.date(2025, 3, day), now=local(2025, 3, day, 18))
+    for month in (12, 1, 2):
+        services.report_ensure(kind="monthly", period=dt.date(2024 if month == 12 else 2025, month, 1))
+    made = services.reports_catch_up(now=local(2025, 3, 20, 19))
+    assert [(s.kind, s.period) for s in made] == [("daily", dt.date(2025, 3, d)) for d in (18, 19, 20)]
+    assert services.reports_catch_up(now=local(2025, 3, 20, 19)) == []
+
+
+def test_catch_up_before_18_00_does_not_make_todays_daily_report(world):
+    SensitivePeriod.objects.create(name="两会", start=dt.date(2025, 3, 20), end=dt.date(2025, 3, 25))
+    missing = services.reports_missing(local(2025, 3, 21, 17, 59))
+    assert ("daily", dt.date(2025, 3, 20)) in missing and ("daily", dt.date(2025, 3, 21)) not in missing
+    # And the monthly report of February is due from 08:00 on 03-01, not before.
+    assert ("monthly", dt.date(2025, 2, 1)) not in services.reports_missing(local(2025, 3, 1, 7, 59))
+    assert ("monthly", dt.date(2025, 2, 1)) in services.reports_missing(local(2025, 3, 1, 8, 0))
+
+
+# Screening returns
+
+
+def test_grid_worker_files_a_monthly_return_for_their_grid(grid_worker, grid):
+    inspection = services.inspection_file(
+        actor=grid_worker,
+        grid=grid,
+        kind="monthly",
+        period=dt.date(2025, 3, 17),
+        disputes_found=3,
+        cases_registered=2,
+        zero_report=False,
+        notes=" 走访 ",
+    )
+    assert (inspection.period, inspection.notes, inspection.filed_by) == (MARCH, "走访", grid_worker)
+
+
+def test_zero_report_is_explicit_and_consistent(grid_worker, grid):
+    common = {"actor": grid_worker, "grid": grid, "kind": "monthly", "period": MARCH}
+    with pytest.raises(ValidationError, match="零报告"):
+        services.inspection_file(**common, disputes_found=0, cases_registered=0, zero_report=False)
+    with pytest.raises(ValidationError, match="零报告"):
+        services.inspection_file(**common, disputes_found=1, cases_registered=0, zero_report=True)
+    assert not Inspection.objects.exists()
+    assert services.inspection_file(**common, disputes_found=0, cases_registered=0, zero_report=True).zero_report
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"disputes_found": 1, "cases_registered": 2}, "cases_registered"),
+        ({"disputes_found": -1}, "disputes_found"),
+        ({"disputes_found": "三"}, "disputes_found"),
+        ({"kind": "weekly"}, "kind"),
+        ({"period": None}, "period"),
+        ({"kind": "daily", "period": dt.date(2025, 3, 11)}, "period"),  # not a sensitive-period day
+        ({"period": dt.date(2999, 1, 1)}, "period"),
+        ({"notes": "长" * 2001}, "notes"),
+    ],
+)
+def test_inspection_rejects_bad_input_and_writes_nothing(grid_worker, grid, changes, field):
+    data = {
+        "actor": grid_worker,
+        "grid": grid,
+        "kind": "monthly",
+        "period": MARCH,
+        "disputes_found": 1,
+        "cases_registered": 0,
+        "zero_report": False,
+        **changes,
+    }
+    with pytest.raises(ValidationError) as error:
+        services.inspection_file(**data)
+    assert field in error.value.message_dict
+    assert not Inspection.objects.exists()
+
+
+def test_inspection_for_another_grid_is_refused(grid_worker, sibling_grid, centre, grid):
+    for actor, target in ((grid_worker, sibling_grid), (centre, grid)):
+        with pytest.raises(PermissionDenied):
+            monthly_return(actor, target, found=0)
+    assert not Inspection.objects.exists()
+
+
+def test_a_second_return_for_the_same_period_is_refused(grid_worker, grid):
+    data = {
+        "actor": grid_worker,
+        "grid": grid,
+        "kind": "monthly",
+        "disputes_found": 0,
+        "cases_registered": 0,
+        "zero_report": True,
+    }
+    services.inspection_file(**data, period=MARCH)
+    with pytest.raises(ValidationError, match="已填报"):
+        services.inspection_file(**data, period=dt.date(2025, 3, 31))
+    assert Inspection.objects.count() == 1
+
+
+def test_daily_return_inside_a_sensitive_period_is_accepted(grid_worker, grid):
+    SensitivePeriod.objects.create(name="国庆", start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 7))
+    inspection = services.inspection_file(
+        actor=grid_worker,
+        grid=grid,
+        kind="daily",
+        period=dt.date(2025, 10, 3),
+        disputes_found=0,
+        cases_registered=0,
+        zero_report=True,
+    )
+    assert inspection.period == dt.date(2025, 10, 3)
+
+
+# Notices
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+def test_early_warning_notifies_centre_staff_once_in_app_and_by_mail(centre, grid, django_capture_on_commit_callbacks):
+    centre.email = "centre@example.org"
+    centre.save(update_fields=["email"])
+    case = register(centre, grid, risk=Risk.MAJOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.warning_notify(case_id=case.pk)
+        again = services.warning_notify(case_id=case.pk)
+    assert [n.user for n in first] == [centre] and again == []
+    assert Notice.objects.get().case == case
+    assert len(mail.outbox) == 1 and case.number in mail.outbox[0].body
+
+
+def test_no_warning_notice_for_an_ordinary_case(centre, grid):
+    case = register(centre, grid)
+    assert services.warning_notify(case_id=case.pk) == [] and services.warning_sweep() == 0
+
+
+def test_warning_sweep_catches_a_notice_lost_on_the_way(centre, grid):
+    register(centre, grid, risk=Risk.MAJOR)
+    assert services.warning_sweep() == 1
+    assert services.warning_sweep() == 0
+
+
+def test_deadline_reminders_before_and_when_due_go_to_the_people_responsible(centre, community_staff, grid):
+    case = register(centre, grid)
+    due = case.next_due
+    sent_before = services.deadline_reminders(today=due - dt.timedelta(days=1))
+    sent_on_the_day = services.deadline_reminders(today=due)
+    assert set(Notice.objects.values_list("kind", flat=True)) == {"due_soon", "due_today"}
+    # A case waiting for acceptance: the centre and the community's staff are responsible.
+    assert {n.user.username for n in Notice.objects.filter(kind="due_today")} == {"centre", "community"}
+    assert sent_before == sent_on_the_day == 2
+    assert services.deadline_reminders(today=due) == 0
+    assert services.deadline_reminders(today=due + dt.timedelta(days=3)) == 0
+
+
+def test_notices_are_marked_read_only_for_their_owner(centre, leader, grid):
+    case = register(centre, grid, risk=Risk.MAJOR)
+    services.warning_notify(case_id=case.pk)
+    notice = Notice.objects.get()
+    assert services.notice_mark_read(user=leader, notice_id=notice.pk) == 0
+    assert services.notice_mark_read(user=centre, notice_id=notice.pk) == 1
+
+
+def test_registering_a_warning_case_queues_the_notice_on_the_broker(centre, grid, django_capture_on_commit_callbacks):
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    before = broker.llen("celery")
+    with django_capture_on_commit_callbacks(execute=True):
+        case = register(centre, grid, risk=Risk.MAJOR)
+    assert case.pk and broker.llen("celery") == before + 1
+
+
+def test_warning_notices_go_to_every_centre_staff_member_and_no_one_else(centre, grid_worker, grid):
+    UserFactory(username="centre2", roles=["centre_staff"], subdistrict=centre.subdistrict)
+    case = register(centre, grid, risk=Risk.MAJOR)
+    assert {n.user.username for n in services.warning_notify(case_id=case.pk)} == {"centre", "centre2"}

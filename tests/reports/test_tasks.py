@@ -1,0 +1,88 @@
+"""The tasks on a real worker over Redis (not eager): idempotent reports and the catch-up on start.
+
+These tests commit: the worker reads through its own database connections.
+"""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casework.enums import Risk
+from grids.models import SensitivePeriod
+from reports import services, tasks
+from reports.models import Notice, Snapshot
+from tests.factories import register
+from tests.reports.conftest import MARCH, SignallingWorkController, monthly_return, running_worker, wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def march_return(grid_worker, grid, sibling_grid):
+    return monthly_return(grid_worker, grid, found=2, registered=1)
+
+
+def test_same_report_fired_three_times_twice_concurrently_once_redelivered_makes_one_version(
+    march_return, celery_worker
+):
+    first = tasks.generate_report.delay("monthly", MARCH.isoformat())
+    second = tasks.generate_report.delay("monthly", MARCH.isoformat())
+    ids = {first.get(timeout=90), second.get(timeout=90)}
+    # A redelivery carries the same task id as the original message; forget the stored
+    # result so that waiting on it waits for the redelivered run.
+    first.forget()
+    redelivered = tasks.generate_report.apply_async(args=["monthly", MARCH.isoformat()], task_id=first.id)
+    ids.add(redelivered.get(timeout=90))
+    assert len(ids) == 1
+    assert list(Snapshot.objects.filter(kind="monthly", period=MARCH).values_list("version", flat=True)) == [1]
+    inspections = Snapshot.objects.get(pk=ids.pop()).figures["inspections"]
+    assert (inspections["filed"], inspections["grids"], inspections["disputes_found"]) == (1, 2, 2)
+
+
+def test_worker_start_catches_up_exactly_the_reports_missed_in_a_three_day_outage(transactional_db, monkeypatch):
+    now = timezone.localtime()
+    today = now.date()
+    last_due = today if now.hour >= 18 else today - dt.timedelta(days=1)
+    SensitivePeriod.objects.create(name="敏感期", start=today - dt.timedelta(days=8), end=today + dt.timedelta(days=3))
+    before_outage = last_due - dt.timedelta(days=3)
+    day = today - dt.timedelta(days=8)
+    while day <= before_outage:
+        services.report_ensure(kind="daily", period=day)
+        day += dt.timedelta(days=1)
+    for kind, period in services.reports_missing(timezone.now()):
+        if kind == "monthly":
+            services.report_ensure(kind=kind, period=period)
+    expected = [last_due - dt.timedelta(days=n) for n in (2, 1, 0)]
+    daily_before = Snapshot.objects.filter(kind="daily").count()
+
+    with running_worker(monkeypatch, SignallingWorkController, concurrency=2):
+        # The worker_ready signal queues the catch-up; nothing else is sent.
+        assert wait_for(lambda: Snapshot.objects.filter(kind="daily").count() >= daily_before + 3, timeout=90)
+        assert tasks.catch_up.delay().get(timeout=60) == []  # the hourly run after it finds nothing missing
+    made = Snapshot.objects.filter(kind="daily", period__gt=before_outage).order_by("period")
+    assert [s.period for s in made] == expected
+    assert Snapshot.objects.filter(kind="daily").count() == daily_before + 3
+    assert all(s.version == 1 for s in made)
+
+
+def test_scheduled_tasks_run_on_the_worker(march_return, celery_worker):
+    SensitivePeriod.objects.create(name="两会", start=dt.date(2025, 3, 10), end=dt.date(2025, 3, 12))
+    evening = timezone.make_aware(dt.datetime(2025, 3, 11, 18, 0)).isoformat()
+    first_of_april = timezone.make_aware(dt.datetime(2025, 4, 1, 8, 0)).isoformat()
+    daily_id = tasks.daily_report.delay(evening).get(timeout=60)
+    monthly_id = tasks.monthly_report.delay(first_of_april).get(timeout=60)
+    assert Snapshot.objects.get(pk=daily_id).period == dt.date(2025, 3, 11)
+    assert Snapshot.objects.get(pk=monthly_id).period == MARCH
+    assert tasks.deadline_reminders.delay().get(timeout=60) >= 0
+
+
+def test_registering_an_early_warning_case_notifies_the_centre_at_once(centre, grid, celery_worker):
+    case = register(centre, grid, risk=Risk.MAJOR)  # commits; on commit the task is sent
+    assert wait_for(lambda: Notice.objects.filter(case=case, kind="warning").exists(), timeout=60)
+    assert list(Notice.objects.filter(case=case).values_list("user__username", flat=True)) == ["centre"]
+
+
+def test_same_world_report_has_the_hand_counted_figures_on_the_worker(world, celery_worker):
+    snapshot = Snapshot.objects.get(pk=tasks.generate_report.delay("monthly", MARCH.isoformat()).get(timeout=90))
+    assert (snapshot.figures["totals"]["registered"], snapshot.figures["success_rate_period"]["agreed"]) == (6, 2)

@@ -1,0 +1,115 @@
+"""Walking a case through the real services (`drive`), the records on the way, and
+`snapshot`, everything a refused call must leave as it was."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from casework import services as case_services
+from casework.enums import CaseStatus, Guidance, Level, Referral
+from casework.models import CaseEvent, DisputeCase
+from mediation import services as mediation_services
+from mediation.models import Agreement, FollowUp, MediationSession
+from tests.factories import register
+
+S = CaseStatus
+
+
+def log_session(case, actor, **extra):
+    return mediation_services.session_log(
+        case,
+        actor=actor,
+        held_at=timezone.now() - dt.timedelta(hours=1),
+        location="第三方调解室",
+        summary="听取双方陈述",
+        public=False,
+        rights_explained=True,
+        rights_explained_by="调解员",
+        **extra,
+    )
+
+
+def log_follow_up(case, actor):
+    return mediation_services.follow_up_record(
+        case, actor=actor, date=timezone.localdate(), performed=True, satisfaction=5
+    )
+
+
+def drive(state, *, centre, lead, co, grid, level=Level.COMMUNITY, session=True, follow_up=True):
+    """A case registered by centre staff, walked through the services to `state`.
+
+    From `assigned` on it has `lead` as lead mediator and `co` as co-mediator; `withdrawn`
+    is reached from `mediating`, `closed` from `agreed` (after a follow-up).
+    """
+    case = register(centre, grid, at=timezone.now() - dt.timedelta(days=10))
+    if state == S.REPORTED:
+        return fresh(case)
+    if state == S.DECLINED:
+        case_services.case_decline(case, actor=centre, reason="不属于调解范围", referral=Referral.COURT)
+        return fresh(case)
+    case_services.case_accept(case, actor=centre, level=level)
+    if state == S.ACCEPTED:
+        return fresh(case)
+    mediation_services.case_assign(case, actor=centre, mediator=lead, co_mediators=[co] if co else [])
+    if state == S.ASSIGNED:
+        return fresh(case)
+    mediation_services.case_start(case, actor=lead.user)
+    if session:
+        log_session(case, lead.user)
+    if state == S.MEDIATING:
+        return fresh(case)
+    if state == S.WITHDRAWN:
+        case_services.case_withdraw(case, actor=centre, reason="当事人撤回")
+        return fresh(case)
+    if state == S.FAILED:
+        mediation_services.case_fail(case, actor=lead.user, reason="分歧大", guidance=Guidance.LITIGATION)
+        return fresh(case)
+    mediation_services.case_reach_agreement(
+        case, actor=lead.user, form="oral", terms="赔偿500元", signed_on=timezone.localdate()
+    )
+    if follow_up:
+        log_follow_up(case, lead.user)
+    if state == S.AGREED:
+        return fresh(case)
+    if state == S.CLOSED:
+        case_services.case_close(case, actor=centre)
+        return fresh(case)
+    raise ValueError(state)
+
+
+def fresh(case):
+    """The case as a new request would load it."""
+    return DisputeCase.objects.get(pk=case.pk)
+
+
+def snapshot(case) -> dict:
+    """Everything a refused call must leave as it was."""
+    row = DisputeCase.objects.get(pk=case.pk)
+    return {
+        "status": row.status,
+        "version": row.version,
+        "level": row.level,
+        "lead": row.lead_mediator_id,
+        "co": sorted(row.co_mediators.values_list("pk", flat=True)),
+        "outcome": row.outcome,
+        "concluded_at": row.concluded_at,
+        "closed_at": row.closed_at,
+        "attempts": (row.community_attempts, row.subdistrict_attempts),
+        "counts": (row.session_count, row.follow_up_count),
+        "events": CaseEvent.objects.filter(case_id=row.pk).count(),
+        "agreements": Agreement.objects.filter(case_id=row.pk).count(),
+        "sessions": MediationSession.objects.filter(case_id=row.pk).count(),
+        "follow_ups": FollowUp.objects.filter(case_id=row.pk).count(),
+    }
+
+
+def assert_refused(case, call, *fields) -> ValidationError:
+    """`call()` raises a ValidationError naming each of `fields`, and leaves the case as it was."""
+    before = snapshot(case)
+    with pytest.raises(ValidationError) as refused:
+        call()
+    assert set(fields) <= set(refused.value.message_dict), refused.value.message_dict
+    assert snapshot(case) == before
+    return refused.value
