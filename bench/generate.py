@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from casework.enums import CaseStatus, Level, Outcome, Risk, Source
 from casework.models import Category, DisputeCase
-from grids.enums import Role
-from grids.models import Community, Grid, Subdistrict, User
+from grids.enums import InspectionKind, Role
+from grids.models import Community, Grid, Inspection, Subdistrict, User
 from mediation.models import MediationOrganization, Mediator
 
 BENCH_PASSWORD = "bench-password-2026"
@@ -105,6 +105,53 @@ def _people(home):
     return centre, list(Mediator.objects.filter(organization=org).values_list("pk", flat=True))
 
 
+# Most grids file their monthly screening return (排查); the few that do not are the report's 缺报 list.
+INSPECTION_FILED_SHARE = 0.96
+
+
+def _inspections(grids_by_subdistrict, centre, seed: int):
+    """A monthly return for ~96% of grids in every month since START (skipped when already loaded)."""
+    if Inspection.objects.filter(filed_by=centre).exists():
+        return
+    rng = random.Random(seed + 1)
+    grid_ids = sorted(g.pk for grids in grids_by_subdistrict.values() for g in grids)
+    today = timezone.localdate()
+    months = []
+    month = START
+    while month < today.replace(day=1):
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    now = timezone.now()
+
+    def rows():
+        for month in months:
+            for grid_id in grid_ids:
+                if rng.random() < INSPECTION_FILED_SHARE:
+                    found = 0 if rng.random() < 0.6 else rng.randrange(1, 4)
+                    yield [grid_id, InspectionKind.MONTHLY, month, found, min(found, 1), found == 0, "", centre.pk, now]
+
+    total = sum(1 for _ in rows())
+    rng.seed(seed + 1)
+    with transaction.atomic():
+        _copy(
+            "grids_inspection",
+            [
+                "grid_id",
+                "kind",
+                "period",
+                "disputes_found",
+                "cases_registered",
+                "zero_report",
+                "notes",
+                "filed_by_id",
+                "filed_at",
+            ],
+            rows(),
+            total,
+            "inspection returns",
+        )
+
+
 def _copy(table: str, columns: list[str], rows, total: int, label: str):
     started = time.monotonic()
     with connection.cursor() as cursor:
@@ -123,6 +170,7 @@ def generate(size: int, *, seed: int = 2021) -> dict:
     current = DisputeCase.objects.filter(external_ref__startswith="bench-").count()
     subdistricts, grids_by_subdistrict = _territory()
     centre, mediator_ids = _people(subdistricts[0])
+    _inspections(grids_by_subdistrict, centre, seed)
     if current == size:
         print(f"  {size:,} benchmark cases already loaded")
         return {"centre": centre, "generated": False}
@@ -297,5 +345,3 @@ def _default(field):
     if isinstance(value, list | dict):
         return json.dumps(value)
     return value
-
-

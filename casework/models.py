@@ -218,7 +218,15 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
         ]
         indexes = [
             models.Index(fields=["status", "-registered_at"], name="case_status_reg_idx"),
-            models.Index(fields=["community", "status"], name="case_community_status_idx"),
+            # The queue's sort (-is_warning, -registered_at, -id) under its usual scopes and filters, so a
+            # page is an index range and keyset paging reaches page 2,000 as fast as page 1 (bench/).
+            models.Index(fields=["subdistrict", "is_warning", "registered_at", "id"], name="case_sub_queue_idx"),
+            models.Index(
+                fields=["subdistrict", "status", "is_warning", "registered_at", "id"], name="case_sub_status_queue_idx"
+            ),
+            models.Index(
+                fields=["community", "status", "is_warning", "registered_at", "id"], name="case_com_status_queue_idx"
+            ),
             models.Index(fields=["grid", "status"], name="case_grid_status_idx"),
             models.Index(fields=["next_due"], name="case_next_due_idx"),
             models.Index(fields=["concluded_at"], name="case_concluded_idx"),
