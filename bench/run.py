@@ -269,11 +269,22 @@ def measure_races(centre, threads: int, cases: int) -> dict:
         .values_list("case_id", "n")
     )
     lost = one_winner = 0
-    for pk, _name, target in plan:
+    anomalies = []
+    for pk, name, target in plan:
         bumps, logged, won = after[pk].version - before[pk], events.get(pk, 0), wins.get(pk, 0)
         # A lost update: a transition the threads were told committed that the row or the log does not show.
         if not (bumps == logged == won) or (won and after[pk].status != target):
             lost += 1
+            anomalies.append(
+                {
+                    "case": pk,
+                    "transition": name,
+                    "bumps": bumps,
+                    "events": logged,
+                    "winners": won,
+                    "status": after[pk].status,
+                }
+            )
         one_winner += won == 1
     out = {
         "threads": threads,
@@ -287,6 +298,7 @@ def measure_races(centre, threads: int, cases: int) -> dict:
         "error_count": len(tally["errors"]),
         "one_winner": one_winner,
         "lost_updates": lost,
+        "anomalies": anomalies[:10],
     }
     print(
         f"  {out['committed']} committed ({out['committed_per_s']}/s), {out['conflicts']} conflicts, "
