@@ -182,6 +182,7 @@ def generate(size: int, *, seed: int = 2021) -> dict:
     statuses = [s for s, _ in STATUS_WEIGHTS]
     status_weights = [w for _, w in STATUS_WEIGHTS]
     today = timezone.localdate()
+    now = timezone.now()
     span_days = (today - START).days
     tz = timezone.get_current_timezone()
     sub_ids = [s.pk for s in subdistricts]
@@ -219,6 +220,8 @@ def generate(size: int, *, seed: int = 2021) -> dict:
             else:
                 day = START + dt.timedelta(days=rng.randrange(span_days))
             registered = dt.datetime.combine(day, dt.time(rng.randrange(8, 18), rng.randrange(60)), tz)
+            # Today's office hours may not have happened yet: nothing is registered in the future.
+            registered = min(registered, now - dt.timedelta(minutes=1 + n % 600))
             key = (sub, day.year)
             counters[key] = counters.get(key, 0) + 1
             accepted = concluded = closed = None

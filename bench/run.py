@@ -221,7 +221,7 @@ def measure_races(centre, threads: int, cases: int) -> dict:
         (pk, "assign", CaseStatus.ASSIGNED) for pk in accepted
     ]
     before = dict(DisputeCase.objects.filter(pk__in=[p for p, *_ in plan]).values_list("pk", "version"))
-    started_at = timezone.now()
+    last_event = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     barrier = threading.Barrier(threads)
     lock = threading.Lock()
     tally = {"committed": 0, "conflicts": 0, "unavailable": 0, "errors": []}
@@ -263,7 +263,7 @@ def measure_races(centre, threads: int, cases: int) -> dict:
     elapsed = time.perf_counter() - t0
     after = {c.pk: c for c in DisputeCase.objects.filter(pk__in=before)}
     events = dict(
-        CaseEvent.objects.filter(case_id__in=before, at__gte=started_at)
+        CaseEvent.objects.filter(case_id__in=before, id__gt=last_event)
         .values("case_id")
         .annotate(n=django.db.models.Count("pk"))
         .values_list("case_id", "n")
