@@ -71,6 +71,28 @@ class PlainSelect(forms.Select):
         return mark_safe("".join(parts))
 
 
+class _NameRows(django_filters.fields.ModelChoiceIterator):
+    """Options straight from (pk, name) rows: a list of hundreds of mediators needs no model instances."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class _NamedChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = _NameRows
+
+
+class NamedChoiceFilter(django_filters.ModelChoiceFilter):
+    """A model choice filter over a model with a `name`, its options rendered by PlainSelect."""
+
+    field_class = _NamedChoiceField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, widget=PlainSelect, empty_label=ALL, **kwargs)
+
+
 def _communities(request):
     user = request.user if request else None
     if user is None or not user.is_authenticated:
@@ -81,14 +103,13 @@ def _communities(request):
 
 
 def _grids(request):
-    # Only what an option shows: model instances are most of an option's cost.
-    return Grid.objects.filter(community__in=_communities(request)).order_by("community_id", "code").only("name")
+    return Grid.objects.filter(community__in=_communities(request)).order_by("community_id", "code")
 
 
 def _mediators(request):
     # casework may not import mediation: the model comes from the relation itself.
     mediator_model = DisputeCase._meta.get_field("lead_mediator").related_model
-    return mediator_model.objects.filter(active=True).order_by("name", "id").only("name")
+    return mediator_model.objects.filter(active=True).order_by("name", "id")
 
 
 class QueueOrdering(django_filters.OrderingFilter):
@@ -105,19 +126,13 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         empty_label=ALL, widget=PlainSelect, label=_("状态"), choices=CaseStatus.choices
     )
-    community = django_filters.ModelChoiceFilter(
-        empty_label=ALL, widget=PlainSelect, label=_("社区"), queryset=_communities
-    )
-    grid = django_filters.ModelChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("网格"), queryset=_grids)
-    category = django_filters.ModelChoiceFilter(
-        empty_label=ALL, widget=PlainSelect, label=_("类别"), queryset=Category.objects.all()
-    )
+    community = NamedChoiceFilter(label=_("社区"), queryset=_communities)
+    grid = NamedChoiceFilter(label=_("网格"), queryset=_grids)
+    category = NamedChoiceFilter(label=_("类别"), queryset=Category.objects.all())
     risk = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("风险等级"), choices=Risk.choices)
     level = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("调解层级"), choices=Level.choices)
     source = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("来源"), choices=Source.choices)
-    mediator = django_filters.ModelChoiceFilter(
-        empty_label=ALL, widget=PlainSelect, label=_("主调解员"), field_name="lead_mediator", queryset=_mediators
-    )
+    mediator = NamedChoiceFilter(label=_("主调解员"), field_name="lead_mediator", queryset=_mediators)
     overdue = django_filters.BooleanFilter(label=_("超期"), method="filter_overdue", widget=YesNoSelect)
     warning = django_filters.BooleanFilter(label=_("预警"), field_name="is_warning", widget=YesNoSelect)
     outcome = django_filters.ChoiceFilter(

@@ -328,6 +328,15 @@ def test_queue_filters_by_registration_dates_community_and_mediator(client, cent
     assert numbers({"risk": "major"}) == set()
 
 
+def test_queue_filter_form_keeps_the_chosen_options_selected(client, centre, mediator, cases):
+    client.force_login(centre)
+    params = {"mediator": mediator.pk, "community": cases["other"].community_id, "status": "reported"}
+    text = page_text(client.get(QUEUE, params))
+    assert f'<option value="{mediator.pk}" selected>{mediator.name}</option>' in text
+    assert f'<option value="{cases["other"].community_id}" selected>' in text
+    assert '<option value="reported" selected>' in text
+
+
 def test_queue_links_each_row_to_its_case_page(client, centre, cases):
     client.force_login(centre)
     assert reverse("mediation:case", args=[cases["mine"].pk]) in page_text(client.get(QUEUE))
