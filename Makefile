@@ -53,3 +53,9 @@ format: install
 
 clean:
 	rm -rf var/fengqiao.sqlite3 var/staticfiles .pytest_cache
+
+# The benchmark suite (docs/performance.md; not a test): loads SIZE synthetic cases into its own database.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_bench
+bench: install
+	DATABASE_URL=$(or $(DATABASE_URL),$(BENCH_DATABASE_URL)) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(or $(DATABASE_URL),$(BENCH_DATABASE_URL)) $(PY) -m bench.run --size $(SIZE) $(BENCH_ARGS)

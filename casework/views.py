@@ -21,6 +21,7 @@ from .exceptions import CasePermissionDenied
 from .filters import TABS, CaseFilter
 from .forms import CaseIntakeForm, add_service_errors, contact_details, party_formset
 from .models import Party
+from .paging import keyset_page
 from .selectors import case_list_related, case_queue, cases_visible_to, prior_cases_of_parties
 from .services import case_register
 
@@ -63,17 +64,18 @@ def _sort_links(current: str):
 @login_required
 def queue(request):
     filterset = queue_filter(request)
-    page = _page_number(request)
-    # One row more than a page says whether there is a next page, without COUNT(*) over the table.
-    start = (page - 1) * PAGE_SIZE
-    rows = list(filterset.qs[start : start + PAGE_SIZE + 1])
+    # Keyset paging: `after` is the previous page's last sort key; `page` only numbers the page for the reader.
+    cursor = request.GET.get("after") or None
+    rows, next_cursor = keyset_page(filterset.qs, cursor, PAGE_SIZE)
+    page = _page_number(request) if cursor else 1
     cleaned = getattr(filterset.form, "cleaned_data", {})
     context = {
         "filter": filterset,
-        "rows": rows[:PAGE_SIZE],
+        "rows": rows,
         "page": page,
-        "has_next": len(rows) > PAGE_SIZE,
-        "has_previous": page > 1,
+        "next_cursor": next_cursor,
+        "has_next": next_cursor is not None,
+        "has_previous": cursor is not None,
         "tabs": TABS,
         "current_tab": cleaned.get("tab") or "all",
         "sort_links": _sort_links(request.GET.get("o", "")),

@@ -206,10 +206,28 @@ def drill_filter(key: str, period: Period, today: dt.date) -> Q:
     return q
 
 
+# The figures `totals` counts outside the one scan of the period's rows (see there).
+CUMULATIVE = ("cumulative_concluded", "cumulative_agreed")
+
+
 def totals(period: Period, today: dt.date, cases=None) -> dict[str, int]:
-    """Every base figure in one query, by conditional aggregation."""
+    """Every base figure, by conditional aggregation in three queries.
+
+    A single pass over all cases would read the whole table (seconds at 10M rows). Instead: the
+    flows and stocks in one scan of the rows the period touches (registered or concluded in it, or
+    open), which the registered_at, concluded_at and status indexes find; the cumulative pair in one
+    index-only scan of (concluded_at, outcome); the follow-ups from the period's follow-up rows.
+    """
     cases = DisputeCase.objects.all() if cases is None else cases
-    return cases.aggregate(**{name: Count("pk", filter=q) for name, q in base_filters(period, today).items()})
+    bases = base_filters(period, today)
+    touched = bases["registered"] | bases["concluded"] | bases["open"]
+    near = [name for name in bases if name not in CUMULATIVE and name != "followed_up"]
+    counts = cases.filter(touched).aggregate(**{name: Count("pk", filter=bases[name]) for name in near})
+    counts |= cases.filter(bases["cumulative_concluded"]).aggregate(
+        **{name: Count("pk", filter=bases[name]) for name in CUMULATIVE}
+    )
+    counts["followed_up"] = cases.filter(bases["followed_up"]).count()
+    return {name: counts[name] for name in bases}
 
 
 def breakdown(base: str, dimension: str, period: Period, today: dt.date, cases=None) -> list[dict]:

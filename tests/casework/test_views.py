@@ -94,7 +94,7 @@ def test_queue_sorts_by_number_both_ways(client, centre, cases):
 
 def test_queue_with_invalid_filter_says_so_instead_of_failing(client, centre, cases):
     client.force_login(centre)
-    response = client.get(QUEUE, {"community": "999999", "o": "nonsense", "page": "x"})
+    response = client.get(QUEUE, {"community": "999999", "o": "nonsense", "after": "x", "page": "x"})
     assert response.status_code == 200
     assert "alert-error" in page_text(response)
 
@@ -111,10 +111,47 @@ def test_queue_pages_without_counting(client, centre, grid, django_assert_max_nu
     assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
     assert first.context["has_next"] is True
     assert len(first.context["rows"]) == 50
-    second = client.get(QUEUE, {"page": 2})
+    # The next page is the rows after the last one's sort key (keyset), with no OFFSET.
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(QUEUE, {"after": first.context["next_cursor"], "page": 2})
+    assert not any("OFFSET" in q["sql"].upper() for q in queries.captured_queries)
     assert second.context["has_next"] is False
+    assert second.context["page"] == 2
     assert len(second.context["rows"]) == 1
     assert not {c.pk for c in first.context["rows"]} & {c.pk for c in second.context["rows"]}
+
+
+@pytest.mark.parametrize("order", ["-registered_at", "registered_at", "next_due", "-next_due", "number", "-status"])
+def test_queue_keyset_pages_cover_every_row_once_in_order(client, centre, grid, order, settings, monkeypatch):
+    """Walking 下一页 gives the same rows in the same order as one long page, whatever the sort
+    (mixed directions, NULL deadlines, warnings first)."""
+    from casework import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    cases = [
+        register(centre, grid, description=f"第{i}件", risk=Risk.MAJOR if i % 4 == 0 else Risk.NORMAL)
+        for i in range(11)
+    ]
+    # Some open cases lose their deadline (NULL next_due) so the NULLs sort among the pages.
+    DisputeCase.objects.filter(pk__in=[c.pk for c in cases[1::3]]).update(next_due=None)
+    client.force_login(centre)
+    expected = list(DisputeCase.objects.order_by("-is_warning", order, "-id").values_list("pk", flat=True))
+    seen, params = [], {"o": order}
+    for _ in range(10):
+        response = client.get(QUEUE, params)
+        seen += [c.pk for c in response.context["rows"]]
+        if not response.context["has_next"]:
+            break
+        params = {"o": order, "after": response.context["next_cursor"]}
+    assert seen == expected
+
+
+def test_queue_with_a_garbled_cursor_shows_the_first_page(client, centre, cases):
+    client.force_login(centre)
+    response = client.get(QUEUE, {"after": "x,not-a-date,1"})
+    assert response.status_code == 200
+    assert response.context["page"] == 1
+    assert {c.pk for c in response.context["rows"]} == {cases["mine"].pk, cases["other"].pk}
 
 
 @pytest.mark.parametrize("persona", ["centre", "gridworker", "mediator"])
@@ -289,6 +326,15 @@ def test_queue_filters_by_registration_dates_community_and_mediator(client, cent
     assert numbers({"community": cases["other"].community_id}) == {cases["other"].number}
     assert numbers({"mediator": mediator.pk}) == {assigned.number}
     assert numbers({"risk": "major"}) == set()
+
+
+def test_queue_filter_form_keeps_the_chosen_options_selected(client, centre, mediator, cases):
+    client.force_login(centre)
+    params = {"mediator": mediator.pk, "community": cases["other"].community_id, "status": "reported"}
+    text = page_text(client.get(QUEUE, params))
+    assert f'<option value="{mediator.pk}" selected>{mediator.name}</option>' in text
+    assert f'<option value="{cases["other"].community_id}" selected>' in text
+    assert '<option value="reported" selected>' in text
 
 
 def test_queue_links_each_row_to_its_case_page(client, centre, cases):

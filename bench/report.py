@@ -1,0 +1,110 @@
+"""The table in docs/performance.md, regenerated from bench/results/*.json (the newest run of each size)."""
+
+import json
+import re
+from pathlib import Path
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def _check(ok: bool) -> str:
+    return "pass" if ok else "**miss**"
+
+
+def _pair(figure: str, target: str, x: dict, ok, a: str = "", b: str = "") -> tuple[str, str, str, str]:
+    """A row for an alternated pair: the ratio and both medians."""
+    times = f"{a}{x['a']['median_ms']} ms vs {b}{x['b']['median_ms']} ms"
+    return figure, target, f"×{x['ratio']} ({times})", _check(ok(x["ratio"]))
+
+
+def rows(r: dict) -> list[tuple[str, str, str, str]]:
+    """(figure, target, measured, pass/miss) for one run."""
+    p, rep, race, tp = r["pages"], r["reports"], r["races"], r["throughput"]
+    out = []
+    for key, label in (("queue_mediating", "调解中 tab"), ("queue_status_community", "status + community")):
+        x = p[key]
+        figure = f"queue page overhead, {label} (`{x['url']}`, {x['queries']} queries)"
+        out.append(_pair(figure, "≤ 10× raw SQL", x, lambda v: v <= 10))
+        out.append(
+            (
+                f"queue p95 server time, {label}",
+                "≤ 50 ms",
+                f"{x['a']['p95_ms']} ms (median {x['a']['median_ms']}, IQR {x['a']['iqr_ms']})",
+                _check(x["a"]["p95_ms"] <= 50),
+            )
+        )
+    figure = "queue vs Django admin changelist, same rows and filter"
+    out.append(_pair(figure, "queue ≥ 3× faster", p["admin_vs_queue"], lambda v: v >= 3, "admin ", "queue "))
+    d = p["depth"]
+    out.append(_pair(f"depth: page {d['page']:,} vs page 1", "≤ 1.5×", d, lambda v: v <= 1.5))
+    m = rep["report"]
+    figure = f"monthly report {m['period'][:7]} vs its SQL ({m['queries']} queries)"
+    out.append(_pair(figure, "≤ 1.3×", m, lambda v: v <= 1.3))
+    out.append(
+        ("monthly report generation", "≤ 200 ms", f"{m['a']['median_ms']} ms", _check(m["a"]["median_ms"] <= 200))
+    )
+    s = rep["success_rate"]
+    out.append(
+        ("all-time success rate", "≤ 500 ms", f"{s['median_ms']} ms ({s['value']})", _check(s["median_ms"] <= 500))
+    )
+    out.append(
+        (
+            f"{race['threads']} threads racing transitions over {race['cases']} cases",
+            "one winner each, 0 lost updates",
+            f"{race['committed']} committed ({race['committed_per_s']}/s), {race['conflicts']} conflicts, "
+            f"{race['unavailable']} refused, {race['error_count']} errors, {race['one_winner']} with one winner, "
+            f"{race['lost_updates']} lost",
+            _check(race["lost_updates"] == 0 and race["one_winner"] == race["cases"] and not race["error_count"]),
+        )
+    )
+    q, f = tp["queue"], tp["floor"]
+    out.append(
+        (
+            "gunicorn 3 workers, wrk -c 8: filtered queue, req/s",
+            "≥ 250 req/s",
+            f"{q['rps']:.0f} req/s (floor {f['rps']:.0f}; ×{tp['rps_ratio']} of the floor)",
+            _check(q["rps"] >= 250),
+        )
+    )
+    out.append(
+        (
+            "… queue p50 / p99",
+            "p99 ≤ 100 ms",
+            f"{q['p50_ms']} / {q['p99_ms']} ms (floor {f['p50_ms']} / {f['p99_ms']} ms)",
+            _check(q["p99_ms"] <= 100),
+        )
+    )
+    return out
+
+
+def _section(r: dict) -> str:
+    m = r["machine"]
+    lines = [
+        f"### {r['size']:,} cases — {r['date']}",
+        "",
+        f"Command: `{r['command']}` · machine: {m['nproc']} cores ({m['cpu']}), {m['memory_gb']} GB, "
+        f"PostgreSQL {m['postgresql']}, Python {m['python']}, Django {m['django']} · "
+        f"{r['iterations']} alternated iterations per pair · "
+        + (f"data load {r['load_seconds']} s · " if r.get("load_seconds") else "")
+        + f"whole run {r['total_seconds']} s",
+        "",
+        "| figure | target | measured (median) | |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(r)]
+    return "\n".join(lines) + "\n"
+
+
+def write(results_dir: Path, doc: Path) -> Path:
+    newest: dict[int, dict] = {}
+    for path in sorted(results_dir.glob("*.json")):
+        r = json.loads(path.read_text(encoding="utf-8"))
+        if "pages" in r and r["date"] >= newest.get(r["size"], {}).get("date", ""):
+            newest[r["size"]] = r
+    table = "\n".join(_section(newest[size]) for size in sorted(newest, reverse=True))
+    text = doc.read_text(encoding="utf-8") if doc.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    block = f"{BEGIN}\n{table}{END}"
+    text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text, encoding="utf-8")
+    return doc
