@@ -65,6 +65,15 @@ class FengqiaoUserAdmin(UserAdmin):
         ("时间", {"fields": ("last_login", "date_joined")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        # The scope before the change; the grids (m2m) are saved later, in save_related.
+        request._fq_scope_before = scope_of(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        audit_scope_change(request, form.instance, getattr(request, "_fq_scope_before", None))
+
 
 @admin.register(SensitivePeriod)
 class SensitivePeriodAdmin(admin.ModelAdmin):
@@ -76,15 +85,6 @@ class InspectionAdmin(admin.ModelAdmin):
     list_display = ["grid", "kind", "period", "disputes_found", "cases_registered", "zero_report", "filed_by"]
     list_filter = ["kind", "zero_report", "grid__community"]
     date_hierarchy = "period"
-
-    def save_model(self, request, obj, form, change):
-        # The scope before the change; the grids (m2m) are saved later, in save_related.
-        request._fq_scope_before = scope_of(User.objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        audit_scope_change(request, form.instance, getattr(request, "_fq_scope_before", None))
 
 
 @admin.register(AuditEntry)
