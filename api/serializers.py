@@ -1,10 +1,12 @@
 """Shapes of the API (api.md). Input serializers check types only; the services own every rule."""
 
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.enums import Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source, Transition
+from casework.forms import TEXT_LIMIT
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.permissions import can_see_personal_data
 from grids.enums import Role
@@ -269,7 +271,23 @@ class CaseDetailSerializer(CaseListSerializer):
         return [t.name for t in case.get_available_user_status_transitions(self._user())]
 
 
-class PartyInputSerializer(serializers.Serializer):
+class InputSerializer(serializers.Serializer):
+    """A request body: free text bounded as in the web forms (casework.forms.TEXT_LIMIT)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and field.max_length is None:
+                field.max_length = TEXT_LIMIT
+                field.validators.append(
+                    MaxLengthValidator(
+                        TEXT_LIMIT, message=field.error_messages["max_length"].format(max_length=TEXT_LIMIT)
+                    )
+                )
+        return fields
+
+
+class PartyInputSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=PartyRole.choices)
     kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
     name = serializers.CharField(max_length=100)
@@ -278,7 +296,7 @@ class PartyInputSerializer(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class CaseRegisterSerializer(serializers.Serializer):
+class CaseRegisterSerializer(InputSerializer):
     grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.select_related("community__subdistrict"))
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
     source = serializers.ChoiceField(choices=Source.choices)
@@ -292,7 +310,7 @@ class CaseRegisterSerializer(serializers.Serializer):
 # The bodies of the transitions (api.md), field names = the services' keyword arguments.
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(InputSerializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -300,7 +318,7 @@ class AcceptSerializer(NoteSerializer):
     level = serializers.ChoiceField(choices=Level.choices)
 
 
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(InputSerializer):
     reason = serializers.CharField()
     referral = serializers.ChoiceField(choices=Referral.choices)
 
@@ -312,7 +330,7 @@ class AssignSerializer(NoteSerializer):
     )
 
 
-class ReassignSerializer(serializers.Serializer):
+class ReassignSerializer(InputSerializer):
     mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
     reason = serializers.CharField()
 
@@ -332,7 +350,7 @@ class FailSerializer(NoteSerializer):
     guidance = serializers.ChoiceField(choices=Guidance.choices)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField()
 
 
@@ -350,7 +368,7 @@ TRANSITION_BODIES = {
 }
 
 
-class SessionInputSerializer(serializers.Serializer):
+class SessionInputSerializer(InputSerializer):
     held_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=100)
     attendees = serializers.CharField(required=False, allow_blank=True)
@@ -364,7 +382,7 @@ class SessionInputSerializer(serializers.Serializer):
     summary = serializers.CharField()
 
 
-class FollowUpInputSerializer(serializers.Serializer):
+class FollowUpInputSerializer(InputSerializer):
     date = serializers.DateField()
     performed = serializers.BooleanField()
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
