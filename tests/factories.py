@@ -153,3 +153,8 @@ def case_in_state(state: str, *, centre, mediator: Mediator, grid, level=Level.S
     if state == CaseStatus.CLOSED:
         return case_services.case_close(case, actor=centre)
     raise ValueError(state)
+
+
+# Each signed-in page also saves the session (SESSION_SAVE_EVERY_REQUEST, for idle expiry): a
+# savepoint, the UPDATE and its release, the same on every page whatever it lists. Query budgets add it.
+SESSION_SAVE = 3

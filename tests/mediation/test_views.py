@@ -10,7 +10,7 @@ from casework.models import CaseEvent, DisputeCase
 from grids.models import AuditAction, AuditEntry
 from mediation import services
 from mediation.models import Agreement, ConflictDeclaration, FollowUp, MediationSession
-from tests.factories import MediatorFactory, party, register
+from tests.factories import SESSION_SAVE, MediatorFactory, party, register
 
 
 def case_url(case):
@@ -23,11 +23,6 @@ def do_url(case, name):
 
 def record_url(case, name):
     return reverse("mediation:record", args=[case.pk, name])
-
-
-# Each signed-in page also saves the session (SESSION_SAVE_EVERY_REQUEST, for idle expiry):
-# a savepoint, the UPDATE and its release, the same on every page whatever it lists.
-SESSION_SAVE = 3
 
 
 def text(response):

@@ -84,7 +84,7 @@ def test_demo_second_run_changes_nothing():
     last_event = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()
     versions = dict(DisputeCase.objects.values_list("pk", "version"))
     created = DemoSeeder(progress=lambda message: None).run()
-    assert created == {"users": 0, "cases": 0}
+    assert created and set(created.values()) == {0}
     assert _table_counts() == before
     assert CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() == last_event
     assert dict(DisputeCase.objects.values_list("pk", "version")) == versions
