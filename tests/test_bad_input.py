@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 SCRIPTS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 BIG = "纠" * 100_000  # 100 k characters
 HUGE = "9" * 400
+NUL = chr(0)  # PostgreSQL text cannot hold it
 BAD = {
     # kind: values that must be refused; script-bearing text is tried everywhere on top of these.
     "text": [BIG],
@@ -35,7 +36,7 @@ BAD = {
     "int": [HUGE, "-1", "abc", "1e309", BIG],
     "date": ["2026-02-30", "not-a-date", "99999-01-01", BIG],
     "datetime": ["2026-13-01T10:00", "yesterday", BIG],
-    "choice": ["no-such-choice", BIG],
+    "choice": ["no-such-choice", BIG, "a" + NUL],
     "pk": [HUGE, "999999999", "abc", BIG],
     "id": ["11010519491231002Y", "110105194913310021", "12345", BIG],
     "phone": ["12345678901", "138123456789", "abcdefghijk", BIG],
@@ -45,9 +46,9 @@ BAD = {
 API_EXTRA = {
     "int": [10**400, 2**63, -(2**63) - 1, 1.5, [], {}],
     "pk": [10**400, 2**63, -1, [], {"id": 1}],
-    "text": [[], {"a": 1}],
+    "text": [[], {"a": 1}, "a" + NUL + "b"],
     "short": [[], {"a": 1}],
-    "choice": [[], {"a": 1}, 1],
+    "choice": [[], {"a": 1}, 1, "neighbour" + NUL],
     "date": [[], 20260101],
     "datetime": [[], 20260101],
     "bool": [[], {"a": 1}, "maybe"],
