@@ -100,7 +100,7 @@ def test_audit_entry_refuses_update_and_delete(administrator, client):
         entry.delete()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_audit_entry_append_only_in_the_database(client):
     client.post(LOGIN, {"username": "nobody", "password": "x"})
     entry_id = AuditEntry.objects.get().pk
