@@ -263,58 +263,50 @@ def test_intake_form_and_party_formset_refuse_bad_input(centre, grid):
     assert sweep(send, fields, follow=shown) == []
 
 
-def transition_forms(cases, spare):
-    """name -> (case, actor key, valid form data, field kinds)."""
-    return {
-        "accept": (
-            CaseStatus.REPORTED,
-            "centre",
-            {"level": "community", "note": ""},
-            {"level": "choice", "note": "text"},
-        ),
-        "decline": (
-            CaseStatus.REPORTED,
-            "centre",
-            {"reason": "不属于调解范围", "referral": "court"},
-            {"reason": "text", "referral": "choice"},
-        ),
-        "assign": (
-            CaseStatus.ACCEPTED,
-            "centre",
-            {"mediator": spare.pk, "note": ""},
-            {"mediator": "pk", "co_mediators": "pk", "note": "text"},
-        ),
-        "reassign": (
-            CaseStatus.ASSIGNED,
-            "centre",
-            {"mediator": spare.pk, "reason": "工作调整"},
-            {"mediator": "pk", "reason": "text"},
-        ),
-        "start": (CaseStatus.ASSIGNED, "lead", {"note": ""}, {"note": "text"}),
-        "reach_agreement": (
-            CaseStatus.MEDIATING,
-            "lead",
-            {k: v for k, v in written_agreement_body().items()},
-            {
-                "form": "choice",
-                "signed_on": "date",
-                "facts": "text",
-                "responsibilities": "text",
-                "terms": "text",
-                "performance_method": "short",
-                "performance_deadline": "date",
-            },
-        ),
-        "fail": (
-            CaseStatus.MEDIATING,
-            "lead",
-            {"reason": "分歧大", "guidance": "litigation"},
-            {"reason": "text", "guidance": "choice"},
-        ),
-        "escalate": (CaseStatus.MEDIATING, "lead", {"reason": "需街道协调"}, {"reason": "text"}),
-        "withdraw": (CaseStatus.MEDIATING, "centre", {"reason": "申请人撤回"}, {"reason": "text"}),
-        "close": (CaseStatus.FAILED, "centre", {"note": ""}, {"note": "text"}),
-    }
+# The same transitions on the web and the API: state, actor, a valid body, and each field's kind.
+TRANSITIONS = {
+    "accept": (CaseStatus.REPORTED, "centre", {"level": "community", "note": ""}, {"level": "choice", "note": "text"}),
+    "decline": (
+        CaseStatus.REPORTED,
+        "centre",
+        {"reason": "不属于调解范围", "referral": "court"},
+        {"reason": "text", "referral": "choice"},
+    ),
+    "assign": (CaseStatus.ACCEPTED, "centre", {"note": ""}, {"mediator": "pk", "co_mediators": "list", "note": "text"}),
+    "reassign": (CaseStatus.ASSIGNED, "centre", {"reason": "工作调整"}, {"mediator": "pk", "reason": "text"}),
+    "start": (CaseStatus.ASSIGNED, "lead", {"note": ""}, {"note": "text"}),
+    "reach_agreement": (
+        CaseStatus.MEDIATING,
+        "lead",
+        written_agreement_body(),
+        {
+            "form": "choice",
+            "signed_on": "date",
+            "facts": "text",
+            "responsibilities": "text",
+            "terms": "text",
+            "performance_method": "short",
+            "performance_deadline": "date",
+        },
+    ),
+    "fail": (
+        CaseStatus.MEDIATING,
+        "lead",
+        {"reason": "分歧大", "guidance": "litigation"},
+        {"reason": "text", "guidance": "choice"},
+    ),
+    "escalate": (CaseStatus.MEDIATING, "lead", {"reason": "需街道协调"}, {"reason": "text"}),
+    "withdraw": (CaseStatus.MEDIATING, "centre", {"reason": "申请人撤回"}, {"reason": "text"}),
+    "close": (CaseStatus.FAILED, "centre", {"note": ""}, {"note": "text"}),
+}
+
+
+def transition_input(cases, name):
+    """(case, actor key, valid body, field kinds) of one transition, with a mediator to assign to."""
+    state, actor, good, fields = TRANSITIONS[name]
+    if "mediator" in fields:
+        good = {**good, "mediator": MediatorFactory(user__username="spare").pk}
+    return cases[state], actor, good, fields
 
 
 @pytest.fixture
@@ -322,14 +314,9 @@ def actors(centre, mediator):
     return {"centre": centre, "lead": mediator.user}
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["accept", "decline", "assign", "reassign", "start", "reach_agreement", "fail", "escalate", "withdraw", "close"],
-)
+@pytest.mark.parametrize("name", list(TRANSITIONS))
 def test_transition_forms_refuse_bad_input(cases, actors, name):
-    spare = MediatorFactory(user__username="spare")
-    state, actor, good, fields = transition_forms(cases, spare)[name]
-    case = cases[state]
+    case, actor, good, fields = transition_input(cases, name)
     good = {**good, "version": case.version}
     client = web(actors[actor])
     # The valid form goes through: the sweep below is about the values, not the permission.
@@ -511,48 +498,9 @@ def test_api_registration_refuses_bad_input(centre, grid):
     assert problems == []
 
 
-API_TRANSITIONS = {
-    "accept": (CaseStatus.REPORTED, "centre", {"level": "community"}, {"level": "choice", "note": "text"}),
-    "decline": (
-        CaseStatus.REPORTED,
-        "centre",
-        {"reason": "不属于", "referral": "court"},
-        {"reason": "text", "referral": "choice"},
-    ),
-    "assign": (CaseStatus.ACCEPTED, "centre", {}, {"mediator": "pk", "co_mediators": "list", "note": "text"}),
-    "reassign": (CaseStatus.ASSIGNED, "centre", {"reason": "调整"}, {"mediator": "pk", "reason": "text"}),
-    "start": (CaseStatus.ASSIGNED, "lead", {}, {"note": "text"}),
-    "reach_agreement": (
-        CaseStatus.MEDIATING,
-        "lead",
-        written_agreement_body(),
-        {
-            "form": "choice",
-            "terms": "text",
-            "signed_on": "date",
-            "performance_deadline": "date",
-            "performance_method": "short",
-            "facts": "text",
-        },
-    ),
-    "fail": (
-        CaseStatus.MEDIATING,
-        "lead",
-        {"reason": "分歧", "guidance": "litigation"},
-        {"reason": "text", "guidance": "choice"},
-    ),
-    "escalate": (CaseStatus.MEDIATING, "lead", {"reason": "协调"}, {"reason": "text"}),
-    "withdraw": (CaseStatus.MEDIATING, "centre", {"reason": "撤回"}, {"reason": "text"}),
-    "close": (CaseStatus.FAILED, "centre", {}, {"note": "text"}),
-}
-
-
-@pytest.mark.parametrize("name", list(API_TRANSITIONS))
+@pytest.mark.parametrize("name", list(TRANSITIONS))
 def test_api_transitions_refuse_bad_input(cases, actors, name):
-    state, actor, good, fields = API_TRANSITIONS[name]
-    case = cases[state]
-    if "mediator" in fields:
-        good = {**good, "mediator": MediatorFactory(user__username="spare").pk}
+    case, actor, good, fields = transition_input(cases, name)
     url = f"/api/v1/cases/{case.pk}/transitions/{name}/"
     assert attempt(lambda: api_client(actors[actor]).post(url, good, format="json"), may_accept=True) == ""
     assert api_sweep(actors[actor], url, good, fields, follow=case_pages(case)) == []
