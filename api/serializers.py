@@ -1,11 +1,14 @@
 """Shapes of the API (api.md). Input serializers check types only; the services own every rule."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.enums import Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source, Transition
+from casework.forms import TEXT_LIMIT
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.permissions import can_see_personal_data
 from grids.enums import InspectionKind, Role
@@ -275,7 +278,41 @@ class CaseDetailSerializer(CaseListSerializer):
         return [t.name for t in case.get_available_user_status_transitions(self._user())]
 
 
-class PartyInputSerializer(serializers.Serializer):
+class InputSerializer(serializers.Serializer):
+    """A request body: free text bounded as in the web forms (casework.forms.TEXT_LIMIT)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and field.max_length is None:
+                field.max_length = TEXT_LIMIT
+                field.validators.append(
+                    MaxLengthValidator(
+                        TEXT_LIMIT, message=field.error_messages["max_length"].format(max_length=TEXT_LIMIT)
+                    )
+                )
+        return fields
+
+    def to_internal_value(self, data):
+        # PostgreSQL text cannot hold NUL: a lookup by such a value (a category code) was a 500.
+        if isinstance(data, dict):
+            bad = sorted(str(key) for key, value in data.items() if _holds_nul(value))
+            if bad:
+                raise serializers.ValidationError({key: [_("不能包含空字符（NUL）。")] for key in bad})
+        return super().to_internal_value(data)
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return chr(0) in value
+    if isinstance(value, dict):
+        return any(_holds_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+class PartyInputSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=PartyRole.choices)
     kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
     name = serializers.CharField(max_length=100)
@@ -284,7 +321,7 @@ class PartyInputSerializer(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class CaseRegisterSerializer(serializers.Serializer):
+class CaseRegisterSerializer(InputSerializer):
     grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.select_related("community__subdistrict"))
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
     source = serializers.ChoiceField(choices=Source.choices)
@@ -306,7 +343,7 @@ class CaseRegisterSerializer(serializers.Serializer):
 # The bodies of the transitions (api.md), field names = the services' keyword arguments.
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(InputSerializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -314,7 +351,7 @@ class AcceptSerializer(NoteSerializer):
     level = serializers.ChoiceField(choices=Level.choices)
 
 
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(InputSerializer):
     reason = serializers.CharField()
     referral = serializers.ChoiceField(choices=Referral.choices)
 
@@ -326,7 +363,7 @@ class AssignSerializer(NoteSerializer):
     )
 
 
-class ReassignSerializer(serializers.Serializer):
+class ReassignSerializer(InputSerializer):
     mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
     reason = serializers.CharField()
 
@@ -346,7 +383,7 @@ class FailSerializer(NoteSerializer):
     guidance = serializers.ChoiceField(choices=Guidance.choices)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField()
 
 
@@ -364,7 +401,7 @@ TRANSITION_BODIES = {
 }
 
 
-class SessionInputSerializer(serializers.Serializer):
+class SessionInputSerializer(InputSerializer):
     held_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=100)
     attendees = serializers.CharField(required=False, allow_blank=True)
@@ -378,7 +415,7 @@ class SessionInputSerializer(serializers.Serializer):
     summary = serializers.CharField()
 
 
-class FollowUpInputSerializer(serializers.Serializer):
+class FollowUpInputSerializer(InputSerializer):
     date = serializers.DateField()
     performed = serializers.BooleanField()
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)

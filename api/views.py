@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from casework.enums import Transition
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.selectors import case_list_related, cases_visible_to
+from grids.audit import audit_reveal
 from grids.models import Community, Grid
 from mediation import services as mediation_services
 from mediation.models import Mediator
@@ -94,7 +95,11 @@ def case_response(request, case, status_code=status.HTTP_200_OK) -> Response:
 
 
 def case_data(request, case) -> dict:
-    return s.CaseDetailSerializer(case, context={"request": request, "today": timezone.localdate()}).data
+    """The case's detail; unmasked parties (centre staff, the case's mediators) make it an audited reveal."""
+    data = s.CaseDetailSerializer(case, context={"request": request, "today": timezone.localdate()}).data
+    if data["personal_data_visible"]:
+        audit_reveal(request, case_id=case.pk, number=case.number)
+    return data
 
 
 def validated(serializer_class, request, data=None) -> dict:
@@ -235,7 +240,10 @@ class CaseListCreate(generics.ListCreateAPIView):
 class CaseDetail(APIView):
     @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer, **errors(404)})
     def get(self, request, pk):
-        """One case: parties (masked per role), events, records, deadlines and what this user may do next."""
+        """One case: parties (masked per role), events, records, deadlines and what this user may do next.
+
+        Parties come unmasked only to centre staff and the case's mediators; each such answer is an audited reveal.
+        """
         return Response(case_data(request, visible_case(request, pk)))
 
 

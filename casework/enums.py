@@ -48,8 +48,6 @@ class RecordKind(models.TextChoices):
     EXTEND = "extend_deadline", _("延长办理期限")
     JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认")
     CONFLICT = "conflict_declared", _("回避声明")
-    REVEAL = "personal_data_revealed", _("查看个人信息")
-    EXPORT = "exported", _("导出")
 
 
 class Level(models.TextChoices):

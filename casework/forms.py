@@ -3,12 +3,27 @@ decides, and its ValidationError messages are put back on the fields they name."
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .enums import PartyKind, PartyRole, Risk, Source
 from .models import Category
 from .personal_data import normalize_id_number, validate_id_number, validate_mobile
 from .selectors import grids_open_to
+
+# The longest free text a form or the API takes (a description, a reason, a summary, a note):
+# beyond this it is a paste accident or an attack, not a case record, and is refused with a message.
+TEXT_LIMIT = 5000
+
+
+def bound_text(fields) -> None:
+    """Give every free-text field without a limit of its own the TEXT_LIMIT (and say so in the widget)."""
+    for field in fields.values():
+        if isinstance(field, forms.CharField) and field.max_length is None:
+            field.max_length = TEXT_LIMIT
+            field.validators.append(MaxLengthValidator(TEXT_LIMIT))
+            field.widget.attrs.setdefault("maxlength", str(TEXT_LIMIT))
+
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -238,6 +238,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "grids.backends.attempted_username"
 
 # Sessions end 8 hours after sign-in (a working day) and with the browser. Not renewed on every
 # request: that would cost a write per page.

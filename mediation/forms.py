@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import permissions
 from casework.enums import Guidance, Level, Referral, Transition
-from casework.forms import DATE
+from casework.forms import DATE, bound_text
 
 from .enums import AgreementForm as AgreementKind
 from .enums import FollowUpMethod, JudicialConfirmation
@@ -21,6 +21,7 @@ class CaseActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.case = case
         self.user = user
+        bound_text(self.fields)
 
     def service_kwargs(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}

@@ -5,6 +5,7 @@ from . import views
 app_name = "mediation"
 urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("cases/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("cases/<int:pk>/do/<str:name>/", views.transition, name="transition"),
     path("cases/<int:pk>/form/<str:name>/", views.action_form, name="action_form"),
     path("cases/<int:pk>/record/<str:name>/", views.record, name="record"),

@@ -18,6 +18,7 @@ from casework.enums import FOLLOW_UP_STATES, IN_MEDIATION, SESSION_STATES, CaseS
 from casework.exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
 from casework.forms import add_service_errors
 from casework.models import DisputeCase
+from grids.audit import audit_reveal
 from grids.enums import Role
 
 from . import services
@@ -135,7 +136,7 @@ def _kept_input(bound, offered):
     return kept
 
 
-def render_case(request, case, *, bound=None, conflict=None, status=200):
+def render_case(request, case, *, bound=None, conflict=None, status=200, revealed=False):
     today = timezone.localdate()
     actions, blocked, records = case_actions(request.user, case, bound)
     deadlines = [
@@ -164,6 +165,7 @@ def render_case(request, case, *, bound=None, conflict=None, status=200):
         ],
         "warning_reasons": [WarningReason(r).label for r in case.warning_reasons if r in WarningReason.values],
         "show_personal": permissions.can_see_personal_data(request.user, case),
+        "revealed": revealed,
         "parties": list(case.parties.all()),
         "co_mediators": list(case.co_mediators.all()),
         "agreement": case_agreement(case),
@@ -215,6 +217,20 @@ def _handle(request, case, name, form, call):
         form = type(form)(data, case=case, user=request.user)
         form.action_label = label
     return render_case(request, case, bound={name: form}, conflict=conflict, status=status)
+
+
+@login_required
+@require_POST
+def reveal(request, pk: int):
+    """Full ID numbers, phones and addresses of the parties, on request: each request is an audited reveal."""
+    case = _visible_case(request, pk)
+    if not permissions.can_see_personal_data(request.user, case):
+        raise PermissionDenied
+    audit_reveal(request, case_id=case.pk, number=case.number)
+    if request.htmx:
+        context = {"case": case, "parties": list(case.parties.all()), "show_personal": True, "revealed": True}
+        return render(request, "mediation/_parties.html", context)
+    return render_case(request, case, revealed=True)
 
 
 @login_required
@@ -278,11 +294,15 @@ def agreement_print(request, pk: int):
     agreement = case_agreement(case)
     if agreement is None:
         raise Http404
+    show_personal = permissions.can_see_personal_data(request.user, case)
+    if show_personal:
+        # The printed agreement carries the parties' full details: printing it is a reveal.
+        audit_reveal(request, case_id=case.pk, number=case.number)
     context = {
         "case": case,
         "agreement": agreement,
         "parties": list(case.parties.all()),
-        "show_personal": permissions.can_see_personal_data(request.user, case),
+        "show_personal": show_personal,
         "mediators": [m for m in [case.lead_mediator, *case.co_mediators.all()] if m],
     }
     return render(request, "mediation/agreement_print.html", context)

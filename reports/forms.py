@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casework.forms import TEXT_LIMIT
 from grids.enums import InspectionKind
 
 from .enums import ReportKind
@@ -19,6 +20,10 @@ def parse_period(kind: str, value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise forms.ValidationError(_("期间格式应为 YYYY-MM-DD（日）或 YYYY-MM（月）。")) from None
+
+
+# More disputes than a grid could hold in a period: a typing error.
+COUNT_LIMIT = 100_000
 
 
 class PeriodForm(forms.Form):
@@ -45,9 +50,12 @@ class InspectionForm(PeriodForm):
     kind = forms.ChoiceField(label=_("类型"), choices=InspectionKind.choices)
     period = forms.CharField(label=_("排查期间"), max_length=10, help_text=_("日查 YYYY-MM-DD，月查 YYYY-MM"))
     zero_report = forms.BooleanField(label=_("零报告（本期未发现矛盾纠纷）"), required=False)
-    disputes_found = forms.IntegerField(label=_("排查发现纠纷数"), min_value=0, initial=0)
-    cases_registered = forms.IntegerField(label=_("其中登记立案数"), min_value=0, initial=0)
-    notes = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    # The bound keeps a mistyped count a form error instead of a database overflow (a 500).
+    disputes_found = forms.IntegerField(label=_("排查发现纠纷数"), min_value=0, max_value=COUNT_LIMIT, initial=0)
+    cases_registered = forms.IntegerField(label=_("其中登记立案数"), min_value=0, max_value=COUNT_LIMIT, initial=0)
+    notes = forms.CharField(
+        label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEXT_LIMIT
+    )
 
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from grids.audit import audit_export
 from grids.enums import InspectionKind, Role
 
 from . import charts, exports, selectors, services, statistics
@@ -112,6 +113,8 @@ def _export(request, pk: int, render_bytes, content_type: str, extension: str):
     response = HttpResponse(render_bytes(snapshot, visible), content_type=content_type)
     filename = f"report-{snapshot.kind}-{snapshot.period_label}-v{snapshot.version}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Figures and case numbers only, no party's personal data: masked.
+    audit_export(request, what=f"report:{snapshot.pk}:{extension}", rows=len(visible), masked=True)
     return response
 
 

@@ -132,8 +132,10 @@ def _follow_up(follow_up) -> str:
     return FIELD_SEPARATOR.join(fields)
 
 
-def export_ledger(cases, *, user, target) -> int:
-    """Write `cases` (already scoped to what `user` may see) as a ledger XLSX to `target`; return the row count."""
+def export_ledger(cases, *, user, target, counts: dict | None = None) -> int:
+    """Write `cases` (already scoped to what `user` may see) as a ledger XLSX to `target`; return the row count.
+
+    `counts`, if given, receives how many rows carry unmasked personal data (for the export's audit entry)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_TITLE)
     sheet.freeze_panes = "A2"
@@ -144,9 +146,11 @@ def export_ledger(cases, *, user, target) -> int:
         cell.font, cell.fill, cell.alignment = header_font(column), HEADER_FILL, HEADER_ALIGNMENT
         header.append(cell)
     sheet.append(header)
-    count = 0
+    count = unmasked_rows = 0
     for case in ledger_queryset(cases).iterator(chunk_size=CHUNK):
-        row = ledger_row(case, unmasked=permissions.can_see_personal_data(user, case))
+        unmasked = permissions.can_see_personal_data(user, case)
+        unmasked_rows += unmasked
+        row = ledger_row(case, unmasked=unmasked)
         cells = []
         for column in COLUMNS:
             cell = WriteOnlyCell(sheet, value=row[column.key])
@@ -156,4 +160,6 @@ def export_ledger(cases, *, user, target) -> int:
         sheet.append(cells)
         count += 1
     workbook.save(target)
+    if counts is not None:
+        counts["unmasked"] = unmasked_rows
     return count

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from casework import permissions
 from casework.selectors import cases_visible_to
+from grids.audit import audit_export
 
 from .exporter import export_ledger
 from .forms import LedgerFilterForm, LedgerUploadForm
@@ -85,5 +86,7 @@ def export(request):
         return render(request, "ledger/export_error.html", {"form": form}, status=400)
     cases = form.filter(cases_visible_to(request.user)).order_by("registered_at", "id")
     buffer = io.BytesIO()
-    export_ledger(cases, user=request.user, target=buffer)
+    counts = {}
+    rows = export_ledger(cases, user=request.user, target=buffer, counts=counts)
+    audit_export(request, what="ledger", rows=rows, masked=counts["unmasked"] == 0)
     return _xlsx_response(buffer.getvalue(), f"矛盾纠纷台账-{timezone.localdate():%Y%m%d}.xlsx")

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from casework.enums import CaseStatus, Level, Risk, Source
 from casework.models import DisputeCase
 from grids.enums import Role
+from grids.models import AuditAction, AuditEntry
 from mediation.models import FollowUp, MediationSession
 from tests.api.bodies import APPLICANT, follow_up_body, registration, session_body
 from tests.factories import PASSWORD, GridFactory, SubdistrictFactory, UserFactory, case_in_state, party, register
@@ -399,6 +400,9 @@ def test_case_detail_masks_parties_per_role(api, roles, centre, mediator, grid, 
         assert (applicant["phone"], applicant["id_number"]) == ("138****5678", "1101**********002X")
     else:
         assert (applicant["phone"], applicant["id_number"]) == ("13812345678", "11010519491231002X")
+    # Each answer with unmasked parties is one audited reveal; a masked one is none.
+    reveals = AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_REVEALED)
+    assert list(reveals.values_list("actor", "target")) == ([] if masked else [(roles[who].pk, f"case:{case.pk}")])
 
 
 def test_case_detail_outside_scope_is_404(api, centre, grid_worker, other_mediator, other_grid):
@@ -417,7 +421,8 @@ def test_case_detail_unknown_id_is_404(api, centre):
 def test_case_detail_query_count_is_bounded(api, centre, mediator, grid, django_assert_max_num_queries):
     case = in_state(CaseStatus.AGREED, centre, mediator, grid)
     client = api(centre)
-    with django_assert_max_num_queries(7):
+    # 7 reads, and the audit entry of the reveal (centre staff see the parties unmasked).
+    with django_assert_max_num_queries(8):
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
 
 

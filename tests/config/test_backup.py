@@ -21,6 +21,8 @@ def _url(dbname: str) -> str:
     return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{dbname}"
 
 
+# serialized_rollback: the flush after a committed test must leave the reference data (categories) and
+# content types as the next test expects them.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_then_restore_into_an_empty_database_keeps_every_case_and_the_audit_guard(
     tmp_path, centre, mediator, grid

@@ -7,7 +7,9 @@ from django.db.utils import DatabaseError
 
 from grids.enums import Role
 from grids.models import AuditAction, AuditEntry
-from tests.factories import PASSWORD, UserFactory
+from reports import services as report_services
+from tests.factories import PASSWORD, UserFactory, register
+from tests.reports.conftest import MARCH
 
 LOGIN = "/admin/login/"
 
@@ -110,3 +112,51 @@ def test_audit_entry_append_only_in_the_database(client):
             with connection.cursor() as cursor:
                 cursor.execute(sql, [entry_id])
     assert AuditEntry.objects.filter(pk=entry_id, username="nobody").exists()
+
+
+# Exports: each one is an audited event (who, what, how many rows, masked or not).
+
+
+def _exports():
+    return list(
+        AuditEntry.objects.filter(action=AuditAction.EXPORTED).order_by("id").values_list("actor", "target", "detail")
+    )
+
+
+def test_queue_export_is_audited_as_masked(client, centre, grid):
+    register(centre, grid)
+    register(centre, grid)
+    client.force_login(centre)
+    response = client.get("/cases/export.xlsx", {"q": "13812345678"}, REMOTE_ADDR="10.0.0.8")
+    assert response.status_code == 200
+    assert _exports() == [(centre.pk, "casework:queue", {"rows": 0, "masked": True})]
+    client.get("/cases/export.xlsx")
+    assert _exports()[-1] == (centre.pk, "casework:queue", {"rows": 2, "masked": True})
+    # What the user typed into the search is not kept in the audit.
+    assert "13812345678" not in str(AuditEntry.objects.values_list("target", "detail"))
+
+
+@pytest.mark.parametrize("extension", ["xlsx", "pdf"])
+def test_report_exports_are_audited(client, leader, extension):
+    snapshot = report_services.report_ensure(kind="monthly", period=MARCH)
+    client.force_login(leader)
+    assert client.get(f"/reports/{snapshot.pk}/export.{extension}").status_code == 200
+    assert _exports() == [(leader.pk, f"report:{snapshot.pk}:{extension}", {"rows": 0, "masked": True})]
+
+
+def test_ledger_export_is_audited_unmasked_for_centre_and_masked_for_leader(client, centre, leader, grid):
+    register(centre, grid)
+    client.force_login(centre)
+    assert client.get("/ledger/export/").status_code == 200
+    client.force_login(leader)
+    assert client.get("/ledger/export/").status_code == 200
+    assert _exports() == [
+        (centre.pk, "ledger", {"rows": 1, "masked": False}),
+        (leader.pk, "ledger", {"rows": 1, "masked": True}),
+    ]
+
+
+def test_refused_export_writes_no_audit(client, grid_worker):
+    client.force_login(grid_worker)
+    assert client.get("/reports/999999/export.xlsx").status_code == 404
+    assert _exports() == []

@@ -7,6 +7,7 @@ from django.utils import timezone
 from casework import services as case_services
 from casework.enums import CaseStatus, Level, Transition
 from casework.models import CaseEvent, DisputeCase
+from grids.models import AuditAction, AuditEntry
 from mediation import services
 from mediation.models import Agreement, ConflictDeclaration, FollowUp, MediationSession
 from tests.factories import MediatorFactory, party, register
@@ -90,15 +91,49 @@ def test_case_page_says_why_an_action_waits(client, mediator, centre, grid, walk
     assert "reach_agreement" not in [a["name"] for a in response.context["actions"]]
 
 
-def test_case_page_masks_personal_data_except_for_centre_and_own_mediator(client, roles, centre, mediator, grid):
+def test_case_page_masks_personal_data_and_offers_reveal_to_centre_and_own_mediator(
+    client, roles, centre, mediator, grid
+):
     case = register(centre, grid, parties=[party(phone="13812345678")])
     case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT)
     services.case_assign(case, actor=centre, mediator=mediator)
-    for key, full in (("centre", True), ("mediator", True), ("leader", False), ("gridworker", False)):
+    for key, may_reveal in (("centre", True), ("mediator", True), ("leader", False), ("gridworker", False)):
         client.force_login(roles[key])
         body = text(client.get(case_url(case)))
-        assert ("13812345678" in body) is full, key
-        assert "138****5678" in body or full
+        assert "13812345678" not in body and "138****5678" in body, key
+        assert ("显示完整信息" in body) is may_reveal, key
+    assert not AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_REVEALED).exists()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_reveal_shows_full_personal_data_and_is_audited(client, centre, mediator, grid, htmx):
+    case = register(centre, grid, parties=[party(phone="13812345678")])
+    case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT)
+    services.case_assign(case, actor=centre, mediator=mediator)
+    client.force_login(mediator.user)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client.post(f"/mediation/cases/{case.pk}/reveal/", REMOTE_ADDR="10.9.8.7", **headers)
+    assert response.status_code == 200
+    body = text(response)
+    assert "13812345678" in body and "显示完整信息" not in body
+    assert ("<html" in body) is not htmx
+    entry = AuditEntry.objects.get(action=AuditAction.PERSONAL_DATA_REVEALED)
+    assert (entry.actor, entry.target, entry.ip) == (mediator.user, f"case:{case.pk}", "10.9.8.7")
+    assert entry.detail == {"number": case.number}
+
+
+def test_reveal_is_refused_to_those_without_the_right_and_writes_no_audit(client, roles, centre, grid):
+    case = register(centre, grid, parties=[party(phone="13812345678")])
+    for key in ("leader", "community", "gridworker"):
+        client.force_login(roles[key])
+        response = client.post(f"/mediation/cases/{case.pk}/reveal/")
+        assert response.status_code == 403, key
+        assert "13812345678" not in text(response)
+    client.force_login(roles["mediator2"])
+    assert client.post(f"/mediation/cases/{case.pk}/reveal/").status_code == 404
+    client.force_login(roles["centre"])
+    assert client.get(f"/mediation/cases/{case.pk}/reveal/").status_code == 405
+    assert not AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_REVEALED).exists()
 
 
 def test_timeline_shows_sessions_agreement_and_follow_ups(client, centre, walk):

@@ -1,0 +1,393 @@
+"""The access matrix (issue 7): every URL of the URLconf × every role and an anonymous visitor ×
+objects inside and outside the scope, each cell asserted against what domain.md and api.md say.
+
+The expectations are written from the spec's tables, not read from casework.permissions:
+- a case outside the user's scope answers 404 ("never its data");
+- a case the user may see, an action the user may not take: 403;
+- an anonymous visitor: 302 to the sign-in page on the web, 401 on the API;
+- an allowed action answers 200/201/302, or 400/409 when the (deliberately minimal) body or the
+  case's state refuses it: the role passed.
+
+A URL added to the URLconf without an entry in ROUTES fails `test_every_url_has_a_matrix_entry`.
+Each cell runs in a savepoint rolled back afterwards, so every cell sees the same cases.
+"""
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from casework.enums import CaseStatus
+from grids.enums import Role
+from reports import services as report_services
+from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
+from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory, register
+from tests.reports.conftest import MARCH
+from tests.workflow import drive
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = (
+    "centre",
+    "leader",
+    "community",  # staff of the case's community
+    "community2",  # staff of another community
+    "gridworker",  # grid worker of the case's grid
+    "gridworker2",  # grid worker of another grid of the same community
+    "lead",  # the case's lead mediator
+    "mediator2",  # a mediator with no part in the case
+    "admin",
+    "anon",
+)
+SIGNED_IN = frozenset(PERSONAS) - {"anon"}
+
+# domain.md, "Roles and what each may see": who sees a case of `community`/`grid` led by `lead`.
+SEES_CASE = frozenset({"centre", "leader", "community", "gridworker", "lead"})
+
+# domain.md, the transition table's "who" column, for a community-level case.
+TRANSITION_WHO = {
+    "accept": {"centre", "community"},
+    "decline": {"centre", "community"},
+    "assign": {"centre", "community"},
+    "reassign": {"centre"},
+    "start": {"lead"},
+    "reach_agreement": {"lead"},
+    "fail": {"lead"},
+    "escalate": {"centre", "community", "lead"},
+    "withdraw": {"centre", "lead"},
+    "close": {"centre"},
+}
+# Records: sessions and follow-ups by the case's mediators (and the centre, "everything in the
+# workflow"); extending a deadline is the centre's; a conflict (回避) is declared by the mediator concerned.
+RECORD_WHO = {
+    "session": ("mediating", {"centre", "lead"}),
+    "extend": ("mediating", {"centre"}),
+    "conflict": ("mediating", {"lead"}),
+    "follow_up": ("agreed", {"centre", "lead"}),
+    "judicial": ("agreed", {"centre", "lead"}),
+}
+# Full personal data: centre staff and the case's own mediators (domain.md, "Personal data").
+PERSONAL_DATA = {"centre", "lead"}
+# Reports: centre staff, leaders and community staff (of any community: a report is subdistrict-wide).
+REPORT_READERS = {"centre", "leader", "community", "community2"}
+CENTRE = {"centre"}
+# Registering is open to these roles, each in their own territory (the intake page lists only that).
+REGISTERING = {"centre", "community", "community2", "gridworker", "gridworker2"}
+REGISTERING_IN_GRID = {"centre", "community", "gridworker"}
+
+ALLOWED = frozenset({200, 201, 302, 400, 409})
+
+
+class Cell:
+    """One request and what each persona must get."""
+
+    def __init__(self, method, path, expect, *, api=False, data=None, label=""):
+        self.method, self.path, self.expect, self.api, self.data = method, path, expect, api, data
+        self.label = label or f"{method} {path}"
+
+
+def on_case(who, *, sees=SEES_CASE, outside=False):
+    """Expectations for an action on a case: 404 unless seen, 403 unless `who`, else allowed."""
+    expect = {}
+    for persona in SIGNED_IN:
+        if outside or persona not in sees:
+            expect[persona] = {404}
+        elif persona in who:
+            expect[persona] = ALLOWED
+        else:
+            expect[persona] = {403}
+    return expect
+
+
+def by_role(allowed, refused=403, everyone=None):
+    """Expectations for a page that is not about one case."""
+    return {p: (everyone or (ALLOWED if p in allowed else {refused})) for p in SIGNED_IN}
+
+
+def api_transition_body(name, world):
+    return {
+        "accept": {"level": "community"},
+        "decline": {"reason": "不属于调解范围", "referral": "court"},
+        "assign": {"mediator": world["spare"].pk},
+        "reassign": {"mediator": world["spare"].pk, "reason": "工作调整"},
+        "start": {},
+        "reach_agreement": written_agreement_body(),
+        "fail": {"reason": "双方分歧较大", "guidance": "litigation"},
+        "escalate": {"reason": "需街道协调"},
+        "withdraw": {"reason": "申请人撤回"},
+        "close": {},
+    }[name]
+
+
+# Every named URL of the URLconf → the cells that check it. The admin is one entry: its own
+# permission layer (is_staff) guards every one of its pages.
+def routes(world):
+    m, a, out = world["mediating"], world["agreed"], world["outside"]
+    snap = world["snapshot"]
+    cells = {}
+
+    def add(name, *items):
+        cells.setdefault(name, []).extend(items)
+
+    # Web: the case and everything done from it.
+    for case, outside in ((m, False), (out, True)):
+        add("mediation:case", Cell("get", f"/mediation/cases/{case.pk}/", on_case(SIGNED_IN, outside=outside)))
+        add(
+            "mediation:reveal",
+            Cell("post", f"/mediation/cases/{case.pk}/reveal/", on_case(PERSONAL_DATA, outside=outside)),
+        )
+        add(
+            "mediation:action_form",
+            Cell("get", f"/mediation/cases/{case.pk}/form/reassign/", on_case(CENTRE, outside=outside)),
+        )
+        for name, who in TRANSITION_WHO.items():
+            add(
+                "mediation:transition",
+                Cell("post", f"/mediation/cases/{case.pk}/do/{name}/", on_case(who, outside=outside)),
+            )
+            add(
+                f"api:transition-{name}",
+                Cell(
+                    "post",
+                    f"/api/v1/cases/{case.pk}/transitions/{name}/",
+                    on_case(who, outside=outside),
+                    api=True,
+                    data=api_transition_body(name, world),
+                ),
+            )
+        add("api:case", Cell("get", f"/api/v1/cases/{case.pk}/", on_case(SIGNED_IN, outside=outside), api=True))
+        add(
+            "api:sessions",
+            Cell(
+                "post",
+                f"/api/v1/cases/{case.pk}/sessions/",
+                on_case({"centre", "lead"}, outside=outside),
+                api=True,
+                data=session_body(),
+            ),
+        )
+    for name, (state, who) in RECORD_WHO.items():
+        case = m if state == "mediating" else a
+        add("mediation:record", Cell("post", f"/mediation/cases/{case.pk}/record/{name}/", on_case(who)))
+        add("mediation:record", Cell("post", f"/mediation/cases/{out.pk}/record/{name}/", on_case(who, outside=True)))
+    for case, outside in ((a, False), (world["outside_agreed"], True)):
+        add(
+            "mediation:agreement",
+            Cell("get", f"/mediation/cases/{case.pk}/agreement/", on_case(SIGNED_IN, outside=outside)),
+        )
+        add(
+            "api:follow-ups",
+            Cell(
+                "post",
+                f"/api/v1/cases/{case.pk}/follow-ups/",
+                on_case({"centre", "lead"}, outside=outside),
+                api=True,
+                data=follow_up_body(),
+            ),
+        )
+
+    # Web: lists, intake and exports (the scope filters what they hold; tests/casework covers that).
+    add("home", Cell("get", "/", by_role(SIGNED_IN)))
+    add("casework:queue", Cell("get", "/cases/", by_role(SIGNED_IN)))
+    add("casework:export", Cell("get", "/cases/export.xlsx", by_role(SIGNED_IN)))
+    add("casework:intake", Cell("get", "/cases/new/", by_role(REGISTERING)))
+    add("casework:duplicates", Cell("post", "/cases/new/duplicates/", by_role(REGISTERING)))
+    add("mediation:mediators", Cell("get", "/mediation/mediators/", by_role(CENTRE)))
+    add("mediation:mediator", Cell("get", f"/mediation/mediators/{world['lead'].pk}/", by_role(CENTRE)))
+    add("mediation:organizations", Cell("get", "/mediation/organizations/", by_role(CENTRE)))
+
+    # Reports: for centre staff, leaders and community staff; to others they do not exist (404).
+    for suffix in ("", "cases/?figure=concluded", "export.xlsx", "export.pdf"):
+        name = {"": "reports:detail", "export.xlsx": "reports:xlsx", "export.pdf": "reports:pdf"}.get(
+            suffix, "reports:cases"
+        )
+        add(name, Cell("get", f"/reports/{snap.pk}/{suffix}", by_role(REPORT_READERS, refused=404)))
+        add(name, Cell("get", f"/reports/999999/{suffix}", by_role(set(), refused=404)))
+    add("reports:list", Cell("get", "/reports/", by_role(REPORT_READERS, refused=404)))
+    add(
+        "reports:list",
+        Cell(
+            "post",
+            "/reports/",
+            {**by_role(REPORT_READERS, refused=404), "leader": {403}, "community": {403}, "community2": {403}},
+        ),
+    )
+    add(
+        "reports:inspections", Cell("get", "/reports/inspections/", by_role({"gridworker", "gridworker2"}, refused=404))
+    )
+    add("reports:missing", Cell("get", "/reports/inspections/missing/", by_role(REPORT_READERS, refused=404)))
+    add("reports:notices", Cell("get", "/reports/notices/", by_role(SIGNED_IN)))
+    add("reports:notice_read", Cell("post", "/reports/notices/read/", by_role(SIGNED_IN)))
+
+    # The ledger: import is the centre's; the template is a blank form; the export is scoped.
+    add("ledger:upload", Cell("get", "/ledger/", by_role(CENTRE)))
+    add("ledger:template", Cell("get", "/ledger/template/", by_role(SIGNED_IN)))
+    add("ledger:export", Cell("get", "/ledger/export/", by_role(SIGNED_IN)))
+
+    # Accounts and the platform.
+    add("grids:login", Cell("get", "/login/", by_role(SIGNED_IN), label="GET /login/"))
+    add("grids:logout", Cell("post", "/logout/", by_role(SIGNED_IN)))
+    add("grids:password_change", Cell("get", "/password/", by_role(SIGNED_IN)))
+    add("set_language", Cell("post", "/i18n/setlang/", by_role(SIGNED_IN)))
+    add("healthz", Cell("get", "/healthz", by_role(SIGNED_IN)))
+    add("admin", Cell("get", "/admin/", by_role({"admin"}, refused=302)))
+    add("admin", Cell("get", f"/admin/casework/disputecase/{m.pk}/change/", by_role({"admin"}, refused=302)))
+
+    # API: reference lists, the queue, registration, statistics, schema.
+    for name, path in (
+        ("api:me", "me/"),
+        ("api:communities", "communities/"),
+        ("api:grids", "grids/"),
+        ("api:categories", "categories/"),
+        ("api:mediators", "mediators/"),
+        ("api:cases", "cases/"),
+        ("api:success-rate", "stats/success-rate/"),
+    ):
+        add(name, Cell("get", f"/api/v1/{path}", by_role(SIGNED_IN), api=True))
+    grid, far_grid = world["grid"], world["far_grid"]
+    add("api:cases", Cell("post", "/api/v1/cases/", by_role(REGISTERING_IN_GRID), api=True, data=registration(grid)))
+    add("api:cases", Cell("post", "/api/v1/cases/", by_role(set()), api=True, data=registration(far_grid)))
+    add("api:token", Cell("post", "/api/v1/auth/token/", by_role(SIGNED_IN), api=True, data={}))
+    add("api:schema", Cell("get", "/api/schema/", by_role(SIGNED_IN), api=True))
+    add("api:docs", Cell("get", "/api/docs/", by_role(SIGNED_IN), api=True))
+    add("api:not-found", Cell("get", "/api/v1/cases/1/transitions/approve/", by_role(set(), refused=404), api=True))
+    return cells
+
+
+# What an anonymous visitor gets: the public pages answer, everything else asks for credentials.
+PUBLIC = {
+    "grids:login",
+    "grids:logout",
+    "set_language",
+    "healthz",
+    "api:token",
+    "api:schema",
+    "api:docs",
+    "api:not-found",
+}
+
+
+def anonymous_expectation(name, cell):
+    if name in PUBLIC:
+        return ALLOWED if name != "api:not-found" else {404}
+    if name == "admin":
+        return {302}
+    return {401} if cell.api else {302}
+
+
+def url_names():
+    """Every route of the URLconf by qualified name; the admin's pages as the one name "admin"."""
+    names = set()
+
+    def walk(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                inner = namespace if entry.namespace is None else ":".join(filter(None, [namespace, entry.namespace]))
+                if inner == "admin":
+                    names.add("admin")
+                    continue
+                walk(entry.url_patterns, inner)
+            elif isinstance(entry, URLPattern):
+                assert entry.name, f"unnamed URL pattern {entry.pattern} cannot have a matrix entry"
+                names.add(":".join(filter(None, [namespace, entry.name])))
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+@pytest.fixture
+def world(subdistrict, community, other_community, grid, sibling_grid, other_grid, case_at, mediator, centre):
+    far = SubdistrictFactory(code="DHQ", name="东湖区另一街道")
+    far_community = CommunityFactory(subdistrict=far)
+    far_grid = GridFactory(community=far_community)
+    far_centre = UserFactory(username="farcentre", roles=[Role.CENTRE_STAFF], subdistrict=far)
+    far_lead = MediatorFactory(user__username="farmediator")
+    outside = drive(CaseStatus.MEDIATING, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
+    outside_agreed = drive(CaseStatus.AGREED, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
+    register(far_centre, far_grid)
+    return {
+        "mediating": case_at(CaseStatus.MEDIATING),
+        "agreed": case_at(CaseStatus.AGREED),
+        "outside": outside,
+        "outside_agreed": outside_agreed,
+        "snapshot": report_services.report_ensure(kind="monthly", period=MARCH),
+        "lead": mediator,
+        "spare": MediatorFactory(user__username="spare"),
+        "grid": grid,
+        "far_grid": far_grid,
+    }
+
+
+@pytest.fixture
+def personas(roles, other_community_staff, sibling_grid):
+    return {
+        "centre": roles["centre"],
+        "leader": roles["leader"],
+        "community": roles["community"],
+        "community2": other_community_staff,
+        "gridworker": roles["gridworker"],
+        "gridworker2": UserFactory(username="gridworker2", roles=[Role.GRID_WORKER], grids=[sibling_grid]),
+        "lead": roles["mediator"],
+        "mediator2": roles["mediator2"],
+        "admin": roles["admin"],
+    }
+
+
+class _Rollback(Exception):
+    pass
+
+
+def ask(cell, user):
+    """The status of one request by `user` (None: anonymous), its writes rolled back."""
+    if cell.api:
+        client = APIClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    else:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+    kwargs = {"format": "json"} if cell.api and cell.method == "post" else {}
+    response = None
+    try:
+        with transaction.atomic():
+            response = getattr(client, cell.method)(cell.path, cell.data or {}, **kwargs)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return response
+
+
+def test_every_url_has_a_matrix_entry(world):
+    covered = set(routes(world))
+    names = url_names()
+    assert names - covered == set(), f"URLs without a matrix entry: {sorted(names - covered)}"
+    assert covered - names == set(), f"matrix entries for URLs that no longer exist: {sorted(covered - names)}"
+
+
+def test_access_matrix_every_cell_answers_as_the_spec_says(world, personas, settings, capsys):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/11"
+    checked, wrong = 0, []
+    numbers = [world[key].number for key in ("mediating", "agreed", "outside", "outside_agreed")]
+    for name, cells in routes(world).items():
+        for cell in cells:
+            for persona in PERSONAS:
+                user = personas.get(persona)
+                expected = cell.expect[persona] if persona != "anon" else anonymous_expectation(name, cell)
+                response = ask(cell, user)
+                checked += 1
+                status = response.status_code
+                if status not in expected:
+                    wrong.append(f"{cell.label} as {persona}: {status}, expected {sorted(expected)}")
+                elif persona == "anon" and status == 302 and name not in PUBLIC:
+                    login = "/admin/login/" if name == "admin" else "/login/"
+                    if not response["Location"].startswith(login):
+                        wrong.append(f"{cell.label} as anon: redirected to {response['Location']}")
+                elif status == 404 and any(n in response.content.decode(errors="ignore") for n in numbers):
+                    wrong.append(f"{cell.label} as {persona}: the 404 shows a case number")
+    with capsys.disabled():
+        print(f"\naccess matrix: {checked} cells checked, {checked - len(wrong)} as the spec says")
+    assert not wrong, f"{len(wrong)} of {checked} cells wrong:\n" + "\n".join(wrong)
+    assert checked == sum(len(cells) for cells in routes(world).values()) * len(PERSONAS)
