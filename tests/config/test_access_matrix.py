@@ -12,10 +12,13 @@ A URL added to the URLconf without an entry in ROUTES fails `test_every_url_has_
 Each cell runs in a savepoint rolled back afterwards, so every cell sees the same cases.
 """
 
+import datetime as dt
+
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -28,6 +31,9 @@ from tests.reports.conftest import MARCH
 from tests.workflow import drive
 
 pytestmark = pytest.mark.django_db
+
+THIS_MONTH = timezone.localdate().replace(day=1)
+LAST_MONTH = (THIS_MONTH - dt.timedelta(days=1)).replace(day=1)
 
 PERSONAS = (
     "centre",
@@ -253,6 +259,22 @@ def routes(world):
     add("api:schema", Cell("get", "/api/schema/", by_role(SIGNED_IN), api=True))
     add("api:docs", Cell("get", "/api/docs/", by_role(SIGNED_IN), api=True))
     add("api:not-found", Cell("get", "/api/v1/cases/1/transitions/approve/", by_role(set(), refused=404), api=True))
+
+    # API: report snapshots (readers as on the web; generating is the centre's) and screening returns
+    # (a return is seen within the territory of its grid; filed by the grid's own worker).
+    add("api:reports", Cell("get", "/api/v1/reports/", by_role(REPORT_READERS), api=True))
+    add("api:report", Cell("get", f"/api/v1/reports/{snap.pk}/", by_role(REPORT_READERS, refused=404), api=True))
+    add("api:report", Cell("get", "/api/v1/reports/999999/", by_role(set(), refused=404), api=True))
+    add("api:report-generate", Cell("post", "/api/v1/reports/generate/", by_role(CENTRE), api=True, data={}))
+    add("api:inspections", Cell("get", "/api/v1/inspections/", by_role(SIGNED_IN), api=True))
+    inspection = world["inspection"]
+    sees_return = {"centre", "leader", "community", "gridworker"}
+    add(
+        "api:inspection",
+        Cell("get", f"/api/v1/inspections/{inspection.pk}/", by_role(sees_return, refused=404), api=True),
+    )
+    body = {"grid": grid.pk, "kind": "monthly", "period": THIS_MONTH.strftime("%Y-%m"), "zero_report": True}
+    add("api:inspections", Cell("post", "/api/v1/inspections/", by_role({"gridworker"}), api=True, data=body))
     return cells
 
 
@@ -298,7 +320,9 @@ def url_names():
 
 
 @pytest.fixture
-def world(subdistrict, community, other_community, grid, sibling_grid, other_grid, case_at, mediator, centre):
+def world(
+    subdistrict, community, other_community, grid, sibling_grid, other_grid, case_at, mediator, centre, grid_worker
+):
     far = SubdistrictFactory(code="DHQ", name="东湖区另一街道")
     far_community = CommunityFactory(subdistrict=far)
     far_grid = GridFactory(community=far_community)
@@ -313,6 +337,15 @@ def world(subdistrict, community, other_community, grid, sibling_grid, other_gri
         "outside": outside,
         "outside_agreed": outside_agreed,
         "snapshot": report_services.report_ensure(kind="monthly", period=MARCH),
+        "inspection": report_services.inspection_file(
+            actor=grid_worker,
+            grid=grid,
+            kind="monthly",
+            period=LAST_MONTH,
+            disputes_found=0,
+            cases_registered=0,
+            zero_report=True,
+        ),
         "lead": mediator,
         "spare": MediatorFactory(user__username="spare"),
         "grid": grid,
