@@ -57,5 +57,6 @@ clean:
 # The benchmark suite (docs/performance.md; not a test): loads SIZE synthetic cases into its own database.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_bench
 bench: install
+	$(PY) -m bench.createdb "$(or $(DATABASE_URL),$(BENCH_DATABASE_URL))"
 	DATABASE_URL=$(or $(DATABASE_URL),$(BENCH_DATABASE_URL)) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(or $(DATABASE_URL),$(BENCH_DATABASE_URL)) $(PY) -m bench.run --size $(SIZE) $(BENCH_ARGS)
