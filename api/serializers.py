@@ -3,7 +3,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -292,24 +291,6 @@ class InputSerializer(serializers.Serializer):
                     )
                 )
         return fields
-
-    def to_internal_value(self, data):
-        # PostgreSQL text cannot hold NUL: a lookup by such a value (a category code) was a 500.
-        if isinstance(data, dict):
-            bad = sorted(str(key) for key, value in data.items() if _holds_nul(value))
-            if bad:
-                raise serializers.ValidationError({key: [_("不能包含空字符（NUL）。")] for key in bad})
-        return super().to_internal_value(data)
-
-
-def _holds_nul(value) -> bool:
-    if isinstance(value, str):
-        return chr(0) in value
-    if isinstance(value, dict):
-        return any(_holds_nul(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
 
 
 class PartyInputSerializer(InputSerializer):

@@ -135,14 +135,14 @@ def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note
     updates = {"version": F("version") + 1}
     if counter:
         updates[counter] = F(counter) + 1
+    if counter == "follow_up_count":
+        # A follow-up discharges the follow-up deadline, the only one that runs after a conclusion.
+        updates["next_due"] = None
     claimed = DisputeCase.objects.filter(pk=case.pk, status__in=allowed_states).update(**updates)
     if not claimed:
         raise_conflict(case)
-    case.refresh_from_db()
-    if counter == "follow_up_count" and case.follow_up_count == 1:
-        # The first follow-up discharges the follow-up deadline.
-        case.next_due = case.current_due()
-        DisputeCase.objects.filter(pk=case.pk).update(next_due=case.next_due)
+    # Only what the UPDATE touched: a full refresh would drop the loaded relations (the mediators).
+    case.refresh_from_db(fields=["status", "version", "next_due", *([counter] if counter else [])])
     return record_event(
         case,
         actor=actor,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from casework import services as case_services
 from casework.enums import Guidance, Level, Referral, Risk, Source
 from casework.models import Category, DisputeCase
+from casework.permissions import user_grid_ids
 from casework.personal_data import id_check_digit
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
@@ -320,7 +321,7 @@ class DemoSeeder:
     # Running a plan through the services
 
     def _registrar(self, grid):
-        return self.gridworker if grid in self.gridworker.grids.all() else self.centre
+        return self.gridworker if grid.pk in user_grid_ids(self.gridworker) else self.centre
 
     def _step(self, at: dt.datetime, days: int, hours: int = 0) -> dt.datetime:
         moment = at + dt.timedelta(days=days, hours=hours, minutes=self.rng.randrange(5, 50))
