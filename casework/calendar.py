@@ -5,6 +5,8 @@ override the Monday-to-Friday rule (a holiday on a weekday, a 调休 Saturday).
 """
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from .enums import CalendarDayKind
@@ -32,8 +34,22 @@ class WorkingCalendar:
         return day.weekday() < 5
 
 
+# The whole calendar, read once, while many deadlines are computed in one go (a ledger import);
+# otherwise each computation reads the stretch it needs, so an administrator's edit counts at once.
+_preloaded: ContextVar[WorkingCalendar | None] = ContextVar("fengqiao_calendar", default=None)
+
+
+@contextmanager
+def preloaded():
+    token = _preloaded.set(_preloaded.get() or WorkingCalendar(dt.date.min, dt.date.max))
+    try:
+        yield
+    finally:
+        _preloaded.reset(token)
+
+
 def _calendar_from(start: dt.date, span: dt.timedelta) -> WorkingCalendar:
-    return WorkingCalendar(start, start + span)
+    return _preloaded.get() or WorkingCalendar(start, start + span)
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:

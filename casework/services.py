@@ -2,8 +2,9 @@
 `apply_transition`, called by the transition services here and in mediation.services.
 
 Each service checks the actor's permission, runs the FSM transition, saves under
-optimistic locking (status + version) inside `transaction.atomic`, and writes the
-CaseEvent in the same transaction. A lost race or a transition no longer available
+optimistic locking (status + version) inside one transaction, and writes the
+CaseEvent in it. Writes go through `writes`, which can also collect them for many new
+cases at once (a ledger import) and send them in bulk. A lost race or a transition no longer available
 raises and writes nothing.
 """
 
@@ -20,7 +21,7 @@ from django_fsm import ConcurrentTransition
 
 from grids.models import Grid
 
-from . import calendar, permissions
+from . import calendar, permissions, writes
 from .enums import CaseStatus, Level, RecordKind, Referral, Risk, Source, Transition, WarningReason
 from .exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
 from .models import CaseEvent, CaseNumberCounter, Category, DisputeCase, Party
@@ -52,16 +53,18 @@ def _choice(value, choices, field: str):
 
 def record_event(case, *, actor, name, at=None, from_status="", to_status="", note="", data=None, imported=False):
     """Append one event to the case's file. Called only inside a service's transaction."""
-    return CaseEvent.objects.create(
-        case=case,
-        at=at or timezone.now(),
-        actor=actor,
-        name=name,
-        from_status=from_status,
-        to_status=to_status,
-        note=note or "",
-        data=data or {},
-        imported=imported,
+    return writes.save_new(
+        CaseEvent(
+            case=case,
+            at=at or timezone.now(),
+            actor=actor,
+            name=name,
+            from_status=from_status,
+            to_status=to_status,
+            note=note or "",
+            data=data or {},
+            imported=imported,
+        )
     )
 
 
@@ -100,10 +103,10 @@ def apply_transition(
     at = at or timezone.now()
     from_status = case.status
     try:
-        with transaction.atomic():
+        with writes.atomic():
             getattr(case, name)(**(args or {}))
             case.next_due = case.current_due()
-            case.save(update_fields=["status", "next_due", *fields])
+            writes.save_case(case, ["status", "next_due", *fields])
             record_event(
                 case,
                 actor=actor,
@@ -132,17 +135,19 @@ def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note
             _("案件当前状态为“%(status)s”，不能添加“%(name)s”。")
             % {"status": case.get_status_display(), "name": RecordKind(name).label}
         )
-    updates = {"version": F("version") + 1}
-    if counter:
-        updates[counter] = F(counter) + 1
-    if counter == "follow_up_count":
-        # A follow-up discharges the follow-up deadline, the only one that runs after a conclusion.
-        updates["next_due"] = None
-    claimed = DisputeCase.objects.filter(pk=case.pk, status__in=allowed_states).update(**updates)
-    if not claimed:
-        raise_conflict(case)
-    # Only what the UPDATE touched: a full refresh would drop the loaded relations (the mediators).
-    case.refresh_from_db(fields=["status", "version", "next_due", *([counter] if counter else [])])
+    increments = ["version", *([counter] if counter else [])]
+    # A follow-up discharges the follow-up deadline, the only one that runs after a conclusion.
+    cleared = ["next_due"] if counter == "follow_up_count" else []
+    pending = writes.current()
+    if pending is not None:
+        pending.claim(case, increments=increments, cleared=cleared)
+    else:
+        updates = {name: F(name) + 1 for name in increments} | dict.fromkeys(cleared)
+        claimed = DisputeCase.objects.filter(pk=case.pk, status__in=allowed_states).update(**updates)
+        if not claimed:
+            raise_conflict(case)
+        # Only what the UPDATE touched: a full refresh would drop the loaded relations (the mediators).
+        case.refresh_from_db(fields=["status", "next_due", *increments])
     return record_event(
         case,
         actor=actor,
@@ -157,9 +162,17 @@ def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note
 
 
 def _next_number(subdistrict, year: int) -> str:
-    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(subdistrict=subdistrict, year=year)
+    pending = writes.current()
+    if pending is not None:
+        # Locked once for the many cases being written, and saved with them.
+        counter = pending.counter(subdistrict, year)
+    else:
+        counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(
+            subdistrict=subdistrict, year=year
+        )
     counter.last_number += 1
-    counter.save(update_fields=["last_number"])
+    if pending is None:
+        counter.save(update_fields=["last_number"])
     return f"{subdistrict.code}-{year}-{counter.last_number:04d}"
 
 
@@ -196,13 +209,16 @@ def warning_reasons(*, risk: str, parties: list[Party], registered_at: dt.dateti
     if len(parties) >= settings.FENGQIAO_WARNING_MIN_PARTIES:
         reasons.append(WarningReason.MANY_PARTIES.value)
     since = registered_at - dt.timedelta(days=settings.FENGQIAO_REPEAT_WINDOW_DAYS)
-    prior = prior_cases_of_parties(
-        id_numbers=[p.id_number for p in parties],
-        phones=[p.phone for p in parties],
-        since=since,
-        exclude_case_id=exclude_case_id,
-    ).filter(registered_at__lte=registered_at)
-    if prior.exists():
+    id_numbers, phones = [p.id_number for p in parties], [p.phone for p in parties]
+    pending = writes.current()
+    if pending is not None and exclude_case_id is None:
+        repeat = pending.has_prior_case(id_numbers=id_numbers, phones=phones, since=since, until=registered_at)
+    else:
+        prior = prior_cases_of_parties(
+            id_numbers=id_numbers, phones=phones, since=since, exclude_case_id=exclude_case_id
+        ).filter(registered_at__lte=registered_at)
+        repeat = prior.exists()
+    if repeat:
         reasons.append(WarningReason.REPEAT.value)
     return reasons
 
@@ -236,7 +252,7 @@ def case_register(
         raise ValidationError({"occurred_on": [_("发生日期不能晚于登记日期。")]})
     party_rows = _clean_parties(parties)
     subdistrict = grid.community.subdistrict
-    with transaction.atomic():
+    with writes.atomic():
         year = local_date(at).year
         case = DisputeCase(
             number=_next_number(subdistrict, year),
@@ -258,10 +274,10 @@ def case_register(
         case.warning_reasons = warning_reasons(risk=risk, parties=party_rows, registered_at=at)
         case.is_warning = bool(case.warning_reasons)
         case.next_due = case.current_due()
-        case.save()
+        writes.save_new(case)
         for party in party_rows:
             party.case = case
-        Party.objects.bulk_create(party_rows)
+        writes.save_new_many(party_rows)
         record_event(
             case,
             actor=actor,
@@ -329,7 +345,7 @@ def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> Dispu
     released = sorted(m.pk for m in case.co_mediators.all()) + (
         [case.lead_mediator_id] if case.lead_mediator_id else []
     )
-    with transaction.atomic():
+    with writes.atomic():
         apply_transition(
             case,
             Transition.ESCALATE,
@@ -386,7 +402,7 @@ def case_extend_deadline(case, *, actor, reason: str, at=None) -> DisputeCase:
     at = at or timezone.now()
     old_due = case.conclude_due
     new_due = calendar.add_working_days(old_due, settings.FENGQIAO_CONCLUDE_WORKING_DAYS)
-    with transaction.atomic():
+    with writes.atomic():
         claimed = DisputeCase.objects.filter(pk=case.pk, version=case.version, conclude_extended=False).update(
             conclude_due=new_due, next_due=new_due, conclude_extended=True, version=F("version") + 1
         )

@@ -18,7 +18,7 @@ def mediator_conflicts(mediator: Mediator, case, *, parties=None, declarations=N
     """
     parties = list(case.parties.all()) if parties is None else parties
     if declarations is None:
-        declarations = list(ConflictDeclaration.objects.filter(case=case))
+        declarations = list(case.conflicts.all())
     reasons = []
     person_names = {p.name.strip() for p in parties if p.kind == "person"}
     org_names = {p.name.strip() for p in parties if p.kind == "organisation"}

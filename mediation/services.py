@@ -6,11 +6,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import calendar, permissions
+from casework import calendar, permissions, writes
 from casework import services as case_services
 from casework.enums import FOLLOW_UP_STATES, OPEN, SESSION_STATES, Guidance, RecordKind, Transition
 from casework.exceptions import CasePermissionDenied
@@ -47,7 +46,7 @@ def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at
     co_mediators = [m for m in co_mediators if m.pk != mediator.pk]
     for co in co_mediators:
         _check_mediator(co, case, field="co_mediators")
-    with transaction.atomic():
+    with writes.atomic():
         apply_transition(
             case,
             Transition.ASSIGN,
@@ -59,7 +58,7 @@ def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at
             data={"mediator": mediator.pk, "co_mediators": [m.pk for m in co_mediators]},
             imported=imported,
         )
-        case.co_mediators.set(co_mediators)
+        writes.set_co_mediators(case, co_mediators)
     return case
 
 
@@ -70,7 +69,7 @@ def case_reassign(case, *, actor, mediator: Mediator, reason: str, at=None, impo
     if mediator is not None and mediator.pk == case.lead_mediator_id:
         raise ValidationError({"mediator": [_("请选择与当前主调解员不同的调解员。")]})
     _check_mediator(mediator, case)
-    with transaction.atomic():
+    with writes.atomic():
         apply_transition(
             case,
             Transition.REASSIGN,
@@ -140,7 +139,7 @@ def case_reach_agreement(
     judicial_deadline = calendar.roll_to_working_day(
         signed_on + dt.timedelta(days=settings.FENGQIAO_JUDICIAL_CONFIRMATION_DAYS)
     )
-    with transaction.atomic():
+    with writes.atomic():
         apply_transition(
             case,
             Transition.REACH_AGREEMENT,
@@ -152,18 +151,20 @@ def case_reach_agreement(
             data={"form": form, "signed_on": signed_on.isoformat()},
             imported=imported,
         )
-        Agreement.objects.create(
-            case=case,
-            form=form,
-            facts=(facts or "").strip() or case.description,
-            responsibilities=(responsibilities or "").strip(),
-            terms=terms,
-            performance_method=(performance_method or "").strip(),
-            performance_deadline=performance_deadline,
-            signed_on=signed_on,
-            judicial_deadline=judicial_deadline,
-            recorded_by=actor,
-            recorded_at=at,
+        writes.save_new(
+            Agreement(
+                case=case,
+                form=form,
+                facts=(facts or "").strip() or case.description,
+                responsibilities=(responsibilities or "").strip(),
+                terms=terms,
+                performance_method=(performance_method or "").strip(),
+                performance_deadline=performance_deadline,
+                signed_on=signed_on,
+                judicial_deadline=judicial_deadline,
+                recorded_by=actor,
+                recorded_at=at,
+            )
         )
     return case
 
@@ -225,20 +226,22 @@ def session_log(
         errors["rights_explained_by"] = [_("请填写告知人。")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        session = MediationSession.objects.create(
-            case=case,
-            held_at=held_at,
-            location=location.strip(),
-            attendees=(attendees or "").strip(),
-            presiding=presiding or case.lead_mediator,
-            public=public,
-            rights_explained=rights_explained,
-            rights_explained_by=(rights_explained_by or "").strip(),
-            party_refused=party_refused,
-            summary=summary.strip(),
-            recorded_by=actor,
-            recorded_at=at,
+    with writes.atomic():
+        session = writes.save_new(
+            MediationSession(
+                case=case,
+                held_at=held_at,
+                location=location.strip(),
+                attendees=(attendees or "").strip(),
+                presiding=presiding or case.lead_mediator,
+                public=public,
+                rights_explained=rights_explained,
+                rights_explained_by=(rights_explained_by or "").strip(),
+                party_refused=party_refused,
+                summary=summary.strip(),
+                recorded_by=actor,
+                recorded_at=at,
+            )
         )
         case_services.add_record(
             case,
@@ -284,16 +287,18 @@ def follow_up_record(
         errors["method"] = [_("请选择回访方式。")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        follow_up = FollowUp.objects.create(
-            case=case,
-            date=date,
-            method=method,
-            performed=performed,
-            satisfaction=satisfaction,
-            notes=(notes or "").strip(),
-            recorded_by=actor,
-            recorded_at=at,
+    with writes.atomic():
+        follow_up = writes.save_new(
+            FollowUp(
+                case=case,
+                date=date,
+                method=method,
+                performed=performed,
+                satisfaction=satisfaction,
+                notes=(notes or "").strip(),
+                recorded_by=actor,
+                recorded_at=at,
+            )
         )
         case_services.add_record(
             case,
@@ -316,7 +321,7 @@ def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -
         raise CasePermissionDenied(_("只有调解员本人或综治中心工作人员可以声明回避。"))
     reason = _text(reason, "reason", _("请填写回避理由。"))
     at = at or timezone.now()
-    with transaction.atomic():
+    with writes.atomic():
         declaration, created = ConflictDeclaration.objects.get_or_create(
             mediator=mediator, case=case, defaults={"reason": reason, "declared_by": actor, "declared_at": at}
         )
@@ -354,7 +359,7 @@ def judicial_confirmation_record(
         raise ValidationError({"applied_on": [_("申请日期应在协议签订日期与今天之间。")]})
     if answered_on and not (applied_on or agreement.signed_on) <= answered_on <= local_date(at):
         raise ValidationError({"answered_on": [_("裁定日期应在申请日期与今天之间。")]})
-    with transaction.atomic():
+    with writes.atomic():
         agreement.judicial_confirmation = status
         agreement.judicial_applied_on = applied_on
         agreement.judicial_court = (court or "").strip()

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from casework import permissions
+from casework import permissions, writes
 from casework.enums import CaseStatus
 from casework.exceptions import CaseError
 from casework.models import DisputeCase
@@ -289,50 +289,23 @@ def _existing_refs(subdistrict, refs: list[str]) -> dict[str, str]:
     return found
 
 
-class RowSavepoint:
-    """One savepoint per ledger row, with the services' own nested savepoints switched off inside it.
-
-    Every service opens `transaction.atomic()`, and inside the import's transaction each
-    of those is a SAVEPOINT and a RELEASE: two round trips per step, some twenty per case,
-    close to half of an import's time. Inside a row they protect nothing the row's own
-    savepoint does not: when a service refuses, the whole row is rolled back to here and
-    Django's "needs rollback" mark, set by the savepoint-less inner blocks, is cleared.
-    The switch is on this connection only and is restored on exit.
-    """
-
-    NAME = "ledger_row"
-
-    def __init__(self):
-        self.connection = transaction.get_connection()
-
-    def __enter__(self):
-        self._execute(f"SAVEPOINT {self.NAME}")
-        self.connection.features.uses_savepoints = False
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        del self.connection.features.uses_savepoints  # back to the backend's class attribute
-        if exc_type is None:
-            self._execute(f"RELEASE SAVEPOINT {self.NAME}")
-            return False
-        self._execute(f"ROLLBACK TO SAVEPOINT {self.NAME}")
-        transaction.set_rollback(False)
-        return False
-
-    def _execute(self, sql):
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql)
+# Cases written per bulk flush: progress moves in these steps, and memory stays bounded.
+FLUSH_EVERY = 500
 
 
 def _write(plans: list[LedgerRow], report: ImportReport, *, user, now, progress):
     results = {r.row: r for r in report.results}
     all_or_nothing = not report.valid_only
     try:
-        with transaction.atomic():
+        with transaction.atomic(), writes.deferred_writes() as pending:
+            pending.preload_parties(
+                [p.get("id_number") for plan in plans for p in plan.parties],
+                [p.get("phone") for plan in plans for p in plan.parties],
+            )
             for done, plan in enumerate(plans, start=1):
                 try:
-                    # A refusal by the services undoes that row only.
-                    with RowSavepoint():
+                    # A refusal by the services drops that row's writes only.
+                    with pending.row():
                         case = replay(plan, actor=user, now=now)
                 except (ValidationError, CaseError) as exc:
                     report.problems.extend(_service_problems(plan.row, exc))
@@ -340,8 +313,10 @@ def _write(plans: list[LedgerRow], report: ImportReport, *, user, now, progress)
                 else:
                     results[plan.row].number = case.number
                     results[plan.row].status = case.status
-                if progress:
-                    progress(done, len(plans))
+                if done % FLUSH_EVERY == 0 or done == len(plans):
+                    pending.flush()
+                    if progress:
+                        progress(done, len(plans))
             if report.dry_run or (all_or_nothing and report.errors):
                 raise _Rollback
     except _Rollback:

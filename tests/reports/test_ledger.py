@@ -18,7 +18,7 @@ from reports.ledger.exporter import export_ledger
 from reports.ledger.importer import LedgerFileError, import_ledger
 from reports.ledger.layout import COLUMNS, parse_date
 from reports.statistics import success_rate
-from tests.factories import PASSWORD, GridFactory, SubdistrictFactory, UserFactory, case_in_state
+from tests.factories import PASSWORD, GridFactory, SubdistrictFactory, UserFactory, case_in_state, register
 
 HEADERS = [c.header for c in COLUMNS]
 
@@ -657,3 +657,149 @@ def test_import_valid_only_undoes_a_row_the_services_refuse_halfway(world):
     assert Party.objects.count() == 4 and not Party.objects.filter(name=world["mediator"].name).exists()
     assert CaseEvent.objects.count() == 2 * 9
     assert all(c.status == CaseStatus.CLOSED for c in DisputeCase.objects.all())
+
+
+# Bulk writing: the import runs the services with their writes collected (casework.writes) and
+# sent per table; it must leave exactly what the same services leave writing row by row.
+
+
+def _fields(obj, ids: dict) -> dict:
+    values = {}
+    for f in obj._meta.concrete_fields:
+        if f.attname in ("id", "case_id"):
+            continue
+        value = getattr(obj, f.attname)
+        if f.attname == "data":
+            value = {k: ids.get((k, v), v) if isinstance(v, int) else v for k, v in value.items()}
+        values[f.attname] = value
+    return values
+
+
+def _snapshot() -> list[dict]:
+    """Every case with everything the services wrote for it, without the primary keys."""
+    cases = DisputeCase.objects.order_by("number").prefetch_related(
+        "parties", "events", "sessions", "follow_ups", "co_mediators"
+    )
+    snapshot = []
+    for case in cases:
+        sessions = sorted(case.sessions.all(), key=lambda s: s.pk)
+        follow_ups = sorted(case.follow_ups.all(), key=lambda f: f.pk)
+        # An event names its session or follow-up by key: compare by position instead.
+        ids = {("session", s.pk): f"session#{n}" for n, s in enumerate(sessions)}
+        ids |= {("follow_up", f.pk): f"follow_up#{n}" for n, f in enumerate(follow_ups)}
+        agreement = getattr(case, "agreement", None)
+        snapshot.append(
+            {
+                "case": _fields(case, ids),
+                "co_mediators": sorted(m.pk for m in case.co_mediators.all()),
+                "parties": [_fields(p, ids) for p in sorted(case.parties.all(), key=lambda p: p.pk)],
+                "events": [_fields(e, ids) for e in sorted(case.events.all(), key=lambda e: e.pk)],
+                "sessions": [_fields(s, ids) for s in sessions],
+                "follow_ups": [_fields(f, ids) for f in follow_ups],
+                "agreement": _fields(agreement, ids) if agreement else None,
+            }
+        )
+    return snapshot
+
+
+def _replay_row_by_row(source, user):
+    """The same checked rows through the same services, each write sent as it is made."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from reports.ledger.checks import Reference, RowChecker
+    from reports.ledger.importer import read_sheet
+    from reports.ledger.replay import replay
+
+    checker = RowChecker(Reference(user.subdistrict), today=timezone.localdate())
+    now = timezone.now()
+    for row, cells in read_sheet(source).rows:
+        plan, problems = checker.check(row, cells)
+        assert plan is not None, problems
+        with transaction.atomic():
+            replay(plan, actor=user, now=now)
+
+
+def repeat_ledger(world):
+    """Every outcome, co-mediators, and parties met again: within this ledger and from an earlier case."""
+    both = f"{world['mediator'].name}、{world['other_mediator'].name}"
+    return [
+        *good_rows(world),
+        agreed_row(world, "TZ-101", 调解员=both, 当事人="申请人:王五,13700137000；被申请人:赵六"),
+        # Within twelve months of PRE-1 (phone 13600136000), and after it.
+        bare_row(world, "TZ-102", 登记日期="2021-06-01", 当事人="申请人:钱七,13600136000"),
+        bare_row(world, "TZ-103", 登记日期="2022-09-01", 当事人="申请人:钱七,13600136000"),
+        # Before PRE-1 was registered: not a repeat of it.
+        bare_row(world, "TZ-104", 登记日期="2020-12-01", 当事人="申请人:孙八,13600136000"),
+    ]
+
+
+def test_bulk_import_leaves_what_the_services_leave_row_by_row(world):
+    from django.db import transaction
+
+    earlier = bare_row(world, "PRE-1", 登记日期="2021-01-10", 当事人="申请人:钱七,13600136000")
+    assert import_ledger(xlsx([earlier]), user=world["centre"]).created == 1
+    rows = repeat_ledger(world)
+    with transaction.atomic():
+        report = import_ledger(xlsx(rows), user=world["centre"])
+        assert report.written and report.created == len(rows), report.errors
+        bulk = _snapshot()
+        transaction.set_rollback(True)
+    _replay_row_by_row(xlsx(rows), world["centre"])
+    one_by_one = _snapshot()
+    assert len(bulk) == len(rows) + 1
+    assert bulk == one_by_one
+    # The repeat-dispute warning saw the earlier case, the ledger's own earlier rows, and nothing later.
+    flagged = {c["case"]["external_ref"]: c["case"]["is_warning"] for c in bulk}
+    assert flagged["TZ-102"] and flagged["TZ-002"] and not flagged["TZ-104"] and not flagged["TZ-101"]
+    by_ref = {c["case"]["external_ref"]: c for c in bulk}
+    assert by_ref["TZ-101"]["co_mediators"] == [world["other_mediator"].pk]
+    assert by_ref["TZ-101"]["events"][-1]["data"] == {}  # closing
+    assert [e["data"].get("session") for e in by_ref["TZ-101"]["events"] if e["name"] == "session"] == [
+        "session#0",
+        "session#1",
+    ]
+
+
+def test_bulk_import_numbers_follow_on_with_no_gap_for_a_refused_row(world):
+    conflict = agreed_row(world, "C-2", 当事人=f"申请人:{world['mediator'].name},13800138000；被申请人:李四")
+    import_ledger(xlsx([agreed_row(world, "C-0")]), user=world["centre"])
+    report = import_ledger(
+        xlsx([agreed_row(world, "C-1"), conflict, bare_row(world, "C-3", 登记日期="2022-01-04")]),
+        user=world["centre"],
+        valid_only=True,
+    )
+    assert report.created == 2
+    numbers = dict(DisputeCase.objects.values_list("external_ref", "number"))
+    assert numbers == {"C-0": "BHZ-2021-0001", "C-1": "BHZ-2021-0002", "C-3": "BHZ-2022-0001"}
+    # A case registered live afterwards takes the next number: the counters were saved with the cases.
+    live = register(world["centre"], world["grid"], at=dt.datetime(2021, 8, 2, 9, tzinfo=dt.UTC))
+    assert live.number == "BHZ-2021-0003"
+
+
+def test_bulk_import_queries_do_not_grow_with_the_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(rows):
+        with CaptureQueriesContext(connection) as captured:
+            report = import_ledger(xlsx(rows), user=world["centre"])
+        assert report.created == len(rows), report.errors
+        return len(captured)
+
+    small = queries([agreed_row(world, f"S-{n}", 当事人=f"申请人:甲{n},1380013{n:04d}") for n in range(5)])
+    large = queries([agreed_row(world, f"L-{n}", 当事人=f"申请人:乙{n},1390013{n:04d}") for n in range(60)])
+    # Reading the reference data, the preloads, one INSERT per table: 12 times the rows, a few more queries.
+    assert small <= 40
+    assert large <= small + 3
+
+
+def test_deferred_writes_refuse_to_touch_a_case_made_elsewhere(world):
+    from casework import writes
+    from casework.services import case_accept
+
+    case = register(world["centre"], world["grid"])
+    with pytest.raises(RuntimeError, match="was not created"), writes.deferred_writes():
+        case_accept(case, actor=world["centre"], level=Level.SUBDISTRICT)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REPORTED and not case.events.filter(name="accept").exists()
