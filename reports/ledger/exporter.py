@@ -1,9 +1,10 @@
 """Ledger export: any queryset of cases, written in the layout the importer reads.
 
-Personal data follow casework.permissions.can_see_personal_data case by case: who may
-not see a party's ID number and phone gets them masked (138****5678). A masked value
-is not personal data any more; importing such a file keeps the parties' names and
-roles and leaves their phones and ID numbers empty (with a warning per value).
+Personal data are masked (138****5678), as everywhere but on the case page. A full
+export, asked for by centre staff to move or back up a ledger, carries ID numbers and
+phones of the cases casework.permissions.can_export_personal_data allows. A masked
+value is not personal data any more; importing such a file keeps the parties' names
+and roles and leaves their phones and ID numbers empty (with a warning per value).
 """
 
 from django.db.models import Prefetch
@@ -132,8 +133,10 @@ def _follow_up(follow_up) -> str:
     return FIELD_SEPARATOR.join(fields)
 
 
-def export_ledger(cases, *, user, target, counts: dict | None = None) -> int:
+def export_ledger(cases, *, user, target, full: bool = False, counts: dict | None = None) -> int:
     """Write `cases` (already scoped to what `user` may see) as a ledger XLSX to `target`; return the row count.
+
+    `full`: personal data unmasked where `user` may export them (else masked regardless).
 
     `counts`, if given, receives how many rows carry unmasked personal data (for the export's audit entry)."""
     workbook = Workbook(write_only=True)
@@ -148,7 +151,7 @@ def export_ledger(cases, *, user, target, counts: dict | None = None) -> int:
     sheet.append(header)
     count = unmasked_rows = 0
     for case in ledger_queryset(cases).iterator(chunk_size=CHUNK):
-        unmasked = permissions.can_see_personal_data(user, case)
+        unmasked = full and permissions.can_export_personal_data(user, case)
         unmasked_rows += unmasked
         row = ledger_row(case, unmasked=unmasked)
         cells = []

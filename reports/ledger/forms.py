@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.enums import CaseStatus
 from casework.models import Category
+from casework.permissions import is_centre_staff_for
 from grids.models import Community, Grid
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -49,9 +50,17 @@ class LedgerFilterForm(forms.Form):
     )
     registered_from = forms.DateField(label=_("登记日期自"), required=False)
     registered_to = forms.DateField(label=_("登记日期至"), required=False)
+    full = forms.BooleanField(
+        label=_("导出完整身份证号和手机号码（用于迁移、备份台账；记入审计日志）"),
+        required=False,
+        help_text=_("不勾选时个人信息脱敏导出。"),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if not (user.subdistrict_id and is_centre_staff_for(user, user.subdistrict_id)):
+            # Only centre staff may take personal data out in full; for others the choice does not exist.
+            del self.fields["full"]
         communities = Community.objects.filter(subdistrict_id=user.subdistrict_id)
         if user.subdistrict_id is None and user.community_id:
             communities = Community.objects.filter(pk=user.community_id)

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.upload, name="upload"),
     path("template/", views.template, name="template"),
     path("export/", views.export, name="export"),
+    path("export/queue/", views.export_queue, name="export_queue"),
+    path("export/report/<int:pk>/", views.export_report, name="export_report"),
 ]

@@ -1,7 +1,8 @@
-"""Ledger pages: upload (centre staff), the template to fill in, and the export of a queue.
+"""Ledger pages: upload (centre staff), the template to fill in, and exports in the ledger's layout.
 
-Every export starts from casework.selectors.cases_visible_to(request.user); personal
-data are masked case by case as casework.permissions.can_see_personal_data says.
+Every export starts from the user's scope (casework.selectors.cases_visible_to): the
+ledger page's filter, the queue with its filters, a report figure's cases. Personal data
+are masked, except in a full export that centre staff ask for on the ledger page.
 """
 
 import io
@@ -17,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from casework import permissions
 from casework.selectors import cases_visible_to
+from casework.views import queue_filter
 from grids.audit import audit_export
+from reports import selectors as report_selectors
 
 from .exporter import export_ledger
 from .forms import LedgerFilterForm, LedgerUploadForm
@@ -78,15 +81,37 @@ def template(request):
     return _xlsx_response(buffer.getvalue(), "矛盾纠纷台账模板.xlsx")
 
 
+def _ledger_export(request, cases, *, what: str, full: bool = False) -> HttpResponse:
+    buffer = io.BytesIO()
+    counts = {}
+    rows = export_ledger(
+        cases.order_by("registered_at", "id"), user=request.user, target=buffer, full=full, counts=counts
+    )
+    audit_export(request, what=what, rows=rows, masked=counts["unmasked"] == 0)
+    return _xlsx_response(buffer.getvalue(), f"矛盾纠纷台账-{timezone.localdate():%Y%m%d}.xlsx")
+
+
 @login_required
 @require_GET
 def export(request):
     form = LedgerFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         return render(request, "ledger/export_error.html", {"form": form}, status=400)
-    cases = form.filter(cases_visible_to(request.user)).order_by("registered_at", "id")
-    buffer = io.BytesIO()
-    counts = {}
-    rows = export_ledger(cases, user=request.user, target=buffer, counts=counts)
-    audit_export(request, what="ledger", rows=rows, masked=counts["unmasked"] == 0)
-    return _xlsx_response(buffer.getvalue(), f"矛盾纠纷台账-{timezone.localdate():%Y%m%d}.xlsx")
+    cases = form.filter(cases_visible_to(request.user))
+    return _ledger_export(request, cases, what="ledger", full=form.cleaned_data.get("full", False))
+
+
+@login_required
+@require_GET
+def export_queue(request):
+    """The queue as the user has it filtered (the same filterset as the page), in the ledger's layout."""
+    return _ledger_export(request, queue_filter(request).qs, what="ledger:queue")
+
+
+@login_required
+@require_GET
+def export_report(request, pk: int):
+    """The cases behind one figure of a report (its drill-down), in the ledger's layout."""
+    snapshot = report_selectors.snapshot_for(request.user, pk)
+    cases = report_selectors.drill_down(request.user, snapshot, request.GET.get("figure", ""))
+    return _ledger_export(request, cases, what=f"ledger:report:{snapshot.pk}")

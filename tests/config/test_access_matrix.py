@@ -231,6 +231,11 @@ def routes(world):
     add("ledger:upload", Cell("get", "/ledger/", by_role(CENTRE)))
     add("ledger:template", Cell("get", "/ledger/template/", by_role(SIGNED_IN)))
     add("ledger:export", Cell("get", "/ledger/export/", by_role(SIGNED_IN)))
+    add("ledger:export_queue", Cell("get", "/ledger/export/queue/", by_role(SIGNED_IN)))
+    # A report's figure in the ledger layout: for the report's readers, like the figure's page.
+    for pk, readers in ((snap.pk, REPORT_READERS), (999999, set())):
+        path = f"/ledger/export/report/{pk}/?figure=concluded"
+        add("ledger:export_report", Cell("get", path, by_role(readers, refused=404)))
 
     # Accounts and the platform.
     add("grids:login", Cell("get", "/login/", by_role(SIGNED_IN), label="GET /login/"))

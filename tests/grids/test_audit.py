@@ -144,13 +144,15 @@ def test_report_exports_are_audited(client, leader, extension):
     assert _exports() == [(leader.pk, f"report:{snapshot.pk}:{extension}", {"rows": 0, "masked": True})]
 
 
-def test_ledger_export_is_audited_unmasked_for_centre_and_masked_for_leader(client, centre, leader, grid):
+def test_ledger_export_is_audited_unmasked_only_when_centre_staff_ask(client, centre, leader, grid):
     register(centre, grid)
     client.force_login(centre)
     assert client.get("/ledger/export/").status_code == 200
+    assert client.get("/ledger/export/?full=on").status_code == 200
     client.force_login(leader)
-    assert client.get("/ledger/export/").status_code == 200
+    assert client.get("/ledger/export/?full=on").status_code == 200
     assert _exports() == [
+        (centre.pk, "ledger", {"rows": 1, "masked": True}),
         (centre.pk, "ledger", {"rows": 1, "masked": False}),
         (leader.pk, "ledger", {"rows": 1, "masked": True}),
     ]

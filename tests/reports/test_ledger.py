@@ -399,7 +399,8 @@ def test_round_trip_export_then_import_yields_the_same_cases(world):
         case_in_state(state, centre=centre, mediator=mediator, grid=world["other_grid"], level=Level.SUBDISTRICT)
     before = ledger_cases(DisputeCase.objects.all())
     out = io.BytesIO()
-    assert export_ledger(DisputeCase.objects.order_by("registered_at", "id"), user=centre, target=out) == 10
+    cases = DisputeCase.objects.order_by("registered_at", "id")
+    assert export_ledger(cases, user=centre, target=out, full=True) == 10
 
     # Exported and imported unchanged: every row is already there, nothing new.
     again = import_ledger(io.BytesIO(out.getvalue()), user=centre)
@@ -428,9 +429,9 @@ def test_export_scope_and_masking(world, community_staff, leader):
     ]
     import_ledger(xlsx(rows), user=centre)
 
-    def export_as(user):
+    def export_as(user, full=False):
         out = io.BytesIO()
-        export_ledger(DisputeCase.objects.none() | cases_of(user), user=user, target=out)
+        export_ledger(cases_of(user), user=user, target=out, full=full)
         return read_rows(out.getvalue())
 
     from casework.selectors import cases_visible_to
@@ -438,7 +439,11 @@ def test_export_scope_and_masking(world, community_staff, leader):
     def cases_of(user):
         return cases_visible_to(user).order_by("registered_at", "id")
 
-    full = export_as(centre)
+    # Masked for everyone by default, centre staff included (the spec: everywhere but the case page).
+    default = export_as(centre)
+    assert [r["案件编号"] for r in default] == ["IN-1", "OUT-1"]
+    assert "138****8000" in default[0]["当事人"] and "13800138000" not in default[0]["当事人"]
+    full = export_as(centre, full=True)
     assert [r["案件编号"] for r in full] == ["IN-1", "OUT-1"]
     assert "13800138000" in full[0]["当事人"] and person_id(1) in full[0]["当事人"]
 
@@ -447,7 +452,9 @@ def test_export_scope_and_masking(world, community_staff, leader):
     assert "138****8000" in own[0]["当事人"] and "13800138000" not in own[0]["当事人"]
     assert person_id(1) not in own[0]["当事人"] and "3601**********" in own[0]["当事人"]
 
-    masked = export_as(leader)
+    # Asking for a full export does not unmask anything for someone who is not centre staff.
+    assert export_as(community_staff, full=True) == own
+    masked = export_as(leader, full=True)
     assert len(masked) == 2 and all("****" in r["当事人"] for r in masked)
 
     # A masked export imports back as names and roles only: masked values are not personal data.
@@ -463,7 +470,7 @@ def load_workbook_from_rows(rows, *, prefix):
     return xlsx([{**r, "案件编号": prefix + r["案件编号"]} for r in rows])
 
 
-def test_export_of_a_mediator_unmasks_only_their_own_cases(world):
+def test_export_of_a_mediator_holds_only_their_own_cases_masked(world):
     import_ledger(
         xlsx([agreed_row(world, "A"), agreed_row(world, "B", 调解员=world["other_mediator"].name)]),
         user=world["centre"],
@@ -472,9 +479,10 @@ def test_export_of_a_mediator_unmasks_only_their_own_cases(world):
 
     user = world["mediator"].user
     out = io.BytesIO()
-    export_ledger(cases_visible_to(user), user=user, target=out)
+    export_ledger(cases_visible_to(user), user=user, target=out, full=True)
     rows = read_rows(out.getvalue())
-    assert [r["案件编号"] for r in rows] == ["A"] and "13800138000" in rows[0]["当事人"]
+    # Their own case's parties in full are on the case page, not in a file.
+    assert [r["案件编号"] for r in rows] == ["A"] and "138****8000" in rows[0]["当事人"]
 
 
 def test_export_query_count_does_not_grow_per_row(world, django_assert_max_num_queries):
@@ -590,6 +598,57 @@ def test_export_page_filters_within_scope(client, world, community_staff):
     assert [r["案件编号"] for r in read_rows(response.content)] == ["F-3"]
     response = client.get(reverse("ledger:export"), {"registered_from": "2021-06-01", "registered_to": "2021-01-01"})
     assert response.status_code == 400 and "不能晚于" in response.content.decode()
+
+
+def _audited_exports():
+    from grids.models import AuditAction, AuditEntry
+
+    entries = AuditEntry.objects.filter(action=AuditAction.EXPORTED).order_by("id")
+    return [(e.target, e.detail["rows"], e.detail["masked"]) for e in entries]
+
+
+def test_export_page_full_personal_data_is_centre_staff_only_and_audited(client, world, community_staff):
+    import_ledger(xlsx([agreed_row(world, "P-1")]), user=world["centre"])
+    login(client, world["centre"])
+    masked = read_rows(client.get(reverse("ledger:export")).content)
+    full = read_rows(client.get(reverse("ledger:export"), {"full": "on"}).content)
+    assert "138****8000" in masked[0]["当事人"] and "13800138000" in full[0]["当事人"]
+    assert "导出完整身份证号" in client.get(reverse("ledger:upload")).content.decode()
+    login(client, community_staff)
+    response = client.get(reverse("ledger:export"), {"full": "on"})
+    assert response.status_code == 200 and "138****8000" in read_rows(response.content)[0]["当事人"]
+    assert _audited_exports() == [("ledger", 1, True), ("ledger", 1, False), ("ledger", 1, True)]
+
+
+def test_queue_and_report_figures_export_in_the_ledger_layout(client, world, community_staff, leader):
+    from reports.services import report_generate
+
+    rows = [
+        agreed_row(world, "Q-1"),
+        bare_row(world, "Q-2", 调解结果="撤回", 处理说明="双方已自行和解。"),
+        agreed_row(world, "Q-3", 社区=world["other_community"].name, 网格=world["other_grid"].name),
+    ]
+    import_ledger(xlsx(rows), user=world["centre"])
+    login(client, community_staff)
+    queue = client.get(reverse("casework:queue"), {"tab": "all"})
+    assert reverse("ledger:export_queue") in queue.content.decode()
+    response = client.get(reverse("ledger:export_queue"), {"tab": "all", "status": "closed"})
+    exported = read_rows(response.content)
+    assert list(exported[0]) == HEADERS and [r["案件编号"] for r in exported] == ["Q-1"]
+    assert "138****8000" in exported[0]["当事人"]
+    # The other community's case is not in this user's queue, whatever the filter says.
+    response = client.get(reverse("ledger:export_queue"), {"tab": "all", "community": world["other_community"].pk})
+    assert [r["案件编号"] for r in read_rows(response.content)] == []
+
+    snapshot, _created = report_generate(kind="monthly", period=dt.date(2021, 3, 1), actor=world["centre"])
+    login(client, leader)
+    page = client.get(reverse("reports:cases", args=[snapshot.pk]), {"figure": "registered"})
+    assert reverse("ledger:export_report", args=[snapshot.pk]) in page.content.decode()
+    response = client.get(reverse("ledger:export_report", args=[snapshot.pk]), {"figure": "registered"})
+    assert sorted(r["案件编号"] for r in read_rows(response.content)) == ["Q-1", "Q-2", "Q-3"]
+    assert client.get(reverse("ledger:export_report", args=[snapshot.pk]), {"figure": "nonsense"}).status_code == 404
+    login(client, world["mediator"].user)
+    assert client.get(reverse("ledger:export_report", args=[snapshot.pk]), {"figure": "registered"}).status_code == 404
 
 
 # The command
