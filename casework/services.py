@@ -341,6 +341,7 @@ def case_decline(case, *, actor, reason: str, referral: str, at=None, imported=F
 
 def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
     """上报: a community-level case goes to the subdistrict; its mediators are released."""
+    writes.refuse_deferred()
     reason = _require((reason or "").strip(), "reason", _("请填写上报理由。"))
     released = sorted(m.pk for m in case.co_mediators.all()) + (
         [case.lead_mediator_id] if case.lead_mediator_id else []
@@ -392,6 +393,7 @@ def case_close(case, *, actor, note="", at=None, imported=False) -> DisputeCase:
 
 def case_extend_deadline(case, *, actor, reason: str, at=None) -> DisputeCase:
     """Extend the conclusion deadline once, by the default period, with a reason (centre staff)."""
+    writes.refuse_deferred()
     if not permissions.can_extend_deadline(actor, case):
         raise CasePermissionDenied(_("只有综治中心工作人员可以延长办理期限。"))
     reason = _require((reason or "").strip(), "reason", _("请填写延期理由。"))

@@ -13,7 +13,9 @@ parties, co-mediators and conflict declarations as prefetched relations, so the 
 reads of them are answered from memory rather than from tables not yet written.
 
 Only cases created inside the block may change in it: a deferred write to any other
-case would be silently lost, so it is refused.
+case would be silently lost, so it is refused; and the services that change rows which
+already exist (escalate, reassign, extend, 回避 declarations, judicial confirmation)
+refuse to run in the block at all (`refuse_deferred`).
 """
 
 import datetime as dt
@@ -35,6 +37,13 @@ _EMPTY_RELATIONS = ("parties", "co_mediators", "conflicts")
 
 def current() -> "DeferredWrites | None":
     return _current.get()
+
+
+def refuse_deferred() -> None:
+    """For a service whose writes are not collected (it changes rows that already exist): refuse
+    to run among deferred writes rather than write behind their back."""
+    if current() is not None:
+        raise RuntimeError("This service does not run among deferred writes.")
 
 
 def atomic():
@@ -214,15 +223,17 @@ class DeferredWrites:
                 if model is DisputeCase:
                     for case in dropped:
                         del self.cases[case.pk]
-                        self._forget_parties(case.pk)
+                        self._forget_parties(case)
             self.co_mediator_rows = through
             for key, counter in self.counters.items():
                 counter.last_number = numbers.get(key, self._counted_from[key])
             raise
 
-    def _forget_parties(self, case_id: int) -> None:
-        for found in self._party_cases.values():
-            found[:] = [f for f in found if f[0] != case_id]
+    def _forget_parties(self, case) -> None:
+        for party in case._prefetched_objects_cache["parties"]:
+            for key in (("id", party.id_number), ("phone", party.phone)):
+                found = self._party_cases.get(key, [])
+                found[:] = [f for f in found if f[0] != case.pk]
 
     # Writing
 
@@ -235,9 +246,11 @@ class DeferredWrites:
         for counter in self.counters.values():
             counter.save(update_fields=["last_number"])
         for case in self.cases.values():
-            # As a case read back from the table: its relations from the database from now on.
+            # As a case read back from the table: its relations from the database from now on,
+            # and the status and version it was written with for the next save's optimistic lock.
             case._prefetched_objects_cache = {}
             case._loaded_version = case.version
+            case._update_initial_state()
         self.objects.clear()
         self.co_mediator_rows = []
         self.cases = {}

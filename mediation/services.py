@@ -43,7 +43,8 @@ def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at
     """分派: a lead mediator (and optionally co-mediators), none of them with a conflict of interest."""
     case_services.check_transition(case, Transition.ASSIGN, actor=actor)
     _check_mediator(mediator, case)
-    co_mediators = [m for m in co_mediators if m.pk != mediator.pk]
+    # One place per person on a case: the lead is not also a co-mediator, nobody is named twice.
+    co_mediators = list({m.pk: m for m in co_mediators if m.pk != mediator.pk}.values())
     for co in co_mediators:
         _check_mediator(co, case, field="co_mediators")
     with writes.atomic():
@@ -64,6 +65,7 @@ def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at
 
 def case_reassign(case, *, actor, mediator: Mediator, reason: str, at=None, imported=False):
     """改派 (centre staff): a different lead mediator, with a reason."""
+    writes.refuse_deferred()
     case_services.check_transition(case, Transition.REASSIGN, actor=actor)
     reason = _text(reason, "reason", _("请填写改派理由。"))
     if mediator is not None and mediator.pk == case.lead_mediator_id:
@@ -316,6 +318,7 @@ def follow_up_record(
 
 def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -> ConflictDeclaration:
     """回避声明: by the mediator themself, or by centre staff on their behalf."""
+    writes.refuse_deferred()
     own = mediator.user_id == actor.id
     if not (own or permissions.is_centre_staff_for(actor, case.subdistrict_id)):
         raise CasePermissionDenied(_("只有调解员本人或综治中心工作人员可以声明回避。"))
@@ -342,6 +345,7 @@ def judicial_confirmation_record(
     case, *, actor, status: str, applied_on=None, court: str = "", answered_on=None, at=None
 ) -> Agreement:
     """司法确认 (art. 33): whether the parties applied, where, and the court's answer."""
+    writes.refuse_deferred()
     if not permissions.can_record_follow_up(actor, case):
         raise CasePermissionDenied(_("只有本案调解员或综治中心工作人员可以记录司法确认情况。"))
     agreement = Agreement.objects.filter(case=case).first()

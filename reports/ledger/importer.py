@@ -313,10 +313,10 @@ def _write(plans: list[LedgerRow], report: ImportReport, *, user, now, progress)
                 else:
                     results[plan.row].number = case.number
                     results[plan.row].status = case.status
-                if done % FLUSH_EVERY == 0 or done == len(plans):
+                if done % FLUSH_EVERY == 0:
                     pending.flush()
-                    if progress:
-                        progress(done, len(plans))
+                if progress:
+                    progress(done, len(plans))
             if report.dry_run or (all_or_nothing and report.errors):
                 raise _Rollback
     except _Rollback:

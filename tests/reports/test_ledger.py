@@ -781,7 +781,8 @@ def _replay_row_by_row(source, user):
 
 def repeat_ledger(world):
     """Every outcome, co-mediators, and parties met again: within this ledger and from an earlier case."""
-    both = f"{world['mediator'].name}、{world['other_mediator'].name}"
+    # The co-mediator named twice: one place on the case, as a live assignment gives.
+    both = f"{world['mediator'].name}、{world['other_mediator'].name}、{world['other_mediator'].name}"
     return [
         *good_rows(world),
         agreed_row(world, "TZ-101", 调解员=both, 当事人="申请人:王五,13700137000；被申请人:赵六"),
@@ -862,3 +863,28 @@ def test_deferred_writes_refuse_to_touch_a_case_made_elsewhere(world):
         case_accept(case, actor=world["centre"], level=Level.SUBDISTRICT)
     case.refresh_from_db()
     assert case.status == CaseStatus.REPORTED and not case.events.filter(name="accept").exists()
+
+
+def test_services_that_change_existing_rows_refuse_to_run_deferred(world):
+    from casework import writes
+    from casework.services import case_accept, case_escalate
+    from mediation.services import case_assign, conflict_declare
+
+    centre = world["centre"]
+    with pytest.raises(RuntimeError, match="does not run among deferred writes"), writes.deferred_writes():
+        case = register(centre, world["grid"])
+        case_accept(case, actor=centre, level=Level.COMMUNITY)
+        conflict_declare(case, actor=centre, mediator=world["mediator"], reason="亲属")
+    assert not DisputeCase.objects.exists()
+    with writes.deferred_writes():
+        case = register(centre, world["grid"])
+        case_accept(case, actor=centre, level=Level.COMMUNITY)
+        case_assign(case, actor=centre, mediator=world["mediator"], co_mediators=[world["other_mediator"]])
+        with pytest.raises(RuntimeError, match="does not run among deferred writes"):
+            case_escalate(case, actor=centre, reason="社区调解不成")
+    # Once written, the case is an ordinary case: the next service saves it under its lock.
+    case_escalate(case, actor=centre, reason="社区调解不成")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED and case.level == Level.SUBDISTRICT and case.version == 4
+    assert not case.co_mediators.exists()
+    assert list(case.events.values_list("name", flat=True)) == ["register", "accept", "assign", "escalate"]
