@@ -1,14 +1,11 @@
 from django.contrib import admin
 
-from .models import Notice, Snapshot
+from .models import LedgerImport, Notice, Snapshot
 
 
-@admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
-    list_display = ["kind", "period", "version", "generated_at", "generated_by", "reason"]
-    list_filter = ["kind"]
+class RecordAdmin(admin.ModelAdmin):
+    """Records of what happened: read them here; they are made through the services."""
 
-    # Snapshots are immutable evidence: read them here, make them through the service.
     def has_add_permission(self, request):
         return False
 
@@ -17,6 +14,20 @@ class SnapshotAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(RecordAdmin):
+    list_display = ["kind", "period", "version", "generated_at", "generated_by", "reason"]
+    list_filter = ["kind"]
+
+
+@admin.register(LedgerImport)
+class LedgerImportAdmin(RecordAdmin):
+    list_display = ["requested_at", "filename", "requested_by", "subdistrict", "dry_run", "valid_only", "state"]
+    list_filter = ["state", "subdistrict"]
+    # The row-by-row report is read on the import's page; here, who imported which file when.
+    exclude = ["report"]
 
 
 @admin.register(Notice)

@@ -14,3 +14,10 @@ class NoticeKind(models.TextChoices):
     DUE_TODAY = "due_today", _("今日到期")
     WARNING = "warning", _("预警")
     REPORT = "report", _("报表已生成")
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")

@@ -12,6 +12,7 @@ from django.db import DatabaseError, InterfaceError
 from django.utils import timezone
 
 from . import services
+from .ledger import jobs
 
 RETRY = {
     "acks_late": True,
@@ -68,3 +69,9 @@ def warning_sweep() -> int:
 def ping(n: int = 0) -> int:
     """Does nothing: the embedded broker's soak test and `celery inspect`-style checks send it."""
     return n
+
+
+@shared_task(name="reports.tasks.ledger_import", ignore_result=True, acks_late=True)
+def ledger_import(job_id: str) -> None:
+    """A ledger uploaded on the ledger page. Not retried: a failure ends the upload, saying so."""
+    jobs.import_run(job_id)

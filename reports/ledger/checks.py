@@ -268,7 +268,8 @@ class RowChecker:
                     % {"raw": raw},
                 )
                 return None
-            if day and day > self.today:
+            # What happened cannot be later than today; a performance deadline (履行期限) may be.
+            if day and day > self.today and key != "performance_deadline":
                 self.error(key, _("日期%(day)s晚于今天。") % {"day": day.isoformat()})
             return day
         if raw is None:
@@ -478,7 +479,12 @@ class RowChecker:
                 self.error("mediator", _("调解结果为“%(word)s”时须填写调解员。") % {"word": word})
         if status in (S.REPORTED, S.ACCEPTED, S.DECLINED) and plan.mediators:
             self.warn("mediator", _("调解结果为“%(word)s”，调解员不导入。") % {"word": word})
-        if plan.sessions and not (mediated or (status == S.WITHDRAWN and plan.mediators)):
+        if plan.sessions and status == S.ACCEPTED:
+            # A case mediated at the community and escalated (上报) waits, accepted again, for the
+            # subdistrict's mediator; the layout does not carry that step, so its sittings stay out.
+            self.warn("sessions", _("调解结果为“%(word)s”的案件（如上报街道后待分派）不导入调解记录。") % {"word": word})
+            plan.sessions = []
+        elif plan.sessions and not (mediated or (status == S.WITHDRAWN and plan.mediators)):
             self.error("sessions", _("调解结果为“%(word)s”的案件不应有调解记录。") % {"word": word})
         if concluded and not plan.sessions:
             self.error("sessions", _("调解结果为“%(word)s”时至少需要一条调解记录。") % {"word": word})

@@ -17,7 +17,7 @@ what the services themselves would refuse as well.
 
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -93,6 +93,20 @@ class ImportReport:
     def invalid(self) -> int:
         return self.count("invalid")
 
+    def as_data(self) -> dict:
+        """As JSON-able data, for a background import's record (reports.models.LedgerImport)."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict) -> "ImportReport":
+        return cls(
+            **{
+                **data,
+                "problems": [Problem(**p) for p in data["problems"]],
+                "results": [RowResult(**r) for r in data["results"]],
+            }
+        )
+
     def summary(self) -> str:
         if self.written:
             verb = _("已导入")
@@ -122,42 +136,9 @@ class Sheet:
 
 def read_sheet(source, sheet_name: str | None = None) -> Sheet:
     """The ledger sheet's header and non-empty rows, or LedgerFileError saying what is wrong with the file."""
+    workbook = _open(source)
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise LedgerFileError(
-            _("无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件（.xls 请先另存为 .xlsx）。")
-        ) from exc
-    try:
-        if sheet_name:
-            if sheet_name not in workbook.sheetnames:
-                raise LedgerFileError(
-                    _("文件中没有工作表“%(sheet_name)s”（有：%(sheets)s）。")
-                    % {"sheet_name": sheet_name, "sheets": "、".join(workbook.sheetnames)}
-                )
-            worksheets = [workbook[sheet_name]]
-        else:
-            # The sheet called 台账 first, then the others in order: the first with a ledger header wins.
-            names = sorted(workbook.sheetnames, key=lambda n: n != SHEET_TITLE)
-            worksheets = [workbook[n] for n in names]
-        best = None
-        for worksheet in worksheets:
-            found = _find_header(worksheet)
-            if found and (best is None or len(found[1]) > len(best[2])):
-                best = (worksheet, *found)
-            if best and _missing(best[2]) == []:
-                break
-        if best is None or len(best[2]) < 3:
-            raise LedgerFileError(
-                _("未找到台账表头：第一行应为列名（案件编号、登记日期、社区、网格、当事人……），请使用下载的模板。")
-            )
-        worksheet, header_row, columns = best
-        missing = _missing(columns)
-        if missing:
-            raise LedgerFileError(
-                _("工作表“%(sheet)s”第%(header_row)s行的表头缺少必填列：%(columns)s。")
-                % {"sheet": worksheet.title, "header_row": header_row, "columns": "、".join(missing)}
-            )
+        worksheet, header_row, columns = _locate(workbook, sheet_name)
         rows = []
         for number, values in enumerate(worksheet.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
             cells = {key: values[i] for i, key in columns.items() if i < len(values)}
@@ -166,6 +147,59 @@ def read_sheet(source, sheet_name: str | None = None) -> Sheet:
         return Sheet(worksheet.title, header_row, columns, rows)
     finally:
         workbook.close()
+
+
+def check_file(source, sheet_name: str | None = None) -> str:
+    """What read_sheet would refuse about the file as a whole, without reading its rows (the upload
+    page answers at once); returns the ledger sheet's name."""
+    workbook = _open(source)
+    try:
+        return _locate(workbook, sheet_name)[0].title
+    finally:
+        workbook.close()
+
+
+def _open(source):
+    try:
+        return load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise LedgerFileError(
+            _("无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件（.xls 请先另存为 .xlsx）。")
+        ) from exc
+
+
+def _locate(workbook, sheet_name: str | None):
+    """The worksheet holding the ledger, its header's row number and its columns."""
+    if sheet_name:
+        if sheet_name not in workbook.sheetnames:
+            raise LedgerFileError(
+                _("文件中没有工作表“%(sheet_name)s”（有：%(sheets)s）。")
+                % {"sheet_name": sheet_name, "sheets": "、".join(workbook.sheetnames)}
+            )
+        worksheets = [workbook[sheet_name]]
+    else:
+        # The sheet called 台账 first, then the others in order: the first with a ledger header wins.
+        names = sorted(workbook.sheetnames, key=lambda n: n != SHEET_TITLE)
+        worksheets = [workbook[n] for n in names]
+    best = None
+    for worksheet in worksheets:
+        found = _find_header(worksheet)
+        if found and (best is None or len(found[1]) > len(best[2])):
+            best = (worksheet, *found)
+        if best and _missing(best[2]) == []:
+            break
+    if best is None or len(best[2]) < 3:
+        raise LedgerFileError(
+            _("未找到台账表头：第一行应为列名（案件编号、登记日期、社区、网格、当事人……），请使用下载的模板。")
+        )
+    worksheet, header_row, columns = best
+    missing = _missing(columns)
+    if missing:
+        raise LedgerFileError(
+            _("工作表“%(sheet)s”第%(header_row)s行的表头缺少必填列：%(columns)s。")
+            % {"sheet": worksheet.title, "header_row": header_row, "columns": "、".join(missing)}
+        )
+    return best
 
 
 def _find_header(worksheet):

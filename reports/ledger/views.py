@@ -10,21 +10,21 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework import permissions
 from casework.selectors import cases_visible_to
 from casework.views import queue_filter
 from grids.audit import audit_export
 from reports import selectors as report_selectors
 
+from . import jobs
 from .exporter import export_ledger
 from .forms import LedgerFilterForm, LedgerUploadForm
-from .importer import LedgerFileError, import_ledger
+from .importer import LedgerFileError
 from .layout import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,41 +36,51 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _require_centre_staff(user):
-    """Importing replays history for the whole subdistrict: centre staff only."""
-    if not (user.subdistrict_id and permissions.is_centre_staff_for(user, user.subdistrict_id)):
-        raise PermissionDenied(_("只有综治中心工作人员可以导入台账。"))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    _require_centre_staff(request.user)
-    report = None
+    """Import is the centre's: replaying history for the whole subdistrict."""
+    if not jobs.can_import(request.user):
+        raise PermissionDenied(_("只有综治中心工作人员可以导入台账。"))
     status = 200
     if request.method == "POST":
         form = LedgerUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                report = import_ledger(
-                    form.cleaned_data["file"],
+                job = jobs.import_request(
                     user=request.user,
-                    sheet=form.cleaned_data["sheet"] or None,
-                    dry_run=form.cleaned_data["dry_run"],
+                    upload=form.cleaned_data["file"],
+                    sheet=form.cleaned_data["sheet"],
                     valid_only=form.cleaned_data["mode"] == LedgerUploadForm.MODE_VALID,
+                    dry_run=form.cleaned_data["dry_run"],
                 )
             except LedgerFileError as exc:
                 form.add_error("file", exc.message)
-        if not form.is_valid():
-            status = 400
+            else:
+                return redirect("ledger:import", pk=job.pk)
+        status = 400
     else:
         form = LedgerUploadForm()
     context = {
         "form": form,
-        "report": report,
+        "imports": jobs.recent_imports(request.user),
         "filter_form": LedgerFilterForm(user=request.user),
     }
     return render(request, "ledger/upload.html", context, status=status)
+
+
+@login_required
+@require_GET
+def import_page(request, pk):
+    """One upload: its progress while a worker imports it (the page polls this view), then its report."""
+    job = jobs.import_for(request.user, pk)
+    context = {
+        "job": job,
+        "progress": jobs.import_progress(job),
+        "report": jobs.import_report(job),
+    }
+    template = "ledger/_import_status.html" if request.headers.get("HX-Request") else "ledger/import.html"
+    return render(request, template, context)
 
 
 @login_required

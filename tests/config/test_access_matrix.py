@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 from casework.enums import CaseStatus
 from grids.enums import Role
 from reports import services as report_services
+from reports.models import LedgerImport
 from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
 from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory, register
 from tests.reports.conftest import MARCH
@@ -232,6 +233,9 @@ def routes(world):
     add("ledger:template", Cell("get", "/ledger/template/", by_role(SIGNED_IN)))
     add("ledger:export", Cell("get", "/ledger/export/", by_role(SIGNED_IN)))
     add("ledger:export_queue", Cell("get", "/ledger/export/queue/", by_role(SIGNED_IN)))
+    # An upload's page: for the centre staff of its subdistrict (its uploader among them).
+    for key, who in (("ledger_import", CENTRE), ("outside_ledger_import", set())):
+        add("ledger:import", Cell("get", f"/ledger/imports/{world[key].pk}/", by_role(who, refused=404)))
     # A report's figure in the ledger layout: for the report's readers, like the figure's page.
     for pk, readers in ((snap.pk, REPORT_READERS), (999999, set())):
         path = f"/ledger/export/report/{pk}/?figure=concluded"
@@ -336,7 +340,21 @@ def world(
     outside = drive(CaseStatus.MEDIATING, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
     outside_agreed = drive(CaseStatus.AGREED, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
     register(far_centre, far_grid)
+
+    def upload(user):
+        now = timezone.now()
+        return LedgerImport.objects.create(
+            subdistrict_id=user.subdistrict_id,
+            requested_by=user,
+            requested_at=now,
+            filename="台账.xlsx",
+            sha256="0" * 64,
+            size=1,
+        )
+
     return {
+        "ledger_import": upload(centre),
+        "outside_ledger_import": upload(far_centre),
         "mediating": case_at(CaseStatus.MEDIATING),
         "agreed": case_at(CaseStatus.AGREED),
         "outside": outside,

@@ -415,6 +415,48 @@ def test_round_trip_export_then_import_yields_the_same_cases(world):
     assert ledger_cases(copies) == before == ledger_cases(originals)
 
 
+def test_an_export_of_live_cases_imports_whole_escalated_and_future_deadlines_included(world):
+    """What Fengqiao itself makes goes out and comes back: a case escalated after community
+    mediation (accepted again, with sittings and no mediator) and an agreement whose
+    performance deadline is still ahead."""
+    from casework.services import case_escalate
+    from tests.workflow import drive
+
+    centre, mediator = world["centre"], world["mediator"]
+    escalated = drive(CaseStatus.MEDIATING, centre=centre, lead=mediator, co=None, grid=world["grid"])
+    case_escalate(escalated, actor=centre, reason="社区调解不成，上报街道")
+    ahead = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    today = dt.date.today().isoformat()
+    import_ledger(
+        xlsx(
+            [
+                agreed_row(
+                    world,
+                    "F-1",
+                    协议形式="书面",
+                    履行方式="分期付款",
+                    履行期限=ahead,
+                    办结日期=today,
+                    回访="",
+                    结案日期="",
+                    登记日期=today,
+                    调解记录=f"{today}|调解室|调解。",
+                )
+            ]
+        ),
+        user=centre,
+    )
+    out = io.BytesIO()
+    assert export_ledger(DisputeCase.objects.order_by("registered_at", "id"), user=centre, target=out, full=True) == 2
+    report = import_ledger(renumber(out.getvalue(), "RT-"), user=centre)
+    assert report.written and report.created == 2 and not report.errors, report.errors
+    assert [(p.column, "不导入调解记录" in p.message) for p in report.warnings] == [("调解记录", True)]
+    copy = DisputeCase.objects.get(external_ref=f"RT-{escalated.number}")
+    assert copy.status == CaseStatus.ACCEPTED and copy.level == Level.SUBDISTRICT and copy.session_count == 0
+    agreement = DisputeCase.objects.get(external_ref="RT-F-1").agreement
+    assert agreement.performance_deadline.isoformat() == ahead
+
+
 def test_export_scope_and_masking(world, community_staff, leader):
     centre = world["centre"]
     rows = [
@@ -515,21 +557,76 @@ def test_upload_page_refuses_everyone_but_centre_staff(
     assert not DisputeCase.objects.exists()
 
 
+def upload_and_import(client, data) -> str:
+    """Post an upload; the worker's job (run here, in-process) imports it; the import's page afterwards."""
+    from reports.ledger import jobs
+    from reports.models import LedgerImport
+
+    response = client.post(reverse("ledger:upload"), data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    job = LedgerImport.objects.order_by("-requested_at").first()
+    assert response["Location"] == reverse("ledger:import", args=[job.pk])
+    jobs.import_run(job.pk)
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return page.content.decode()
+
+
 def test_upload_page_dry_run_then_import(client, world):
     login(client, world["centre"])
     assert client.get(reverse("ledger:upload")).status_code == 200
     source, numbers, _bad = realistic_ledger(world)
-    response = client.post(reverse("ledger:upload"), {"file": source, "mode": "valid", "dry_run": "on"})
-    assert response.status_code == 200
-    page = response.content.decode()
+    page = upload_and_import(client, {"file": source, "mode": "valid", "dry_run": "on"})
     assert "试导入" in page and "不在本街道" in page and f"<td>{numbers['BAD-02']}</td>" in page
     assert not DisputeCase.objects.exists()
     source, _numbers, _bad = realistic_ledger(world)
-    response = client.post(reverse("ledger:upload"), {"file": source, "mode": "all"})
-    assert "未导入" in response.content.decode() and not DisputeCase.objects.exists()
+    page = upload_and_import(client, {"file": source, "mode": "all"})
+    assert "未导入" in page and not DisputeCase.objects.exists()
     source, _numbers, _bad = realistic_ledger(world)
-    response = client.post(reverse("ledger:upload"), {"file": source, "mode": "valid"})
-    assert "已新建" in response.content.decode() and DisputeCase.objects.count() == 6
+    page = upload_and_import(client, {"file": source, "mode": "valid"})
+    assert "已新建" in page and DisputeCase.objects.count() == 6
+    # The uploads are on record (who, which file, how, what came of it); the files themselves are not kept.
+    from reports.models import LedgerImport
+
+    jobs = LedgerImport.objects.order_by("requested_at")
+    assert [(j.dry_run, j.valid_only, j.state, j.report["written"]) for j in jobs] == [
+        (True, True, "done", False),
+        (False, False, "done", False),
+        (False, True, "done", True),
+    ]
+    assert all(j.content is None and len(j.sha256) == 64 and j.size > 0 for j in jobs)
+    listing = client.get(reverse("ledger:upload")).content.decode()
+    assert listing.count(reverse("ledger:import", args=[jobs[0].pk])) == 1
+
+
+def test_import_page_shows_progress_and_only_to_whom_it_belongs(client, world, community_staff):
+    from django.core.cache import cache
+
+    from reports.ledger import jobs
+    from reports.models import LedgerImport
+
+    login(client, world["centre"])
+    response = client.post(reverse("ledger:upload"), {"file": xlsx([agreed_row(world)]), "mode": "all"})
+    job = LedgerImport.objects.get()
+    assert job.state == "queued" and bytes(job.content).startswith(b"PK")
+    page = client.get(response["Location"]).content.decode()
+    assert "等待后台处理" in page and 'hx-trigger="every 1s"' in page
+    # What the worker's progress callback leaves in the shared cache while it imports.
+    LedgerImport.objects.filter(pk=job.pk).update(state="running")
+    cache.set(jobs._progress_key(job.pk), {"done": 100, "total": 250})
+    fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert "已处理 100 / 250 行" in fragment and "<html" not in fragment
+    jobs.import_run(job.pk)
+    fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert "已新建" in fragment and "every 1s" not in fragment
+    assert jobs.import_run(job.pk).state == "done" and DisputeCase.objects.count() == 1  # redelivered: nothing
+    # Another subdistrict's staff, or anyone else: no such page.
+    other = UserFactory(
+        username="centre-y", roles=[Role.CENTRE_STAFF], subdistrict=SubdistrictFactory(code="YY", name="另一街道")
+    )
+    for user in (community_staff, other, world["mediator"].user):
+        login(client, user)
+        assert client.get(response["Location"]).status_code == 404
 
 
 def test_upload_page_rejects_bad_files_with_a_clear_message(client, world):
@@ -545,7 +642,9 @@ def test_upload_page_rejects_bad_files_with_a_clear_message(client, world):
         response = client.post(reverse("ledger:upload"), {"file": content, "mode": "all"})
         assert response.status_code == 400, name
         assert message in response.content.decode(), (name, message)
-    assert not DisputeCase.objects.exists()
+    from reports.models import LedgerImport
+
+    assert not DisputeCase.objects.exists() and not LedgerImport.objects.exists()
 
 
 def test_import_refuses_a_missing_sheet_and_non_centre_users(world, community_staff):

@@ -86,3 +86,32 @@ def test_registering_an_early_warning_case_notifies_the_centre_at_once(centre, g
 def test_same_world_report_has_the_hand_counted_figures_on_the_worker(world, celery_worker):
     snapshot = Snapshot.objects.get(pk=tasks.generate_report.delay("monthly", MARCH.isoformat()).get(timeout=90))
     assert (snapshot.figures["totals"]["registered"], snapshot.figures["success_rate_period"]["agreed"]) == (6, 2)
+
+
+def test_uploaded_ledger_is_imported_by_the_worker_while_its_page_shows_progress(centre, grid, mediator, celery_worker):
+    """The upload page records the file and answers at once; a real worker imports it; the page,
+    polled as htmx does, shows the rows done and then the report."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from casework.models import DisputeCase
+    from tests.factories import PASSWORD
+    from tests.reports.test_ledger import agreed_row, xlsx
+
+    world = {"community": grid.community, "grid": grid, "mediator": mediator}
+    rows = [agreed_row(world, f"W-{n}", 当事人=f"申请人:甲{n},1380013{n:04d}") for n in range(300)]
+    client = Client()
+    assert client.login(username=centre.username, password=PASSWORD)
+    response = client.post(reverse("ledger:upload"), {"file": xlsx(rows), "mode": "all"})
+    assert response.status_code == 302
+    seen = set()
+
+    def finished():
+        fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+        seen.update(word for word in ("等待后台处理", "正在读取", "已处理") if word in fragment)
+        return "已新建" in fragment
+
+    assert wait_for(finished, timeout=90, interval=0.05)
+    assert DisputeCase.objects.filter(external_ref__startswith="W-").count() == 300
+    # At least one in-between state was on the page before the report (which one depends on timing).
+    assert seen
