@@ -482,7 +482,8 @@ class RowChecker:
         if plan.sessions and status == S.ACCEPTED:
             # A case mediated at the community and escalated (上报) waits, accepted again, for the
             # subdistrict's mediator; the layout does not carry that step, so its sittings stay out.
-            self.warn("sessions", _("调解结果为“%(word)s”的案件（如上报街道后待分派）不导入调解记录。") % {"word": word})
+            message = _("调解结果为“%(word)s”的案件（如上报街道后待分派）不导入调解记录。")
+            self.warn("sessions", message % {"word": word})
             plan.sessions = []
         elif plan.sessions and not (mediated or (status == S.WITHDRAWN and plan.mediators)):
             self.error("sessions", _("调解结果为“%(word)s”的案件不应有调解记录。") % {"word": word})
