@@ -28,6 +28,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
 # Access log without query strings: a search may carry what a user typed (names, phones).
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+# --timeout 120: an upload's header is checked in the request, which for a 20 MB ledger (openpyxl reads
+# its whole shared-strings table first) took about 17 s here; the import itself runs on the worker.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", \
      "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(L)s", \
      "--forwarded-allow-ips", "*"]

@@ -45,6 +45,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=10),
         "options": {"expires": HOUR},
     },
+    # Ledger uploads whose import was cut short or lost on the way: sent again, or ended.
+    "ledger-import-sweep": {
+        "task": "reports.tasks.ledger_import_sweep",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 10 * 60},
+    },
     # Reports missed while the system was down.
     "catch-up": {
         "task": "reports.tasks.catch_up",

@@ -29,6 +29,9 @@ class LedgerImportAdmin(RecordAdmin):
     # The row-by-row report is read on the import's page; here, who imported which file when.
     exclude = ["report"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content", "report")
+
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):

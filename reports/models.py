@@ -135,6 +135,9 @@ class LedgerImport(models.Model):
     valid_only = models.BooleanField(_("只导入无误的行"), default=False)
     dry_run = models.BooleanField(_("试导入"), default=False)
     state = models.CharField(_("状态"), max_length=8, choices=ImportState.choices, default=ImportState.QUEUED)
+    # Runs begun (a worker that died mid-run leaves its attempt counted, and the import undone).
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     # The importer's report (reports.ledger.importer.ImportReport as data), or the file's problem.
     report = models.JSONField(default=dict, editable=False)

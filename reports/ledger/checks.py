@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from casework.enums import CaseStatus, Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source
 from casework.models import Category
-from casework.personal_data import validate_id_number, validate_mobile
+from casework.personal_data import mask_id_number, mask_phone, validate_id_number, validate_mobile
 from grids.models import Community
 from mediation.enums import AgreementForm, FollowUpMethod
 from mediation.models import Mediator
@@ -363,11 +363,11 @@ class RowChecker:
                         _("%(label)s的“%(token)s”已脱敏，不作为个人信息导入。") % {"label": label, "token": token},
                     )
                 elif _ID_LIKE.match(token) and len(token) >= 15:
-                    party["id_number"] = self._personal(label, token.upper(), validate_id_number)
+                    party["id_number"] = self._personal(label, token.upper(), validate_id_number, mask_id_number)
                 elif _DIGITS.match(token) or token.startswith("+86"):
                     if party["phone"]:
                         self.error("parties", _("%(label)s填写了多个手机号码。") % {"label": label})
-                    party["phone"] = self._personal(label, token.removeprefix("+86"), validate_mobile)
+                    party["phone"] = self._personal(label, token.removeprefix("+86"), validate_mobile, mask_phone)
                 else:
                     address.append(item)
             party["address"] = "，".join(address)[:200]
@@ -376,11 +376,12 @@ class RowChecker:
             self.error("parties", _("至少需要一名申请人。"))
         return parties
 
-    def _personal(self, label, value, validator) -> str:
+    def _personal(self, label, value, validator, mask) -> str:
         try:
             validator(value)
         except ValidationError as exc:
-            self.error("parties", f"{label}：“{value}”{exc.messages[0]}")
+            # Masked: the report is kept with the upload and read by the centre, unlike the case page's reveal.
+            self.error("parties", f"{label}：“{mask(value)}”{exc.messages[0]}")
             return ""
         return value
 
@@ -479,7 +480,7 @@ class RowChecker:
                 self.error("mediator", _("调解结果为“%(word)s”时须填写调解员。") % {"word": word})
         if status in (S.REPORTED, S.ACCEPTED, S.DECLINED) and plan.mediators:
             self.warn("mediator", _("调解结果为“%(word)s”，调解员不导入。") % {"word": word})
-        if plan.sessions and status == S.ACCEPTED:
+        if plan.sessions and status == S.ACCEPTED and plan.level == Level.SUBDISTRICT and not plan.mediators:
             # A case mediated at the community and escalated (上报) waits, accepted again, for the
             # subdistrict's mediator; the layout does not carry that step, so its sittings stay out.
             message = _("调解结果为“%(word)s”的案件（如上报街道后待分派）不导入调解记录。")

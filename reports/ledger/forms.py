@@ -17,7 +17,7 @@ class LedgerUploadForm(forms.Form):
 
     file = forms.FileField(label=_("台账文件（.xlsx）"))
     sheet = forms.CharField(
-        label=_("工作表"), required=False, help_text=_("留空则自动查找“台账”或第一个有表头的工作表。")
+        label=_("工作表"), required=False, max_length=100, help_text=_("留空则自动查找“台账”或第一个有表头的工作表。")
     )
     mode = forms.ChoiceField(
         label=_("导入方式"),

@@ -6,10 +6,17 @@ the reason, nothing recorded), records the upload (reports.models.LedgerImport) 
 a worker runs `import_ledger` on it and keeps its report; the import's page shows the rows done
 while it runs, then the report. Progress lives in the cache (shared by the web and the worker),
 since the import's own rows are invisible to others until its transaction commits.
+
+An upload is imported once: the run holds the upload's row locked for the whole import and
+records the outcome in the same transaction, so a second delivery of the task waits and then
+finds it done. A run cut short (the worker died) wrote nothing; the sweep sends the upload
+again, at most MAX_ATTEMPTS times in all, then ends it saying so.
 """
 
+import datetime as dt
 import hashlib
 import io
+import logging
 
 from celery import current_app
 from django.core.cache import cache
@@ -24,6 +31,14 @@ from reports.models import LedgerImport
 
 from .importer import ImportReport, LedgerFileError, check_file, import_ledger
 
+logger = logging.getLogger(__name__)
+
+FINISHED = (ImportState.DONE, ImportState.FAILED)
+MAX_ATTEMPTS = 3
+# An unfinished upload older than this, and not being imported right now, is sent again by the sweep.
+STALE_AFTER = dt.timedelta(minutes=10)
+# The page tells the user the background service may be down when nothing has started by then.
+SLOW_START = dt.timedelta(minutes=2)
 PROGRESS_TTL = 24 * 3600
 # Rows between two progress writes: the cache is written about a hundred times for a large file.
 PROGRESS_STEP = 100
@@ -57,64 +72,109 @@ def import_request(*, user, upload, sheet: str = "", valid_only: bool, dry_run: 
             valid_only=valid_only,
             dry_run=dry_run,
         )
-        # By name: reports.tasks imports this module. Robust: a broker that is down leaves the
-        # upload queued (its page says so), it does not fail the request.
-        transaction.on_commit(
-            lambda: current_app.send_task("reports.tasks.ledger_import", args=[str(job.pk)], ignore_result=True),
-            robust=True,
-        )
+        transaction.on_commit(lambda: _send(job.pk))
     return job
 
 
+def _send(job_id) -> bool:
+    """Queue the import (by task name: reports.tasks imports this module)."""
+    try:
+        current_app.send_task("reports.tasks.ledger_import", args=[str(job_id)], ignore_result=True)
+    except Exception:
+        # The broker is unreachable: the upload ends now, saying so, rather than wait on its page for ever.
+        logger.exception("ledger import %s could not be queued", job_id)
+        _fail(job_id, _("后台服务暂时无法连接，本次上传未导入，请稍后重新上传。"))
+        return False
+    return True
+
+
 def import_run(job_id) -> LedgerImport:
-    """Import a recorded upload (the worker's task). Once done or failed it is not run again, so a
-    redelivered message does nothing; a run cut short (a worker that died) wrote nothing and runs whole."""
+    """Import a recorded upload (the worker's task)."""
     with transaction.atomic():
+        # Waits while another delivery of the same upload is importing it, then finds it finished.
         job = LedgerImport.objects.select_for_update().get(pk=job_id)
-        if job.state in (ImportState.DONE, ImportState.FAILED):
+        if job.state in FINISHED:
             return job
-        job.state = ImportState.RUNNING
-        job.save(update_fields=["state"])
-    key = _progress_key(job.pk)
-    cache.set(key, {"done": 0, "total": None}, PROGRESS_TTL)
+        if job.attempts >= MAX_ATTEMPTS:
+            _finish(job, ImportState.FAILED, error=_("多次尝试均未完成导入（后台任务中断），未写入任何数据。"))
+            return job
+        job.attempts += 1
+        job.state, job.started_at = ImportState.RUNNING, timezone.now()
+        job.save(update_fields=["attempts", "state", "started_at"])
+    cache.set(_progress_key(job.pk), {"done": 0, "total": None}, PROGRESS_TTL)
 
     def progress(done, total):
         if done % PROGRESS_STEP == 0 or done == total:
-            cache.set(key, {"done": done, "total": total}, PROGRESS_TTL)
+            cache.set(_progress_key(job.pk), {"done": done, "total": total}, PROGRESS_TTL)
 
     try:
-        report = import_ledger(
-            io.BytesIO(bytes(job.content)),
-            user=job.requested_by,
-            sheet=job.sheet or None,
-            dry_run=job.dry_run,
-            valid_only=job.valid_only,
-            progress=progress,
-        )
+        with transaction.atomic():
+            # Only the upload's row is locked ("self"), not its uploader's: they may sign in meanwhile.
+            job = LedgerImport.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=job_id)
+            if job.state in FINISHED:
+                return job
+            if job.requested_by.subdistrict_id != job.subdistrict_id:
+                raise PermissionError(_("上传人已不属于该街道，未导入。"))
+            report = import_ledger(
+                io.BytesIO(bytes(job.content)),
+                user=job.requested_by,
+                sheet=job.sheet or None,
+                dry_run=job.dry_run,
+                valid_only=job.valid_only,
+                progress=progress,
+            )
+            _finish(job, ImportState.DONE, report=report.as_data())
     except (LedgerFileError, PermissionError) as exc:
         # The file was checked on upload and the user may have lost the role since: said, not retried.
-        _finish(job, ImportState.FAILED, error=getattr(exc, "message", str(exc)))
+        return _fail(job_id, getattr(exc, "message", str(exc)))
     except Exception:
         # Anything else rolled the import back whole: the upload ends, saying so, and the error is logged.
-        _finish(job, ImportState.FAILED, error=_("导入时发生系统错误，未写入任何数据。请联系系统管理员。"))
+        _fail(job_id, _("导入时发生系统错误，未写入任何数据。请联系系统管理员。"))
         raise
-    else:
-        _finish(job, ImportState.DONE, report=report.as_data())
+    return job
+
+
+def _fail(job_id, error: str) -> LedgerImport:
+    with transaction.atomic():
+        job = LedgerImport.objects.select_for_update().get(pk=job_id)
+        if job.state not in FINISHED:
+            _finish(job, ImportState.FAILED, error=error)
     return job
 
 
 def _finish(job: LedgerImport, state: str, *, report=None, error: str = "") -> None:
+    """Record the outcome (inside the caller's transaction) and drop the file."""
     job.state, job.report, job.error = state, report or {}, error
     job.content = None  # the cases (or the report) are what stays; the file was the user's
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "report", "error", "content", "finished_at"])
-    cache.delete(_progress_key(job.pk))
+    transaction.on_commit(lambda: cache.delete(_progress_key(job.pk)))
+
+
+def import_sweep(now: dt.datetime | None = None) -> list[str]:
+    """Send again the uploads that should have finished and are not being imported (the worker that
+    had them died, the broker lost them); end those that have had their attempts. Returns their ids."""
+    stale = (now or timezone.now()) - STALE_AFTER
+    resent = []
+    ids = LedgerImport.objects.exclude(state__in=FINISHED).filter(requested_at__lt=stale).values_list("pk", flat=True)
+    for job_id in ids:
+        with transaction.atomic():
+            # Locked: being imported right now, so not stuck.
+            job = LedgerImport.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+            if job is None or job.state in FINISHED:
+                continue
+            if job.attempts >= MAX_ATTEMPTS:
+                _finish(job, ImportState.FAILED, error=_("多次尝试均未完成导入（后台任务中断），未写入任何数据。"))
+                continue
+        if _send(job_id):
+            resent.append(str(job_id))
+    return resent
 
 
 def import_for(user, job_id) -> LedgerImport:
-    """An upload the user may follow: their own, or their subdistrict's if they are its centre staff; else 404."""
-    job = LedgerImport.objects.filter(pk=job_id).defer("content").first()
-    if job is None or not (job.requested_by_id == user.pk or permissions.is_centre_staff_for(user, job.subdistrict_id)):
+    """An upload, for the centre staff of its subdistrict (who uploaded it is not enough: roles change); else 404."""
+    job = LedgerImport.objects.filter(pk=job_id).select_related("requested_by").defer("content").first()
+    if job is None or not permissions.is_centre_staff_for(user, job.subdistrict_id):
         raise Http404
     return job
 
@@ -127,9 +187,18 @@ def recent_imports(user, limit: int = 10):
     )
 
 
-def import_progress(job: LedgerImport) -> dict:
-    """Rows done of rows to import, while it runs (total None while the file is being read and checked)."""
-    return cache.get(_progress_key(job.pk)) or {"done": 0, "total": None}
+def import_status(job: LedgerImport, now: dt.datetime | None = None) -> dict:
+    """What the import's page shows: the rows done of the rows to import while it runs (total None
+    while the file is read and checked), and whether it is slow to start."""
+    progress = cache.get(_progress_key(job.pk))
+    waiting = job.state not in FINISHED and progress is None
+    return {
+        "running": progress is not None and job.state not in FINISHED,
+        "done": (progress or {}).get("done", 0),
+        "total": (progress or {}).get("total"),
+        "waiting": waiting,
+        "slow": waiting and (now or timezone.now()) - job.requested_at > SLOW_START,
+    }
 
 
 def import_report(job: LedgerImport) -> ImportReport | None:

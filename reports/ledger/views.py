@@ -76,7 +76,7 @@ def import_page(request, pk):
     job = jobs.import_for(request.user, pk)
     context = {
         "job": job,
-        "progress": jobs.import_progress(job),
+        "status": jobs.import_status(job),
         "report": jobs.import_report(job),
     }
     template = "ledger/_import_status.html" if request.headers.get("HX-Request") else "ledger/import.html"

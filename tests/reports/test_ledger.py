@@ -7,11 +7,12 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from casework.enums import CaseStatus, Level
 from casework.models import CaseEvent, DisputeCase, Party
-from casework.personal_data import id_check_digit
+from casework.personal_data import id_check_digit, mask_id_number, mask_phone
 from grids.enums import Role
 from mediation.models import FollowUp, MediationSession
 from reports.ledger.exporter import export_ledger
@@ -206,6 +207,9 @@ def test_import_names_every_bad_row_and_column_and_writes_nothing(world):
     assert report.created == 6 and report.invalid == len(bad)
     messages = " ".join(p.message for p in report.errors)
     assert "校验码" in messages and "不在本街道" in messages and "不属于" in messages and "早于登记日期" in messages
+    # The report is kept with an upload: a wrong ID number or phone is named masked, not in full.
+    assert bad_check_digit(2) not in messages and "1380013800" not in messages
+    assert mask_id_number(bad_check_digit(2)) in messages and mask_phone("1380013800") in messages
 
 
 def test_import_valid_only_writes_the_good_rows_in_their_states(world):
@@ -614,6 +618,7 @@ def test_import_page_shows_progress_and_only_to_whom_it_belongs(client, world, c
     # What the worker's progress callback leaves in the shared cache while it imports.
     LedgerImport.objects.filter(pk=job.pk).update(state="running")
     cache.set(jobs._progress_key(job.pk), {"done": 100, "total": 250})
+    assert "正在导入" in client.get(response["Location"]).content.decode()
     fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
     assert "已处理 100 / 250 行" in fragment and "<html" not in fragment
     jobs.import_run(job.pk)
@@ -627,6 +632,45 @@ def test_import_page_shows_progress_and_only_to_whom_it_belongs(client, world, c
     for user in (community_staff, other, world["mediator"].user):
         login(client, user)
         assert client.get(response["Location"]).status_code == 404
+
+
+def test_upload_that_cannot_be_queued_or_is_stuck_says_so_and_is_sent_again(
+    client, world, django_capture_on_commit_callbacks
+):
+    from celery import Celery
+
+    from config.celery import app
+    from reports.ledger import jobs
+    from reports.models import LedgerImport
+
+    login(client, world["centre"])
+    # A broker nobody listens on: the upload ends at once, saying so, and keeps no file.
+    down = Celery("down", broker="redis://127.0.0.1:9/0", set_as_current=False)
+    down.conf.broker_connection_retry = False
+    down.conf.task_publish_retry = False
+    down.set_current()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("ledger:upload"), {"file": xlsx([agreed_row(world)]), "mode": "all"})
+    finally:
+        app.set_current()
+    job = LedgerImport.objects.get()
+    assert job.state == "failed" and job.content is None and "后台服务暂时无法连接" in job.error
+    assert "后台服务暂时无法连接" in client.get(response["Location"]).content.decode()
+
+    # An upload that has waited too long: the page says the background service may be down, and
+    # the sweep sends it again, until its attempts are used up.
+    stuck = jobs.import_request(
+        user=world["centre"], upload=xlsx([agreed_row(world, "S-1")]), valid_only=False, dry_run=False
+    )
+    LedgerImport.objects.filter(pk=stuck.pk).update(requested_at=timezone.now() - dt.timedelta(minutes=15))
+    assert "后台处理迟迟没有开始" in client.get(reverse("ledger:import", args=[stuck.pk])).content.decode()
+    assert jobs.import_sweep() == [str(stuck.pk)]
+    LedgerImport.objects.filter(pk=stuck.pk).update(state="running", attempts=jobs.MAX_ATTEMPTS)
+    assert jobs.import_sweep() == []
+    stuck.refresh_from_db()
+    assert stuck.state == "failed" and "多次尝试" in stuck.error and stuck.content is None
+    assert not DisputeCase.objects.exists()
 
 
 def test_upload_page_rejects_bad_files_with_a_clear_message(client, world):
@@ -987,3 +1031,20 @@ def test_services_that_change_existing_rows_refuse_to_run_deferred(world):
     assert case.status == CaseStatus.ACCEPTED and case.level == Level.SUBDISTRICT and case.version == 4
     assert not case.co_mediators.exists()
     assert list(case.events.values_list("name", flat=True)) == ["register", "accept", "assign", "escalate"]
+
+
+def test_accepted_with_sittings_is_an_escalation_only_at_the_subdistrict_without_a_mediator(world):
+    sittings = {
+        "调解结果": "已受理",
+        "调解记录": "2021-03-06|调解室|调解。",
+        "协议内容": "",
+        "办结日期": "",
+        "回访": "",
+        "结案日期": "",
+    }
+    escalated = agreed_row(world, "E-1", 调解员="", 调解层级="街道", **sittings)
+    mistyped = agreed_row(world, "E-2", 调解层级="社区", **sittings)  # with its mediator: meant 调解中?
+    report = import_ledger(xlsx([escalated, mistyped]), user=world["centre"], valid_only=True)
+    assert [(p.row, p.column) for p in report.errors] == [(3, "调解记录")]
+    assert [(p.row, p.column) for p in report.warnings if p.column == "调解记录"] == [(2, "调解记录")]
+    assert list(DisputeCase.objects.values_list("external_ref", "status", "session_count")) == [("E-1", "accepted", 0)]

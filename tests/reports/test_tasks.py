@@ -115,3 +115,39 @@ def test_uploaded_ledger_is_imported_by_the_worker_while_its_page_shows_progress
     assert DisputeCase.objects.filter(external_ref__startswith="W-").count() == 300
     # At least one in-between state was on the page before the report (which one depends on timing).
     assert seen
+
+
+def test_two_deliveries_of_one_upload_import_it_once(centre, grid, mediator):
+    """A redelivered task while the first is still importing: the second waits on the upload's row
+    and finds it done; the cases are written once and the record says what happened."""
+    import threading
+
+    from django.db import connection
+
+    from casework.models import DisputeCase
+    from reports.ledger import jobs
+    from tests.reports.test_ledger import agreed_row, xlsx
+
+    world = {"community": grid.community, "grid": grid, "mediator": mediator}
+    rows = [agreed_row(world, f"D-{n}", 当事人=f"申请人:甲{n},1380013{n:04d}") for n in range(200)]
+    job = jobs.import_request(user=centre, upload=xlsx(rows), valid_only=False, dry_run=False)
+    failures = []
+
+    def deliver():
+        try:
+            jobs.import_run(job.pk)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
+    job.refresh_from_db()
+    assert job.state == "done" and job.report["written"] and job.error == ""
+    assert sum(r["action"] == "create" for r in job.report["results"]) == 200
+    assert DisputeCase.objects.filter(external_ref__startswith="D-").count() == 200
