@@ -15,6 +15,7 @@ from grids.models import Community, Grid
 
 from .enums import OPEN, CaseStatus, Level, Outcome, Risk, Source
 from .models import Category, DisputeCase, Party
+from .selectors import case_queue
 
 TABS = [
     ("reported", _("待受理")),
@@ -191,3 +192,8 @@ class CaseFilter(django_filters.FilterSet):
         if "o" not in getattr(self.form, "cleaned_data", {}):
             qs = self.filters["o"].filter(qs, None)
         return qs
+
+
+def queue_filter(request) -> CaseFilter:
+    """The queue's filterset over the user's scope, from the URL: the page and every export of it use this one."""
+    return CaseFilter(request.GET, queryset=case_queue(request.user), request=request)

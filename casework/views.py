@@ -19,11 +19,11 @@ from grids.audit import audit_export
 from grids.enums import Role
 
 from .exceptions import CasePermissionDenied
-from .filters import TABS, CaseFilter
+from .filters import TABS, queue_filter
 from .forms import CaseIntakeForm, add_service_errors, contact_details, party_formset
 from .models import Party
 from .paging import keyset_page
-from .selectors import case_list_related, case_queue, cases_visible_to, prior_cases_of_parties
+from .selectors import case_list_related, cases_visible_to, prior_cases_of_parties
 from .services import case_register
 
 PAGE_SIZE = 50
@@ -43,11 +43,6 @@ def _page_number(request) -> int:
         return max(1, min(int(request.GET.get("page", 1)), 100_000))
     except ValueError:
         return 1
-
-
-def queue_filter(request) -> CaseFilter:
-    """The queue's filterset over the user's scope, from the URL; the export uses the very same one."""
-    return CaseFilter(request.GET, queryset=case_queue(request.user), request=request)
 
 
 def _sort_links(current: str):

@@ -16,8 +16,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from casework.filters import queue_filter
 from casework.selectors import cases_visible_to
-from casework.views import queue_filter
 from grids.audit import audit_export
 from reports import selectors as report_selectors
 
