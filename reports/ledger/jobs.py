@@ -17,6 +17,8 @@ import datetime as dt
 import hashlib
 import io
 import logging
+from collections.abc import Callable
+from pathlib import PurePath
 
 from celery import current_app
 from django.core.cache import cache
@@ -52,9 +54,12 @@ def can_import(user) -> bool:
     return bool(user.subdistrict_id and permissions.is_centre_staff_for(user, user.subdistrict_id))
 
 
-def import_request(*, user, upload, sheet: str = "", valid_only: bool, dry_run: bool) -> LedgerImport:
-    """Record an uploaded ledger and queue its import. Raises LedgerFileError (the file is not a
-    ledger: nothing is recorded) or PermissionError (not centre staff)."""
+def import_request(
+    *, user, upload, sheet: str = "", valid_only: bool, dry_run: bool, queue: bool = True
+) -> LedgerImport:
+    """Record a ledger file and queue its import (`queue=False`: the caller runs it, as the
+    import_ledger command does). Raises LedgerFileError (the file is not a ledger: nothing is
+    recorded) or PermissionError (not centre staff)."""
     if not can_import(user):
         raise PermissionError("centre staff only")
     content = upload.read()
@@ -64,7 +69,7 @@ def import_request(*, user, upload, sheet: str = "", valid_only: bool, dry_run: 
             subdistrict_id=user.subdistrict_id,
             requested_by=user,
             requested_at=timezone.now(),
-            filename=(getattr(upload, "name", "") or "ledger.xlsx")[:255],
+            filename=(PurePath(getattr(upload, "name", "") or "ledger.xlsx").name)[:255],
             sha256=hashlib.sha256(content).hexdigest(),
             size=len(content),
             content=content,
@@ -72,7 +77,8 @@ def import_request(*, user, upload, sheet: str = "", valid_only: bool, dry_run: 
             valid_only=valid_only,
             dry_run=dry_run,
         )
-        transaction.on_commit(lambda: _send(job.pk))
+        if queue:
+            transaction.on_commit(lambda: _send(job.pk))
     return job
 
 
@@ -88,8 +94,9 @@ def _send(job_id) -> bool:
     return True
 
 
-def import_run(job_id) -> LedgerImport:
-    """Import a recorded upload (the worker's task)."""
+def import_run(job_id, *, on_progress: Callable[[int, int], None] | None = None) -> LedgerImport:
+    """Import a recorded upload (the worker's task, or the command itself); `on_progress(done, total)`
+    is called for every row besides the progress kept for the import's page."""
     with transaction.atomic():
         # Waits while another delivery of the same upload is importing it, then finds it finished.
         job = LedgerImport.objects.select_for_update().get(pk=job_id)
@@ -106,6 +113,8 @@ def import_run(job_id) -> LedgerImport:
     def progress(done, total):
         if done % PROGRESS_STEP == 0 or done == total:
             cache.set(_progress_key(job.pk), {"done": done, "total": total}, PROGRESS_TTL)
+        if on_progress:
+            on_progress(done, total)
 
     try:
         with transaction.atomic():

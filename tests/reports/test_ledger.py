@@ -814,6 +814,15 @@ def test_import_ledger_command_modes_and_progress(tmp_path, world):
     assert DisputeCase.objects.count() == 6 and "第3行 TZ-001: create" in out.getvalue()
     with pytest.raises(CommandError, match="没有工作表"):
         call_command("import_ledger", str(path), "--sheet", "无此表", stdout=io.StringIO())
+    # Recorded like uploads on the ledger page (a file that is no ledger is not).
+    from reports.models import LedgerImport
+
+    recorded = LedgerImport.objects.order_by("requested_at")
+    assert [(j.filename, j.dry_run, j.valid_only, j.state, j.report["written"]) for j in recorded] == [
+        (path.name, True, False, "done", False),
+        (path.name, False, False, "done", False),
+        (path.name, False, True, "done", True),
+    ]
 
 
 def test_import_ledger_command_writes_the_template(tmp_path):

@@ -9,7 +9,8 @@ rolled back, so it shows what would happen and writes nothing. Rows whose 案件
 is already in the subdistrict are skipped, so importing a file twice changes nothing.
 
 The import acts as --user (centre staff of the subdistrict the ledger belongs to);
-without it, the only active centre-staff account is used. The layout is in docs/ledger.md;
+without it, the only active centre-staff account is used. It is recorded like an upload on
+the ledger page (who, when, which file, how, and its report: /ledger/imports/<id>/). The layout is in docs/ledger.md;
 `manage.py import_ledger --template FILE.xlsx` writes an empty template.
 Verbosity: 0 silent but for errors, 1 summary and problems with a row counter, 2 every row.
 """
@@ -18,7 +19,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from grids.enums import Role
 from grids.models import User
-from reports.ledger.importer import LedgerFileError, import_ledger
+from reports.enums import ImportState
+from reports.ledger import jobs
+from reports.ledger.importer import LedgerFileError
 from reports.ledger.layout import write_template
 
 PROGRESS_EVERY = 100
@@ -50,15 +53,20 @@ class Command(BaseCommand):
                 self.stdout.flush()
 
         try:
-            report = import_ledger(
-                file, user=actor, sheet=sheet, dry_run=dry_run, valid_only=valid_only, progress=progress
-            )
+            with open(file, "rb") as upload:
+                job = jobs.import_request(
+                    user=actor, upload=upload, sheet=sheet or "", dry_run=dry_run, valid_only=valid_only, queue=False
+                )
         except LedgerFileError as exc:
             raise CommandError(exc.message) from exc
         except PermissionError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError("只有综治中心工作人员可以导入台账。") from exc
         except FileNotFoundError as exc:
             raise CommandError(f"文件不存在：{file}") from exc
+        job = jobs.import_run(job.pk, on_progress=progress)
+        if job.state != ImportState.DONE:
+            raise CommandError(job.error)
+        report = jobs.import_report(job)
         for problem in report.problems:
             if problem.warning and verbosity < 1:
                 continue
