@@ -27,6 +27,11 @@ def is_centre_staff_for(user, subdistrict_id) -> bool:
     return _active(user) and user.has_role(Role.CENTRE_STAFF) and user.subdistrict_id == subdistrict_id
 
 
+def is_own_centre_staff(user) -> bool:
+    """Centre staff of the subdistrict the user belongs to (the subdistrict-wide work: ledger imports)."""
+    return bool(user.subdistrict_id) and is_centre_staff_for(user, user.subdistrict_id)
+
+
 def is_leader_for(user, subdistrict_id) -> bool:
     return _active(user) and user.has_role(Role.LEADER) and user.subdistrict_id == subdistrict_id
 

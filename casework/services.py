@@ -3,9 +3,9 @@
 
 Each service checks the actor's permission, runs the FSM transition, saves under
 optimistic locking (status + version) inside one transaction, and writes the
-CaseEvent in it. Writes go through `writes`, which can also collect them for many new
-cases at once (a ledger import) and send them in bulk. A lost race or a transition no longer available
-raises and writes nothing.
+CaseEvent in it. A lost race or a transition no longer available raises and writes
+nothing. Writes go through `writes`, which can also collect them for many new cases at
+once (a ledger import) and send them in bulk.
 """
 
 import datetime as dt
@@ -201,7 +201,7 @@ def _clean_parties(parties: list[dict]) -> list[Party]:
     return cleaned
 
 
-def warning_reasons(*, risk: str, parties: list[Party], registered_at: dt.datetime, exclude_case_id=None) -> list:
+def warning_reasons(*, risk: str, parties: list[Party], registered_at: dt.datetime) -> list:
     """预警: major risk, a group dispute (≥5 parties), or a party with another case in the last 12 months."""
     reasons = []
     if risk == Risk.MAJOR:
@@ -211,13 +211,11 @@ def warning_reasons(*, risk: str, parties: list[Party], registered_at: dt.dateti
     since = registered_at - dt.timedelta(days=settings.FENGQIAO_REPEAT_WINDOW_DAYS)
     id_numbers, phones = [p.id_number for p in parties], [p.phone for p in parties]
     pending = writes.current()
-    if pending is not None and exclude_case_id is None:
+    if pending is not None:
         repeat = pending.has_prior_case(id_numbers=id_numbers, phones=phones, since=since, until=registered_at)
     else:
-        prior = prior_cases_of_parties(
-            id_numbers=id_numbers, phones=phones, since=since, exclude_case_id=exclude_case_id
-        ).filter(registered_at__lte=registered_at)
-        repeat = prior.exists()
+        prior = prior_cases_of_parties(id_numbers=id_numbers, phones=phones, since=since)
+        repeat = prior.filter(registered_at__lte=registered_at).exists()
     if repeat:
         reasons.append(WarningReason.REPEAT.value)
     return reasons

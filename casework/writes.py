@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from django.db import connection, transaction
 
 from . import calendar
-from .models import CaseNumberCounter, DisputeCase
+from .models import CaseNumberCounter, DisputeCase, Party
 
 _current: ContextVar["DeferredWrites | None"] = ContextVar("fengqiao_deferred_writes", default=None)
 
@@ -177,8 +177,6 @@ class DeferredWrites:
 
     def preload_parties(self, id_numbers, phones) -> None:
         """Read once the registrations of every party about to be named, instead of once per case."""
-        from .models import Party
-
         wanted = {("id", v) for v in id_numbers if v} | {("phone", v) for v in phones if v}
         wanted -= self._preloaded
         by_kind = defaultdict(list)

@@ -151,3 +151,9 @@ class LedgerImport(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def mode_label(self) -> str:
+        if self.dry_run:
+            return _("试导入")
+        return _("只导入无误的行") if self.valid_only else _("全部导入")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.enums import CaseStatus
 from casework.models import Category
-from casework.permissions import is_centre_staff_for
+from casework.permissions import is_own_centre_staff
 from grids.models import Community, Grid
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -58,7 +58,7 @@ class LedgerFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not (user.subdistrict_id and is_centre_staff_for(user, user.subdistrict_id)):
+        if not is_own_centre_staff(user):
             # Only centre staff may take personal data out in full; for others the choice does not exist.
             del self.fields["full"]
         communities = Community.objects.filter(subdistrict_id=user.subdistrict_id)

@@ -269,7 +269,7 @@ def import_ledger(
     Raises LedgerFileError when the file cannot be read as a ledger, and PermissionError
     when `user` is not centre staff of a subdistrict (only they may replay history).
     """
-    if not (user.subdistrict_id and permissions.is_centre_staff_for(user, user.subdistrict_id)):
+    if not permissions.is_own_centre_staff(user):
         raise PermissionError(_("只有综治中心工作人员可以导入台账。"))
     data = read_sheet(source, sheet)
     report = ImportReport(sheet=data.name, dry_run=dry_run, valid_only=valid_only, rows=len(data.rows))

@@ -50,17 +50,13 @@ def _progress_key(job_id) -> str:
     return f"fengqiao:ledger-import:{job_id}"
 
 
-def can_import(user) -> bool:
-    return bool(user.subdistrict_id and permissions.is_centre_staff_for(user, user.subdistrict_id))
-
-
 def import_request(
     *, user, upload, sheet: str = "", valid_only: bool, dry_run: bool, queue: bool = True
 ) -> LedgerImport:
     """Record a ledger file and queue its import (`queue=False`: the caller runs it, as the
     import_ledger command does). Raises LedgerFileError (the file is not a ledger: nothing is
     recorded) or PermissionError (not centre staff)."""
-    if not can_import(user):
+    if not permissions.is_own_centre_staff(user):
         raise PermissionError("centre staff only")
     content = upload.read()
     check_file(io.BytesIO(content), sheet or None)
@@ -102,8 +98,7 @@ def import_run(job_id, *, on_progress: Callable[[int, int], None] | None = None)
         job = LedgerImport.objects.select_for_update().get(pk=job_id)
         if job.state in FINISHED:
             return job
-        if job.attempts >= MAX_ATTEMPTS:
-            _finish(job, ImportState.FAILED, error=_("多次尝试均未完成导入（后台任务中断），未写入任何数据。"))
+        if _out_of_attempts(job):
             return job
         job.attempts += 1
         job.state, job.started_at = ImportState.RUNNING, timezone.now()
@@ -151,6 +146,14 @@ def _fail(job_id, error: str) -> LedgerImport:
     return job
 
 
+def _out_of_attempts(job: LedgerImport) -> bool:
+    """Ends an upload (locked by the caller) whose runs were all cut short; says whether it did."""
+    if job.attempts < MAX_ATTEMPTS:
+        return False
+    _finish(job, ImportState.FAILED, error=_("多次尝试均未完成导入（后台任务中断），未写入任何数据。"))
+    return True
+
+
 def _finish(job: LedgerImport, state: str, *, report=None, error: str = "") -> None:
     """Record the outcome (inside the caller's transaction) and drop the file."""
     job.state, job.report, job.error = state, report or {}, error
@@ -172,8 +175,7 @@ def import_sweep(now: dt.datetime | None = None) -> list[str]:
             job = LedgerImport.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
             if job is None or job.state in FINISHED:
                 continue
-            if job.attempts >= MAX_ATTEMPTS:
-                _finish(job, ImportState.FAILED, error=_("多次尝试均未完成导入（后台任务中断），未写入任何数据。"))
+            if _out_of_attempts(job):
                 continue
         if _send(job_id):
             resent.append(str(job_id))
@@ -199,14 +201,14 @@ def recent_imports(user, limit: int = 10):
 def import_status(job: LedgerImport, now: dt.datetime | None = None) -> dict:
     """What the import's page shows: the rows done of the rows to import while it runs (total None
     while the file is read and checked), and whether it is slow to start."""
-    progress = cache.get(_progress_key(job.pk))
-    waiting = job.state not in FINISHED and progress is None
+    progress = cache.get(_progress_key(job.pk)) if job.state not in FINISHED else None
     return {
-        "running": progress is not None and job.state not in FINISHED,
+        "running": progress is not None,
         "done": (progress or {}).get("done", 0),
         "total": (progress or {}).get("total"),
-        "waiting": waiting,
-        "slow": waiting and (now or timezone.now()) - job.requested_at > SLOW_START,
+        "slow": progress is None
+        and job.state not in FINISHED
+        and (now or timezone.now()) - job.requested_at > SLOW_START,
     }
 
 

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from casework import permissions
 from casework.filters import queue_filter
 from casework.selectors import cases_visible_to
 from grids.audit import audit_export
@@ -40,7 +41,7 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload(request):
     """Import is the centre's: replaying history for the whole subdistrict."""
-    if not jobs.can_import(request.user):
+    if not permissions.is_own_centre_staff(request.user):
         raise PermissionDenied(_("只有综治中心工作人员可以导入台账。"))
     status = 200
     if request.method == "POST":
