@@ -22,7 +22,7 @@ def registration(grid, **changes) -> dict:
 
 def session_body(**changes) -> dict:
     return {
-        "held_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+        "held_at": timezone.now().isoformat(),
         "location": "第三方调解室",
         "attendees": "张三、李四",
         "public": False,
