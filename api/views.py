@@ -23,7 +23,9 @@ from rest_framework.views import APIView
 from casework.enums import Transition
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.selectors import case_list_related, cases_visible_to
-from grids.audit import audit_reveal
+from common.audit import audit_reveal
+from grids import selectors as grid_selectors
+from grids import services as grid_services
 from grids.models import Community, Grid
 from mediation import services as mediation_services
 from mediation.models import Mediator
@@ -347,7 +349,7 @@ class InspectionScope:
     serializer_class = s.InspectionSerializer
 
     def get_queryset(self):
-        return report_selectors.inspections_visible_to(self.request.user).select_related("grid", "filed_by")
+        return grid_selectors.inspections_visible_to(self.request.user).select_related("grid", "filed_by")
 
 
 class InspectionListCreate(InspectionScope, generics.ListCreateAPIView):
@@ -371,7 +373,7 @@ class InspectionListCreate(InspectionScope, generics.ListCreateAPIView):
 
         A return already filed for the grid, kind and period is refused with 400 (`period`).
         """
-        inspection = report_services.inspection_file(
+        inspection = grid_services.inspection_file(
             actor=request.user, **validated(s.InspectionInputSerializer, request)
         )
         return Response(s.InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)

@@ -51,7 +51,7 @@ def build_world():
 
 def write_ledger(path: Path, rows: int):
     from casework.personal_data import id_check_digit
-    from reports.ledger.layout import COLUMNS
+    from ledger.layout import COLUMNS
 
     rng = random.Random(SEED)
     workbook = Workbook(write_only=True)
@@ -109,7 +109,7 @@ def main():
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         from casework.models import DisputeCase
-        from reports.ledger.importer import import_ledger, read_sheet
+        from ledger.importer import import_ledger, read_sheet
 
         user = build_world()
         with tempfile.TemporaryDirectory() as tmp:

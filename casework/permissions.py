@@ -6,21 +6,10 @@ These take already-loaded objects and read attributes only; the queryset form of
 """
 
 from grids.enums import Role
+from grids.permissions import active as _active
+from grids.permissions import is_grid_worker_for
 
 from .enums import Level, Transition
-
-
-def user_grid_ids(user) -> frozenset[int]:
-    """The grids a grid worker covers, read once per request-scoped user object."""
-    cached = getattr(user, "_fq_grid_ids", None)
-    if cached is None:
-        cached = frozenset(user.grids.values_list("id", flat=True)) if user.has_role(Role.GRID_WORKER) else frozenset()
-        user._fq_grid_ids = cached
-    return cached
-
-
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def is_centre_staff_for(user, subdistrict_id) -> bool:
@@ -38,10 +27,6 @@ def is_leader_for(user, subdistrict_id) -> bool:
 
 def is_community_staff_for(user, community_id) -> bool:
     return _active(user) and user.has_role(Role.COMMUNITY_STAFF) and user.community_id == community_id
-
-
-def is_grid_worker_for(user, grid_id) -> bool:
-    return _active(user) and user.has_role(Role.GRID_WORKER) and grid_id in user_grid_ids(user)
 
 
 def is_lead_mediator(user, case) -> bool:
@@ -111,7 +96,7 @@ _RULES = {
 
 
 # Steps only the case's mediators take live. When centre staff replay a paper ledger's
-# history (imported=True, reports.ledger), they enter these on the mediators' behalf.
+# history (imported=True, ledger), they enter these on the mediators' behalf.
 _REPLAYABLE_BY_CENTRE = frozenset({Transition.START, Transition.REACH_AGREEMENT, Transition.FAIL})
 
 

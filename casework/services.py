@@ -10,7 +10,6 @@ once (a ledger import) and send them in bulk.
 
 import datetime as dt
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,6 +26,7 @@ from .exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailabl
 from .models import CaseEvent, CaseNumberCounter, Category, DisputeCase, Party
 from .personal_data import normalize_id_number
 from .selectors import latest_event, prior_cases_of_parties
+from .tasks import warning_notice
 
 _UNMET = {
     "has_session": _("至少需要一条调解记录。"),
@@ -287,12 +287,10 @@ def case_register(
             imported=imported,
         )
         if case.is_warning and not imported:
-            # 预警 notices go out at once, from a worker; by task name (casework never imports reports).
-            # robust: a broker that is down must not fail the registration (the hourly sweep catches up).
+            # 预警 notices go out at once, from a worker. robust: a broker that is down must not
+            # fail the registration (the hourly sweep catches up).
             transaction.on_commit(
-                lambda: current_app.send_task(
-                    "reports.tasks.warning_notice", args=[case.pk], ignore_result=True, expires=86400
-                ),
+                lambda: warning_notice.apply_async(args=[case.pk], ignore_result=True, expires=86400),
                 robust=True,
             )
     return case

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from grids.audit import audit_export
+from common.audit import audit_export
 from grids.enums import Role
 
 from .exceptions import CasePermissionDenied
@@ -187,7 +187,7 @@ def intake(request):
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("已登记案件 %(number)s。") % {"number": case.number})
-                return redirect("mediation:case", pk=case.pk)
+                return redirect(settings.FENGQIAO_CASE_URL_NAME, pk=case.pk)
         status = 400
     return render(request, "casework/intake.html", {"form": form, "formset": formset, "hint": hint}, status=status)
 

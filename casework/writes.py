@@ -1,6 +1,6 @@
 """How the services write: at once (a click), or collected and sent in bulk (many new cases).
 
-Replaying a paper ledger's history (reports.ledger) calls the services some ten times per
+Replaying a paper ledger's history (ledger) calls the services some ten times per
 case, and each call costs a handful of round trips: a 10,000-row ledger would take minutes.
 Inside `deferred_writes()` the services run exactly as they do for a click — the same
 permission checks, FSM transitions, validations, deadlines, warning flags and events —

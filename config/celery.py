@@ -35,19 +35,19 @@ app.conf.beat_schedule = {
     },
     # 督办: before a deadline (FENGQIAO_REMIND_DAYS_BEFORE) and on the day it falls due.
     "deadline-reminders": {
-        "task": "reports.tasks.deadline_reminders",
+        "task": "casework.tasks.deadline_reminders",
         "schedule": crontab(minute=30, hour=8),
         "options": {"expires": 6 * HOUR},
     },
     # 预警: notices go out at registration; this sweep catches any lost on the way.
     "warning-sweep": {
-        "task": "reports.tasks.warning_sweep",
+        "task": "casework.tasks.warning_sweep",
         "schedule": crontab(minute=10),
         "options": {"expires": HOUR},
     },
     # Ledger uploads whose import was cut short or lost on the way: sent again, or ended.
     "ledger-import-sweep": {
-        "task": "reports.tasks.ledger_import_sweep",
+        "task": "ledger.tasks.ledger_import_sweep",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 10 * 60},
     },

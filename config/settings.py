@@ -50,12 +50,17 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
-    # Ours, in import order: grids <- casework <- mediation <- reports (api over them).
+    # Ours, in import order: common <- grids <- casework <- mediation <- reports / ledger
+    # <- demo, api and home on top (docs/architecture.md).
+    "common",
     "grids",
     "casework",
     "mediation",
     "reports",
+    "ledger",
+    "demo",
     "api",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -70,7 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    "grids.middleware.PrivateNoStoreMiddleware",
+    "common.middleware.PrivateNoStoreMiddleware",
     # Last, as django-axes requires: it turns locked-out sign-ins into a refusal page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -214,6 +219,12 @@ FENGQIAO_CATCH_UP_DAYS = int(os.environ.get("FENGQIAO_CATCH_UP_DAYS", "31"))
 FENGQIAO_CATCH_UP_MONTHS = int(os.environ.get("FENGQIAO_CATCH_UP_MONTHS", "3"))
 # Deadline reminders go out this many days before a deadline, and on the day itself.
 FENGQIAO_REMIND_DAYS_BEFORE = int(os.environ.get("FENGQIAO_REMIND_DAYS_BEFORE", "1"))
+
+# Pages of higher (or sibling) apps that an app's own pages link to: named here, so that no app
+# names a URL of an app above it (docs/architecture.md, "Import direction").
+FENGQIAO_CASE_URL_NAME = "mediation:case"
+FENGQIAO_QUEUE_EXPORT_URL_NAMES = {"ledger": "ledger:export_queue"}
+FENGQIAO_FIGURE_EXPORT_URL_NAMES = {"ledger": "ledger:export_report"}
 
 # Celery. Production and tests use Redis (REDIS_URL). Without it (`make run`) the
 # broker is embedded: kombu's SQLAlchemy transport on a SQLite file under var/.

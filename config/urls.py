@@ -2,19 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import healthz
-from reports import dashboard
+from home import views as home
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Each role's home page (reports reads every app, so the dispatcher lives there).
-    path("", dashboard.home, name="home"),
+    # Each role's home page (home reads every app, so it sits on top).
+    path("", home.home, name="home"),
     # Each app owns its pages; see the app's urls.py.
     path("", include("grids.urls")),
     path("cases/", include("casework.urls")),
     path("mediation/", include("mediation.urls")),
     path("reports/", include("reports.urls")),
-    path("ledger/", include("reports.ledger.urls")),
+    path("ledger/", include("ledger.urls")),
     path("api/", include("api.urls")),
 ]

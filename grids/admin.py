@@ -3,9 +3,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from .audit import audit_scope_change, scope_of
+from common.audit import audit_scope_change, scope_of
+
 from .enums import Role
-from .models import AuditEntry, Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
+from .models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
 
 
 @admin.register(Subdistrict)
@@ -85,20 +86,3 @@ class InspectionAdmin(admin.ModelAdmin):
     list_display = ["grid", "kind", "period", "disputes_found", "cases_registered", "zero_report", "filed_by"]
     list_filter = ["kind", "zero_report", "grid__community"]
     date_hierarchy = "period"
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "action", "username", "target", "ip"]
-    list_filter = ["action"]
-    search_fields = ["username", "target"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

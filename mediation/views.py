@@ -18,7 +18,7 @@ from casework.enums import FOLLOW_UP_STATES, IN_MEDIATION, SESSION_STATES, CaseS
 from casework.exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
 from casework.forms import add_service_errors
 from casework.models import DisputeCase
-from grids.audit import audit_reveal
+from common.audit import audit_reveal
 from grids.enums import Role
 
 from . import services

@@ -2,14 +2,12 @@
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from casework.selectors import case_list_related, cases_visible_to
 from grids.enums import Role
-from grids.models import Inspection
 
-from .models import Notice, Snapshot
+from .models import Snapshot
 from .statistics import Period, drill_filter
 
 REPORT_READER_ROLES = (Role.CENTRE_STAFF, Role.LEADER, Role.COMMUNITY_STAFF)
@@ -70,33 +68,3 @@ def readable_figures(user, snapshot: Snapshot) -> dict:
     figures = snapshot.figures
     visible = figure_cases_visible(user, figures)
     return {**figures, **{key: [row for row in figures[key] if row["id"] in visible] for key in CASE_ROW_FIGURES}}
-
-
-def notices_for(user):
-    return Notice.objects.filter(user=user).select_related("case")
-
-
-def unread_notice_count(user) -> int:
-    return Notice.objects.filter(user=user, read_at__isnull=True).count()
-
-
-def inspections_visible_to(user):
-    """The screening returns `user` may read: a grid worker's grids, community staff's community,
-    the centre's and the leaders' subdistrict (the same territories as `cases_visible_to`)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return Inspection.objects.none()
-    scope = Q()
-    if user.subdistrict_id and user.is_subdistrict_wide:
-        scope |= Q(grid__community__subdistrict_id=user.subdistrict_id)
-    if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
-        scope |= Q(grid__community_id=user.community_id)
-    if user.has_role(Role.GRID_WORKER):
-        # Exists, not a join: a grid with several workers must not list its returns twice.
-        scope |= Q(Exists(user.grids.through.objects.filter(user_id=user.id, grid_id=OuterRef("grid_id"))))
-    if not scope:
-        return Inspection.objects.none()
-    return Inspection.objects.filter(scope)
-
-
-def inspections_filed_by(user, limit: int = 50):
-    return Inspection.objects.filter(filed_by=user).select_related("grid__community").order_by("-filed_at")[:limit]

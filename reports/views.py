@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from grids.audit import audit_export
+from common import notices
+from common import selectors as notice_selectors
+from common.audit import audit_export
+from grids import selectors as grid_selectors
+from grids import services as grid_services
 from grids.enums import InspectionKind, Role
 
 from . import charts, exports, selectors, services, statistics
@@ -103,7 +108,14 @@ def report_cases(request, pk: int):
     return render(
         request,
         "reports/report_cases.html",
-        {"snapshot": snapshot, "figure": key, "page": page, "query": f"{urlencode({'figure': key})}&"},
+        {
+            "snapshot": snapshot,
+            "figure": key,
+            "page": page,
+            "query": f"{urlencode({'figure': key})}&",
+            # The ledger (a sibling app) serves the figure's cases in its layout; named by setting.
+            "ledger_export_url": reverse(settings.FENGQIAO_FIGURE_EXPORT_URL_NAMES["ledger"], args=[snapshot.pk]),
+        },
     )
 
 
@@ -134,14 +146,14 @@ def report_pdf(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def inspection_file(request):
     """The grid worker's screening return (排查填报) for their own grids."""
-    grids = services.grids_for_filing(request.user)
+    grids = grid_services.grids_for_filing(request.user)
     if not request.user.has_role(Role.GRID_WORKER):
         raise Http404
     form = InspectionForm(request.POST or None, grids=grids)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.inspection_file(actor=request.user, **data)
+            grid_services.inspection_file(actor=request.user, **data)
         except ValidationError as exc:
             _add_service_errors(form, exc)
         except PermissionDenied as exc:
@@ -152,7 +164,7 @@ def inspection_file(request):
     return render(
         request,
         "reports/inspection_form.html",
-        {"form": form, "filed": selectors.inspections_filed_by(request.user)},
+        {"form": form, "filed": grid_selectors.inspections_filed_by(request.user)},
     )
 
 
@@ -188,7 +200,7 @@ def inspection_missing(request):
 
 @login_required
 def notice_list(request):
-    page = Paginator(selectors.notices_for(request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(notice_selectors.notices_for(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "reports/notice_list.html", {"page": page})
 
 
@@ -196,5 +208,5 @@ def notice_list(request):
 @require_POST
 def notice_read(request):
     notice_id = request.POST.get("notice")
-    services.notice_mark_read(user=request.user, notice_id=int(notice_id) if (notice_id or "").isdigit() else None)
+    notices.notice_mark_read(user=request.user, notice_id=int(notice_id) if (notice_id or "").isdigit() else None)
     return redirect(reverse("reports:notices"))

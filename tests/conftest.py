@@ -4,8 +4,8 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
+from demo.seed import DemoSeeder
 from grids.enums import Role
-from reports.demo import DemoSeeder
 from tests.factories import (
     CommunityFactory,
     GridFactory,

@@ -5,6 +5,8 @@ hashing each lazy label translates it: 50 rows cost ~600 translations. The enum'
 """
 
 from django import template
+from django.conf import settings
+from django.urls import reverse
 
 from casework.enums import CaseStatus, Risk
 
@@ -26,3 +28,15 @@ def status_label(value) -> str:
 @register.filter
 def risk_label(value) -> str:
     return _label(Risk, value)
+
+
+@register.simple_tag
+def case_url(pk) -> str:
+    """The case page, which a higher app serves (FENGQIAO_CASE_URL_NAME)."""
+    return reverse(settings.FENGQIAO_CASE_URL_NAME, args=[pk])
+
+
+@register.simple_tag
+def queue_export_url(kind: str) -> str:
+    """An export of the queue's filtered cases that a higher app serves (FENGQIAO_QUEUE_EXPORT_URL_NAMES)."""
+    return reverse(settings.FENGQIAO_QUEUE_EXPORT_URL_NAMES[kind])

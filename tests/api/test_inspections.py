@@ -1,5 +1,5 @@
 """GET, POST /api/v1/inspections/ and GET /api/v1/inspections/{id}/: screening returns (排查),
-scoped to the user's territory and filed through reports.services.inspection_file."""
+scoped to the user's territory and filed through grids.services.inspection_file."""
 
 import datetime as dt
 

@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from casework.enums import CaseStatus
 from config.wsgi import application
+from grids import services as grid_services
 from grids.enums import InspectionKind
 from reports import services as report_services
 from reports.enums import ReportKind
@@ -54,7 +55,7 @@ def seeded(centre, leader, community_staff, grid_worker, mediator, other_mediato
     cases = [case_in_state(state, centre=centre, mediator=mediator, grid=grid).pk for state in CaseStatus.values]
     cases.append(case_in_state(CaseStatus.ACCEPTED, centre=centre, mediator=mediator, grid=other_grid).pk)
     today = timezone.localdate()
-    inspection = report_services.inspection_file(
+    inspection = grid_services.inspection_file(
         actor=grid_worker,
         grid=grid,
         kind=InspectionKind.MONTHLY,

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from casework.enums import CaseStatus, Level, Risk, Source
 from casework.models import DisputeCase
+from common.models import AuditAction, AuditEntry
 from grids.enums import Role
-from grids.models import AuditAction, AuditEntry
 from mediation.models import FollowUp, MediationSession
 from tests.api.bodies import APPLICANT, follow_up_body, registration, session_body
 from tests.factories import PASSWORD, GridFactory, SubdistrictFactory, UserFactory, case_in_state, party, register

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from casework.enums import CaseStatus
 from casework.models import DisputeCase, Party
+from demo.seed import DemoSeeder
 from mediation.models import Mediator
-from reports.demo import DemoSeeder
 from tests.factories import CLOSED_CASE_EVENTS, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"

@@ -23,9 +23,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.enums import CaseStatus
+from grids import services as grid_services
 from grids.enums import Role
+from ledger.models import LedgerImport
 from reports import services as report_services
-from reports.models import LedgerImport
 from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
 from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory, register
 from tests.reports.conftest import MARCH
@@ -360,7 +361,7 @@ def world(
         "outside": outside,
         "outside_agreed": outside_agreed,
         "snapshot": report_services.report_ensure(kind="monthly", period=MARCH),
-        "inspection": report_services.inspection_file(
+        "inspection": grid_services.inspection_file(
             actor=grid_worker,
             grid=grid,
             kind="monthly",

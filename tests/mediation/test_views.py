@@ -7,7 +7,7 @@ from django.utils import timezone
 from casework import services as case_services
 from casework.enums import CaseStatus, Level, Transition
 from casework.models import CaseEvent, DisputeCase
-from grids.models import AuditAction, AuditEntry
+from common.models import AuditAction, AuditEntry
 from mediation import services
 from mediation.models import Agreement, ConflictDeclaration, FollowUp, MediationSession
 from tests.factories import MediatorFactory, party, register

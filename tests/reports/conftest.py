@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from casework import services as case_services
 from casework.enums import Level, Risk, Source
+from grids import services as grid_services
 from grids.enums import Role
 from mediation import services as mediation_services
-from reports import services
 from tests.factories import UserFactory, category, register
 
 MARCH = dt.date(2025, 3, 1)
@@ -119,7 +119,7 @@ def world(centre, mediator, other_mediator, grid, sibling_grid, other_grid):
 
 def file_return(worker, grid, *, kind: str, period, found: int, registered: int = 0, at=None):
     """File a screening return through the service; found == 0 is a zero report."""
-    return services.inspection_file(
+    return grid_services.inspection_file(
         actor=worker,
         grid=grid,
         kind=kind,

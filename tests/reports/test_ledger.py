@@ -14,10 +14,10 @@ from casework.enums import CaseStatus, Level
 from casework.models import CaseEvent, DisputeCase, Party
 from casework.personal_data import id_check_digit, mask_id_number, mask_phone
 from grids.enums import Role
+from ledger.exporter import export_ledger
+from ledger.importer import LedgerFileError, import_ledger
+from ledger.layout import COLUMNS, parse_date
 from mediation.models import FollowUp, MediationSession
-from reports.ledger.exporter import export_ledger
-from reports.ledger.importer import LedgerFileError, import_ledger
-from reports.ledger.layout import COLUMNS, parse_date
 from reports.statistics import success_rate
 from tests.factories import PASSWORD, GridFactory, SubdistrictFactory, UserFactory, case_in_state, register
 
@@ -563,8 +563,8 @@ def test_upload_page_refuses_everyone_but_centre_staff(
 
 def upload_and_import(client, data) -> str:
     """Post an upload; the worker's job (run here, in-process) imports it; the import's page afterwards."""
-    from reports.ledger import jobs
-    from reports.models import LedgerImport
+    from ledger import jobs
+    from ledger.models import LedgerImport
 
     response = client.post(reverse("ledger:upload"), data)
     assert response.status_code == 302, response.content.decode()[:500]
@@ -590,7 +590,7 @@ def test_upload_page_dry_run_then_import(client, world):
     page = upload_and_import(client, {"file": source, "mode": "valid"})
     assert "已新建" in page and DisputeCase.objects.count() == 6
     # The uploads are on record (who, which file, how, what came of it); the files themselves are not kept.
-    from reports.models import LedgerImport
+    from ledger.models import LedgerImport
 
     jobs = LedgerImport.objects.order_by("requested_at")
     assert [(j.dry_run, j.valid_only, j.state, j.report["written"]) for j in jobs] == [
@@ -606,8 +606,8 @@ def test_upload_page_dry_run_then_import(client, world):
 def test_import_page_shows_progress_and_only_to_whom_it_belongs(client, world, community_staff):
     from django.core.cache import cache
 
-    from reports.ledger import jobs
-    from reports.models import LedgerImport
+    from ledger import jobs
+    from ledger.models import LedgerImport
 
     login(client, world["centre"])
     response = client.post(reverse("ledger:upload"), {"file": xlsx([agreed_row(world)]), "mode": "all"})
@@ -640,8 +640,8 @@ def test_upload_that_cannot_be_queued_or_is_stuck_says_so_and_is_sent_again(
     from celery import Celery
 
     from config.celery import app
-    from reports.ledger import jobs
-    from reports.models import LedgerImport
+    from ledger import jobs
+    from ledger.models import LedgerImport
 
     login(client, world["centre"])
     # A broker nobody listens on: the upload ends at once, saying so, and keeps no file.
@@ -686,7 +686,7 @@ def test_upload_page_rejects_bad_files_with_a_clear_message(client, world):
         response = client.post(reverse("ledger:upload"), {"file": content, "mode": "all"})
         assert response.status_code == 400, name
         assert message in response.content.decode(), (name, message)
-    from reports.models import LedgerImport
+    from ledger.models import LedgerImport
 
     assert not DisputeCase.objects.exists() and not LedgerImport.objects.exists()
 
@@ -744,7 +744,7 @@ def test_export_page_filters_within_scope(client, world, community_staff):
 
 
 def _audited_exports():
-    from grids.models import AuditAction, AuditEntry
+    from common.models import AuditAction, AuditEntry
 
     entries = AuditEntry.objects.filter(action=AuditAction.EXPORTED).order_by("id")
     return [(e.target, e.detail["rows"], e.detail["masked"]) for e in entries]
@@ -815,7 +815,7 @@ def test_import_ledger_command_modes_and_progress(tmp_path, world):
     with pytest.raises(CommandError, match="没有工作表"):
         call_command("import_ledger", str(path), "--sheet", "无此表", stdout=io.StringIO())
     # Recorded like uploads on the ledger page (a file that is no ledger is not).
-    from reports.models import LedgerImport
+    from ledger.models import LedgerImport
 
     recorded = LedgerImport.objects.order_by("requested_at")
     assert [(j.filename, j.dry_run, j.valid_only, j.state, j.report["written"]) for j in recorded] == [
@@ -918,9 +918,9 @@ def _replay_row_by_row(source, user):
     from django.db import transaction
     from django.utils import timezone
 
-    from reports.ledger.checks import Reference, RowChecker
-    from reports.ledger.importer import read_sheet
-    from reports.ledger.replay import replay
+    from ledger.checks import Reference, RowChecker
+    from ledger.importer import read_sheet
+    from ledger.replay import replay
 
     checker = RowChecker(Reference(user.subdistrict), today=timezone.localdate())
     now = timezone.now()

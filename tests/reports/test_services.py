@@ -8,10 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
+from casework import notices as case_notices
 from casework.enums import Risk
+from common import notices
+from common.models import Notice
+from grids import services as grid_services
 from grids.models import Inspection, SensitivePeriod
 from reports import services
-from reports.models import Notice, Snapshot
+from reports.models import Snapshot
 from tests.factories import UserFactory, register
 from tests.reports.conftest import MARCH, at, daily_zero_return, monthly_return
 
@@ -134,7 +138,7 @@ def test_catch_up_before_18_00_does_not_make_todays_daily_report(world):
 
 
 def test_grid_worker_files_a_monthly_return_for_their_grid(grid_worker, grid):
-    inspection = services.inspection_file(
+    inspection = grid_services.inspection_file(
         actor=grid_worker,
         grid=grid,
         kind="monthly",
@@ -150,11 +154,11 @@ def test_grid_worker_files_a_monthly_return_for_their_grid(grid_worker, grid):
 def test_zero_report_is_explicit_and_consistent(grid_worker, grid):
     common = {"actor": grid_worker, "grid": grid, "kind": "monthly", "period": MARCH}
     with pytest.raises(ValidationError, match="零报告"):
-        services.inspection_file(**common, disputes_found=0, cases_registered=0, zero_report=False)
+        grid_services.inspection_file(**common, disputes_found=0, cases_registered=0, zero_report=False)
     with pytest.raises(ValidationError, match="零报告"):
-        services.inspection_file(**common, disputes_found=1, cases_registered=0, zero_report=True)
+        grid_services.inspection_file(**common, disputes_found=1, cases_registered=0, zero_report=True)
     assert not Inspection.objects.exists()
-    assert services.inspection_file(**common, disputes_found=0, cases_registered=0, zero_report=True).zero_report
+    assert grid_services.inspection_file(**common, disputes_found=0, cases_registered=0, zero_report=True).zero_report
 
 
 @pytest.mark.parametrize(
@@ -182,7 +186,7 @@ def test_inspection_rejects_bad_input_and_writes_nothing(grid_worker, grid, chan
         **changes,
     }
     with pytest.raises(ValidationError) as error:
-        services.inspection_file(**data)
+        grid_services.inspection_file(**data)
     assert field in error.value.message_dict
     assert not Inspection.objects.exists()
 
@@ -203,9 +207,9 @@ def test_a_second_return_for_the_same_period_is_refused(grid_worker, grid):
         "cases_registered": 0,
         "zero_report": True,
     }
-    services.inspection_file(**data, period=MARCH)
+    grid_services.inspection_file(**data, period=MARCH)
     with pytest.raises(ValidationError, match="已填报"):
-        services.inspection_file(**data, period=dt.date(2025, 3, 31))
+        grid_services.inspection_file(**data, period=dt.date(2025, 3, 31))
     assert Inspection.objects.count() == 1
 
 
@@ -224,8 +228,8 @@ def test_early_warning_notifies_centre_staff_once_in_app_and_by_mail(centre, gri
     centre.save(update_fields=["email"])
     case = register(centre, grid, risk=Risk.MAJOR)
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.warning_notify(case_id=case.pk)
-        again = services.warning_notify(case_id=case.pk)
+        first = case_notices.warning_notify(case_id=case.pk)
+        again = case_notices.warning_notify(case_id=case.pk)
     assert [n.user for n in first] == [centre] and again == []
     assert Notice.objects.get().case == case
     assert len(mail.outbox) == 1 and case.number in mail.outbox[0].body
@@ -233,34 +237,34 @@ def test_early_warning_notifies_centre_staff_once_in_app_and_by_mail(centre, gri
 
 def test_no_warning_notice_for_an_ordinary_case(centre, grid):
     case = register(centre, grid)
-    assert services.warning_notify(case_id=case.pk) == [] and services.warning_sweep() == 0
+    assert case_notices.warning_notify(case_id=case.pk) == [] and case_notices.warning_sweep() == 0
 
 
 def test_warning_sweep_catches_a_notice_lost_on_the_way(centre, grid):
     register(centre, grid, risk=Risk.MAJOR)
-    assert services.warning_sweep() == 1
-    assert services.warning_sweep() == 0
+    assert case_notices.warning_sweep() == 1
+    assert case_notices.warning_sweep() == 0
 
 
 def test_deadline_reminders_before_and_when_due_go_to_the_people_responsible(centre, community_staff, grid):
     case = register(centre, grid)
     due = case.next_due
-    sent_before = services.deadline_reminders(today=due - dt.timedelta(days=1))
-    sent_on_the_day = services.deadline_reminders(today=due)
+    sent_before = case_notices.deadline_reminders(today=due - dt.timedelta(days=1))
+    sent_on_the_day = case_notices.deadline_reminders(today=due)
     assert set(Notice.objects.values_list("kind", flat=True)) == {"due_soon", "due_today"}
     # A case waiting for acceptance: the centre and the community's staff are responsible.
     assert {n.user.username for n in Notice.objects.filter(kind="due_today")} == {"centre", "community"}
     assert sent_before == sent_on_the_day == 2
-    assert services.deadline_reminders(today=due) == 0
-    assert services.deadline_reminders(today=due + dt.timedelta(days=3)) == 0
+    assert case_notices.deadline_reminders(today=due) == 0
+    assert case_notices.deadline_reminders(today=due + dt.timedelta(days=3)) == 0
 
 
 def test_notices_are_marked_read_only_for_their_owner(centre, leader, grid):
     case = register(centre, grid, risk=Risk.MAJOR)
-    services.warning_notify(case_id=case.pk)
+    case_notices.warning_notify(case_id=case.pk)
     notice = Notice.objects.get()
-    assert services.notice_mark_read(user=leader, notice_id=notice.pk) == 0
-    assert services.notice_mark_read(user=centre, notice_id=notice.pk) == 1
+    assert notices.notice_mark_read(user=leader, notice_id=notice.pk) == 0
+    assert notices.notice_mark_read(user=centre, notice_id=notice.pk) == 1
 
 
 def test_registering_a_warning_case_queues_the_notice_on_the_broker(centre, grid, django_capture_on_commit_callbacks):
@@ -274,4 +278,4 @@ def test_registering_a_warning_case_queues_the_notice_on_the_broker(centre, grid
 def test_warning_notices_go_to_every_centre_staff_member_and_no_one_else(centre, grid_worker, grid):
     UserFactory(username="centre2", roles=["centre_staff"], subdistrict=centre.subdistrict)
     case = register(centre, grid, risk=Risk.MAJOR)
-    assert {n.user.username for n in services.warning_notify(case_id=case.pk)} == {"centre", "centre2"}
+    assert {n.user.username for n in case_notices.warning_notify(case_id=case.pk)} == {"centre", "centre2"}

@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from casework import tasks as case_tasks
 from casework.enums import Risk
+from common.models import Notice
 from grids.models import SensitivePeriod
 from reports import services, tasks
-from reports.models import Notice, Snapshot
+from reports.models import Snapshot
 from tests.factories import register
 from tests.reports.conftest import MARCH, SignallingWorkController, monthly_return, running_worker, wait_for
 
@@ -74,7 +76,7 @@ def test_scheduled_tasks_run_on_the_worker(march_return, celery_worker):
     monthly_id = tasks.monthly_report.delay(first_of_april).get(timeout=60)
     assert Snapshot.objects.get(pk=daily_id).period == dt.date(2025, 3, 11)
     assert Snapshot.objects.get(pk=monthly_id).period == MARCH
-    assert tasks.deadline_reminders.delay().get(timeout=60) >= 0
+    assert case_tasks.deadline_reminders.delay().get(timeout=60) >= 0
 
 
 def test_registering_an_early_warning_case_notifies_the_centre_at_once(centre, grid, celery_worker):
@@ -125,7 +127,7 @@ def test_two_deliveries_of_one_upload_import_it_once(centre, grid, mediator):
     from django.db import connection
 
     from casework.models import DisputeCase
-    from reports.ledger import jobs
+    from ledger import jobs
     from tests.reports.test_ledger import agreed_row, xlsx
 
     world = {"community": grid.community, "grid": grid, "mediator": mediator}

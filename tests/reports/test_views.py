@@ -4,9 +4,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from casework import notices as case_notices
+from common.models import Notice
 from grids.models import Inspection
 from reports import services
-from reports.models import Notice, Snapshot
+from reports.models import Snapshot
 from tests.factories import PASSWORD
 from tests.reports.conftest import MARCH, monthly_return
 
@@ -181,7 +183,7 @@ def test_notices_list_and_mark_read(client, centre, grid, django_assert_max_num_
     from tests.factories import register
 
     for _ in range(3):
-        services.warning_notify(case_id=register(centre, grid, risk=Risk.MAJOR).pk)
+        case_notices.warning_notify(case_id=register(centre, grid, risk=Risk.MAJOR).pk)
     login(client, centre)
     with django_assert_max_num_queries(5):
         response = client.get(reverse("reports:notices"))

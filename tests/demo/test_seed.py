@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from casework.enums import CONCLUDED, OPEN, CaseStatus, Transition
 from casework.models import CaseEvent, DisputeCase
-from reports.demo import AGREED, THIRD_PARTY, DemoSeeder
-from reports.demo import CONCLUDED as DEMO_CONCLUDED
+from demo.seed import AGREED, THIRD_PARTY, DemoSeeder
+from demo.seed import CONCLUDED as DEMO_CONCLUDED
 from reports.statistics import success_rate
 
 S = CaseStatus

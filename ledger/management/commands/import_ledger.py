@@ -19,10 +19,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from grids.enums import Role
 from grids.models import User
-from reports.enums import ImportState
-from reports.ledger import jobs
-from reports.ledger.importer import LedgerFileError
-from reports.ledger.layout import write_template
+from ledger import jobs
+from ledger.enums import ImportState
+from ledger.importer import LedgerFileError
+from ledger.layout import write_template
 
 PROGRESS_EVERY = 100
 

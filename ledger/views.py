@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from casework import permissions
 from casework.filters import queue_filter
 from casework.selectors import cases_visible_to
-from grids.audit import audit_export
+from common.audit import audit_export
 from reports import selectors as report_selectors
 
 from . import jobs

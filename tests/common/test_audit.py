@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from common.models import AuditAction, AuditEntry
 from grids.enums import Role
-from grids.models import AuditAction, AuditEntry
 from reports import services as report_services
 from tests.factories import PASSWORD, UserFactory, register
 from tests.reports.conftest import MARCH
@@ -105,8 +105,8 @@ def test_audit_entry_append_only_in_the_database(client):
     client.post(LOGIN, {"username": "nobody", "password": "x"})
     entry_id = AuditEntry.objects.get().pk
     for sql in (
-        "UPDATE grids_auditentry SET username = 'x' WHERE id = %s",
-        "DELETE FROM grids_auditentry WHERE id = %s",
+        "UPDATE common_auditentry SET username = 'x' WHERE id = %s",
+        "DELETE FROM common_auditentry WHERE id = %s",
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:

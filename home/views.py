@@ -13,8 +13,7 @@ from casework.enums import OPEN, CaseStatus
 from casework.selectors import case_queue, cases_visible_to
 from grids.enums import Role
 from mediation.selectors import my_cases, next_step
-
-from .statistics import success_rate
+from reports.statistics import success_rate
 
 ATTENTION_ROWS = 10
 RECENT_ROWS = 20
@@ -83,19 +82,19 @@ def centre_dashboard(request):
         "month_start": today.replace(day=1),
         "read_only": not request.user.has_role(Role.CENTRE_STAFF),
     }
-    return render(request, "reports/dashboard.html", context)
+    return render(request, "home/dashboard.html", context)
 
 
 def mediator_home(request):
     rows = list(my_cases(request.user))
     for case in rows:
         case.next_step = next_step(case, request.user)
-    return render(request, "reports/mediator_home.html", {"rows": rows, "today": timezone.localdate()})
+    return render(request, "home/mediator_home.html", {"rows": rows, "today": timezone.localdate()})
 
 
 def grid_worker_home(request):
     rows = list(case_queue(request.user).order_by("-registered_at", "-id")[:RECENT_ROWS])
-    return render(request, "reports/grid_worker_home.html", {"rows": rows, "today": timezone.localdate()})
+    return render(request, "home/grid_worker_home.html", {"rows": rows, "today": timezone.localdate()})
 
 
 @login_required
@@ -112,4 +111,4 @@ def home(request):
         return grid_worker_home(request)
     if user.is_staff:
         return redirect("admin:index")
-    return render(request, "reports/no_role.html", status=403)
+    return render(request, "home/no_role.html", status=403)

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from demo.seed import DemoSeeder
 from grids.models import Inspection, SensitivePeriod
 from reports import statistics
-from reports.demo import DemoSeeder
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ Idempotent: a second run changes nothing. Shows progress (silence it with -v 0).
 
 from django.core.management.base import BaseCommand
 
-from reports.demo import DEFAULT_PASSWORD, DemoSeeder
+from demo.seed import DEFAULT_PASSWORD, DemoSeeder
 from reports.statistics import success_rate
 
 

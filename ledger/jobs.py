@@ -2,7 +2,7 @@
 its whole import nor leaves the user without progress.
 
 The upload page checks the file as a whole at once (not an .xlsx, no ledger header: a 400 with
-the reason, nothing recorded), records the upload (reports.models.LedgerImport) and queues it;
+the reason, nothing recorded), records the upload (ledger.models.LedgerImport) and queues it;
 a worker runs `import_ledger` on it and keeps its report; the import's page shows the rows done
 while it runs, then the report. Progress lives in the cache (shared by the web and the worker),
 since the import's own rows are invisible to others until its transaction commits.
@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import permissions
-from reports.enums import ImportState
-from reports.models import LedgerImport
+from ledger.enums import ImportState
+from ledger.models import LedgerImport
 
 from .importer import ImportReport, LedgerFileError, check_file, import_ledger
 
@@ -79,9 +79,9 @@ def import_request(
 
 
 def _send(job_id) -> bool:
-    """Queue the import (by task name: reports.tasks imports this module)."""
+    """Queue the import (by task name: ledger.tasks imports this module)."""
     try:
-        current_app.send_task("reports.tasks.ledger_import", args=[str(job_id)], ignore_result=True)
+        current_app.send_task("ledger.tasks.ledger_import", args=[str(job_id)], ignore_result=True)
     except Exception:
         # The broker is unreachable: the upload ends now, saying so, rather than wait on its page for ever.
         logger.exception("ledger import %s could not be queued", job_id)

@@ -94,7 +94,7 @@ class ImportReport:
         return self.count("invalid")
 
     def as_data(self) -> dict:
-        """As JSON-able data, for a background import's record (reports.models.LedgerImport)."""
+        """As JSON-able data, for a background import's record (ledger.models.LedgerImport)."""
         return asdict(self)
 
     @classmethod

@@ -2,7 +2,8 @@
 
 from django.utils import timezone
 
-from .models import AuditAction, AuditEntry
+from .enums import AuditAction
+from .models import AuditEntry
 
 
 def client_ip(request) -> str | None:

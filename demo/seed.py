@@ -18,16 +18,15 @@ from django.utils import timezone
 from casework import services as case_services
 from casework.enums import Guidance, Level, Referral, Risk, Source
 from casework.models import Category, DisputeCase
-from casework.permissions import user_grid_ids
 from casework.personal_data import id_check_digit
+from grids import services as grid_services
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
+from grids.permissions import user_grid_ids
 from mediation import services as mediation_services
 from mediation.enums import AgreementForm, FollowUpMethod, MediatorKind, OrganizationKind
 from mediation.models import MediationOrganization, Mediator
-
-from . import services as report_services
-from .statistics import add_months
+from reports.statistics import add_months
 
 DEFAULT_PASSWORD = "baihuazhou2021"
 SEED = 2021
@@ -500,7 +499,7 @@ class DemoSeeder:
                 rng = random.Random(f"{SEED}-{grid.code}-{kind}-{day}")
                 found = rng.choice([0, 0, 0, 1, 2]) if kind == InspectionKind.MONTHLY else rng.choice([0] * 6 + [1])
                 filed_on = day if kind == InspectionKind.DAILY else add_months(day, 1)
-                report_services.inspection_file(
+                grid_services.inspection_file(
                     actor=worker,
                     grid=grid,
                     kind=kind,

@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from .audit import audit
-from .models import AuditAction
+from .enums import AuditAction
 
 
 @receiver(user_logged_in, dispatch_uid="fengqiao_audit_login")

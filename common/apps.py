@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CommonConfig(AppConfig):
+    name = "common"
+    verbose_name = "公共"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the sign-in audit)

@@ -1,0 +1,20 @@
+"""Choices of the audit and of notices. A leaf module: imports nothing of ours."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出")
+    ROLES_CHANGED = "roles_changed", _("角色或范围变更")
+    PERSONAL_DATA_REVEALED = "personal_data_revealed", _("查看完整个人信息")
+    EXPORTED = "exported", _("导出")
+
+
+class NoticeKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("即将到期")
+    DUE_TODAY = "due_today", _("今日到期")
+    WARNING = "warning", _("预警")
+    REPORT = "report", _("报表已生成")

@@ -1,0 +1,42 @@
+# The moved tables take their new app's names; the access audit's append-only trigger follows.
+
+from django.db import migrations
+
+TRIGGER = """
+DROP TRIGGER IF EXISTS grids_auditentry_append_only ON common_auditentry;
+DROP FUNCTION IF EXISTS grids_auditentry_append_only();
+CREATE OR REPLACE FUNCTION common_auditentry_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'common_auditentry is append-only (% refused)', TG_OP USING ERRCODE = 'raise_exception';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER common_auditentry_append_only
+    BEFORE UPDATE OR DELETE ON common_auditentry
+    FOR EACH ROW EXECUTE FUNCTION common_auditentry_append_only();
+"""
+
+
+def rename_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(TRIGGER, params=None)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('common', '0001_initial'),
+        ('grids', '0004_audit_entry_moved'),
+        ('reports', '0003_notice_and_ledger_import_moved'),
+    ]
+
+    operations = [
+        migrations.AlterModelTable(
+            name='auditentry',
+            table=None,
+        ),
+        migrations.AlterModelTable(
+            name='notice',
+            table=None,
+        ),
+        migrations.RunPython(rename_trigger, migrations.RunPython.noop),
+    ]

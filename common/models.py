@@ -1,0 +1,82 @@
+"""The ground floor: the access audit (who signed in, saw or exported personal data) and notices.
+
+Imports no app of ours; foreign keys to higher apps' models are string references.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .enums import AuditAction, NoticeKind
+
+
+class AuditEntry(models.Model):
+    """Append-only audit of who signed in, who changed whose roles, who saw or exported personal data.
+
+    Case-specific changes are CaseEvents; this log holds what is about people and access.
+    """
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    # What was typed at a failed sign-in: there may be no such user.
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    action = models.CharField(_("事项"), max_length=32, choices=AuditAction.choices, db_index=True)
+    target = models.CharField(_("对象"), max_length=100, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.username or self.actor_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("审计日志只能追加，不能修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("审计日志只能追加，不能删除。"))
+
+
+class Notice(models.Model):
+    """An in-app notice (also mailed). `key` makes each reminder once-only: the same
+    deadline or warning notified twice by a retried task creates one row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices", verbose_name=_("接收人")
+    )
+    case = models.ForeignKey(
+        "casework.DisputeCase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("案件"),
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=NoticeKind.choices)
+    key = models.CharField(max_length=64)
+    text = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"], name="notice_once")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notice_user_unread_idx")]
+
+    def __str__(self):
+        return self.text[:40]

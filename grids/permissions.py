@@ -1,0 +1,20 @@
+"""Who is who in the territory: predicates over an already-loaded user, read by every app above."""
+
+from .enums import Role
+
+
+def user_grid_ids(user) -> frozenset[int]:
+    """The grids a grid worker covers, read once per request-scoped user object."""
+    cached = getattr(user, "_fq_grid_ids", None)
+    if cached is None:
+        cached = frozenset(user.grids.values_list("id", flat=True)) if user.has_role(Role.GRID_WORKER) else frozenset()
+        user._fq_grid_ids = cached
+    return cached
+
+
+def active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_grid_worker_for(user, grid_id) -> bool:
+    return active(user) and user.has_role(Role.GRID_WORKER) and grid_id in user_grid_ids(user)

@@ -1,0 +1,110 @@
+"""The house's one rule of direction: an app imports, names a task of, or links a URL of only the
+apps below it (docs/architecture.md).
+
+    common <- grids <- casework <- mediation <- reports <- ledger <- demo, api, home <- config
+
+Every non-test module is parsed with `ast` (nothing is imported), every template is read as text;
+a violation names the file, the line and what it reached for.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Floor of each of our top-level packages. Same floor: neither may import the other.
+FLOORS = {
+    "common": 0,
+    "grids": 1,
+    "casework": 2,
+    "mediation": 3,
+    # reports and ledger sit side by side; the ledger exports a report's figures, so it stands a
+    # half-step higher: it may read reports, reports never names it.
+    "reports": 4,
+    "ledger": 4.5,
+    "demo": 5,
+    "api": 5,
+    "home": 5,
+    "config": 6,
+    "bench": 7,
+}
+SOURCE_APPS = [name for name in FLOORS if name != "bench"]
+
+
+def _modules():
+    for app in FLOORS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            yield app, path
+
+
+def _imported_apps(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module.split(".")[0]
+
+
+# A dotted string naming a module of ours ("reports.tasks.ping", "ledger.urls"): a task sent by
+# name, an include(), a setting. Such strings couple as surely as an import.
+DOTTED = re.compile(r"^([a-z_]+)\.[a-z_]+(\.[A-Za-z_]+)*$")
+
+
+def _named_apps(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            match = DOTTED.match(node.value)
+            if match and match.group(1) in FLOORS:
+                yield node.lineno, match.group(1)
+
+
+def _upward(app: str, other: str) -> bool:
+    return other in FLOORS and other != app and FLOORS[other] >= FLOORS[app]
+
+
+def test_no_module_imports_or_names_an_app_at_or_above_its_own_floor():
+    violations = []
+    for app, path in _modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for lineno, other in [*_imported_apps(tree), *_named_apps(tree)]:
+            if _upward(app, other):
+                violations.append(f"{path.relative_to(ROOT)}:{lineno} ({app}) reaches up to {other}")
+    assert violations == []
+
+
+URL_NAME = re.compile(r"{%\s*url\s+['\"]([a-z_]+):")
+
+
+def test_no_template_links_a_url_of_an_app_above_its_own():
+    violations = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        folder = path.relative_to(ROOT / "templates").parts[0]
+        if folder not in FLOORS:
+            continue  # base.html, partials, registration: the project's own frame, above every app
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for other in URL_NAME.findall(line):
+                if _upward(folder, other):
+                    violations.append(f"{path.relative_to(ROOT)}:{lineno} ({folder}) links {other}")
+    assert violations == []
+
+
+def test_the_rule_catches_what_it_is_meant_to_catch():
+    """The checks above would fail on a violation: an upward import, a task named by a higher
+    app's module, a template linking upward."""
+    tree = ast.parse("from reports import services\nsend_task('ledger.tasks.ledger_import')\n")
+    reached = [other for _line, other in [*_imported_apps(tree), *_named_apps(tree)]]
+    assert [other for other in reached if _upward("casework", other)] == ["reports", "ledger"]
+    assert not any(_upward("api", other) for other in reached)
+    assert URL_NAME.findall("<a href=\"{% url 'mediation:case' case.pk %}\">") == ["mediation"]
+    assert _upward("casework", "mediation") and not _upward("mediation", "casework")
+
+
+def test_every_app_of_ours_is_on_a_floor():
+    from django.conf import settings
+
+    ours = {name for name in settings.INSTALLED_APPS if (ROOT / name / "apps.py").exists()}
+    assert ours <= set(SOURCE_APPS)
