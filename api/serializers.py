@@ -1,18 +1,19 @@
-"""Shapes of the API (api.md). Input serializers check types only; the services own every rule."""
+"""Shapes of the API: the answers, and the bodies of the requests other than the transitions'
+(those are mediation/bodies.py, named by the workflow table). Input serializers check types only;
+the services own every rule."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.enums import Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source, Transition
-from casework.forms import TEXT_LIMIT
+from casework.enums import PartyKind, PartyRole, Risk, Source, Transition
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.permissions import can_see_personal_data
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection
-from mediation.enums import AgreementForm, FollowUpMethod
+from mediation.bodies import InputSerializer
+from mediation.enums import FollowUpMethod
 from mediation.models import Agreement, FollowUp, MediationSession, Mediator
 from reports.enums import ReportKind
 from reports.models import Snapshot
@@ -112,7 +113,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         ]
 
     def get_overdue(self, case) -> bool:
-        # One date per response, not per row (see CaseViewSet.get_serializer_context).
+        # One date per response, not per row (the list view puts it in the serializer's context).
         return case.is_overdue(self.context.get("today") or timezone.localdate())
 
 
@@ -277,22 +278,6 @@ class CaseDetailSerializer(CaseListSerializer):
         return [t.name for t in case.get_available_user_status_transitions(self._user())]
 
 
-class InputSerializer(serializers.Serializer):
-    """A request body: free text bounded as in the web forms (casework.forms.TEXT_LIMIT)."""
-
-    def get_fields(self):
-        fields = super().get_fields()
-        for field in fields.values():
-            if isinstance(field, serializers.CharField) and field.max_length is None:
-                field.max_length = TEXT_LIMIT
-                field.validators.append(
-                    MaxLengthValidator(
-                        TEXT_LIMIT, message=field.error_messages["max_length"].format(max_length=TEXT_LIMIT)
-                    )
-                )
-        return fields
-
-
 class PartyInputSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=PartyRole.choices)
     kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
@@ -319,67 +304,6 @@ class CaseRegisterSerializer(InputSerializer):
             "该案件在您的可见范围内时返回200和已有案件（不按本次内容修改）；否则返回409。"
         ),
     )
-
-
-# The bodies of the transitions (api.md), field names = the services' keyword arguments.
-
-
-class NoteSerializer(InputSerializer):
-    note = serializers.CharField(required=False, allow_blank=True)
-
-
-class AcceptSerializer(NoteSerializer):
-    level = serializers.ChoiceField(choices=Level.choices)
-
-
-class DeclineSerializer(InputSerializer):
-    reason = serializers.CharField()
-    referral = serializers.ChoiceField(choices=Referral.choices)
-
-
-class AssignSerializer(NoteSerializer):
-    mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
-    co_mediators = serializers.PrimaryKeyRelatedField(
-        queryset=Mediator.objects.select_related("organization"), many=True, required=False
-    )
-
-
-class ReassignSerializer(InputSerializer):
-    mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
-    reason = serializers.CharField()
-
-
-class ReachAgreementSerializer(NoteSerializer):
-    form = serializers.ChoiceField(choices=AgreementForm.choices)
-    terms = serializers.CharField()
-    performance_method = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    performance_deadline = serializers.DateField(required=False, allow_null=True)
-    signed_on = serializers.DateField()
-    facts = serializers.CharField(required=False, allow_blank=True)
-    responsibilities = serializers.CharField(required=False, allow_blank=True)
-
-
-class FailSerializer(NoteSerializer):
-    reason = serializers.CharField()
-    guidance = serializers.ChoiceField(choices=Guidance.choices)
-
-
-class ReasonSerializer(InputSerializer):
-    reason = serializers.CharField()
-
-
-TRANSITION_BODIES = {
-    Transition.ACCEPT: AcceptSerializer,
-    Transition.DECLINE: DeclineSerializer,
-    Transition.ASSIGN: AssignSerializer,
-    Transition.REASSIGN: ReassignSerializer,
-    Transition.START: NoteSerializer,
-    Transition.REACH_AGREEMENT: ReachAgreementSerializer,
-    Transition.FAIL: FailSerializer,
-    Transition.ESCALATE: ReasonSerializer,
-    Transition.WITHDRAW: ReasonSerializer,
-    Transition.CLOSE: NoteSerializer,
-}
 
 
 class SessionInputSerializer(InputSerializer):

@@ -1,6 +1,8 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from mediation.workflow import WORKFLOW
+
 from . import views
 
 app_name = "api"
@@ -15,8 +17,12 @@ v1 = [
     path("cases/", views.CaseListCreate.as_view(), name="cases"),
     path("cases/<int:pk>/", views.CaseDetail.as_view(), name="case"),
     *(
-        path(f"cases/<int:pk>/transitions/{name}/", view.as_view(), name=f"transition-{name}")
-        for name, view in views.TRANSITION_VIEWS.items()
+        path(
+            f"cases/<int:pk>/transitions/{step.name}/",
+            views.TransitionView.as_view(transition=step.name),
+            name=f"transition-{step.name}",
+        )
+        for step in WORKFLOW
     ),
     path("cases/<int:pk>/sessions/", views.SessionCreate.as_view(), name="sessions"),
     path("cases/<int:pk>/follow-ups/", views.FollowUpCreate.as_view(), name="follow-ups"),

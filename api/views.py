@@ -1,4 +1,4 @@
-"""HTTP API v1 (api.md): thin views over the same selectors and services as the web pages.
+"""HTTP API v1: thin views over the same selectors and services as the web pages.
 
 Every case is found through `visible_case`, which starts from `cases_visible_to(user)`:
 a case outside the user's scope is 404. Refusals raised by the services become
@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -29,6 +30,7 @@ from grids import services as grid_services
 from grids.models import Community, Grid
 from mediation import services as mediation_services
 from mediation.models import Mediator
+from mediation.workflow import TRANSITION_BODIES, TRANSITION_SERVICES
 from reports import selectors as report_selectors
 from reports import services as report_services
 from reports.statistics import success_rate
@@ -249,36 +251,38 @@ class CaseDetail(APIView):
         return Response(case_data(request, visible_case(request, pk)))
 
 
+class TransitionSchema(AutoSchema):
+    """Each transition's endpoint documents its own body, operation and summary (one view class serves them all)."""
+
+    def get_request_serializer(self):
+        return TRANSITION_BODIES[self.view.transition]
+
+    def get_operation_id(self):
+        return f"v1_cases_transitions_{self.view.transition}_create"
+
+    def get_summary(self):
+        return f"{self.view.transition}（{Transition(self.view.transition).label}）"
+
+    def get_description(self):
+        return (
+            f"Run `{self.view.transition}` ({Transition(self.view.transition).label}) on the case: the body is "
+            "that step's input; the answer is the case as it is now."
+        )
+
+
 class TransitionView(APIView):
-    """Base of the transition endpoints; one subclass per transition (see `transition_view`)."""
+    """The endpoint of one transition; api/urls.py mounts it once per row of the workflow table
+    (mediation/workflow.py) with that row's name as `transition`."""
 
     transition: str = ""
+    schema = TransitionSchema()
 
+    @extend_schema(tags=["transitions"], responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, pk):
         case = visible_case(request, pk)
-        body = validated(s.TRANSITION_BODIES[self.transition], request)
-        mediation_services.TRANSITION_SERVICES[self.transition](case, actor=request.user, **body)
+        body = validated(TRANSITION_BODIES[self.transition], request)
+        TRANSITION_SERVICES[self.transition](case, actor=request.user, **body)
         return case_response(request, case)
-
-
-def transition_view(name: str) -> type[TransitionView]:
-    """A view for one transition, so that the schema documents each body exactly."""
-
-    # A function of its own per transition: the schema annotations live on the function.
-    def post(self, request, pk):
-        return TransitionView.post(self, request, pk)
-
-    post = extend_schema(
-        tags=["transitions"],
-        operation_id=f"v1_cases_transitions_{name}_create",
-        summary=f"{name}（{Transition(name).label}）",
-        request=s.TRANSITION_BODIES[name],
-        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409)},
-    )(post)
-    return type(f"{name.title().replace('_', '')}TransitionView", (TransitionView,), {"transition": name, "post": post})
-
-
-TRANSITION_VIEWS = {name: transition_view(name) for name in mediation_services.TRANSITION_SERVICES}
 
 
 def _as_sent(request, data):
@@ -300,7 +304,7 @@ def record_view(name: str, *, body, answer, service, doc: str, prepare=_as_sent)
 
 def _session_defaults(request, data):
     if data["rights_explained"] and not data.get("rights_explained_by", "").strip():
-        # api.md's body has no "who explained": the person recording the session did.
+        # The body need not say who explained the rights: by default the person recording the session did.
         data["rights_explained_by"] = request.user.display_name
     return data
 

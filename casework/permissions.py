@@ -71,7 +71,8 @@ def can_export_personal_data(user, case) -> bool:
     return is_centre_staff_for(user, case.subdistrict_id)
 
 
-# The role column of the spec's transition table. State and requirements are the FSM's job.
+# Who may run each transition (the rest, state and requirements, is the FSM's job). Keyed by the
+# same names as the workflow table, mediation/workflow.py (tests/mediation/test_workflow.py).
 _RULES = {
     Transition.ACCEPT: lambda u, c: (
         is_centre_staff_for(u, c.subdistrict_id) or is_community_staff_for(u, c.community_id)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import permissions
-from casework.enums import Guidance, Level, Referral, Transition
+from casework.enums import Guidance, Level, Referral
 from casework.forms import DATE, bound_text
 
 from .enums import AgreementForm as AgreementKind
@@ -125,20 +125,6 @@ class FailForm(TransitionForm):
 
 class ReasonForm(TransitionForm):
     reason = forms.CharField(label=_("理由"), widget=TEXT)
-
-
-TRANSITION_FORMS = {
-    Transition.ACCEPT: AcceptForm,
-    Transition.DECLINE: DeclineForm,
-    Transition.ASSIGN: AssignForm,
-    Transition.REASSIGN: ReassignForm,
-    Transition.START: NoteForm,
-    Transition.REACH_AGREEMENT: ReachAgreementForm,
-    Transition.FAIL: FailForm,
-    Transition.ESCALATE: ReasonForm,
-    Transition.WITHDRAW: ReasonForm,
-    Transition.CLOSE: NoteForm,
-}
 
 
 class SessionForm(CaseActionForm):

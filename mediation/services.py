@@ -385,18 +385,3 @@ def judicial_confirmation_record(
             data={"status": status, "late": bool(applied_on and applied_on > agreement.judicial_deadline)},
         )
     return agreement
-
-
-# Every transition by name, for the web pages and the API: one dispatch, one set of services.
-TRANSITION_SERVICES = {
-    Transition.ACCEPT: case_services.case_accept,
-    Transition.DECLINE: case_services.case_decline,
-    Transition.ASSIGN: case_assign,
-    Transition.REASSIGN: case_reassign,
-    Transition.START: case_start,
-    Transition.REACH_AGREEMENT: case_reach_agreement,
-    Transition.FAIL: case_fail,
-    Transition.ESCALATE: case_services.case_escalate,
-    Transition.WITHDRAW: case_services.case_withdraw,
-    Transition.CLOSE: case_services.case_close,
-}

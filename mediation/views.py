@@ -22,7 +22,7 @@ from common.audit import audit_reveal
 from grids.enums import Role
 
 from . import services
-from .forms import TRANSITION_FORMS, ConflictForm, ExtendForm, FollowUpForm, JudicialForm, SessionForm, own_mediator
+from .forms import ConflictForm, ExtendForm, FollowUpForm, JudicialForm, SessionForm, own_mediator
 from .selectors import (
     case_agreement,
     case_page,
@@ -31,6 +31,7 @@ from .selectors import (
     mediator_statistics,
     organization_statistics,
 )
+from .workflow import TRANSITION_FORMS, TRANSITION_SERVICES
 
 
 def _visible_case(request, pk: int) -> DisputeCase:
@@ -248,7 +249,7 @@ def transition(request, pk: int, name: str):
         if form.cleaned_data["version"] != case.version:
             # Someone changed the case after this user loaded the page: say who and when.
             case_services.raise_conflict(case)
-        services.TRANSITION_SERVICES[name](case, actor=request.user, **form.service_kwargs())
+        TRANSITION_SERVICES[name](case, actor=request.user, **form.service_kwargs())
 
     return _handle(request, case, name, form, call)
 

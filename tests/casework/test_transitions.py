@@ -14,7 +14,7 @@ from casework.models import CaseEvent
 from mediation import services as mediation_services
 from mediation.enums import AgreementForm
 from mediation.models import Agreement
-from mediation.services import TRANSITION_SERVICES
+from mediation.workflow import TRANSITION_SERVICES
 from tests.workflow import assert_refused, fresh, log_follow_up, log_session, snapshot
 
 S = CaseStatus

@@ -1,0 +1,73 @@
+"""The API bodies of the transitions: what a client sends to run one, field names = the service's
+keyword arguments. They sit here, beside the web forms of the same transitions, so that the
+workflow table (mediation/workflow.py) names both; the API (api/) reads them from the table.
+Input serializers check types only; the services own every rule."""
+
+from django.core.validators import MaxLengthValidator
+from rest_framework import serializers
+
+from casework.enums import Guidance, Level, Referral
+from casework.forms import TEXT_LIMIT
+
+from .enums import AgreementForm
+from .models import Mediator
+
+
+class InputSerializer(serializers.Serializer):
+    """A request body: free text bounded as in the web forms (casework.forms.TEXT_LIMIT)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and field.max_length is None:
+                field.max_length = TEXT_LIMIT
+                field.validators.append(
+                    MaxLengthValidator(
+                        TEXT_LIMIT, message=field.error_messages["max_length"].format(max_length=TEXT_LIMIT)
+                    )
+                )
+        return fields
+
+
+class NoteSerializer(InputSerializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class AcceptSerializer(NoteSerializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+
+
+class DeclineSerializer(InputSerializer):
+    reason = serializers.CharField()
+    referral = serializers.ChoiceField(choices=Referral.choices)
+
+
+class AssignSerializer(NoteSerializer):
+    mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
+    co_mediators = serializers.PrimaryKeyRelatedField(
+        queryset=Mediator.objects.select_related("organization"), many=True, required=False
+    )
+
+
+class ReassignSerializer(InputSerializer):
+    mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
+    reason = serializers.CharField()
+
+
+class ReachAgreementSerializer(NoteSerializer):
+    form = serializers.ChoiceField(choices=AgreementForm.choices)
+    terms = serializers.CharField()
+    performance_method = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    performance_deadline = serializers.DateField(required=False, allow_null=True)
+    signed_on = serializers.DateField()
+    facts = serializers.CharField(required=False, allow_blank=True)
+    responsibilities = serializers.CharField(required=False, allow_blank=True)
+
+
+class FailSerializer(NoteSerializer):
+    reason = serializers.CharField()
+    guidance = serializers.ChoiceField(choices=Guidance.choices)
+
+
+class ReasonSerializer(InputSerializer):
+    reason = serializers.CharField()
