@@ -7,6 +7,7 @@ scheduled sweeps may run twice, or be redelivered, without telling anyone twice.
 import datetime as dt
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,8 +31,15 @@ def warning_notify(*, case_id: int) -> list:
         kind=NoticeKind.WARNING,
         key=str(case.pk),
         case=case,
-        text=_("预警案件 %(number)s（%(community)s，%(category)s）：%(reasons)s") % _case_words(case),
+        link=case_link(case),
+        text=_("预警案件 %(number)s（%(community)s，%(category)s）：%(reasons)s。请查看案件，尽快安排受理和调处。")
+        % _case_words(case),
     )
+
+
+def case_link(case) -> str:
+    """The case page, which a higher app serves (FENGQIAO_CASE_URL_NAME)."""
+    return reverse(settings.FENGQIAO_CASE_URL_NAME, args=[case.pk])
 
 
 def _staff_of(subdistrict_id):
@@ -82,6 +90,13 @@ def deadline_reminders(*, today: dt.date | None = None) -> int:
             "due": case.next_due.isoformat(),
         }
         sent += len(
-            notify(recipients.values(), kind=kind, key=f"{case.pk}:{case.status}:{case.next_due}", text=text, case=case)
+            notify(
+                recipients.values(),
+                kind=kind,
+                key=f"{case.pk}:{case.status}:{case.next_due}",
+                text=text,
+                case=case,
+                link=case_link(case),
+            )
         )
     return sent

@@ -51,8 +51,8 @@ class AuditEntry(models.Model):
 
 
 class Notice(models.Model):
-    """An in-app notice (also mailed). `key` makes each reminder once-only: the same
-    deadline or warning notified twice by a retried task creates one row."""
+    """An in-app notice (also delivered by the channels the user chose). `key` makes each notice
+    once-only: the same event notified twice (a retried task, two racing requests) creates one row."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices", verbose_name=_("接收人")
@@ -68,6 +68,9 @@ class Notice(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=NoticeKind.choices)
     key = models.CharField(max_length=64)
     text = models.TextField(_("内容"))
+    # Where the notice's object is (a case, a report, the return owed): the writer knows it, the
+    # list only shows it. A path, so it survives a change of host.
+    link = models.CharField(_("链接"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 

@@ -12,12 +12,14 @@ from .enums import NoticeKind
 from .models import Notice
 
 
-def notify(users, *, kind: str, key: str, text: str, case=None) -> list[Notice]:
-    """One notice per user for this (kind, key), however often it is sent; new ones are also mailed."""
+def notify(users, *, kind: str, key: str, text: str, case=None, link: str = "") -> list[Notice]:
+    """One notice per user for this (kind, key), however often it is sent; new ones are also mailed.
+
+    `text` says what happened and what to do next; `link` is the path of the object it is about."""
     created = []
     for user in users:
         notice, is_new = Notice.objects.get_or_create(
-            user=user, kind=kind, key=key, defaults={"text": text, "case": case}
+            user=user, kind=kind, key=key, defaults={"text": text, "case": case, "link": link}
         )
         if is_new:
             created.append(notice)

@@ -94,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                # The site menu by role and the unread notice count (one COUNT, only when shown).
+                "home.navigation.menu",
             ],
         },
     },

@@ -2,14 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import healthz
-from home import views as home
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Each role's home page (home reads every app, so it sits on top).
-    path("", home.home, name="home"),
+    # Each role's home page and the notices (home reads every app, so it sits on top).
+    path("", include("home.urls")),
     # Each app owns its pages; see the app's urls.py.
     path("", include("grids.urls")),
     path("cases/", include("casework.urls")),

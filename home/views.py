@@ -3,14 +3,21 @@ Every figure is drawn from cases_visible_to(user) and links to the queue showing
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from casework.enums import OPEN, CaseStatus
 from casework.selectors import case_queue, cases_visible_to
+from common import notices
+from common import selectors as notice_selectors
 from grids.enums import Role
 from mediation.selectors import my_cases, next_step
 from reports.statistics import success_rate
@@ -45,6 +52,7 @@ def dashboard_figures(user, today: dt.date) -> dict:
             for s in CaseStatus
         ],
         "open": sum(row["n"] for row in open_rows),
+        "reported": by_state.get(CaseStatus.REPORTED, {}).get("n", 0),
         "unassigned": by_state.get(CaseStatus.ACCEPTED, {}).get("n", 0),
         "overdue": sum(row["overdue"] for row in open_rows),
         "warning": sum(row["warning"] for row in open_rows),
@@ -60,6 +68,7 @@ def dashboard_figures(user, today: dt.date) -> dict:
         },
         "urls": {
             "open": _queue_url(),
+            "reported": _queue_url(tab="reported"),
             "unassigned": _queue_url(tab="accepted"),
             "overdue": _queue_url(tab="overdue"),
             "warning": _queue_url(tab="warning"),
@@ -67,22 +76,40 @@ def dashboard_figures(user, today: dt.date) -> dict:
     }
 
 
-def centre_dashboard(request):
-    today = timezone.localdate()
-    attention = list(
-        case_queue(request.user)
+def _attention(user, today):
+    """Open cases that need someone now: early warnings first, then the most overdue."""
+    return list(
+        case_queue(user)
         .filter(status__in=OPEN)
         .filter(Q(is_warning=True) | Q(next_due__lt=today))
         .order_by("-is_warning", F("next_due").asc(nulls_last=True), "id")[:ATTENTION_ROWS]
     )
+
+
+def centre_dashboard(request):
+    today = timezone.localdate()
     context = {
         "figures": dashboard_figures(request.user, today),
-        "rows": attention,
+        "rows": _attention(request.user, today),
         "today": today,
         "month_start": today.replace(day=1),
         "read_only": not request.user.has_role(Role.CENTRE_STAFF),
     }
     return render(request, "home/dashboard.html", context)
+
+
+def community_home(request):
+    """Community staff: their community's open work (to accept, to assign), overdue and 预警 cases,
+    and the community's figures; the same figures as the centre's, scoped to the community."""
+    today = timezone.localdate()
+    context = {
+        "figures": dashboard_figures(request.user, today),
+        "rows": _attention(request.user, today),
+        "today": today,
+        "month_start": today.replace(day=1),
+        "community": request.user.community,
+    }
+    return render(request, "home/community_home.html", context)
 
 
 def mediator_home(request):
@@ -106,9 +133,34 @@ def home(request):
     if user.has_role(Role.MEDIATOR):
         return mediator_home(request)
     if user.has_role(Role.COMMUNITY_STAFF):
-        return redirect("casework:queue")
+        return community_home(request)
     if user.has_role(Role.GRID_WORKER):
         return grid_worker_home(request)
     if user.is_staff:
         return redirect("admin:index")
     return render(request, "home/no_role.html", status=403)
+
+
+NOTICES_PER_PAGE = 50
+
+
+@login_required
+def notice_list(request):
+    page = Paginator(notice_selectors.notices_for(request.user), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "home/notices.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notice_read(request):
+    """标为已读 (one notice) or 全部标为已读 (no notice named); only the user's own notices."""
+    notice_id = request.POST.get("notice") or ""
+    if notice_id and not notice_id.isdigit():
+        notice_id = "0"  # names no notice: nothing is marked
+    marked = notices.notice_mark_read(user=request.user, notice_id=int(notice_id) if notice_id else None)
+    if not notice_id:
+        messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": marked})
+    back = request.POST.get("next") or ""
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("notices")

@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,5 +200,6 @@ def _notify_report(snapshot: Snapshot):
         users_with_roles(Role.CENTRE_STAFF, Role.LEADER),
         kind=NoticeKind.REPORT,
         key=f"{snapshot.kind}:{snapshot.period}:{snapshot.version}",
-        text=_("%(title)s（第%(version)s版）已生成。") % {"title": snapshot.title, "version": snapshot.version},
+        text=_("%(title)s（第%(version)s版）已生成，请查阅。") % {"title": snapshot.title, "version": snapshot.version},
+        link=reverse("reports:detail", args=[snapshot.pk]),
     )

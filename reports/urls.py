@@ -11,6 +11,4 @@ urlpatterns = [
     path("<int:pk>/export.pdf", views.report_pdf, name="pdf"),
     path("inspections/", views.inspection_file, name="inspections"),
     path("inspections/missing/", views.inspection_missing, name="missing"),
-    path("notices/", views.notice_list, name="notices"),
-    path("notices/read/", views.notice_read, name="notice_read"),
 ]

@@ -1,4 +1,4 @@
-"""Report pages, exports, screening returns and notices. Thin: selectors read, services write."""
+"""Report pages, exports and screening returns. Thin: selectors read, services write."""
 
 from urllib.parse import urlencode
 
@@ -12,10 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from common import notices
-from common import selectors as notice_selectors
 from common.audit import audit_export
 from grids import selectors as grid_selectors
 from grids import services as grid_services
@@ -196,17 +194,3 @@ def inspection_missing(request):
             "grids": grids if required else [],
         },
     )
-
-
-@login_required
-def notice_list(request):
-    page = Paginator(notice_selectors.notices_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "reports/notice_list.html", {"page": page})
-
-
-@login_required
-@require_POST
-def notice_read(request):
-    notice_id = request.POST.get("notice")
-    notices.notice_mark_read(user=request.user, notice_id=int(notice_id) if (notice_id or "").isdigit() else None)
-    return redirect(reverse("reports:notices"))

@@ -198,6 +198,9 @@ def routes(world):
 
     # Web: lists, intake and exports (the scope filters what they hold; tests/casework covers that).
     add("home", Cell("get", "/", by_role(SIGNED_IN)))
+    # Notices: each user's own (a notice of someone else's is neither listed nor marked).
+    add("notices", Cell("get", "/notices/", by_role(SIGNED_IN)))
+    add("notice_read", Cell("post", "/notices/read/", by_role(SIGNED_IN)))
     add("casework:queue", Cell("get", "/cases/", by_role(SIGNED_IN)))
     add("casework:export", Cell("get", "/cases/export.xlsx", by_role(SIGNED_IN)))
     add("casework:intake", Cell("get", "/cases/new/", by_role(REGISTERING)))
@@ -226,8 +229,6 @@ def routes(world):
         "reports:inspections", Cell("get", "/reports/inspections/", by_role({"gridworker", "gridworker2"}, refused=404))
     )
     add("reports:missing", Cell("get", "/reports/inspections/missing/", by_role(REPORT_READERS, refused=404)))
-    add("reports:notices", Cell("get", "/reports/notices/", by_role(SIGNED_IN)))
-    add("reports:notice_read", Cell("post", "/reports/notices/read/", by_role(SIGNED_IN)))
 
     # The ledger: import is the centre's; the template is a blank form; the export is scoped.
     add("ledger:upload", Cell("get", "/ledger/", by_role(CENTRE)))

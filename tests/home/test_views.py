@@ -32,11 +32,19 @@ def test_leader_lands_on_the_dashboard_read_only(client, leader, walk):
     assert reverse("casework:intake") not in text(response)
 
 
-def test_community_staff_land_on_their_queue(client, community_staff):
+def test_community_staff_land_on_their_communitys_work(client, community_staff, centre, grid, other_grid, walk):
+    ours = register(centre, grid, risk=Risk.MAJOR)
+    theirs = register(centre, other_grid, risk=Risk.MAJOR)
+    walk(CaseStatus.ACCEPTED)
     client.force_login(community_staff)
     response = client.get(HOME)
-    assert response.status_code == 302
-    assert response["Location"] == reverse("casework:queue")
+    assert response.status_code == 200
+    body = text(response)
+    assert "火神庙社区工作台" in body
+    assert ours.number in body and theirs.number not in body
+    figures = response.context["figures"]
+    assert (figures["reported"], figures["unassigned"], figures["warning"]) == (1, 1, 1)
+    assert reverse("casework:intake") in body
 
 
 def test_grid_worker_lands_on_their_grids_cases_with_register(client, grid_worker, centre, grid, other_grid):
@@ -119,7 +127,7 @@ def test_dashboard_is_scoped_to_the_users_subdistrict(client, walk):
     assert sum(s["count"] for s in figures["states"]) == 0
 
 
-@pytest.mark.parametrize("persona", ["centre", "leader", "mediator", "gridworker"])
+@pytest.mark.parametrize("persona", ["centre", "leader", "mediator", "gridworker", "community"])
 def test_home_query_count_is_the_same_for_1_and_50_cases(client, roles, walk, persona, django_assert_max_num_queries):
     walk(CaseStatus.MEDIATING, at=timezone.now() - dt.timedelta(days=60))
     client.force_login(roles[persona])

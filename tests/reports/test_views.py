@@ -4,8 +4,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from casework import notices as case_notices
-from common.models import Notice
 from grids.models import Inspection
 from reports import services
 from reports.models import Snapshot
@@ -173,20 +171,3 @@ def test_missing_returns_name_the_responsible_worker(
     html = response.content.decode()
     assert grid.name in html and grid_worker.display_name in html and sibling_grid.name in html
     assert other_grid.name not in html and "未配备网格员" in html
-
-
-# Notices
-
-
-def test_notices_list_and_mark_read(client, centre, grid, django_assert_max_num_queries):
-    from casework.enums import Risk
-    from tests.factories import register
-
-    for _ in range(3):
-        case_notices.warning_notify(case_id=register(centre, grid, risk=Risk.MAJOR).pk)
-    login(client, centre)
-    with django_assert_max_num_queries(5):
-        response = client.get(reverse("reports:notices"))
-    assert response.content.decode().count("预警案件") == 3
-    client.post(reverse("reports:notice_read"), {})
-    assert not Notice.objects.filter(read_at__isnull=True).exists()

@@ -1,0 +1,46 @@
+"""The notices page: each user's own notices, each linking to its object, 标为已读 and 全部标为已读."""
+
+from django.urls import reverse
+
+from casework import notices as case_notices
+from casework.enums import Risk
+from common.models import Notice
+from common.notices import notify
+from tests.factories import register
+
+
+def test_notices_list_links_each_to_its_case_and_marks_read(client, centre, grid, django_assert_max_num_queries):
+    cases = [register(centre, grid, risk=Risk.MAJOR) for _ in range(3)]
+    for case in cases:
+        case_notices.warning_notify(case_id=case.pk)
+    client.force_login(centre)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("notices"))
+    body = response.content.decode()
+    assert body.count("预警案件") == 3
+    for case in cases:
+        assert reverse("mediation:case", args=[case.pk]) in body
+    assert "标为已读" in body and "全部标为已读" in body
+    one = Notice.objects.filter(user=centre).first()
+    client.post(reverse("notice_read"), {"notice": one.pk})
+    assert Notice.objects.filter(user=centre, read_at__isnull=True).count() == 2
+    client.post(reverse("notice_read"), {})
+    assert not Notice.objects.filter(read_at__isnull=True).exists()
+    assert "全部标为已读" not in client.get(reverse("notices")).content.decode()
+
+
+def test_a_user_marks_only_their_own_notices_read(client, centre, leader):
+    (theirs,) = notify([leader], kind="report", key="x", text="报表已生成")
+    client.force_login(centre)
+    client.post(reverse("notice_read"), {"notice": theirs.pk})
+    client.post(reverse("notice_read"), {})
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    assert "报表已生成" not in client.get(reverse("notices")).content.decode()
+
+
+def test_the_menu_shows_the_unread_count(client, centre, grid):
+    case_notices.warning_notify(case_id=register(centre, grid, risk=Risk.MAJOR).pk)
+    client.force_login(centre)
+    body = client.get(reverse("home")).content.decode()
+    assert 'title="未读通知">1</span>' in body
