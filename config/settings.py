@@ -119,7 +119,8 @@ LOGIN_URL = "grids:login"
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username/IP before the password is checked.
     "grids.backends.SignInThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's accounts; the signed-in user comes with their unread notice count (the menu's).
+    "grids.backends.AccountBackend",
 ]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "grids:login"

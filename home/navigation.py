@@ -85,12 +85,18 @@ def menu_for(user, current_path: str = "") -> list[dict]:
     return items
 
 
+def unread_of(user) -> int:
+    """The signed-in user arrives with the count (grids.backends.AccountBackend); otherwise one COUNT."""
+    count = getattr(user, "unread_notice_count", None)
+    return count if count is not None else unread_notice_count(user)
+
+
 def menu(request):
-    """Context processor: `site_menu` and `unread_notices` (one COUNT, only on a page that shows the menu)."""
+    """Context processor: `site_menu` and `unread_notices`, worked out only on a page that shows them."""
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
     return {
         "site_menu": SimpleLazyObject(lambda: menu_for(user, request.path)),
-        "unread_notices": SimpleLazyObject(lambda: unread_notice_count(user)),
+        "unread_notices": SimpleLazyObject(lambda: unread_of(user)),
     }

@@ -44,3 +44,13 @@ def test_the_menu_shows_the_unread_count(client, centre, grid):
     client.force_login(centre)
     body = client.get(reverse("home")).content.decode()
     assert 'title="未读通知">1</span>' in body
+
+
+def test_the_unread_count_costs_no_query_of_its_own(client, centre, grid, django_assert_num_queries):
+    """The signed-in user is read with the count (session, user, then the page's own queries)."""
+    notify([centre], kind="report", key="a", text="报表已生成")
+    notify([centre], kind="report", key="b", text="报表已生成")
+    client.force_login(centre)
+    with django_assert_num_queries(2):
+        response = client.get(reverse("grids:password_change"))
+    assert 'title="未读通知">2</span>' in response.content.decode()
