@@ -403,7 +403,7 @@ class SnapshotList(generics.ListAPIView):
     filterset_class = SnapshotFilter
 
     def get_queryset(self):
-        return report_selectors.snapshot_list()
+        return report_selectors.snapshot_list(self.request.user)
 
     @extend_schema(tags=["reports"], responses={200: s.SnapshotSerializer(many=True), **errors(400, 403)})
     def get(self, request, *args, **kwargs):

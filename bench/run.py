@@ -171,15 +171,25 @@ def measure_pages(client, centre, iterations, conn) -> dict:
     return out
 
 
-def measure_reports(iterations, conn) -> dict:
-    from reports.statistics import Period, report_figures, success_rate
+def measure_reports(iterations, conn, subdistrict_id) -> dict:
+    """One subdistrict's monthly report (reports are per subdistrict), and the size of what it stores."""
+    import json
+
+    from reports.statistics import Period, collect, derive, success_rate
 
     today = timezone.localdate()
     period = Period.monthly(today.replace(day=1) - dt.timedelta(days=1))
-    step(f"monthly report {period.start:%Y-%m} vs its SQL aggregates")
+    step(f"monthly report {period.start:%Y-%m} of one subdistrict vs its SQL")
 
     def generate_report():
-        return report_figures(period, today)
+        return derive(collect(subdistrict_id, period))
+
+    material = collect(subdistrict_id, period)
+    stored = len(json.dumps(material, ensure_ascii=False).encode()) + len(
+        json.dumps(derive(material), ensure_ascii=False).encode()
+    )
+    ids = sum(len(v) for v in material["sets"].values())
+    print(f"  snapshot stores {stored / 1024:.0f} KiB ({ids} case ids over {len(material['sets'])} figures)")
 
     statements = capture(generate_report)
     n = max(iterations // 5, 10)
@@ -194,6 +204,7 @@ def measure_reports(iterations, conn) -> dict:
     print(f"  {rate}: {summary(times)['median_ms']} ms")
     return {
         "report": {"period": period.start.isoformat(), "queries": len(statements), **result},
+        "snapshot": {"bytes": stored, "case_ids": ids, "figures": len(material["sets"])},
         "success_rate": {"value": str(rate), **summary(times)},
     }
 
@@ -464,7 +475,7 @@ def main(argv=None):
     }
     with psycopg.connect(dsn(), autocommit=True) as conn:
         results["pages"] = measure_pages(client, centre, args.iterations, conn)
-        results["reports"] = measure_reports(args.iterations, conn)
+        results["reports"] = measure_reports(args.iterations, conn, centre.subdistrict_id)
     close_old_connections()
     results["races"] = measure_races(centre, args.threads, args.race_cases)
     results["throughput"] = measure_throughput(

@@ -213,6 +213,8 @@ LOGGING = {
 
 # Statistics and reports (日报 / 月报).
 FENGQIAO_STATS_SINCE = dt.date.fromisoformat(os.environ.get("FENGQIAO_STATS_SINCE", "2020-01-01"))
+# 信息责任追究: a case registered more than this many working days after the dispute occurred is late.
+FENGQIAO_LATE_REGISTRATION_WORKING_DAYS = int(os.environ.get("FENGQIAO_LATE_REGISTRATION_WORKING_DAYS", "1"))
 # Daily reports are due on the days of a sensitive period; this makes them due every day.
 FENGQIAO_DAILY_REPORT_EVERY_DAY = env_bool("FENGQIAO_DAILY_REPORT_EVERY_DAY", False)
 FENGQIAO_DAILY_REPORT_HOUR = 18

@@ -6,7 +6,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,13 +14,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework.enums import OPEN, CaseStatus
+from casework.enums import CaseStatus
 from casework.selectors import case_queue, cases_visible_to
 from common import notices
 from common import selectors as notice_selectors
 from grids.enums import Role
 from mediation.selectors import my_cases, next_step
-from reports.statistics import success_rate
+from reports.statistics import is_open, open_q, overdue_q, success_rate, warning_q
 
 ATTENTION_ROWS = 10
 RECENT_ROWS = 20
@@ -34,17 +34,18 @@ def _queue_url(**params) -> str:
 def dashboard_figures(user, today: dt.date) -> dict:
     """Counts by state, unassigned, overdue and early warnings in one query; two more for the success rates."""
     cases = cases_visible_to(user)
+    # Overdue, open and early warning as reports.statistics defines them (one definition each).
     rows = (
         cases.order_by()
         .values("status")
         .annotate(
             n=Count("pk"),
-            overdue=Count("pk", filter=Q(next_due__lt=today)),
-            warning=Count("pk", filter=Q(is_warning=True)),
+            overdue=Count("pk", filter=overdue_q(today)),
+            warning=Count("pk", filter=warning_q()),
         )
     )
     by_state = {row["status"]: row for row in rows}
-    open_rows = [row for status, row in by_state.items() if status in OPEN]
+    open_rows = [row for status, row in by_state.items() if is_open(status)]
     month_start = today.replace(day=1)
     return {
         "states": [
@@ -80,8 +81,8 @@ def _attention(user, today):
     """Open cases that need someone now: early warnings first, then the most overdue."""
     return list(
         case_queue(user)
-        .filter(status__in=OPEN)
-        .filter(Q(is_warning=True) | Q(next_due__lt=today))
+        .filter(open_q())
+        .filter(warning_q() | overdue_q(today))
         .order_by("-is_warning", F("next_due").asc(nulls_last=True), "id")[:ATTENTION_ROWS]
     )
 

@@ -124,5 +124,8 @@ def export_queue(request):
 def export_report(request, pk: int):
     """The cases behind one figure of a report (its drill-down), in the ledger's layout."""
     snapshot = report_selectors.snapshot_for(request.user, pk)
-    cases = report_selectors.drill_down(request.user, snapshot, request.GET.get("figure", ""))
+    community = request.GET.get("community", "")
+    cases = report_selectors.drill_down(
+        request.user, snapshot, request.GET.get("figure", ""), int(community) if community.isdigit() else None
+    )
     return _ledger_export(request, cases, what=f"ledger:report:{snapshot.pk}")

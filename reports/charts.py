@@ -1,62 +1,129 @@
-"""Server-rendered SVG bar charts: geometry here, markup in templates/reports/_bars.html.
-
-No JavaScript and no CDN (government intranets); every bar links to its drill-down.
+"""The charts of a report as plain data: one spec per chart, drawn in the browser by Apache
+ECharts (static/js/report-charts.js, vendored under static/vendor/echarts/) and on the server
+for the PDF (reports.exports, matplotlib). Each spec carries the table shown beside it, so
+screen readers and printouts have the same numbers.
 """
 
-ROW_HEIGHT = 22
-LABEL_WIDTH = 140
-BAR_SPACE = 360
+
+def percent(rate) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-def bars(rows, *, value="count", label="label", drill="drill") -> dict:
-    """Horizontal bars for rows of {label, count, drill}; widths relative to the largest."""
-    rows = list(rows)
-    peak = max((row[value] or 0 for row in rows), default=0)
-    items = []
-    for index, row in enumerate(rows):
-        amount = row[value] or 0
-        items.append(
-            {
-                "label": row[label],
-                "value": amount,
-                "drill": row.get(drill),
-                "y": index * ROW_HEIGHT,
-                "text_y": index * ROW_HEIGHT + 15,
-                "width": round(BAR_SPACE * amount / peak, 1) if peak else 0,
-                "value_x": LABEL_WIDTH + (round(BAR_SPACE * amount / peak, 1) if peak else 0) + 6,
-            }
-        )
+def _bars(chart_id: str, title: str, rows: list[dict], series_name: str = "件数") -> dict:
     return {
-        "items": items,
-        "height": max(len(items), 1) * ROW_HEIGHT,
-        "label_width": LABEL_WIDTH,
-        "width": LABEL_WIDTH + BAR_SPACE + 60,
+        "id": chart_id,
+        "title": title,
+        "type": "bar",
+        "categories": [row["label"] for row in rows],
+        "series": [{"name": series_name, "data": [row["count"] for row in rows]}],
+        "drills": [[row["drill"] for row in rows]],
+        "table": {"headers": ["名称", series_name], "rows": [[row["label"], row["count"]] for row in rows]},
     }
 
 
-def trend_columns(trend: list[dict]) -> dict:
-    """Grouped columns per month: new cases and conclusions, each linking to its month's cases."""
-    peak = max((max(row["registered"], row["concluded"]) for row in trend), default=0) or 1
-    height, column, gap = 160, 18, 24
-    months = []
-    for index, row in enumerate(trend):
-        x = index * (2 * column + gap)
-        months.append(
+def trend(figures: dict) -> dict:
+    rows = figures["trend"]
+    names = [("registered", "新登记"), ("concluded", "办结"), ("agreed", "调解成功")]
+    return {
+        "id": "trend",
+        "title": "近六个月趋势（新登记 / 办结 / 调解成功）",
+        "type": "line",
+        "categories": [row["month"] for row in rows],
+        "series": [{"name": label, "data": [row[key] for row in rows]} for key, label in names],
+        "drills": [[row[f"drill_{key}"] for row in rows] for key, _label in names],
+        "table": {
+            "headers": ["月份", "新登记", "办结", "调解成功", "成功率"],
+            "rows": [
+                [r["month"], r["registered"], r["concluded"], r["agreed"], percent(r["success_rate"])] for r in rows
+            ],
+        },
+    }
+
+
+def heat_map(figures: dict) -> dict:
+    cells = figures["hot_spots"]
+    communities = sorted({c["community"] for c in cells})
+    categories = sorted({c["category"] for c in cells})
+    return {
+        "id": "hot",
+        "title": "热点（社区 × 类别，本期新登记）",
+        "type": "heatmap",
+        "categories": categories,
+        "rows": communities,
+        "series": [
             {
-                "month": row["month"],
-                "x": x,
-                "label_x": x + column,
-                "series": [
-                    {
-                        "name": name,
-                        "x": x + offset * column,
-                        "value": row[name],
-                        "h": round(height * row[name] / peak, 1),
-                        "y": round(height - height * row[name] / peak, 1),
-                        "drill": row[f"drill_{name}"],
-                    }
-                    for offset, name in enumerate(("registered", "concluded"))
+                "name": "件数",
+                "data": [
+                    [categories.index(c["category"]), communities.index(c["community"]), c["count"]] for c in cells
                 ],
             }
-        )
-    return {"months": months, "height": height, "width": max(len(trend), 1) * (2 * column + gap), "column": column}
+        ],
+        "drills": [[c["drill"] for c in cells]],
+        "table": {
+            "headers": ["社区", "类别", "件数"],
+            "rows": [[c["community"], c["category"], c["count"]] for c in cells],
+        },
+    }
+
+
+def ladder(figures: dict) -> dict:
+    ladder = figures["ladder"]
+    rows = [
+        ("社区层级办结（小事不出社区）", ladder["community"]["count"], "ladder_community"),
+        ("街道层级办结", ladder["subdistrict_only"], "ladder_subdistrict"),
+        ("不予受理、引导至其他途径", ladder["referred"]["count"], "declined"),
+    ]
+    return {
+        "id": "ladder",
+        "title": "调处层级（社区 → 街道 → 引导出）",
+        "type": "pie",
+        "categories": [label for label, _n, _d in rows],
+        "series": [{"name": "件数", "data": [n for _label, n, _d in rows]}],
+        "drills": [[drill for _label, _n, drill in rows]],
+        "table": {"headers": ["层级", "件数"], "rows": [[label, n] for label, n, _d in rows]},
+    }
+
+
+def durations(figures: dict) -> dict:
+    d = figures["durations"]
+    rows = [("中位数", d["p50"]), ("90分位", d["p90"]), ("平均", d["mean"])]
+    return {
+        "id": "durations",
+        "title": f"登记至办结天数（本期办结 {d['count']} 件）",
+        "type": "bar",
+        "categories": [label for label, _v in rows],
+        "series": [{"name": "天数", "data": [v for _label, v in rows]}],
+        "drills": [["concluded"] * len(rows)],
+        "table": {"headers": ["统计量", "天数"], "rows": [[label, v] for label, v in rows]},
+    }
+
+
+def satisfaction(figures: dict) -> dict:
+    follow_up = figures["follow_up"]
+    labels = [f"{n}分" for n in range(1, 6)]
+    return {
+        "id": "satisfaction",
+        "title": f"回访满意度（本期回访 {follow_up['count']} 次）",
+        "type": "bar",
+        "categories": labels,
+        "series": [{"name": "回访次数", "data": follow_up["distribution"]}],
+        "drills": [["followed_up"] * len(labels)],
+        "table": {"headers": ["满意度", "回访次数"], "rows": list(zip(labels, follow_up["distribution"], strict=True))},
+    }
+
+
+def report_charts(figures: dict) -> list[dict]:
+    """Every chart of a report, in the order of its sections (monthly reports have all of them)."""
+    charts = []
+    if "trend" in figures:
+        charts.append(trend(figures))
+    charts.append(_bars("category", "本期新登记按类别", figures["by_category"]))
+    charts.append(_bars("community", "本期新登记按社区", figures["by_community"]))
+    charts.append(_bars("state", "期末在办案件按状态", figures["by_state"]))
+    if figures.get("hot_spots"):
+        charts.append(heat_map(figures))
+    charts.append(ladder(figures))
+    charts.append(durations(figures))
+    if "follow_up" in figures:
+        charts.append(satisfaction(figures))
+    return charts

@@ -6,6 +6,7 @@ for Chinese, DejaVu Sans for digits and Latin): no network and no system font ne
 """
 
 import io
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,11 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
+
+from . import statistics
+from .charts import percent, report_charts
 
 FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
 # The CJK font has one weight: headings are set apart by a fill, not bold.
@@ -28,10 +33,6 @@ class Table:
     rows: list[list]
 
 
-def percent(rate) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
 def rate_text(figure: dict) -> str:
     """ "94.0%（78/83）" with its 95% Wilson interval."""
     if not figure.get("concluded"):
@@ -41,8 +42,16 @@ def rate_text(figure: dict) -> str:
     return f"{percent(figure['rate'])}（{counts}，95%区间 {percent(low)}–{percent(high)}）"
 
 
+def share_text(figure: dict) -> str:
+    """ "62.5%（5/8，95%区间 30.6%–86.3%）": a share with its count and interval."""
+    if not figure.get("total"):
+        return "—（0 件）"
+    low, high = figure["ci95"]
+    return f"{percent(figure['rate'])}（{figure['count']}/{figure['total']}，95%区间 {percent(low)}–{percent(high)}）"
+
+
 BREAKDOWNS = [
-    ("by_state", "在办案件按状态"),
+    ("by_state", "期末在办案件按状态"),
     ("by_category", "新登记按类别"),
     ("by_community", "新登记按社区"),
     ("by_grid", "新登记按网格"),
@@ -50,49 +59,73 @@ BREAKDOWNS = [
     ("by_risk", "新登记按风险等级"),
     ("by_mediator", "办结按调解员"),
     ("by_organization", "办结按调解组织"),
+    ("withdrawn", "撤回（按撤回方）"),
+    ("declined", "不予受理（按引导去向）"),
 ]
 
 
-def _case_rows(rows, visible_ids):
+def _case_rows(rows):
     return [
-        [r["number"], r["status"], r["community"], r["category"], r["next_due"] or "", "、".join(r["warning"])]
+        [
+            r["number"],
+            r["status_label"],
+            r["community"],
+            r["category"],
+            r["due"],
+            r["responsible"],
+            "、".join(r["warning"]),
+        ]
         for r in rows
-        if r["id"] in visible_ids
     ]
 
 
-def tables(figures: dict, visible_ids=frozenset()) -> list[Table]:
-    """Every table of a report. Case lists hold only the cases in `visible_ids` (the reader's scope)."""
+def _value(value):
+    """A figure that is undefined (no denominator) is an empty cell, never "None"."""
+    return "" if value is None else value
+
+
+def tables(figures: dict) -> list[Table]:
+    """Every table of a report, from the figures of the reader's view (case rows already narrowed)."""
     totals = figures["totals"]
     on_time = figures["on_time"]
     durations = figures["durations"]
     inspections = figures["inspections"]
+    ladder = figures["ladder"]
     summary = [
         ["新登记案件", totals["registered"]],
+        ["其中导入案件", totals["registered_imported"]],
         ["办结（调解成功＋调解不成）", totals["concluded"]],
         ["调解成功", totals["agreed"]],
         ["调解不成", totals["failed"]],
-        ["在办案件", totals["open"]],
-        ["逾期案件", totals["overdue"]],
-        ["预警案件", totals["warning"]],
+        ["撤回", totals["withdrawn"]],
+        ["不予受理", totals["declined"]],
+        ["期末在办案件", totals["open"]],
+        ["期末逾期案件", totals["overdue"]],
+        ["其中逾期未办结", totals["pending_overdue"]],
+        ["期末预警案件", totals["warning"]],
         ["本期调解成功率", rate_text(figures["success_rate_period"])],
         [f"累计调解成功率（{figures['success_rate']['since']}起）", rate_text(figures["success_rate"])],
+        ["本期第三方调解成功率", rate_text(figures["third_party"]["period"])],
+        ["累计第三方调解成功率", rate_text(figures["third_party"]["cumulative"])],
         [
             "按期办结率（逾期未结计入分母）",
             f"{percent(on_time['rate'])}（按期 {on_time['on_time']}，办结 {on_time['concluded']}，"
             f"逾期未结 {on_time['pending_overdue']}）",
         ],
-        ["登记至办结天数 中位数 / 90分位 / 平均", f"{durations['p50']} / {durations['p90']} / {durations['mean']}"],
-        [
-            "排查覆盖率",
-            f"{percent(inspections['coverage'])}（{inspections['filed']}/{inspections['grids']} 个网格，"
-            f"零报告 {inspections['zero_reports']}）"
-            if inspections["required"]
-            else "本期无需日查日报",
-        ],
-        ["缺报网格", len(inspections["missing"])],
-    ]
+        ["小事不出社区率", share_text(ladder["community"])],
+        ["大事不出街道率", share_text(ladder["subdistrict"])],
+        ["引导至其他途径", share_text(ladder["referred"])],
+        ["排查覆盖率", f"{percent(inspections['coverage'])}（{inspections['filed']}/{inspections['grids']}）"
+         if inspections["required"] else "本期无需日查日报"],
+    ]  # fmt: skip
     result = [Table("概要", ["指标", "数值"], summary)]
+    result.append(
+        Table(
+            "办结天数",
+            ["办结件数", "中位数", "90分位", "平均"],
+            [[durations["count"], _value(durations["p50"]), _value(durations["p90"]), _value(durations["mean"])]],
+        )
+    )
     for key, title in BREAKDOWNS:
         result.append(Table(title, ["名称", "件数"], [[row["label"], row["count"]] for row in figures[key]]))
     if "trend" in figures:
@@ -101,7 +134,7 @@ def tables(figures: dict, visible_ids=frozenset()) -> list[Table]:
                 "近六个月趋势",
                 ["月份", "新登记", "办结", "调解成功", "成功率"],
                 [
-                    [r["month"], r["registered"], r["concluded"], r["agreed"], percent(r["success_rate"])]
+                    [r["month"], r["registered"], r["concluded"], r["agreed"], _value(r["success_rate"])]
                     for r in figures["trend"]
                 ],
             )
@@ -116,82 +149,296 @@ def tables(figures: dict, visible_ids=frozenset()) -> list[Table]:
         result.append(
             Table(
                 "调解员工作量与结果",
-                ["调解员", "所属组织", "在办", "本期办结", "本期成功"],
-                [
-                    [r["mediator"], r["organization"], r["open"], r["concluded"], r["agreed"]]
-                    for r in figures["mediators"]
-                ],
+                ["调解员", "期末在办", "本期办结", "本期成功"],
+                [[r["mediator"], r["open"], r["concluded"], r["agreed"]] for r in figures["mediators"]],
             )
         )
         follow_up = figures["follow_up"]
         result.append(
             Table(
                 "回访满意度",
-                ["回访次数", "协议已履行", "平均满意度", "满意率（4–5分）", "1–5分分布"],
+                ["回访次数", "协议已履行", "平均满意度", "满意率（4–5分）", "1分", "2分", "3分", "4分", "5分"],
                 [
                     [
                         follow_up["count"],
                         follow_up["performed"],
-                        follow_up["mean"] if follow_up["mean"] is not None else "—",
-                        percent(follow_up["satisfied_rate"]),
-                        " / ".join(str(n) for n in follow_up["distribution"]),
+                        _value(follow_up["mean"]),
+                        _value(follow_up["satisfied_rate"]),
+                        *follow_up["distribution"],
                     ]
                 ],
             )
         )
+    workers = lambda m: "、".join(m["workers"]) or "（未配备）"  # noqa: E731
     result.append(
         Table(
             "缺报网格",
             ["网格", "社区", "责任网格员"],
-            [[m["grid"], m["community"], "、".join(m["workers"]) or "（未配备）"] for m in inspections["missing"]],
+            [[m["grid"], m["community"], workers(m)] for m in inspections["missing"]],
         )
     )
-    case_headers = ["案件编号", "状态", "社区", "类别", "期限", "预警原因"]
-    result.append(Table("预警案件明细", case_headers, _case_rows(figures["warnings"], visible_ids)))
-    result.append(Table("逾期案件明细", case_headers, _case_rows(figures["overdue_cases"], visible_ids)))
+    result.append(
+        Table(
+            "补报网格",
+            ["网格", "社区", "责任网格员"],
+            [[m["grid"], m["community"], workers(m)] for m in inspections["late"]],
+        )
+    )
+    result.append(
+        Table(
+            "排查自报登记数与实际不符",
+            ["网格", "社区", "责任网格员", "自报登记数", "实际登记数"],
+            [[m["grid"], m["community"], workers(m), m["reported"], m["actual"]] for m in inspections["mismatched"]],
+        )
+    )
+    case_headers = ["案件编号", "期末状态", "社区", "类别", "期限", "责任人", "预警原因"]
+    result.append(Table("预警案件明细", case_headers, _case_rows(figures["warnings"])))
+    result.append(Table("逾期案件明细", case_headers, _case_rows(figures["overdue_cases"])))
     return result
 
 
-def _subtitle(snapshot) -> str:
+def _subtitle(snapshot, community_name=None) -> str:
     by = snapshot.generated_by.display_name if snapshot.generated_by else "系统"
+    where = f"{snapshot.subdistrict.name}{f' · {community_name}社区' if community_name else ''}"
     return (
-        f"第{snapshot.version}版 · 生成于 {timezone.localtime(snapshot.generated_at):%Y-%m-%d %H:%M} · {by}"
-        f" · {snapshot.reason}"
+        f"{where} · 第{snapshot.version}版 · 生成于 {timezone.localtime(snapshot.generated_at):%Y-%m-%d %H:%M}"
+        f" · {by} · {snapshot.reason}"
     )
 
 
-def snapshot_xlsx(snapshot, visible_ids=frozenset()) -> bytes:
+# ---------------------------------------------------------------------------
+# XLSX: one sheet per section, numbers as numbers, native charts, a 说明 sheet.
+
+
+def _write_row(sheet, row: int, values, *, bold: bool = False):
+    """Every cell of the workbook is written here (one place for escaping and cell types)."""
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=_value(value))
+        if bold:
+            cell.font = Font(bold=True)
+
+
+def _sheet_name(title: str, used: set) -> str:
+    name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31]
+    while name in used:
+        name = name[:29] + f"{len(used)}"
+    used.add(name)
+    return name
+
+
+CHARTED = {"近六个月趋势": "line", "新登记按类别": "bar", "新登记按社区": "bar", "期末在办案件按状态": "bar",
+           "新登记按来源": "bar", "办结按调解员": "bar"}  # fmt: skip
+
+
+def _add_chart(sheet, table: Table, kind: str):
+    if not table.rows:
+        return
+    chart = LineChart() if kind == "line" else BarChart()
+    chart.title = table.title
+    chart.y_axis.title = "件数"
+    chart.x_axis.title = table.headers[0]
+    last_row = 3 + len(table.rows)
+    series_columns = 4 if kind == "line" else 2  # the trend: new, concluded, agreed
+    data = Reference(sheet, min_col=2, max_col=series_columns, min_row=3, max_row=last_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=4, max_row=last_row))
+    chart.width, chart.height = 18, 9
+    sheet.add_chart(chart, f"{chr(ord('A') + len(table.headers) + 1)}3")
+
+
+def snapshot_xlsx(snapshot, figures: dict, community_name=None) -> bytes:
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "报表"
-    sheet.append([snapshot.title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_subtitle(snapshot)])
-    for table in tables(snapshot.figures, visible_ids):
-        sheet.append([])
-        sheet.append([table.title])
-        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
-        sheet.append(table.headers)
-        for row in table.rows:
-            sheet.append(row)
-    sheet.column_dimensions["A"].width = 36
-    sheet.column_dimensions["B"].width = 48
+    used: set[str] = set()
+    for index, table in enumerate(tables(figures)):
+        sheet = workbook.active if index == 0 else workbook.create_sheet()
+        sheet.title = _sheet_name(table.title, used)
+        _write_row(sheet, 1, [f"{snapshot.title} · {table.title}"], bold=True)
+        _write_row(sheet, 2, [_subtitle(snapshot, community_name)])
+        _write_row(sheet, 3, table.headers, bold=True)
+        for offset, row in enumerate(table.rows):
+            _write_row(sheet, 4 + offset, row)
+        sheet.column_dimensions["A"].width = 32
+        sheet.column_dimensions["B"].width = 40 if table.title == "概要" else 14
+        if table.title in CHARTED:
+            _add_chart(sheet, table, CHARTED[table.title])
+    notes = workbook.create_sheet(_sheet_name("说明", used))
+    _write_row(notes, 1, ["指标", "口径"], bold=True)
+    for offset, (name, stock, definition) in enumerate(statistics.FIGURES.values()):
+        _write_row(notes, 2 + offset, [name, definition + ("（期末存量，按案件日志还原至期末）" if stock else "")])
+    extra = [
+        ("调解成功率", "调解成功 ÷ 办结，附件数与95% Wilson区间。"),
+        ("按期办结率", "按期办结 ÷（本期办结＋期末逾期未办结）。"),
+        ("小事不出社区率", "社区层级办结 ÷（本期办结＋不予受理），附95% Wilson区间。"),
+        ("大事不出街道率", "（社区＋街道层级办结）÷（本期办结＋不予受理），附95% Wilson区间。"),
+        ("第三方调解", "主调解员为律师、社工或法律顾问的调解。"),
+        ("空白单元格", "分母为0、指标无定义时留空。"),
+    ]
+    start = 2 + len(statistics.FIGURES)
+    for offset, row in enumerate(extra):
+        _write_row(notes, start + offset, row)
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["B"].width = 90
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+# ---------------------------------------------------------------------------
+# PDF: the same sections; charts drawn with fpdf2's own vector drawing (no browser, no image
+# library); every page names the report, its version and when it was generated.
+
+
 class _ReportPDF(FPDF):
+    running_head = ""
+
+    def header(self):
+        if self.page_no() > 1:
+            self.set_font("cjk", size=8)
+            self.set_text_color(110)
+            self.cell(0, 6, self.running_head, new_x="LMARGIN", new_y="NEXT", align="R")
+            self.set_text_color(0)
+
     def footer(self):
         self.set_y(-12)
+        self.set_text_color(110)
         # The page-count alias is filled in with the font it was set in: a Latin one has the digits.
+        head, number, tail = f"{self.running_head} · 第 ", f"{self.page_no()} / {{nb}}", " 页"
         self.set_font("latin", size=8)
-        self.cell(0, 8, f"{self.page_no()} / {{nb}}", align="C")
+        number_width = self.get_string_width(f"{self.page_no()} / 999")
+        self.set_font("cjk", size=8)
+        widths = (self.get_string_width(head), number_width, self.get_string_width(tail))
+        self.set_x((self.w - sum(widths)) / 2)
+        self.cell(widths[0], 8, head)
+        self.set_font("latin", size=8)
+        self.cell(widths[1], 8, number, align="C")
+        self.set_font("cjk", size=8)
+        self.cell(widths[2], 8, tail)
+        self.set_text_color(0)
 
 
-def snapshot_pdf(snapshot, visible_ids=frozenset()) -> bytes:
+PALETTE = [(44, 127, 184), (192, 57, 43), (39, 174, 96), (243, 156, 18), (142, 68, 173)]
+
+
+def _chart_pdf(pdf: FPDF, chart: dict):
+    """A chart drawn as vectors: bars, lines or heat-map cells, with axes, values and a legend."""
+    if chart["type"] == "heatmap":
+        return _heatmap_pdf(pdf, chart)
+    categories = chart["categories"]
+    series = chart["series"]
+    values = [v or 0 for s in series for v in s["data"]]
+    if not categories or not any(values):
+        pdf.cell(0, 6, f"{chart['title']}：本期无数据", new_x="LMARGIN", new_y="NEXT")
+        return
+    pdf.set_font("cjk", size=10)
+    pdf.cell(0, 7, chart["title"], new_x="LMARGIN", new_y="NEXT")
+    left, width, height = pdf.l_margin + 12, pdf.epw - 16, 50
+    if pdf.will_page_break(height + 22):
+        pdf.add_page()
+    top = pdf.get_y() + 2
+    peak = max(values)
+    pdf.set_draw_color(120)
+    pdf.line(left, top, left, top + height)
+    pdf.line(left, top + height, left + width, top + height)
+    pdf.set_font("cjk", size=7)
+    for step in range(5):  # y axis: five gridlines with their values
+        value = peak * step / 4
+        y = top + height - height * step / 4
+        pdf.set_draw_color(225)
+        pdf.line(left, y, left + width, y)
+        pdf.set_xy(left - 12, y - 2)
+        pdf.cell(11, 4, f"{value:g}" if value == int(value) else f"{value:.1f}", align="R")
+    slot = width / len(categories)
+    if chart["type"] == "line":
+        for index, s in enumerate(series):
+            pdf.set_draw_color(*PALETTE[index % len(PALETTE)])
+            pdf.set_line_width(0.6)
+            points = [
+                (left + slot * (i + 0.5), top + height - height * (v or 0) / peak) for i, v in enumerate(s["data"])
+            ]
+            for (x1, y1), (x2, y2) in itertools.pairwise(points):
+                pdf.line(x1, y1, x2, y2)
+            for (x, y), v in zip(points, s["data"], strict=True):
+                pdf.set_xy(x - 5, y - 5)
+                pdf.cell(10, 4, str(v), align="C")
+        pdf.set_line_width(0.2)
+    else:
+        bar = slot * 0.7 / len(series)
+        for index, s in enumerate(series):
+            pdf.set_fill_color(*PALETTE[index % len(PALETTE)])
+            for i, v in enumerate(s["data"]):
+                h = height * (v or 0) / peak
+                x = left + slot * i + slot * 0.15 + bar * index
+                pdf.rect(x, top + height - h, bar, h, style="F")
+                pdf.set_xy(x - 2, top + height - h - 4)
+                pdf.cell(bar + 4, 4, "" if v is None else f"{v:g}", align="C")
+    labels_y = top + height + 1
+    for i, label in enumerate(categories):
+        pdf.set_xy(left + slot * i, labels_y)
+        pdf.cell(slot, 4, str(label)[: max(2, int(slot / 2.2))], align="C")
+    pdf.set_xy(left, labels_y + 5)
+    for index, s in enumerate(series):  # the legend
+        pdf.set_fill_color(*PALETTE[index % len(PALETTE)])
+        pdf.rect(pdf.get_x(), pdf.get_y() + 1, 3, 3, style="F")
+        pdf.set_x(pdf.get_x() + 4)
+        pdf.cell(28, 5, s["name"])
+    pdf.set_draw_color(0)
+    pdf.set_xy(pdf.l_margin, labels_y + 12)
+
+
+def _heatmap_pdf(pdf: FPDF, chart: dict):
+    rows, columns = chart["rows"], chart["categories"]
+    cells = {(x, y): v for x, y, v in chart["series"][0]["data"]}
+    peak = max(cells.values(), default=0)
+    if not peak:
+        return
+    pdf.set_font("cjk", size=10)
+    pdf.cell(0, 7, chart["title"], new_x="LMARGIN", new_y="NEXT")
+    label_width = 26
+    cell_w = min(18, (pdf.epw - label_width) / max(len(columns), 1))
+    cell_h = 6
+    if pdf.will_page_break(cell_h * (len(rows) + 2)):
+        pdf.add_page()
+    pdf.set_font("cjk", size=7)
+    x0, y0 = pdf.l_margin, pdf.get_y()
+    for i, name in enumerate(columns):
+        pdf.set_xy(x0 + label_width + cell_w * i, y0)
+        pdf.cell(cell_w, cell_h, str(name)[:4], align="C")
+    for j, name in enumerate(rows):
+        y = y0 + cell_h * (j + 1)
+        pdf.set_xy(x0, y)
+        pdf.cell(label_width, cell_h, str(name))
+        for i in range(len(columns)):
+            value = cells.get((i, j), 0)
+            shade = int(245 - 180 * value / peak)
+            pdf.set_fill_color(shade, shade + 5 if shade < 250 else 250, 255)
+            pdf.rect(x0 + label_width + cell_w * i, y, cell_w, cell_h, style="F")
+            pdf.set_xy(x0 + label_width + cell_w * i, y)
+            pdf.cell(cell_w, cell_h, str(value) if value else "", align="C")
+    pdf.set_xy(pdf.l_margin, y0 + cell_h * (len(rows) + 1) + 3)
+
+
+def _table_pdf(pdf: FPDF, table: Table):
+    pdf.ln(3)
+    pdf.set_font("cjk", size=12)
+    pdf.cell(0, 8, table.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    if not table.rows:
+        pdf.cell(0, 6, "（无）", new_x="LMARGIN", new_y="NEXT")
+        return
+    with pdf.table(first_row_as_headings=True, line_height=6, headings_style=HEADINGS) as grid:
+        for row in [table.headers, *table.rows]:
+            cells = grid.row()
+            for value in row:
+                cells.cell("—" if value is None or value == "" else str(value))
+
+
+def snapshot_pdf(snapshot, figures: dict, community_name=None) -> bytes:
     pdf = _ReportPDF(format="A4")
-    pdf.set_title(str(snapshot.title))
+    title = f"{snapshot.title}{f'（{community_name}社区）' if community_name else ''}"
+    pdf.running_head = (
+        f"{title} · 第{snapshot.version}版 · 生成于 {timezone.localtime(snapshot.generated_at):%Y-%m-%d %H:%M}"
+    )
+    pdf.set_title(str(title))
     pdf.set_author("枫桥矛盾纠纷调处系统")
     # Chinese from the Droid fallback font; digits and Latin letters, which it lacks, from DejaVu.
     pdf.add_font("cjk", fname=str(FONTS / "DroidSansFallbackFull.ttf"))
@@ -200,23 +447,17 @@ def snapshot_pdf(snapshot, visible_ids=frozenset()) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.add_page()
     pdf.set_font("cjk", size=16)
-    pdf.cell(0, 10, str(snapshot.title), new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.cell(0, 10, str(title), new_x="LMARGIN", new_y="NEXT", align="C")
     pdf.set_font("cjk", size=9)
-    pdf.multi_cell(0, 6, _subtitle(snapshot), new_x="LMARGIN", new_y="NEXT", align="C")
-    for index, table in enumerate(tables(snapshot.figures, visible_ids)):
-        if index == 1:
-            # The summary stands on the first page; the detail tables follow.
-            pdf.add_page()
-        pdf.ln(3)
-        pdf.set_font("cjk", size=12)
-        pdf.cell(0, 8, table.title, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("cjk", size=9)
-        if not table.rows:
-            pdf.cell(0, 6, "（无）", new_x="LMARGIN", new_y="NEXT")
-            continue
-        with pdf.table(first_row_as_headings=True, line_height=6, headings_style=HEADINGS) as grid:
-            for row in [table.headers, *table.rows]:
-                cells = grid.row()
-                for value in row:
-                    cells.cell(str(value))
+    pdf.multi_cell(0, 6, _subtitle(snapshot, community_name), new_x="LMARGIN", new_y="NEXT", align="C")
+    all_tables = tables(figures)
+    _table_pdf(pdf, all_tables[0])
+    pdf.add_page()
+    pdf.set_font("cjk", size=12)
+    pdf.cell(0, 8, "图表", new_x="LMARGIN", new_y="NEXT")
+    for chart in report_charts(figures):
+        _chart_pdf(pdf, chart)
+    pdf.add_page()
+    for table in all_tables[1:]:
+        _table_pdf(pdf, table)
     return bytes(pdf.output())

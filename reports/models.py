@@ -21,10 +21,15 @@ class ImmutableQuerySet(models.QuerySet):
 class Snapshot(models.Model):
     """An immutable snapshot of the statistics for one day or one month.
 
-    Regenerating makes a new version with who and why; the unique (kind, period,
-    version) row is also the claim that makes a scheduled generation idempotent.
+    Regenerating makes a new version with who and why; the unique (subdistrict, kind,
+    period, version) row is also the claim that makes a scheduled generation idempotent.
     """
 
+    # One database holds many subdistricts; a report is of one of them (community staff read
+    # their community's view, computed from this snapshot's stored case sets).
+    subdistrict = models.ForeignKey(
+        "grids.Subdistrict", on_delete=models.PROTECT, related_name="+", verbose_name=_("街道")
+    )
     kind = models.CharField(_("类型"), max_length=8, choices=ReportKind.choices)
     # The day of a daily report, the first of the month of a monthly one.
     period = models.DateField(_("报表期间"))
@@ -43,15 +48,21 @@ class Snapshot(models.Model):
     # "nothing changed" means the same fingerprint.
     fingerprint = models.CharField(max_length=64)
     figures = models.JSONField(_("统计数据"))
+    # The frozen material of the figures: the ids of the cases behind each figure, each case's
+    # state and community at the period's end (see reports.statistics). Drill-downs and the
+    # community views read it, never a live query.
+    material = models.JSONField(_("案件明细"), default=dict)
 
     objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("报表")
         verbose_name_plural = _("报表")
-        ordering = ["-period", "kind", "-version"]
+        ordering = ["-period", "kind", "subdistrict_id", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "period", "version"], name="snapshot_version_unique"),
+            models.UniqueConstraint(
+                fields=["subdistrict", "kind", "period", "version"], name="snapshot_version_unique"
+            ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="snapshot_version_positive"),
         ]
 

@@ -1,14 +1,21 @@
-"""Reads of the reports app. Drill-downs start from casework's one visibility scope."""
+"""Reads of the reports app: which reports a reader may open, their figures as the reader's
+territory sees them, and drill-downs from the snapshot's stored case ids.
 
-import datetime as dt
+A reader's territory: centre staff and leaders read their subdistrict's reports; community
+staff read their community's view of their subdistrict's reports (the same snapshot's
+material, restricted to the community's cases). Outside the territory a report is 404.
+"""
 
+from django.db.models import Q
 from django.http import Http404
 
 from casework.selectors import case_list_related, cases_visible_to
 from grids.enums import Role
+from grids.models import Community
 
+from . import statistics
 from .models import Snapshot
-from .statistics import Period, drill_filter
+from .statistics import Period
 
 REPORT_READER_ROLES = (Role.CENTRE_STAFF, Role.LEADER, Role.COMMUNITY_STAFF)
 
@@ -18,17 +25,41 @@ def can_read_reports(user) -> bool:
     return active and any(user.has_role(role) for role in REPORT_READER_ROLES)
 
 
-def snapshot_list():
-    # The figures can be large; the list shows only what identifies a version.
-    return Snapshot.objects.select_related("generated_by").defer("figures", "fingerprint")
+def reads_whole_subdistrict(user) -> bool:
+    return bool(user.subdistrict_id) and (user.has_role(Role.CENTRE_STAFF) or user.has_role(Role.LEADER))
+
+
+def reader_community_id(user) -> int | None:
+    """The community whose view a reader gets: community staff only (wider roles read the subdistrict)."""
+    if reads_whole_subdistrict(user):
+        return None
+    return user.community_id if user.has_role(Role.COMMUNITY_STAFF) else None
+
+
+def _territory(user) -> Q:
+    if not can_read_reports(user):
+        return Q(pk__in=[])
+    scope = Q(pk__in=[])
+    if reads_whole_subdistrict(user):
+        scope |= Q(subdistrict_id=user.subdistrict_id)
+    if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
+        scope |= Q(subdistrict_id__in=Community.objects.filter(pk=user.community_id).values("subdistrict_id"))
+    return scope
+
+
+def snapshot_list(user):
+    """The reports of the reader's territory; the list shows only what identifies a version."""
+    return (
+        Snapshot.objects.filter(_territory(user))
+        .select_related("generated_by", "subdistrict")
+        .defer("figures", "fingerprint", "material")
+    )
 
 
 def snapshot_for(user, pk: int) -> Snapshot:
-    """A report the user may read, or 404 (reports are for centre staff, leaders and community staff)."""
-    if not can_read_reports(user):
-        raise Http404
+    """A report of the reader's territory, or 404."""
     try:
-        return Snapshot.objects.select_related("generated_by").get(pk=pk)
+        return Snapshot.objects.select_related("generated_by", "subdistrict").get(_territory(user), pk=pk)
     except Snapshot.DoesNotExist:
         raise Http404 from None
 
@@ -37,17 +68,47 @@ def snapshot_period(snapshot: Snapshot) -> Period:
     return Period.of(snapshot.kind, snapshot.period)
 
 
-def drill_down(user, snapshot: Snapshot, key: str):
-    """The cases behind one figure of a snapshot that the user may see; 404 for a key naming no figure.
+def community_choices(snapshot: Snapshot) -> list[tuple[int, str]]:
+    """The communities of a report (for the leader's comparison and views), by name."""
+    labels = snapshot.material.get("labels", {}).get("community", {})
+    return sorted(((int(k), v) for k, v in labels.items()), key=lambda item: item[1])
 
-    The figure's filter is evaluated with the snapshot's own date, so "overdue" means
-    overdue as the report saw it.
+
+def view_material(user, snapshot: Snapshot, community_id: int | None = None) -> dict:
+    """The snapshot's material as the reader's territory sees it.
+
+    Community staff always get their community's; a subdistrict-wide reader may ask for one
+    community's view (404 for a community not in the report).
     """
-    try:
-        q = drill_filter(key, snapshot_period(snapshot), dt.date.fromisoformat(snapshot.figures["as_of"]))
-    except (KeyError, ValueError, TypeError):
-        raise Http404 from None
-    return case_list_related(cases_visible_to(user).filter(q)).order_by("-registered_at", "-id")
+    own = reader_community_id(user)
+    if own is not None:
+        community_id = own
+    if community_id is None:
+        return snapshot.material
+    if str(community_id) not in snapshot.material.get("labels", {}).get("community", {}):
+        if own is None:
+            raise Http404
+    return statistics.restrict(snapshot.material, community_id)
+
+
+def view_figures(user, snapshot: Snapshot, community_id: int | None = None) -> dict:
+    """The figures of the reader's view: the stored figures, or a community's derived from the same material."""
+    material = view_material(user, snapshot, community_id)
+    figures = snapshot.figures if material is snapshot.material else statistics.derive(material)
+    return readable_rows(user, figures)
+
+
+def community_comparison(snapshot: Snapshot) -> list[dict]:
+    """Every community's headline figures side by side (leaders and centre staff)."""
+    rows = []
+    for community_id, name in community_choices(snapshot):
+        figures = statistics.derive(statistics.restrict(snapshot.material, community_id))
+        rows.append({"id": community_id, "name": name, "figures": figures})
+    return rows
+
+
+# The lists of a snapshot's figures that name cases: a reader sees only the rows of cases in their scope.
+CASE_ROW_FIGURES = ("warnings", "overdue_cases")
 
 
 def visible_case_ids(user, ids) -> set[int]:
@@ -55,16 +116,31 @@ def visible_case_ids(user, ids) -> set[int]:
     return set(cases_visible_to(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
 
 
-# The lists of a snapshot's figures that name cases: a reader sees only the rows of cases in their scope.
-CASE_ROW_FIGURES = ("warnings", "overdue_cases")
-
-
-def figure_cases_visible(user, figures: dict) -> set[int]:
-    return visible_case_ids(user, [row["id"] for key in CASE_ROW_FIGURES for row in figures[key]])
+def readable_rows(user, figures: dict) -> dict:
+    """The figures with their case rows narrowed to the cases the user may see."""
+    visible = visible_case_ids(user, [row["id"] for key in CASE_ROW_FIGURES for row in figures[key]])
+    return {**figures, **{key: [row for row in figures[key] if row["id"] in visible] for key in CASE_ROW_FIGURES}}
 
 
 def readable_figures(user, snapshot: Snapshot) -> dict:
-    """The snapshot's figures as `user` may read them: the totals whole, the case rows within their scope."""
-    figures = snapshot.figures
-    visible = figure_cases_visible(user, figures)
-    return {**figures, **{key: [row for row in figures[key] if row["id"] in visible] for key in CASE_ROW_FIGURES}}
+    """The figures of the reader's own view (the API's and the exports' answer)."""
+    return view_figures(user, snapshot)
+
+
+def figure_ids(user, snapshot: Snapshot, key: str, community_id: int | None = None) -> list[int]:
+    """The stored ids behind one figure of the reader's view; 404 for a key naming no figure."""
+    material = view_material(user, snapshot, community_id)
+    if not statistics.is_figure_key(material, key):
+        raise Http404
+    return material["sets"].get(key, [])
+
+
+def drill_down(user, snapshot: Snapshot, key: str, community_id: int | None = None):
+    """The cases behind one figure: exactly the snapshot's stored ids, within the reader's scope."""
+    ids = figure_ids(user, snapshot, key, community_id)
+    return case_list_related(cases_visible_to(user).filter(pk__in=ids)).order_by("-registered_at", "-id")
+
+
+def states_then(snapshot: Snapshot) -> dict[int, str]:
+    """Each listed case's state at the period's end, as the snapshot recorded it."""
+    return {case_id: status for status, ids in snapshot.material.get("then", {}).items() for case_id in ids}

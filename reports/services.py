@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from common.enums import NoticeKind
 from common.notices import notify
 from grids.enums import Role
-from grids.models import SensitivePeriod
+from grids.models import SensitivePeriod, Subdistrict
 from grids.selectors import users_with_roles
 
 from . import statistics
@@ -30,14 +30,12 @@ from .statistics import Period, add_months
 
 logger = logging.getLogger(__name__)
 
-# Figures that say when they were computed rather than what the cases are.
-VOLATILE_FIGURES = frozenset({"as_of"})
 MAX_VERSION_CLAIMS = 5
 
 
-def fingerprint(figures: dict) -> str:
-    stable = {key: value for key, value in figures.items() if key not in VOLATILE_FIGURES}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def fingerprint(material: dict) -> str:
+    """sha256 of what the report says about the cases (its material; the figures derive from it)."""
+    return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def _check_report_request(kind: str, period: dt.date, today: dt.date) -> Period:
@@ -51,59 +49,64 @@ def _check_report_request(kind: str, period: dt.date, today: dt.date) -> Period:
     return report_period
 
 
-def _latest(kind: str, period: dt.date) -> Snapshot | None:
-    return Snapshot.objects.filter(kind=kind, period=period).order_by("-version").first()
+def _latest(subdistrict, kind: str, period: dt.date) -> Snapshot | None:
+    return Snapshot.objects.filter(subdistrict=subdistrict, kind=kind, period=period).order_by("-version").first()
 
 
-def _insert_snapshot(*, report_period, version, figures, actor, reason, now) -> Snapshot:
+def _insert_snapshot(*, subdistrict, report_period, version, material, actor, reason, now) -> Snapshot:
     with transaction.atomic():
         snapshot = Snapshot.objects.create(
+            subdistrict=subdistrict,
             kind=report_period.kind,
             period=report_period.start,
             version=version,
             generated_at=now,
             generated_by=actor,
             reason=reason,
-            fingerprint=fingerprint(figures),
-            figures=figures,
+            fingerprint=fingerprint(material),
+            figures=statistics.derive(material),
+            material=material,
         )
         _notify_report(snapshot)
     return snapshot
 
 
-def report_ensure(*, kind: str, period: dt.date, reason: str = "", now: dt.datetime | None = None) -> Snapshot:
-    """The report for a period, made once: the schedule's and the catch-up's entry point.
+def report_ensure(
+    *, subdistrict, kind: str, period: dt.date, reason: str = "", now: dt.datetime | None = None
+) -> Snapshot:
+    """The report of a subdistrict for a period, made once: the schedule's and the catch-up's entry point.
 
-    Claims version 1 with the unique (kind, period, version) row: when the report is
-    fired several times, concurrently or redelivered, one insert wins and the others
-    return its row.
+    Claims version 1 with the unique (subdistrict, kind, period, version) row: when the
+    report is fired several times, concurrently or redelivered, one insert wins and the
+    others return its row.
     """
     now = now or timezone.now()
     report_period = _check_report_request(kind, period, timezone.localtime(now).date())
-    existing = _latest(kind, report_period.start)
+    existing = _latest(subdistrict, kind, report_period.start)
     if existing is not None:
         return existing
-    figures = statistics.report_figures(report_period, timezone.localtime(now).date())
+    material = statistics.collect(subdistrict.pk, report_period)
     try:
         return _insert_snapshot(
+            subdistrict=subdistrict,
             report_period=report_period,
             version=1,
-            figures=figures,
+            material=material,
             actor=None,
             reason=reason or _("定时生成"),
             now=now,
         )
     except IntegrityError:
-        return Snapshot.objects.get(kind=kind, period=report_period.start, version=1)
+        return Snapshot.objects.get(subdistrict=subdistrict, kind=kind, period=report_period.start, version=1)
 
 
 def report_generate(
-    *, kind: str, period: dt.date, actor=None, reason: str = "", now: dt.datetime | None = None
+    *, kind: str, period: dt.date, actor=None, subdistrict=None, reason: str = "", now: dt.datetime | None = None
 ) -> tuple[Snapshot, bool]:
     """Make a new version, or return the latest when nothing changed and no reason is given.
 
-    A reason always makes a new version (regeneration is recorded with who and why).
-    Returns (snapshot, created).
+    The report is of `subdistrict`, by default the actor's own. A reason always makes a new
+    version (regeneration is recorded with who and why). Returns (snapshot, created).
     """
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -113,23 +116,40 @@ def report_generate(
         raise ValidationError({"reason": [_("生成原因不能超过200字。")]})
     if actor is not None and not can_generate_reports(actor):
         raise PermissionDenied(_("只有综治中心工作人员可以重新生成报表。"))
-    figures = statistics.report_figures(report_period, today)
+    if subdistrict is None:
+        subdistrict = actor.subdistrict if actor is not None else None
+    elif actor is not None and actor.subdistrict_id != subdistrict.pk:
+        raise PermissionDenied(_("只能生成本街道的报表。"))
+    if subdistrict is None:
+        raise ValidationError({"subdistrict": [_("请指定报表所属街道。")]})
+    material = statistics.collect(subdistrict.pk, report_period)
     for _attempt in range(MAX_VERSION_CLAIMS):
-        latest = _latest(kind, report_period.start)
-        if latest is not None and not reason and latest.fingerprint == fingerprint(figures):
+        latest = _latest(subdistrict, kind, report_period.start)
+        if latest is not None and not reason and latest.fingerprint == fingerprint(material):
             return latest, False
         version = latest.version + 1 if latest else 1
         why = reason or (_("数据已变化，生成新版本") if latest else _("首次生成"))
         try:
             snapshot = _insert_snapshot(
-                report_period=report_period, version=version, figures=figures, actor=actor, reason=why, now=now
+                subdistrict=subdistrict,
+                report_period=report_period,
+                version=version,
+                material=material,
+                actor=actor,
+                reason=why,
+                now=now,
             )
             return snapshot, True
         except IntegrityError:
             # Another generation claimed this version at the same moment: without a
             # reason that one is ours too; with a reason, take the next number.
             if not reason:
-                return Snapshot.objects.get(kind=kind, period=report_period.start, version=version), False
+                return (
+                    Snapshot.objects.get(
+                        subdistrict=subdistrict, kind=kind, period=report_period.start, version=version
+                    ),
+                    False,
+                )
     raise ValidationError({"period": [_("报表正在被同时生成，请稍后重试。")]})
 
 
@@ -160,46 +180,62 @@ def reports_due(now: dt.datetime) -> list[tuple[str, dt.date]]:
     return due
 
 
-def reports_missing(now: dt.datetime) -> list[tuple[str, dt.date]]:
+def reports_missing(now: dt.datetime) -> list[tuple[Subdistrict, str, dt.date]]:
+    """Every (subdistrict, kind, period) due and not made: catch-up is per subdistrict."""
     due = reports_due(now)
     if not due:
         return []
     existing = set(
-        Snapshot.objects.filter(period__gte=min(period for _kind, period in due)).values_list("kind", "period")
+        Snapshot.objects.filter(period__gte=min(period for _kind, period in due)).values_list(
+            "subdistrict_id", "kind", "period"
+        )
     )
-    return [item for item in due if item not in existing]
+    return [
+        (subdistrict, kind, period)
+        for subdistrict in Subdistrict.objects.order_by("code")
+        for kind, period in due
+        if (subdistrict.pk, kind, period) not in existing
+    ]
 
 
 def reports_catch_up(*, now: dt.datetime | None = None) -> list[Snapshot]:
     """Make every report missed while the system was down (on worker start and hourly)."""
     now = now or timezone.now()
-    made = []
-    for kind, period in reports_missing(now):
-        made.append(report_ensure(kind=kind, period=period, reason=_("补生成：系统停机期间错过的报表"), now=now))
-    return made
+    return [
+        report_ensure(
+            subdistrict=subdistrict, kind=kind, period=period, reason=_("补生成：系统停机期间错过的报表"), now=now
+        )
+        for subdistrict, kind, period in reports_missing(now)
+    ]
 
 
-def scheduled_daily_report(*, now: dt.datetime | None = None) -> Snapshot | None:
-    """The 18:00 run: today's daily report, if today needs one."""
+def scheduled_daily_report(*, now: dt.datetime | None = None) -> list[Snapshot]:
+    """The 18:00 run: today's daily report of every subdistrict, if today needs one."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     if not daily_report_due(today):
-        return None
-    return report_ensure(kind=ReportKind.DAILY, period=today, now=now)
+        return []
+    return [
+        report_ensure(subdistrict=subdistrict, kind=ReportKind.DAILY, period=today, now=now)
+        for subdistrict in Subdistrict.objects.order_by("code")
+    ]
 
 
-def scheduled_monthly_report(*, now: dt.datetime | None = None) -> Snapshot:
-    """The 08:00-on-the-1st run: last month's report."""
+def scheduled_monthly_report(*, now: dt.datetime | None = None) -> list[Snapshot]:
+    """The 08:00-on-the-1st run: last month's report of every subdistrict."""
     now = now or timezone.now()
     previous = add_months(timezone.localtime(now).date().replace(day=1), -1)
-    return report_ensure(kind=ReportKind.MONTHLY, period=previous, now=now)
+    return [
+        report_ensure(subdistrict=subdistrict, kind=ReportKind.MONTHLY, period=previous, now=now)
+        for subdistrict in Subdistrict.objects.order_by("code")
+    ]
 
 
 def _notify_report(snapshot: Snapshot):
     notify(
-        users_with_roles(Role.CENTRE_STAFF, Role.LEADER),
+        users_with_roles(Role.CENTRE_STAFF, Role.LEADER, subdistrict_id=snapshot.subdistrict_id),
         kind=NoticeKind.REPORT,
-        key=f"{snapshot.kind}:{snapshot.period}:{snapshot.version}",
+        key=f"{snapshot.subdistrict_id}:{snapshot.kind}:{snapshot.period}:{snapshot.version}",
         text=_("%(title)s（第%(version)s版）已生成，请查阅。") % {"title": snapshot.title, "version": snapshot.version},
         link=reverse("reports:detail", args=[snapshot.pk]),
     )

@@ -1,21 +1,40 @@
-"""Statistics computed in the database. The success rate is the system's headline figure:
-agreed ÷ concluded, with its count and a 95% Wilson interval."""
+"""The figures, each defined once, and the reports made of them.
+
+The success rate is the system's headline figure: agreed ÷ concluded, with its count and a
+95% Wilson interval. Overdue, on time, concluded and open are defined below (one function
+each, with its docstring); the dashboard, the report pages, the exports and the API all
+read them from here.
+"""
 
 import datetime as dt
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, OuterRef, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from casework.enums import CONCLUDED, OPEN, CaseStatus, Outcome, Risk, Source, WarningReason
-from casework.models import DisputeCase
-from grids.enums import InspectionKind
+from casework import calendar
+from casework.enums import (
+    CONCLUDED,
+    IN_MEDIATION,
+    OPEN,
+    CaseStatus,
+    Level,
+    Outcome,
+    RecordKind,
+    Referral,
+    Risk,
+    Source,
+    Transition,
+    WarningReason,
+)
+from casework.models import CaseEvent, DisputeCase
+from grids.enums import InspectionKind, Role
 from grids.models import Grid, Inspection, SensitivePeriod, User
-from mediation.models import FollowUp
+from mediation.enums import MediatorKind
+from mediation.models import FollowUp, Mediator
 
 Z95 = 1.959963984540054
 
@@ -82,10 +101,114 @@ def success_rate(cases=None, *, since: dt.date | None = None, until: dt.date | N
 
 
 # ---------------------------------------------------------------------------
-# The report's figures. Each figure is a count of cases matching one filter (a
-# "base", optionally narrowed by a dimension); the same filter serves the count,
-# computed in the database with conditional aggregation, and the drill-down to
-# the cases behind it, so a figure and its list cannot disagree on what they mean.
+# One definition per figure. Every page, export, API answer and the dashboard reads
+# these; a report applies them to each case's state at the period's last instant.
+
+NOT_YET_CONCLUDED = frozenset(OPEN - CONCLUDED)
+
+
+def running_due(status: str, *, accept_due, conclude_due, follow_up_due, followed_up: bool) -> dt.date | None:
+    """The one deadline running in a state (DisputeCase.current_due, from given values).
+
+    Registered: acceptance; accepted, assigned or mediating: conclusion; agreed and not
+    yet followed up: the first follow-up; otherwise none.
+    """
+    if status == CaseStatus.REPORTED:
+        return accept_due
+    if status in IN_MEDIATION:
+        return conclude_due
+    if status == CaseStatus.AGREED and not followed_up:
+        return follow_up_due
+    return None
+
+
+def is_open(status: str) -> bool:
+    """Open (在办): not declined, withdrawn or closed. Agreed and failed cases stay open until closed."""
+    return status in OPEN
+
+
+def is_overdue(status: str, due: dt.date | None, day: dt.date) -> bool:
+    """Overdue (逾期): open, and the deadline running in its state fell before `day`.
+
+    A case is overdue for its acceptance, its conclusion or its first follow-up alike: one set
+    serves the overdue count, its list and the sentence under the on-time rate.
+    """
+    return is_open(status) and due is not None and due < day
+
+
+def is_pending_overdue(status: str, due: dt.date | None, day: dt.date) -> bool:
+    """Overdue and not yet concluded: the overdue cases the on-time rate counts in its denominator.
+
+    Overdue cases waiting only for a follow-up were concluded already; they are overdue but
+    not pending a conclusion.
+    """
+    return status in NOT_YET_CONCLUDED and is_overdue(status, due, day)
+
+
+def is_concluded_outcome(status: str) -> bool:
+    """Concluded (办结): a conclusion reached, agreed or failed (closed since or not).
+
+    Declined and withdrawn cases are not concluded; a report shows them beside the rate.
+    """
+    return status in CONCLUDED
+
+
+def is_on_time(concluded_on: dt.date, conclude_due: dt.date | None) -> bool:
+    """On time (按期): concluded on or before the conclusion deadline running then (none: on time)."""
+    return conclude_due is None or concluded_on <= conclude_due
+
+
+def overdue_q(today: dt.date) -> Q:
+    """The live form of `is_overdue` (next_due holds the deadline running in the current state)."""
+    return Q(status__in=OPEN, next_due__lt=today)
+
+
+def open_q() -> Q:
+    """The live form of `is_open`."""
+    return Q(status__in=OPEN)
+
+
+def warning_q() -> Q:
+    """The live early warning (预警) stock: open cases flagged at registration."""
+    return open_q() & Q(is_warning=True)
+
+
+THIRD_PARTY_KINDS = frozenset({MediatorKind.LAWYER, MediatorKind.SOCIAL_WORKER, MediatorKind.LEGAL_ADVISER})
+
+
+def is_third_party(mediator_kind: str | None) -> bool:
+    """Third-party (第三方) mediation: led by a lawyer, social worker or legal adviser (无限合伙人)."""
+    return mediator_kind in THIRD_PARTY_KINDS
+
+
+def on_time_rate(on_time: int, concluded: int, pending_overdue: int) -> float | None:
+    """On time ÷ (the period's conclusions + overdue cases not yet concluded): a backlog lowers it."""
+    return _rate(on_time, concluded + pending_overdue)
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def share(count: int, total: int) -> dict:
+    """A share with its count and 95% Wilson interval (the ladder shares, coverage …)."""
+    ci = wilson_interval(count, total)
+    return {
+        "count": count,
+        "total": total,
+        "rate": _rate(count, total),
+        "ci95": [round(ci[0], 4), round(ci[1], 4)] if ci else None,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Reports. A report is of one subdistrict and one period. `collect` reconstructs each case
+# as it stood at the period's last instant from the append-only events and writes down,
+# for every figure, the ids of the cases behind it (the "material"); `derive` turns any
+# material into figures. The subdistrict's report derives from all of it, a community's
+# view from the same material restricted to the community's cases, and a drill-down lists
+# exactly the stored ids — so a figure and its list cannot disagree, and nothing said
+# about the period changes when cases change later.
 
 
 @dataclass(frozen=True)
@@ -116,6 +239,17 @@ class Period:
         """Exclusive end: midnight after the last day."""
         return day_start(self.end + dt.timedelta(days=1))
 
+    @property
+    def label(self) -> str:
+        """2026年10月, or 2026年10月31日."""
+        if self.kind == "monthly":
+            return f"{self.start.year}年{self.start.month}月"
+        return f"{self.start.year}年{self.start.month}月{self.start.day}日"
+
+    @property
+    def end_label(self) -> str:
+        return f"{self.end.month}月{self.end.day}日"
+
 
 def add_months(first: dt.date, months: int) -> dt.date:
     """The first of the month `months` after the month of `first` (negative goes back)."""
@@ -127,279 +261,661 @@ def cumulative_since() -> dt.date:
     return settings.FENGQIAO_STATS_SINCE
 
 
-NOT_YET_CONCLUDED = frozenset(OPEN - CONCLUDED)
+TREND_MONTHS = 6
+CONCLUSIONS = (Transition.REACH_AGREEMENT, Transition.FAIL)
+LEAD_EVENTS = (Transition.ASSIGN, Transition.REASSIGN, Transition.ESCALATE)
 
 
-def _between(field: str, period: Period) -> Q:
-    return Q(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
+@dataclass
+class CaseAtEnd:
+    """One case as it stood at the period's last instant, replayed from its events."""
+
+    id: int
+    number: str
+    community_id: int
+    status: str = ""
+    level: str = ""
+    lead: int | None = None
+    followed_up: bool = False
+    conclude_due: dt.date | None = None
+    due: dt.date | None = None
+    imported: bool = False
+    # The period's last conclusion: (moment, outcome, level, lead, conclude_due then).
+    conclusion: tuple | None = None
+    withdrawn_by: int | None = None
+    withdrawn: bool = False
+    declined: str | None = None
 
 
-def base_filters(period: Period, today: dt.date) -> dict[str, Q]:
-    """Every base figure of a report as a filter on DisputeCase.
-
-    Flows (registered, concluded …) are the period's; stocks (open, overdue,
-    warning) are as at generation, among cases registered by the period's end.
-    """
-    registered_by_end = Q(registered_at__lt=period.end_at)
-    concluded = _between("concluded_at", period)
-    on_time = Q(conclude_due__isnull=True) | Q(concluded_at__date__lte=F("conclude_due"))
-    open_ = registered_by_end & Q(status__in=OPEN)
-    # Overdue cases still waiting for a conclusion count against the on-time rate.
-    pending_overdue = registered_by_end & Q(status__in=NOT_YET_CONCLUDED, next_due__lt=today)
-    cumulative = Q(concluded_at__gte=day_start(cumulative_since()), concluded_at__lt=period.end_at)
-    follow_ups = FollowUp.objects.filter(case_id=OuterRef("pk"), date__gte=period.start, date__lte=period.end)
-    return {
-        "registered": _between("registered_at", period),
-        "concluded": concluded,
-        "agreed": concluded & Q(outcome=Outcome.AGREED),
-        "failed": concluded & Q(outcome=Outcome.FAILED),
-        "open": open_,
-        "overdue": open_ & Q(next_due__lt=today),
-        "warning": open_ & Q(is_warning=True),
-        "on_time": concluded & on_time,
-        "late": (concluded & ~on_time) | pending_overdue,
-        "pending_overdue": pending_overdue,
-        "cumulative_concluded": cumulative,
-        "cumulative_agreed": cumulative & Q(outcome=Outcome.AGREED),
-        "followed_up": Q(Exists(follow_ups)),
-        "workload": Q(lead_mediator__isnull=False) & (open_ | concluded),
-    }
+def _conclude_due_at(row: dict, extensions: list, moment: dt.datetime) -> dt.date | None:
+    """The conclusion deadline running at `moment`: an extension is the only later change to it."""
+    before = [e for e in extensions if e["at"] < moment]
+    if before:
+        return dt.date.fromisoformat(before[-1]["data"]["to"])
+    if extensions:
+        return dt.date.fromisoformat(extensions[0]["data"]["from"])
+    return row["conclude_due"]
 
 
-# name -> (value field, label field or the choices that label the value)
-DIMENSIONS = {
-    "status": ("status", CaseStatus),
-    "category": ("category_id", "category__name"),
-    "community": ("community_id", "community__name"),
-    "grid": ("grid_id", "grid__name"),
-    "source": ("source", Source),
-    "risk": ("risk", Risk),
-    "mediator": ("lead_mediator_id", "lead_mediator__name"),
-    "organization": ("lead_mediator__organization_id", "lead_mediator__organization__name"),
-}
-NONE_KEY = "none"
-
-
-def _dimension_q(dimension: str, value: str) -> Q:
-    if dimension == "hot":
-        community_id, _sep, category_id = value.partition(".")
-        return Q(community_id=int(community_id), category_id=int(category_id))
-    field, _label = DIMENSIONS[dimension]
-    if value == NONE_KEY:
-        return Q(**{f"{field}__isnull": True})
-    return Q(**{field: int(value) if field.endswith("_id") else value})
-
-
-def drill_filter(key: str, period: Period, today: dt.date) -> Q:
-    """The filter behind a figure's drill-down key: `base[@YYYY-MM][:dimension=value]`.
-
-    Raises ValueError (or KeyError) on a key that names no figure.
-    """
-    head, _sep, narrowing = key.partition(":")
-    base, _sep, month = head.partition("@")
-    if month:
-        period = Period.monthly(dt.date.fromisoformat(f"{month}-01"))
-    q = base_filters(period, today)[base]
-    if narrowing:
-        dimension, _sep, value = narrowing.partition("=")
-        q &= _dimension_q(dimension, value)
-    return q
-
-
-# The figures `totals` counts outside the one scan of the period's rows (see there).
-CUMULATIVE = ("cumulative_concluded", "cumulative_agreed")
-
-
-def totals(period: Period, today: dt.date, cases=None) -> dict[str, int]:
-    """Every base figure, by conditional aggregation in three queries.
-
-    A single pass over all cases would read the whole table (seconds at 10M rows). Instead: the
-    flows and stocks in one scan of the rows the period touches (registered or concluded in it, or
-    open), which the registered_at, concluded_at and status indexes find; the cumulative pair in one
-    index-only scan of (concluded_at, outcome); the follow-ups from the period's follow-up rows.
-    """
-    cases = DisputeCase.objects.all() if cases is None else cases
-    bases = base_filters(period, today)
-    touched = bases["registered"] | bases["concluded"] | bases["open"]
-    near = [name for name in bases if name not in CUMULATIVE and name != "followed_up"]
-    counts = cases.filter(touched).aggregate(**{name: Count("pk", filter=bases[name]) for name in near})
-    counts |= cases.filter(bases["cumulative_concluded"]).aggregate(
-        **{name: Count("pk", filter=bases[name]) for name in CUMULATIVE}
+def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
+    case = CaseAtEnd(id=row["pk"], number=row["number"], community_id=row["community_id"])
+    extensions = [e for e in events if e["name"] == RecordKind.EXTEND]
+    seen_event = False
+    for event in events:
+        if event["at"] >= period.end_at:
+            break
+        seen_event = True
+        name, data = event["name"], event["data"] or {}
+        if event["to_status"]:
+            case.status = event["to_status"]
+        if name == Transition.REGISTER:
+            case.imported = event["imported"]
+        elif name == Transition.ACCEPT:
+            case.level = data.get("level", case.level)
+        elif name == Transition.ESCALATE:
+            case.level, case.lead = Level.SUBDISTRICT, None
+        elif name in (Transition.ASSIGN, Transition.REASSIGN):
+            case.lead = data.get("mediator")
+        elif name == RecordKind.FOLLOW_UP:
+            case.followed_up = True
+        if event["to_status"] == CaseStatus.ACCEPTED and name != Transition.ACCEPT:
+            case.lead = None  # escalated, or the lead recused: no lead until the next assignment
+        if event["at"] < period.start_at:
+            continue
+        if name in CONCLUSIONS:
+            due = _conclude_due_at(row, extensions, event["at"])
+            case.conclusion = (event["at"], event["to_status"], case.level, case.lead, due)
+        elif name == Transition.WITHDRAW:
+            case.withdrawn, case.withdrawn_by = True, event["actor_id"]
+        elif name == Transition.DECLINE:
+            case.declined = data.get("referral") or Referral.OTHER
+    if not seen_event:
+        # Registered before the period's end but without events (data older than the log):
+        # its present state is the best evidence there is.
+        case.status = row["status"]
+    case.conclude_due = _conclude_due_at(row, extensions, period.end_at)
+    case.due = running_due(
+        case.status,
+        accept_due=row["accept_due"],
+        conclude_due=case.conclude_due,
+        follow_up_due=row["follow_up_due"],
+        followed_up=case.followed_up,
     )
-    counts["followed_up"] = cases.filter(bases["followed_up"]).count()
-    return {name: counts[name] for name in bases}
+    return case
 
 
-def breakdown(base: str, dimension: str, period: Period, today: dt.date, cases=None) -> list[dict]:
-    """Counts of the cases of `base` by `dimension`, largest first, each with its drill-down key."""
-    cases = DisputeCase.objects.all() if cases is None else cases
-    field, label = DIMENSIONS[dimension]
-    fields = [field] if not isinstance(label, str) else [field, label]
-    rows = (
-        cases.filter(base_filters(period, today)[base])
-        .values(*fields)
-        .annotate(count=Count("pk"))
-        .order_by("-count", field)
-    )
-    result = []
-    for row in rows:
-        value = row[field]
-        key = NONE_KEY if value is None else str(value)
-        if isinstance(label, str):
-            text = row[label] or "—"
-        else:
-            text = str(label(value).label) if value in label.values else str(value)
-        result.append({"key": key, "label": text, "count": row["count"], "drill": f"{base}:{dimension}={key}"})
-    return result
+class Collector:
+    """Builds one report's material: id sets per figure, and what the figures are made from."""
 
+    def __init__(self, subdistrict_id: int, period: Period):
+        self.subdistrict_id = subdistrict_id
+        self.period = period
+        self.sets: dict[str, set[int]] = defaultdict(set)
+        self.community: dict[int, int] = {}
+        self.then: dict[int, str] = {}
+        self.labels: dict[str, dict] = defaultdict(dict)
 
-def hot_spots(period: Period, today: dt.date, limit: int = 10) -> list[dict]:
-    """Community × category among the period's new cases, the busiest first."""
-    rows = (
-        DisputeCase.objects.filter(base_filters(period, today)["registered"])
-        .values("community_id", "community__name", "category_id", "category__name")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "community_id", "category_id")[:limit]
-    )
-    return [
-        {
+    def add(self, key: str, case_id: int):
+        self.sets[key].add(case_id)
+
+    def note(self, case_id: int, community_id: int, status: str):
+        self.community[case_id] = community_id
+        self.then.setdefault(case_id, status)
+
+    def collect(self) -> dict:
+        with calendar.preloaded():
+            self._cases()
+            self._cumulative()
+            if self.period.kind == "monthly":
+                self._trend()
+            self._follow_ups()
+            self._inspections()
+        return self.material()
+
+    # -- the period's cases -------------------------------------------------
+
+    def _population(self):
+        period = self.period
+        changed = CaseEvent.objects.filter(case_id=OuterRef("pk"), at__gte=period.start_at).exclude(to_status="")
+        return DisputeCase.objects.filter(subdistrict_id=self.subdistrict_id, registered_at__lt=period.end_at).filter(
+            Q(registered_at__gte=period.start_at) | Q(status__in=OPEN) | Q(Exists(changed))
+        )
+
+    def _cases(self):
+        period = self.period
+        population = self._population()
+        rows = list(
+            population.values(
+                "pk", "number", "community_id", "community__name", "grid_id", "grid__name", "category_id",
+                "category__name", "source", "risk", "registered_at", "occurred_on", "is_warning", "warning_reasons",
+                "accept_due", "conclude_due", "follow_up_due", "status", "level", "grid__community__name",
+            )
+        )  # fmt: skip
+        events = defaultdict(list)
+        for event in (
+            CaseEvent.objects.filter(case_id__in=population.values("pk"))
+            .order_by("case_id", "at", "id")
+            .values("case_id", "at", "name", "to_status", "data", "actor_id", "imported")
+        ):
+            events[event["case_id"]].append(event)
+        mediators = {m["pk"]: m for m in Mediator.objects.values("pk", "name", "kind", "organization__name")}
+        actors = self._actor_roles(
+            {e["actor_id"] for rows_ in events.values() for e in rows_ if e["name"] == "withdraw"}
+        )
+        self.overdue_rows, self.warning_rows, self.days = [], [], {}
+        late_after = settings.FENGQIAO_LATE_REGISTRATION_WORKING_DAYS
+        for row in rows:
+            case = _replay(row, events[row["pk"]], period)
+            cid = case.id
+            self.note(cid, row["community_id"], case.status)
+            self.labels["community"][row["community_id"]] = row["community__name"]
+            if row["registered_at"] >= period.start_at:
+                self._registered(case, row)
+                found = row["occurred_on"]
+                registered_on = timezone.localtime(row["registered_at"]).date()
+                if found and registered_on > calendar.add_working_days(found, late_after):
+                    self.add("late_registration", cid)
+            if is_open(case.status):
+                self.add("open", cid)
+                self.add(f"open:status={case.status}", cid)
+                if case.lead:
+                    self.add(f"open:mediator={case.lead}", cid)
+                    self.labels["mediator"][case.lead] = mediators.get(case.lead, {}).get("name", "—")
+                if row["is_warning"]:
+                    self.add("warning", cid)
+                    self.warning_rows.append(self._case_row(case, row, mediators))
+            if is_overdue(case.status, case.due, period.end):
+                self.add("overdue", cid)
+                self.overdue_rows.append(self._case_row(case, row, mediators))
+                if is_pending_overdue(case.status, case.due, period.end):
+                    self.add("pending_overdue", cid)
+                    self.add("late", cid)
+                else:
+                    self.add("overdue_follow_up", cid)
+            if case.conclusion:
+                self._concluded(case, row, mediators)
+            if case.withdrawn:
+                roles = actors.get(case.withdrawn_by, ())
+                by = "centre" if Role.CENTRE_STAFF in roles else "mediator" if Role.MEDIATOR in roles else "other"
+                self.add("withdrawn", cid)
+                self.add(f"withdrawn:by={by}", cid)
+            if case.declined:
+                self.add("declined", cid)
+                self.add(f"declined:referral={case.declined}", cid)
+
+    @staticmethod
+    def _actor_roles(ids) -> dict[int, list]:
+        return dict(User.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "roles"))
+
+    def _registered(self, case: CaseAtEnd, row: dict):
+        cid = case.id
+        self.add("registered", cid)
+        if case.imported:
+            self.add("registered_imported", cid)
+        for dimension, value, label in (
+            ("category", row["category_id"], row["category__name"]),
+            ("community", row["community_id"], row["community__name"]),
+            ("grid", row["grid_id"], row["grid__name"]),
+            ("source", row["source"], str(Source(row["source"]).label) if row["source"] in Source.values else "—"),
+            ("risk", row["risk"], str(Risk(row["risk"]).label) if row["risk"] in Risk.values else "—"),
+        ):
+            self.add(f"registered:{dimension}={value}", cid)
+            self.labels[dimension][value] = label
+        self.add(f"registered:hot={row['community_id']}.{row['category_id']}", cid)
+        self.labels["grid_community"][row["grid_id"]] = row["community_id"]
+
+    def _concluded(self, case: CaseAtEnd, row: dict, mediators: dict):
+        cid = case.id
+        moment, outcome, level, lead, due = case.conclusion
+        self.add("concluded", cid)
+        self.add(outcome, cid)  # "agreed" or "failed"
+        self.add("ladder_community" if level == Level.COMMUNITY else "ladder_subdistrict", cid)
+        if case.imported:
+            self.add("concluded_imported", cid)
+        concluded_on = timezone.localtime(moment).date()
+        self.add("on_time" if is_on_time(concluded_on, due) else "late", cid)
+        if not is_on_time(concluded_on, due):
+            self.add("late_concluded", cid)
+        self.days[cid] = round((moment - row["registered_at"]).total_seconds() / 86400, 2)
+        mediator = mediators.get(lead) if lead else None
+        if mediator:
+            self.add(f"concluded:mediator={lead}", cid)
+            self.add(f"{outcome}:mediator={lead}", cid)
+            self.labels["mediator"][lead] = mediator["name"]
+            org = mediator["organization__name"] or "—"
+            self.add(f"concluded:organization={org}", cid)
+            self.labels["organization"][org] = org
+            if is_third_party(mediator["kind"]):
+                self.add("third_party_concluded", cid)
+                if outcome == CaseStatus.AGREED:
+                    self.add("third_party_agreed", cid)
+
+    def _case_row(self, case: CaseAtEnd, row: dict, mediators: dict) -> dict:
+        return {
+            "id": case.id,
+            "number": case.number,
+            "community_id": row["community_id"],
             "community": row["community__name"],
             "category": row["category__name"],
-            "label": f"{row['community__name']}·{row['category__name']}",
-            "count": row["count"],
-            "drill": f"registered:hot={row['community_id']}.{row['category_id']}",
+            "status": case.status,
+            "status_label": str(CaseStatus(case.status).label) if case.status in CaseStatus.values else case.status,
+            "due": case.due.isoformat() if case.due else None,
+            "responsible": self._responsible(case, row, mediators),
+            "warning": [str(WarningReason(r).label) for r in row["warning_reasons"] if r in WarningReason.values],
         }
-        for row in rows
-    ]
 
+    @staticmethod
+    def _responsible(case: CaseAtEnd, row: dict, mediators: dict) -> str:
+        """Who had the case in hand at the period's end (信息责任追究 names them)."""
+        if case.lead and case.lead in mediators:
+            return f"调解员 {mediators[case.lead]['name']}"
+        if case.status == CaseStatus.REPORTED or case.level == Level.COMMUNITY:
+            return f"{row['community__name']}社区"
+        return "综治中心"
 
-def mediator_workload(period: Period, today: dt.date) -> list[dict]:
-    """Per lead mediator: open cases now, and the period's conclusions and agreements."""
-    bases = base_filters(period, today)
-    rows = (
-        DisputeCase.objects.filter(bases["workload"])
-        .values("lead_mediator_id", "lead_mediator__name", "lead_mediator__organization__name")
-        .annotate(
-            open=Count("pk", filter=bases["open"]),
-            concluded=Count("pk", filter=bases["concluded"]),
-            agreed=Count("pk", filter=bases["agreed"]),
+    # -- cumulative and trend -------------------------------------------------
+
+    def _conclusion_events(self, start_at: dt.datetime):
+        lead = CaseEvent.objects.filter(
+            case_id=OuterRef("case_id"), name__in=LEAD_EVENTS, at__lte=OuterRef("at")
+        ).order_by("-at", "-id")
+        return (
+            CaseEvent.objects.filter(
+                case__subdistrict_id=self.subdistrict_id,
+                name__in=CONCLUSIONS,
+                at__gte=start_at,
+                at__lt=self.period.end_at,
+            )
+            .annotate(lead=Subquery(lead.values("data__mediator")[:1]))
+            .order_by("at", "id")
+            .values("case_id", "at", "to_status", "lead", "case__community_id", "case__status")
         )
-        .order_by("-open", "-concluded", "lead_mediator__name")
-    )
-    return [
-        {
-            "mediator": row["lead_mediator__name"],
-            "organization": row["lead_mediator__organization__name"] or "—",
-            "open": row["open"],
-            "concluded": row["concluded"],
-            "agreed": row["agreed"],
-            "drill_open": f"open:mediator={row['lead_mediator_id']}",
-            "drill_concluded": f"concluded:mediator={row['lead_mediator_id']}",
-            "drill_agreed": f"agreed:mediator={row['lead_mediator_id']}",
+
+    def _cumulative(self):
+        kinds = dict(Mediator.objects.values_list("pk", "kind"))
+        last = {}
+        for event in self._conclusion_events(day_start(cumulative_since())):
+            last[event["case_id"]] = event  # a case concluded twice counts once, as it ended
+        for cid, event in last.items():
+            self.note(cid, event["case__community_id"], event["case__status"])
+            self.add("cumulative_concluded", cid)
+            agreed = event["to_status"] == CaseStatus.AGREED
+            if agreed:
+                self.add("cumulative_agreed", cid)
+            if is_third_party(kinds.get(event["lead"])):
+                self.add("cumulative_third_party_concluded", cid)
+                if agreed:
+                    self.add("cumulative_third_party_agreed", cid)
+
+    def _trend(self):
+        first = add_months(self.period.start, -(TREND_MONTHS - 1))
+        for cid, community_id, status, registered_at in DisputeCase.objects.filter(
+            subdistrict_id=self.subdistrict_id,
+            registered_at__gte=day_start(first),
+            registered_at__lt=self.period.end_at,
+        ).values_list("pk", "community_id", "status", "registered_at"):
+            self.note(cid, community_id, status)
+            self.add(f"registered@{_month_label(registered_at)}", cid)
+        last = {}
+        for event in self._conclusion_events(day_start(first)):
+            last[(event["case_id"], _month_label(event["at"]))] = event
+        for (cid, month), event in last.items():
+            self.note(cid, event["case__community_id"], event["case__status"])
+            self.add(f"concluded@{month}", cid)
+            if event["to_status"] == CaseStatus.AGREED:
+                self.add(f"agreed@{month}", cid)
+        self.trend_months = [add_months(first, n).strftime("%Y-%m") for n in range(TREND_MONTHS)]
+
+    def _follow_ups(self):
+        self.follow_ups = []
+        for case_id, community_id, status, performed, satisfaction in FollowUp.objects.filter(
+            case__subdistrict_id=self.subdistrict_id, date__gte=self.period.start, date__lte=self.period.end
+        ).values_list("case_id", "case__community_id", "case__status", "performed", "satisfaction"):
+            self.note(case_id, community_id, status)
+            self.add("followed_up", case_id)
+            self.follow_ups.append([case_id, performed, satisfaction])
+
+    # -- screening returns (信息责任追究) ----------------------------------
+
+    def _inspections(self):
+        period = self.period
+        kind, period_date, required = inspection_requirement(period.kind, period.start)
+        due_at = inspection_due_at(kind, period_date)
+        registered_by_grid = defaultdict(int)
+        for key, ids in self.sets.items():
+            if key.startswith("registered:grid="):
+                registered_by_grid[int(key.partition("=")[2])] = len(
+                    [i for i in ids if i in self.sets.get("registered:source=grid_worker", ())]
+                )
+        returns = {
+            r["grid_id"]: r
+            for r in Inspection.objects.filter(
+                grid__community__subdistrict_id=self.subdistrict_id, kind=kind, period=period_date
+            ).values("grid_id", "disputes_found", "cases_registered", "zero_report", "filed_at")
         }
-        for row in rows
-    ]
+        grids = []
+        for grid in (
+            Grid.objects.filter(community__subdistrict_id=self.subdistrict_id)
+            .select_related("community")
+            .prefetch_related(Prefetch("workers", queryset=User.objects.filter(is_active=True).order_by("username")))
+            .order_by("community__code", "code")
+        ):
+            filed = returns.get(grid.pk)
+            on_time = bool(filed and filed["filed_at"] <= due_at)
+            grids.append(
+                {
+                    "grid_id": grid.pk,
+                    "grid": grid.name,
+                    "community_id": grid.community_id,
+                    "community": grid.community.name,
+                    "workers": [w.display_name for w in grid.workers.all()],
+                    "filed": on_time,
+                    "late": bool(filed) and not on_time,
+                    "zero_report": bool(filed and on_time and filed["zero_report"]),
+                    "found": filed["disputes_found"] if filed and on_time else 0,
+                    "reported_registered": filed["cases_registered"] if filed else None,
+                    "actual_registered": registered_by_grid.get(grid.pk, 0),
+                }
+            )
+            self.labels["community"].setdefault(grid.community_id, grid.community.name)
+        self.inspections = {
+            "kind": kind,
+            "period": period_date.isoformat(),
+            "required": required,
+            "due_at": timezone.localtime(due_at).isoformat(),
+            "grids": grids,
+        }
+
+    def material(self) -> dict:
+        by_community = defaultdict(list)
+        for cid, community_id in self.community.items():
+            by_community[community_id].append(cid)
+        then = defaultdict(list)
+        for cid, status in self.then.items():
+            then[status].append(cid)
+        return {
+            "period": {"kind": self.period.kind, "start": self.period.start.isoformat()},
+            "sets": {key: sorted(ids) for key, ids in sorted(self.sets.items())},
+            "community": {str(k): sorted(v) for k, v in sorted(by_community.items())},
+            "then": {k: sorted(v) for k, v in sorted(then.items())},
+            "labels": {dim: {str(k): v for k, v in values.items()} for dim, values in self.labels.items()},
+            "days": {str(k): v for k, v in sorted(self.days.items())},
+            "follow_ups": sorted(self.follow_ups),
+            "overdue_rows": sorted(self.overdue_rows, key=lambda r: (r["due"] or "", r["number"])),
+            "warning_rows": sorted(self.warning_rows, key=lambda r: r["number"]),
+            "inspections": self.inspections,
+            "trend_months": getattr(self, "trend_months", []),
+        }
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
+def _month_label(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m")
 
 
-def on_time_rate(figures: dict) -> dict:
-    """Concluded within the deadline ÷ (the period's conclusions + overdue cases still open).
+def collect(subdistrict_id: int, period: Period) -> dict:
+    """The material of a report of `subdistrict_id` for `period`, as of the period's last instant."""
+    return Collector(subdistrict_id, period).collect()
 
-    Counting the overdue open cases keeps a high rate from hiding a backlog.
-    """
-    denominator = figures["concluded"] + figures["pending_overdue"]
+
+def inspection_due_at(kind: str, period_date: dt.date) -> dt.datetime:
+    """When a return is due (a later one is 补报): by the end of the day its report is made,
+    the 1st of the next month for a monthly return, the day itself for a daily one."""
+    if kind == InspectionKind.MONTHLY:
+        return day_start(add_months(period_date, 1) + dt.timedelta(days=1))
+    return day_start(period_date + dt.timedelta(days=1))
+
+
+def restrict(material: dict, community_id: int) -> dict:
+    """The material of one community: every set, row and return narrowed to its cases and grids."""
+    mine = set(material["community"].get(str(community_id), ()))
     return {
-        "on_time": figures["on_time"],
-        "late": figures["late"],
-        "concluded": figures["concluded"],
-        "pending_overdue": figures["pending_overdue"],
-        "rate": _rate(figures["on_time"], denominator),
+        **material,
+        "sets": {key: [i for i in ids if i in mine] for key, ids in material["sets"].items()},
+        "community": {str(community_id): sorted(mine)},
+        "days": {k: v for k, v in material["days"].items() if int(k) in mine},
+        "follow_ups": [row for row in material["follow_ups"] if row[0] in mine],
+        "overdue_rows": [r for r in material["overdue_rows"] if r["community_id"] == community_id],
+        "warning_rows": [r for r in material["warning_rows"] if r["community_id"] == community_id],
+        "inspections": {
+            **material["inspections"],
+            "grids": [g for g in material["inspections"]["grids"] if g["community_id"] == community_id],
+        },
     }
 
 
-class DaysBetween(Func):
-    """Days (fractional) from `start` to `end`, two datetimes."""
+# ---------------------------------------------------------------------------
+# Figures from material (pure: no query).
 
-    output_field = FloatField()
-    arity = 2
+BASE_FIGURES = (
+    "registered", "registered_imported", "concluded", "agreed", "failed", "concluded_imported", "open",
+    "overdue", "pending_overdue", "overdue_follow_up", "warning", "on_time", "late", "late_concluded",
+    "withdrawn", "declined", "ladder_community", "ladder_subdistrict", "third_party_concluded",
+    "third_party_agreed", "cumulative_concluded", "cumulative_agreed", "cumulative_third_party_concluded",
+    "cumulative_third_party_agreed", "followed_up", "late_registration",
+)  # fmt: skip
 
-    def __init__(self, start, end, **extra):
-        # The SQL is `end - start`, so the later moment goes first.
-        super().__init__(end, start, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0", arg_joiner=" - ", **extra
-        )
-
-    def as_sql(self, compiler, connection, template=None, arg_joiner=None, **extra):
-        if template is None:
-            # SQLite and others: Julian day numbers.
-            template = "(JULIANDAY(%(expressions)s))"
-            arg_joiner = ") - JULIANDAY("
-        return super().as_sql(compiler, connection, template=template, arg_joiner=arg_joiner, **extra)
+STATE_ORDER = list(CaseStatus.values)
+WITHDRAWN_BY = {"centre": "综治中心", "mediator": "调解员", "other": "其他（导入等）"}
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate percentile_cont(fraction) WITHIN GROUP (ORDER BY …)."""
+def _breakdown(material: dict, base: str, dimension: str, order=None) -> list[dict]:
+    prefix = f"{base}:{dimension}="
+    labels = material["labels"].get(dimension, {})
+    rows = []
+    for key, ids in material["sets"].items():
+        if key.startswith(prefix) and ids:
+            value = key[len(prefix) :]
+            label = labels.get(value) or (order or {}).get(value) or value
+            rows.append({"key": value, "label": str(label), "count": len(ids), "drill": key})
+    return sorted(rows, key=lambda r: (-r["count"], r["label"]))
 
-    function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    output_field = FloatField()
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
+def _percentiles(values: list[float]) -> dict:
+    values = sorted(values)
+    if not values:
+        return {"count": 0, "mean": None, "p50": None, "p90": None}
+    return {
+        "count": len(values),
+        "mean": round(sum(values) / len(values), 1),
+        "p50": round(_percentile(values, 0.5), 1),
+        "p90": round(_percentile(values, 0.9), 1),
+    }
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
-    """Linear interpolation between closest ranks: what percentile_cont computes."""
+    """Linear interpolation between closest ranks (what PostgreSQL's percentile_cont computes)."""
     position = (len(sorted_values) - 1) * fraction
     lower = math.floor(position)
     upper = min(lower + 1, len(sorted_values) - 1)
     return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
 
 
-def durations(cases) -> dict:
-    """Days from registration to conclusion: count, mean, p50 and p90.
-
-    PostgreSQL computes the percentiles itself; elsewhere (SQLite under `make run`)
-    the sorted durations are fetched in one query and interpolated the same way.
-    """
-    days = DaysBetween("registered_at", "concluded_at")
-    cases = cases.filter(concluded_at__isnull=False)
-    if connection.vendor == "postgresql":
-        figures = cases.aggregate(
-            count=Count("pk"), mean=Avg(days), p50=PercentileCont(days, 0.5), p90=PercentileCont(days, 0.9)
-        )
-    else:
-        values = list(cases.annotate(days=days).order_by("days").values_list("days", flat=True))
-        figures = {"count": len(values), "mean": sum(values) / len(values) if values else None}
-        figures["p50"] = _percentile(values, 0.5) if values else None
-        figures["p90"] = _percentile(values, 0.9) if values else None
-    return {name: round(value, 1) if isinstance(value, float) else value for name, value in figures.items()}
-
-
-def follow_up_satisfaction(period: Period) -> dict:
-    """Follow-ups made in the period: how many, agreements performed, satisfaction 1–5."""
-    scores = range(1, 6)
-    figures = FollowUp.objects.filter(date__gte=period.start, date__lte=period.end).aggregate(
-        count=Count("pk"),
-        performed=Count("pk", filter=Q(performed=True)),
-        mean=Avg("satisfaction"),
-        satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
-        **{f"score_{n}": Count("pk", filter=Q(satisfaction=n)) for n in scores},
-    )
-    return {
-        "count": figures["count"],
-        "performed": figures["performed"],
-        "mean": round(figures["mean"], 2) if figures["mean"] is not None else None,
-        "satisfied_rate": _rate(figures["satisfied"], figures["count"]),
-        "distribution": [figures[f"score_{n}"] for n in scores],
+def derive(material: dict) -> dict:
+    """Every figure of a report from its material: counts, rates, breakdowns, lists."""
+    sets = material["sets"]
+    n = {name: len(sets.get(name, ())) for name in BASE_FIGURES}
+    period = Period.of(material["period"]["kind"], dt.date.fromisoformat(material["period"]["start"]))
+    states = {s.value: str(s.label) for s in CaseStatus}
+    handled = n["concluded"] + n["declined"]
+    figures = {
+        "kind": period.kind,
+        "period": period.start.isoformat(),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "as_of": period.end.isoformat(),
+        "totals": n,
+        "success_rate": {
+            **SuccessRate(concluded=n["cumulative_concluded"], agreed=n["cumulative_agreed"]).as_dict(),
+            "since": cumulative_since().isoformat(),
+            "until": period.end.isoformat(),
+        },
+        "success_rate_period": SuccessRate(concluded=n["concluded"], agreed=n["agreed"]).as_dict(),
+        "third_party": {
+            "period": SuccessRate(concluded=n["third_party_concluded"], agreed=n["third_party_agreed"]).as_dict(),
+            "cumulative": SuccessRate(
+                concluded=n["cumulative_third_party_concluded"], agreed=n["cumulative_third_party_agreed"]
+            ).as_dict(),
+        },
+        "on_time": {
+            "on_time": n["on_time"],
+            "late": n["late"],
+            "concluded": n["concluded"],
+            "pending_overdue": n["pending_overdue"],
+            "rate": on_time_rate(n["on_time"], n["concluded"], n["pending_overdue"]),
+        },
+        # Beside the rate: what left the denominator, and where the cases ended up on the ladder.
+        "withdrawn": _breakdown(material, "withdrawn", "by", WITHDRAWN_BY),
+        "declined": _breakdown(material, "declined", "referral", {r.value: str(r.label) for r in Referral}),
+        "ladder": {
+            "handled": handled,
+            "community": share(n["ladder_community"], handled),
+            "subdistrict": share(n["ladder_community"] + n["ladder_subdistrict"], handled),
+            "subdistrict_only": n["ladder_subdistrict"],
+            "referred": share(n["declined"], handled),
+        },
+        "by_state": sorted(_breakdown(material, "open", "status", states), key=lambda r: STATE_ORDER.index(r["key"])),
+        "by_category": _breakdown(material, "registered", "category"),
+        "by_community": _breakdown(material, "registered", "community"),
+        "by_grid": _breakdown(material, "registered", "grid"),
+        "by_source": _breakdown(material, "registered", "source"),
+        "by_risk": _breakdown(material, "registered", "risk"),
+        "by_mediator": _breakdown(material, "concluded", "mediator"),
+        "by_organization": _breakdown(material, "concluded", "organization"),
+        "warnings": material["warning_rows"],
+        "overdue_cases": material["overdue_rows"],
+        "durations": _percentiles(list(material["days"].values())),
+        "inspections": _inspection_figures(material),
     }
+    if period.kind == "monthly":
+        figures.update(
+            {
+                "trend": _trend(material),
+                "hot_spots": _hot_spots(material),
+                "mediators": _mediators(material),
+                "follow_up": _follow_up(material),
+            }
+        )
+    return figures
+
+
+def _trend(material: dict) -> list[dict]:
+    sets = material["sets"]
+    rows = []
+    for month in material["trend_months"]:
+        registered, concluded, agreed = (
+            len(sets.get(f"{name}@{month}", ())) for name in ("registered", "concluded", "agreed")
+        )
+        rows.append(
+            {
+                "month": month,
+                "registered": registered,
+                "concluded": concluded,
+                "agreed": agreed,
+                "success_rate": _rate(agreed, concluded),
+                "drill_registered": f"registered@{month}",
+                "drill_concluded": f"concluded@{month}",
+                "drill_agreed": f"agreed@{month}",
+            }
+        )
+    return rows
+
+
+def _hot_spots(material: dict) -> dict:
+    """Community × category among the period's new cases: every cell, for the heat map."""
+    communities = material["labels"].get("community", {})
+    categories = material["labels"].get("category", {})
+    cells = []
+    for key, ids in material["sets"].items():
+        if key.startswith("registered:hot=") and ids:
+            community_id, _sep, category_id = key.partition("=")[2].partition(".")
+            cells.append(
+                {
+                    "community": communities.get(community_id, community_id),
+                    "category": categories.get(category_id, category_id),
+                    "count": len(ids),
+                    "drill": key,
+                }
+            )
+    cells.sort(key=lambda c: (-c["count"], c["community"], c["category"]))
+    return cells
+
+
+def _mediators(material: dict) -> list[dict]:
+    names = material["labels"].get("mediator", {})
+    sets = material["sets"]
+    rows = []
+    for mediator_id, name in names.items():
+        counts = {kind: len(sets.get(f"{kind}:mediator={mediator_id}", ())) for kind in ("open", "concluded", "agreed")}
+        if any(counts.values()):
+            rows.append(
+                {
+                    "mediator": name,
+                    **counts,
+                    "drill_open": f"open:mediator={mediator_id}",
+                    "drill_concluded": f"concluded:mediator={mediator_id}",
+                    "drill_agreed": f"agreed:mediator={mediator_id}",
+                }
+            )
+    return sorted(rows, key=lambda r: (-r["open"], -r["concluded"], r["mediator"]))
+
+
+def _follow_up(material: dict) -> dict:
+    rows = material["follow_ups"]
+    scores = [row[2] for row in rows if row[2] is not None]
+    return {
+        "count": len(rows),
+        "performed": sum(1 for row in rows if row[1]),
+        "mean": round(sum(scores) / len(scores), 2) if scores else None,
+        "satisfied_rate": _rate(sum(1 for s in scores if s >= 4), len(rows)),
+        "distribution": [sum(1 for s in scores if s == n) for n in range(1, 6)],
+    }
+
+
+def _inspection_figures(material: dict) -> dict:
+    data = material["inspections"]
+    grids = data["grids"]
+    filed = [g for g in grids if g["filed"]]
+    required = data["required"]
+    workers = lambda g: g["workers"]  # noqa: E731
+    return {
+        "kind": data["kind"],
+        "period": data["period"],
+        "required": required,
+        "due_at": data["due_at"],
+        "grids": len(grids),
+        "filed": len(filed),
+        "zero_reports": sum(1 for g in filed if g["zero_report"]),
+        "disputes_found": sum(g["found"] for g in filed),
+        "cases_registered": sum(g["reported_registered"] or 0 for g in filed),
+        "coverage": _rate(len(filed), len(grids)) if required else None,
+        "missing": [
+            {"grid_id": g["grid_id"], "grid": g["grid"], "community": g["community"], "workers": workers(g)}
+            for g in grids
+            if required and not g["filed"] and not g["late"]
+        ],
+        "late": [
+            {"grid_id": g["grid_id"], "grid": g["grid"], "community": g["community"], "workers": workers(g)}
+            for g in grids
+            if required and g["late"]
+        ],
+        "mismatched": [
+            {
+                "grid_id": g["grid_id"],
+                "grid": g["grid"],
+                "community": g["community"],
+                "workers": workers(g),
+                "reported": g["reported_registered"],
+                "actual": g["actual_registered"],
+            }
+            for g in grids
+            if g["reported_registered"] is not None and g["reported_registered"] != g["actual_registered"]
+        ],
+    }
+
+
+def report_figures(period: Period, subdistrict_id: int) -> dict:
+    """A report's figures without storing it (the benchmark and the shell)."""
+    return derive(collect(subdistrict_id, period))
 
 
 def inspection_requirement(kind: str, day: dt.date) -> tuple[str, dt.date, bool]:
@@ -413,156 +929,125 @@ def inspection_requirement(kind: str, day: dt.date) -> tuple[str, dt.date, bool]
     return InspectionKind.DAILY, day, SensitivePeriod.objects.covering(day).exists()
 
 
-def missing_returns(kind: str, period_date: dt.date):
+def missing_returns(kind: str, period_date: dt.date, subdistrict_id: int | None = None):
     """Grids without a return for the period (缺报), with the workers responsible."""
     filed = Inspection.objects.filter(grid_id=OuterRef("pk"), kind=kind, period=period_date)
+    grids = (
+        Grid.objects.all() if subdistrict_id is None else Grid.objects.filter(community__subdistrict_id=subdistrict_id)
+    )
     return (
-        Grid.objects.filter(~Exists(filed))
+        grids.filter(~Exists(filed))
         .select_related("community")
         .prefetch_related(Prefetch("workers", queryset=User.objects.filter(is_active=True).order_by("username")))
         .order_by("community__code", "code")
     )
 
 
-def inspection_coverage(kind: str, day: dt.date) -> dict:
-    """Returns filed ÷ grids, zero reports, disputes found, and the missing returns by name."""
-    inspection_kind, period_date, required = inspection_requirement(kind, day)
-    filed = Inspection.objects.filter(kind=inspection_kind, period=period_date).aggregate(
-        filed=Count("pk"),
-        zero_reports=Count("pk", filter=Q(zero_report=True)),
-        disputes_found=Coalesce(Sum("disputes_found"), 0),
-        cases_registered=Coalesce(Sum("cases_registered"), 0),
-    )
-    grids = Grid.objects.count()
-    missing = [
-        {
-            "grid_id": grid.pk,
-            "grid": grid.name,
-            "community": grid.community.name,
-            "workers": [worker.display_name for worker in grid.workers.all()],
-        }
-        for grid in missing_returns(inspection_kind, period_date)
-    ]
-    return {
-        "kind": inspection_kind,
-        "period": period_date.isoformat(),
-        "required": required,
-        "grids": grids,
-        **filed,
-        "coverage": _rate(filed["filed"], grids),
-        "missing": missing if required else [],
-    }
+# ---------------------------------------------------------------------------
+# What each figure is called and means: drill-down titles, the exports' 说明 sheet.
+
+# key -> (name, is a stock as of the period's end, definition)
+FIGURES = {
+    "registered": ("新登记案件", False, "本期登记的案件（按登记时间）。"),
+    "registered_imported": ("其中导入案件", False, "本期登记的案件中由台账导入的（单列，不混同现场登记）。"),
+    "concluded": (
+        "办结案件",
+        False,
+        "本期达成调解成功或调解不成的案件（按办结时间；其后是否结案不论）。不含不予受理和撤回。",
+    ),
+    "agreed": ("调解成功", False, "本期办结且调解成功的案件。"),
+    "failed": ("调解不成", False, "本期办结且调解不成的案件。"),
+    "concluded_imported": ("其中导入案件", False, "本期办结的案件中由台账导入的。"),
+    "open": ("在办案件", True, "期末未不予受理、未撤回、未结案的案件（调解成功、调解不成而未结案的仍在办）。"),
+    "overdue": ("逾期案件", True, "期末在办、且当时所处环节的期限（受理、办结或首次回访）已过的案件。"),
+    "pending_overdue": ("逾期未办结案件", True, "逾期案件中尚未办结的（受理或办结期限已过），计入按期办结率的分母。"),
+    "overdue_follow_up": ("回访逾期案件", True, "逾期案件中已调解成功、首次回访期限已过而未回访的。"),
+    "warning": ("预警案件", True, "期末在办的预警案件（重大风险、群体性或重复纠纷）。"),
+    "on_time": ("按期办结", False, "本期办结、且办结日不晚于当时的办结期限的案件。"),
+    "late": ("超期办结或逾期未结", False, "本期超期办结的案件，加上期末逾期未办结的案件。"),
+    "late_concluded": ("超期办结", False, "本期办结、但办结日晚于办结期限的案件。"),
+    "withdrawn": ("撤回案件", False, "本期撤回的案件（离开成功率分母，须单列）。"),
+    "declined": ("不予受理（引导至其他途径）", False, "本期不予受理、引导至法院、公安、信访、仲裁等的案件。"),
+    "ladder_community": ("社区层级办结", False, "本期在社区层级办结的案件（小事不出社区）。"),
+    "ladder_subdistrict": ("街道层级办结", False, "本期在街道层级办结的案件。"),
+    "third_party_concluded": ("第三方调解办结", False, "本期由律师、社工、法律顾问主持办结的案件。"),
+    "third_party_agreed": ("第三方调解成功", False, "本期由律师、社工、法律顾问主持调解成功的案件。"),
+    "cumulative_concluded": ("累计办结", False, "统计起始日至期末办结的案件。"),
+    "cumulative_agreed": ("累计调解成功", False, "统计起始日至期末调解成功的案件。"),
+    "cumulative_third_party_concluded": ("累计第三方调解办结", False, "统计起始日至期末第三方调解办结的案件。"),
+    "cumulative_third_party_agreed": ("累计第三方调解成功", False, "统计起始日至期末第三方调解成功的案件。"),
+    "followed_up": ("本期回访案件", False, "本期有回访记录的案件。"),
+    "late_registration": (
+        "迟报案件",
+        False,
+        "本期登记、且登记日晚于纠纷发生日若干个工作日（默认1个）的案件（信息责任追究）。",
+    ),
+}
+DIMENSION_NAMES = {
+    "status": "状态",
+    "category": "类别",
+    "community": "社区",
+    "grid": "网格",
+    "source": "来源",
+    "risk": "风险等级",
+    "mediator": "调解员",
+    "organization": "调解组织",
+    "by": "撤回方",
+    "referral": "引导至",
+    "hot": "社区×类别",
+}
+DIMENSION_VALUE_LABELS = {
+    "status": {s.value: str(s.label) for s in CaseStatus},
+    "by": WITHDRAWN_BY,
+    "referral": {r.value: str(r.label) for r in Referral},
+}
 
 
-def _month_of(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return value.date().replace(day=1)
-    return value.replace(day=1)
+def figure_title(key: str, period: Period, labels: dict) -> str:
+    """A drill-down's title in words: "2026年10月 逾期案件（截至10月31日）"."""
+    head, _sep, narrowing = key.partition(":")
+    base, _sep, month = head.partition("@")
+    if month:
+        year, number = month.split("-")
+        when = f"{int(year)}年{int(number)}月"
+    else:
+        when = period.label
+    name, stock, _definition = FIGURES.get(base, (base, False, ""))
+    title = f"{when} {name}"
+    if base.startswith("cumulative_"):
+        since = cumulative_since()
+        title = f"{since.year}年{since.month}月{since.day}日至{period.end_label} {name}"
+    elif stock:
+        title += f"（截至{period.end_label}）"
+    if narrowing:
+        dimension, _sep, value = narrowing.partition("=")
+        if dimension == "hot":
+            community_id, _sep, category_id = value.partition(".")
+            value_label = (
+                f"{labels.get('community', {}).get(community_id, community_id)}"
+                f"·{labels.get('category', {}).get(category_id, category_id)}"
+            )
+        else:
+            value_label = labels.get(dimension, {}).get(value) or DIMENSION_VALUE_LABELS.get(dimension, {}).get(
+                value, value
+            )
+        title += f" · {DIMENSION_NAMES.get(dimension, dimension)}：{value_label}"
+    return title
 
 
-def trend(period: Period, months: int = 6) -> list[dict]:
-    """New, concluded and agreed cases in the report's month and the `months - 1` before it."""
-    first = add_months(period.start.replace(day=1), -(months - 1))
-    start = day_start(first)
-    registered = dict(
-        DisputeCase.objects.filter(registered_at__gte=start, registered_at__lt=period.end_at)
-        .annotate(month=TruncMonth("registered_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    concluded = {
-        row["month"]: row
-        for row in DisputeCase.objects.filter(concluded_at__gte=start, concluded_at__lt=period.end_at)
-        .annotate(month=TruncMonth("concluded_at"))
-        .values("month")
-        .annotate(concluded=Count("pk"), agreed=Count("pk", filter=Q(outcome=Outcome.AGREED)))
-    }
-    registered = {_month_of(k): v for k, v in registered.items()}
-    concluded = {_month_of(k): v for k, v in concluded.items()}
-    rows = []
-    for n in range(months):
-        month = add_months(first, n)
-        label = month.strftime("%Y-%m")
-        row = concluded.get(month, {"concluded": 0, "agreed": 0})
-        rows.append(
-            {
-                "month": label,
-                "registered": registered.get(month, 0),
-                "concluded": row["concluded"],
-                "agreed": row["agreed"],
-                "success_rate": _rate(row["agreed"], row["concluded"]),
-                "drill_registered": f"registered@{label}",
-                "drill_concluded": f"concluded@{label}",
-                "drill_agreed": f"agreed@{label}",
-            }
-        )
-    return rows
+def is_figure_key(material: dict, key: str) -> bool:
+    """Does `key` name a figure of this report (one that may count no case at all)?
 
-
-def case_list(q: Q, limit: int = 50) -> list[dict]:
-    """The cases a report names (overdue, early warning), as plain rows for the snapshot."""
-    rows = (
-        DisputeCase.objects.filter(q)
-        .order_by("next_due", "registered_at")
-        .values("pk", "number", "status", "community__name", "category__name", "next_due", "warning_reasons")[:limit]
-    )
-    return [
-        {
-            "id": row["pk"],
-            "number": row["number"],
-            "status": str(CaseStatus(row["status"]).label),
-            "community": row["community__name"],
-            "category": row["category__name"],
-            "next_due": row["next_due"].isoformat() if row["next_due"] else None,
-            "warning": [str(WarningReason(r).label) for r in row["warning_reasons"] if r in WarningReason.values],
-        }
-        for row in rows
-    ]
-
-
-def report_figures(period: Period, today: dt.date) -> dict:
-    """Everything a report shows, as plain JSON-able data (the snapshot's `figures`)."""
-    bases = base_filters(period, today)
-    counts = totals(period, today)
-    period_rate = SuccessRate(concluded=counts["concluded"], agreed=counts["agreed"])
-    cumulative = SuccessRate(concluded=counts["cumulative_concluded"], agreed=counts["cumulative_agreed"])
-    figures = {
-        "kind": period.kind,
-        "period": period.start.isoformat(),
-        "start": period.start.isoformat(),
-        "end": period.end.isoformat(),
-        "as_of": today.isoformat(),
-        "totals": counts,
-        # The headline: cumulative since the deployment's start date (the seed's 94.0%, 78 of 83).
-        "success_rate": {
-            **cumulative.as_dict(),
-            "since": cumulative_since().isoformat(),
-            "until": period.end.isoformat(),
-        },
-        "success_rate_period": period_rate.as_dict(),
-        "on_time": on_time_rate(counts),
-        "by_state": breakdown("open", "status", period, today),
-        "by_category": breakdown("registered", "category", period, today),
-        "by_community": breakdown("registered", "community", period, today),
-        "by_grid": breakdown("registered", "grid", period, today),
-        "by_source": breakdown("registered", "source", period, today),
-        "by_risk": breakdown("registered", "risk", period, today),
-        "by_mediator": breakdown("concluded", "mediator", period, today),
-        "by_organization": breakdown("concluded", "organization", period, today),
-        "warnings": case_list(bases["warning"]),
-        "overdue_cases": case_list(bases["overdue"]),
-        "inspections": inspection_coverage(period.kind, period.start),
-        "durations": durations(DisputeCase.objects.filter(bases["concluded"])),
-    }
-    if period.kind == "monthly":
-        figures.update(
-            {
-                "trend": trend(period),
-                "hot_spots": hot_spots(period, today),
-                "mediators": mediator_workload(period, today),
-                "follow_up": follow_up_satisfaction(period),
-            }
-        )
-    return figures
+    `base`, `base@YYYY-MM` (a trend month) or `base:dimension=value` with a value the report knows.
+    """
+    if key in material["sets"]:
+        return True
+    head, _sep, narrowing = key.partition(":")
+    base, _sep, month = head.partition("@")
+    if base not in FIGURES or (month and month not in material.get("trend_months", [])):
+        return False
+    if not narrowing:
+        return True
+    dimension, _sep, value = narrowing.partition("=")
+    known = material["labels"].get(dimension, {}) or DIMENSION_VALUE_LABELS.get(dimension, {})
+    return value in known

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from common.tasks import RETRY
+from grids.models import Subdistrict
 
 from . import services
 
@@ -19,20 +20,22 @@ def _moment(value: str | None) -> dt.datetime:
 
 
 @shared_task(name="reports.tasks.generate_report", **RETRY)
-def generate_report(kind: str, period: str) -> int:
-    """Make the report for `period` (YYYY-MM-DD) unless it exists; returns the snapshot id."""
-    return services.report_ensure(kind=kind, period=dt.date.fromisoformat(period)).pk
+def generate_report(subdistrict_id: int, kind: str, period: str) -> int:
+    """Make a subdistrict's report for `period` (YYYY-MM-DD) unless it exists; returns the snapshot id."""
+    subdistrict = Subdistrict.objects.get(pk=subdistrict_id)
+    return services.report_ensure(subdistrict=subdistrict, kind=kind, period=dt.date.fromisoformat(period)).pk
 
 
 @shared_task(name="reports.tasks.daily_report", **RETRY)
-def daily_report(now: str | None = None) -> int | None:
-    snapshot = services.scheduled_daily_report(now=_moment(now))
-    return snapshot.pk if snapshot else None
+def daily_report(now: str | None = None) -> list[int]:
+    """Today's daily report of every subdistrict (none outside a sensitive period)."""
+    return [snapshot.pk for snapshot in services.scheduled_daily_report(now=_moment(now))]
 
 
 @shared_task(name="reports.tasks.monthly_report", **RETRY)
-def monthly_report(now: str | None = None) -> int:
-    return services.scheduled_monthly_report(now=_moment(now)).pk
+def monthly_report(now: str | None = None) -> list[int]:
+    """Last month's report of every subdistrict."""
+    return [snapshot.pk for snapshot in services.scheduled_monthly_report(now=_moment(now))]
 
 
 @shared_task(name="reports.tasks.catch_up", **RETRY)

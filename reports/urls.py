@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.report_list, name="list"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/cases/", views.report_cases, name="cases"),
+    path("<int:pk>/communities/", views.report_compare, name="compare"),
     path("<int:pk>/export.xlsx", views.report_xlsx, name="xlsx"),
     path("<int:pk>/export.pdf", views.report_pdf, name="pdf"),
     path("inspections/", views.inspection_file, name="inspections"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from casework.enums import CaseStatus
 from common.audit import audit_export
 from grids import selectors as grid_selectors
 from grids import services as grid_services
@@ -57,7 +58,7 @@ def report_list(request):
                 if not created:
                     messages.info(request, _("数据未变化，沿用现有第%(v)s版。") % {"v": snapshot.version})
                 return redirect("reports:detail", pk=snapshot.pk)
-    page = Paginator(selectors.snapshot_list(), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.snapshot_list(request.user), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "reports/report_list.html",
@@ -65,52 +66,93 @@ def report_list(request):
     )
 
 
-def _chart_sections(figures):
-    return [
-        (title, charts.bars(figures[key]))
-        for key, title in exports.BREAKDOWNS
-        if figures[key]  # an empty breakdown draws no chart
-    ]
+def _community_param(request) -> int | None:
+    value = request.GET.get("community", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+def _view_context(request, snapshot):
+    community_id = _community_param(request)
+    figures = selectors.view_figures(request.user, snapshot, community_id)
+    own = selectors.reader_community_id(request.user)
+    shown = own if own is not None else community_id
+    communities = dict(selectors.community_choices(snapshot))
+    return figures, shown, communities.get(shown) if shown is not None else None
 
 
 @login_required
 def report_detail(request, pk: int):
     snapshot = selectors.snapshot_for(request.user, pk)
-    figures = selectors.readable_figures(request.user, snapshot)
+    figures, community_id, community_name = _view_context(request, snapshot)
+    wide = selectors.reader_community_id(request.user) is None
     context = {
         "snapshot": snapshot,
         "figures": figures,
         "totals": figures["totals"],
         "rate": exports.rate_text(figures["success_rate"]),
         "rate_period": exports.rate_text(figures["success_rate_period"]),
+        "rate_period_percent": percent(figures["success_rate_period"]["rate"]),
+        "third_party_rate": exports.rate_text(figures["third_party"]["cumulative"]),
+        "third_party_rate_period": exports.rate_text(figures["third_party"]["period"]),
         "on_time_rate": percent(figures["on_time"]["rate"]),
         "coverage": percent(figures["inspections"]["coverage"]),
-        "charts": _chart_sections(figures),
-        "trend": charts.trend_columns(figures["trend"]) if "trend" in figures else None,
-        "hot_spots": charts.bars(figures["hot_spots"]) if figures.get("hot_spots") else None,
-        "warnings": figures["warnings"],
-        "overdue_cases": figures["overdue_cases"],
-        "versions": selectors.snapshot_list().filter(kind=snapshot.kind, period=snapshot.period),
+        "ladder": {key: exports.share_text(figures["ladder"][key]) for key in ("community", "subdistrict", "referred")},
+        "charts": charts.report_charts(figures),
+        "community_id": community_id,
+        "community_name": community_name,
+        "communities": selectors.community_choices(snapshot) if wide else [],
+        "scope_query": f"community={community_id}&" if community_id is not None and wide else "",
+        "versions": selectors.snapshot_list(request.user).filter(
+            subdistrict_id=snapshot.subdistrict_id, kind=snapshot.kind, period=snapshot.period
+        ),
         "can_generate": services.can_generate_reports(request.user),
     }
     return render(request, "reports/report_detail.html", context)
 
 
 @login_required
+def report_compare(request, pk: int):
+    """Leaders' and the centre's comparison: every community's headline figures side by side."""
+    snapshot = selectors.snapshot_for(request.user, pk)
+    if selectors.reader_community_id(request.user) is not None:
+        raise Http404
+    rows = selectors.community_comparison(snapshot)
+    return render(
+        request,
+        "reports/report_compare.html",
+        {"snapshot": snapshot, "rows": rows, "figures": snapshot.figures},
+    )
+
+
+@login_required
 def report_cases(request, pk: int):
-    """Drill-down: the cases behind one figure, within the reader's scope."""
+    """Drill-down: exactly the cases stored behind one figure, within the reader's scope, then and now."""
     snapshot = selectors.snapshot_for(request.user, pk)
     key = request.GET.get("figure", "")
-    cases = selectors.drill_down(request.user, snapshot, key)
+    community_id = _community_param(request)
+    cases = selectors.drill_down(request.user, snapshot, key, community_id)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    then = selectors.states_then(snapshot)
+    labels = dict(CaseStatus.choices)
+    rows = [(case, labels.get(then.get(case.pk), "—")) for case in page]
+    title = statistics.figure_title(key, selectors.snapshot_period(snapshot), snapshot.material.get("labels", {}))
+    scope = f"community={community_id}&" if community_id is not None else ""
     return render(
         request,
         "reports/report_cases.html",
         {
             "snapshot": snapshot,
             "figure": key,
+            "title": title,
             "page": page,
-            "query": f"{urlencode({'figure': key})}&",
+            "rows": rows,
+            "stored": len(selectors.figure_ids(request.user, snapshot, key, community_id)),
+            "query": f"{scope}{urlencode({'figure': key})}&",
+            "scope_query": scope,
             # The ledger (a sibling app) serves the figure's cases in its layout; named by setting.
             "ledger_export_url": reverse(settings.FENGQIAO_FIGURE_EXPORT_URL_NAMES["ledger"], args=[snapshot.pk]),
         },
@@ -119,12 +161,15 @@ def report_cases(request, pk: int):
 
 def _export(request, pk: int, render_bytes, content_type: str, extension: str):
     snapshot = selectors.snapshot_for(request.user, pk)
-    visible = selectors.figure_cases_visible(request.user, snapshot.figures)
-    response = HttpResponse(render_bytes(snapshot, visible), content_type=content_type)
-    filename = f"report-{snapshot.kind}-{snapshot.period_label}-v{snapshot.version}.{extension}"
+    figures, _community_id, community_name = _view_context(request, snapshot)
+    response = HttpResponse(render_bytes(snapshot, figures, community_name), content_type=content_type)
+    filename = (
+        f"report-{snapshot.subdistrict.code}-{snapshot.kind}-{snapshot.period_label}-v{snapshot.version}.{extension}"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Figures and case numbers only, no party's personal data: masked.
-    audit_export(request, what=f"report:{snapshot.pk}:{extension}", rows=len(visible), masked=True)
+    rows = len(figures["warnings"]) + len(figures["overdue_cases"])
+    audit_export(request, what=f"report:{snapshot.pk}:{extension}", rows=rows, masked=True)
     return response
 
 
@@ -179,7 +224,7 @@ def inspection_missing(request):
     except ValidationError:
         raise Http404 from None
     inspection_kind, period_date, required = statistics.inspection_requirement(kind, period)
-    grids = statistics.missing_returns(inspection_kind, period_date)
+    grids = statistics.missing_returns(inspection_kind, period_date, request.user.subdistrict_id)
     if request.user.has_role(Role.COMMUNITY_STAFF) and not request.user.is_subdistrict_wide:
         grids = grids.filter(community_id=request.user.community_id)
     return render(

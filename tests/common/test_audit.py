@@ -138,7 +138,7 @@ def test_queue_export_is_audited_as_masked(client, centre, grid):
 
 @pytest.mark.parametrize("extension", ["xlsx", "pdf"])
 def test_report_exports_are_audited(client, leader, extension):
-    snapshot = report_services.report_ensure(kind="monthly", period=MARCH)
+    snapshot = report_services.report_ensure(subdistrict=leader.subdistrict, kind="monthly", period=MARCH)
     client.force_login(leader)
     assert client.get(f"/reports/{snapshot.pk}/export.{extension}").status_code == 200
     assert _exports() == [(leader.pk, f"report:{snapshot.pk}:{extension}", {"rows": 0, "masked": True})]

@@ -216,6 +216,15 @@ def routes(world):
         )
         add(name, Cell("get", f"/reports/{snap.pk}/{suffix}", by_role(REPORT_READERS, refused=404)))
         add(name, Cell("get", f"/reports/999999/{suffix}", by_role(set(), refused=404)))
+        # Another subdistrict's report is outside every persona's territory.
+        outside = world["outside_snapshot"].pk
+        add(name, Cell("get", f"/reports/{outside}/{suffix}", by_role(set(), refused=404)))
+    # Community staff read their community's view; the side-by-side comparison is subdistrict-wide.
+    add("reports:compare", Cell("get", f"/reports/{snap.pk}/communities/", by_role({"centre", "leader"}, refused=404)))
+    add(
+        "reports:compare",
+        Cell("get", f"/reports/{world['outside_snapshot'].pk}/communities/", by_role(set(), refused=404)),
+    )
     add("reports:list", Cell("get", "/reports/", by_role(REPORT_READERS, refused=404)))
     add(
         "reports:list",
@@ -275,6 +284,8 @@ def routes(world):
     # (a return is seen within the territory of its grid; filed by the grid's own worker).
     add("api:reports", Cell("get", "/api/v1/reports/", by_role(REPORT_READERS), api=True))
     add("api:report", Cell("get", f"/api/v1/reports/{snap.pk}/", by_role(REPORT_READERS, refused=404), api=True))
+    outside_report = f"/api/v1/reports/{world['outside_snapshot'].pk}/"
+    add("api:report", Cell("get", outside_report, by_role(set(), refused=404), api=True))
     add("api:report", Cell("get", "/api/v1/reports/999999/", by_role(set(), refused=404), api=True))
     add("api:report-generate", Cell("post", "/api/v1/reports/generate/", by_role(CENTRE), api=True, data={}))
     add("api:inspections", Cell("get", "/api/v1/inspections/", by_role(SIGNED_IN), api=True))
@@ -361,7 +372,8 @@ def world(
         "agreed": case_at(CaseStatus.AGREED),
         "outside": outside,
         "outside_agreed": outside_agreed,
-        "snapshot": report_services.report_ensure(kind="monthly", period=MARCH),
+        "snapshot": report_services.report_ensure(subdistrict=subdistrict, kind="monthly", period=MARCH),
+        "outside_snapshot": report_services.report_ensure(subdistrict=far, kind="monthly", period=MARCH),
         "inspection": grid_services.inspection_file(
             actor=grid_worker,
             grid=grid,

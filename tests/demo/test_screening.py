@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from demo.seed import DemoSeeder
-from grids.models import Inspection, SensitivePeriod
+from grids.models import Inspection, SensitivePeriod, Subdistrict
 from reports import statistics
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,8 @@ def test_demo_report_gives_83_concluded_78_agreed_94_0_percent(demo, capsys):
 def test_demo_screening_returns_have_zero_reports_and_missing_returns_and_seed_once(demo):
     period = SensitivePeriod.objects.get()
     assert period.start <= timezone.localdate() <= period.end
-    monthly = statistics.inspection_coverage("monthly", statistics.add_months(timezone.localdate().replace(day=1), -1))
+    last_month = statistics.Period.monthly(statistics.add_months(timezone.localdate().replace(day=1), -1))
+    monthly = statistics.report_figures(last_month, Subdistrict.objects.get().pk)["inspections"]
     assert 0 < monthly["filed"] < monthly["grids"] and monthly["zero_reports"] > 0
     workers = [worker for missing in monthly["missing"] for worker in missing["workers"]]
     assert "何军（网格员）" in workers  # his second grid misses its return

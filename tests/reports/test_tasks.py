@@ -14,7 +14,7 @@ from common.models import Notice
 from grids.models import SensitivePeriod
 from reports import services, tasks
 from reports.models import Snapshot
-from tests.factories import register
+from tests.factories import SubdistrictFactory, register
 from tests.reports.conftest import MARCH, SignallingWorkController, monthly_return, running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -22,19 +22,23 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serial
 
 @pytest.fixture
 def march_return(grid_worker, grid, sibling_grid):
-    return monthly_return(grid_worker, grid, found=2, registered=1)
+    return monthly_return(
+        grid_worker, grid, found=2, registered=1, at=timezone.make_aware(dt.datetime(2025, 3, 31, 17))
+    )
 
 
 def test_same_report_fired_three_times_twice_concurrently_once_redelivered_makes_one_version(
-    march_return, celery_worker
+    march_return, celery_worker, subdistrict
 ):
-    first = tasks.generate_report.delay("monthly", MARCH.isoformat())
-    second = tasks.generate_report.delay("monthly", MARCH.isoformat())
+    first = tasks.generate_report.delay(subdistrict.pk, "monthly", MARCH.isoformat())
+    second = tasks.generate_report.delay(subdistrict.pk, "monthly", MARCH.isoformat())
     ids = {first.get(timeout=90), second.get(timeout=90)}
     # A redelivery carries the same task id as the original message; forget the stored
     # result so that waiting on it waits for the redelivered run.
     first.forget()
-    redelivered = tasks.generate_report.apply_async(args=["monthly", MARCH.isoformat()], task_id=first.id)
+    redelivered = tasks.generate_report.apply_async(
+        args=[subdistrict.pk, "monthly", MARCH.isoformat()], task_id=first.id
+    )
     ids.add(redelivered.get(timeout=90))
     assert len(ids) == 1
     assert list(Snapshot.objects.filter(kind="monthly", period=MARCH).values_list("version", flat=True)) == [1]
@@ -43,6 +47,7 @@ def test_same_report_fired_three_times_twice_concurrently_once_redelivered_makes
 
 
 def test_worker_start_catches_up_exactly_the_reports_missed_in_a_three_day_outage(transactional_db, monkeypatch):
+    subdistrict = SubdistrictFactory()
     now = timezone.localtime()
     today = now.date()
     last_due = today if now.hour >= 18 else today - dt.timedelta(days=1)
@@ -50,11 +55,11 @@ def test_worker_start_catches_up_exactly_the_reports_missed_in_a_three_day_outag
     before_outage = last_due - dt.timedelta(days=3)
     day = today - dt.timedelta(days=8)
     while day <= before_outage:
-        services.report_ensure(kind="daily", period=day)
+        services.report_ensure(subdistrict=subdistrict, kind="daily", period=day)
         day += dt.timedelta(days=1)
-    for kind, period in services.reports_missing(timezone.now()):
+    for each, kind, period in services.reports_missing(timezone.now()):
         if kind == "monthly":
-            services.report_ensure(kind=kind, period=period)
+            services.report_ensure(subdistrict=each, kind=kind, period=period)
     expected = [last_due - dt.timedelta(days=n) for n in (2, 1, 0)]
     daily_before = Snapshot.objects.filter(kind="daily").count()
 
@@ -72,8 +77,8 @@ def test_scheduled_tasks_run_on_the_worker(march_return, celery_worker):
     SensitivePeriod.objects.create(name="两会", start=dt.date(2025, 3, 10), end=dt.date(2025, 3, 12))
     evening = timezone.make_aware(dt.datetime(2025, 3, 11, 18, 0)).isoformat()
     first_of_april = timezone.make_aware(dt.datetime(2025, 4, 1, 8, 0)).isoformat()
-    daily_id = tasks.daily_report.delay(evening).get(timeout=60)
-    monthly_id = tasks.monthly_report.delay(first_of_april).get(timeout=60)
+    [daily_id] = tasks.daily_report.delay(evening).get(timeout=60)
+    [monthly_id] = tasks.monthly_report.delay(first_of_april).get(timeout=60)
     assert Snapshot.objects.get(pk=daily_id).period == dt.date(2025, 3, 11)
     assert Snapshot.objects.get(pk=monthly_id).period == MARCH
     assert case_tasks.deadline_reminders.delay().get(timeout=60) >= 0
@@ -85,8 +90,9 @@ def test_registering_an_early_warning_case_notifies_the_centre_at_once(centre, g
     assert list(Notice.objects.filter(case=case).values_list("user__username", flat=True)) == ["centre"]
 
 
-def test_same_world_report_has_the_hand_counted_figures_on_the_worker(world, celery_worker):
-    snapshot = Snapshot.objects.get(pk=tasks.generate_report.delay("monthly", MARCH.isoformat()).get(timeout=90))
+def test_same_world_report_has_the_hand_counted_figures_on_the_worker(world, celery_worker, subdistrict):
+    made = tasks.generate_report.delay(subdistrict.pk, "monthly", MARCH.isoformat()).get(timeout=90)
+    snapshot = Snapshot.objects.get(pk=made)
     assert (snapshot.figures["totals"]["registered"], snapshot.figures["success_rate_period"]["agreed"]) == (6, 2)
 
 

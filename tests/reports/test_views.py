@@ -19,8 +19,8 @@ def login(client, user):
 
 
 @pytest.fixture
-def march(world):
-    return services.report_ensure(kind="monthly", period=MARCH)
+def march(world, subdistrict):
+    return services.report_ensure(subdistrict=subdistrict, kind="monthly", period=MARCH)
 
 
 def drill(client, snapshot, figure):
@@ -35,14 +35,14 @@ def numbers(response):
 
 
 def test_report_list_costs_the_same_queries_for_one_or_many_reports(
-    client, centre, django_assert_max_num_queries, world
+    client, centre, django_assert_max_num_queries, world, subdistrict
 ):
     login(client, centre)
-    services.report_ensure(kind="monthly", period=MARCH)
+    services.report_ensure(subdistrict=subdistrict, kind="monthly", period=MARCH)
     with django_assert_max_num_queries(6):
         assert client.get(reverse("reports:list")).status_code == 200
     for day in range(1, 15):
-        services.report_ensure(kind="daily", period=dt.date(2025, 3, day))
+        services.report_ensure(subdistrict=subdistrict, kind="daily", period=dt.date(2025, 3, day))
     with django_assert_max_num_queries(6):
         response = client.get(reverse("reports:list"))
     assert response.status_code == 200 and response.content.decode().count("矛盾纠纷日报") == 14
@@ -57,17 +57,25 @@ def test_reports_are_not_for_grid_workers_or_mediators(client, grid_worker, medi
         assert client.get(reverse("reports:xlsx", args=[march.pk])).status_code == 404
 
 
-def test_report_page_shows_figures_charts_and_drill_down_links_without_scripts(client, leader, march):
+def test_report_page_shows_figures_charts_and_drill_down_links_without_inline_code(
+    client, leader, march, django_assert_max_num_queries
+):
     login(client, leader)
-    response = client.get(reverse("reports:detail", args=[march.pk]))
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("reports:detail", args=[march.pk]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert march.title in html and "66.7%（2/3" in html and "<svg" in html
-    # The charts are server-drawn SVG: the only scripts are the site's own static files, none inline.
+    assert march.title in html and "66.7%（2/3" in html and 'data-chart="trend"' in html
+    # The charts are drawn by the vendored ECharts from a JSON block: every script that runs is a
+    # static file of our own; the one with a body is data (type application/json), not code.
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
-    assert all('src="/static/' in attrs and not body.strip() for attrs, body in scripts), scripts
+    code = [(attrs, body) for attrs, body in scripts if "application/json" not in attrs]
+    assert all('src="/static/' in attrs and not body.strip() for attrs, body in code), code
+    assert any("vendor/echarts/echarts.min.js" in attrs for attrs, _body in code)
     links = re.findall(rf'href="/reports/{march.pk}/cases/\?figure=([^"]+)"', html)
     assert len(links) > 25 and "registered" in links
+    for name in ("小事不出社区率", "大事不出街道率", "撤回", "不予受理", "第三方调解成功率", "信息责任追究"):
+        assert name in html, name
 
 
 def test_centre_staff_regenerate_with_a_reason_and_leaders_cannot(client, centre, leader, march):
@@ -112,7 +120,7 @@ def test_drill_down_respects_the_readers_scope(client, community_staff, march, w
 
 def test_drill_down_with_an_unknown_figure_is_404(client, centre, march):
     login(client, centre)
-    for figure in ("", "nonsense", "registered:colour=red", "registered@2025-13", "registered:category=x"):
+    for figure in ("", "nonsense", "registered:colour=red", "registered@2025-13", "registered:category=x", "as_of"):
         assert drill(client, march, figure).status_code == 404, figure
 
 
@@ -171,3 +179,110 @@ def test_missing_returns_name_the_responsible_worker(
     html = response.content.decode()
     assert grid.name in html and grid_worker.display_name in html and sibling_grid.name in html
     assert other_grid.name not in html and "未配备网格员" in html
+
+
+# Frozen drill-downs: the snapshot's own case ids, then and now
+
+
+def every_drill(figures) -> dict[str, int]:
+    """Every figure of a report that links to a drill-down, with the number it shows."""
+    keys = {name: count for name, count in figures["totals"].items()}
+    sections = ("by_state", "by_category", "by_community", "by_grid", "by_source", "by_risk", "by_mediator",
+                "by_organization", "hot_spots", "withdrawn", "declined")  # fmt: skip
+    for section in sections:
+        keys.update({row["drill"]: row["count"] for row in figures[section]})
+    for row in figures["trend"]:
+        keys.update({row[f"drill_{k}"]: row[k] for k in ("registered", "concluded", "agreed")})
+    for row in figures["mediators"]:
+        keys.update({row[f"drill_{k}"]: row[k] for k in ("open", "concluded", "agreed")})
+    return keys
+
+
+def test_every_figure_equals_the_length_of_its_drill_down(client, centre, march):
+    login(client, centre)
+    keys = every_drill(march.figures)
+    assert len(keys) > 40
+    for key, count in keys.items():
+        response = drill(client, march, key)
+        assert response.status_code == 200, key
+        assert response.context["page"].paginator.count == count == response.context["stored"], key
+
+
+def test_drill_down_keeps_the_snapshots_cases_after_later_edits(client, centre, march, world, mediator, grid):
+    """Defect: after later edits a figure of 16 drilled down to 14 cases (the list was a live query)."""
+    from casework import services as case_services
+    from tests.factories import register
+    from tests.reports.conftest import at
+
+    before = numbers(drill(login(client, centre), march, "overdue"))
+    assert before == {world[k].number for k in "EF"}
+    case_services.case_accept(world["E"], actor=centre, level="subdistrict", at=at(4, 20))
+    case_services.case_withdraw(world["F"], actor=centre, reason="当事人撤回", at=at(4, 21))
+    register(centre, grid, at=at(3, 30))  # a late entry dated inside March
+    assert numbers(drill(client, march, "overdue")) == before
+    assert drill(client, march, "registered").context["page"].paginator.count == 6
+    # State then beside state today.
+    rows = {
+        case.number: (then, case.get_status_display()) for case, then in drill(client, march, "overdue").context["rows"]
+    }
+    assert rows[world["F"].number] == ("已登记", "已撤回")
+
+
+def test_drill_down_title_says_in_chinese_what_it_lists_and_links_each_case(client, centre, march, world):
+    login(client, centre)
+    response = drill(client, march, "overdue")
+    html = response.content.decode()
+    assert "2025年3月 逾期案件（截至3月31日）" in html
+    assert f'href="{reverse("mediation:case", args=[world["E"].pk])}"' in html
+    category = world["A"].category
+    titled = drill(client, march, f"registered:category={category.pk}").content.decode()
+    assert f"2025年3月 新登记案件 · 类别：{category.name}" in titled
+
+
+# Community views and the leaders' comparison
+
+
+def test_community_staff_read_their_communitys_view_of_the_same_snapshot(client, community_staff, march, world):
+    login(client, community_staff)
+    response = client.get(reverse("reports:detail", args=[march.pk]))
+    figures = response.context["figures"]
+    # Their community: A B C D G (E and F are the other community's).
+    assert figures["totals"]["registered"] == 4 and figures["totals"]["concluded"] == 3
+    assert figures["totals"]["overdue"] == 0 and figures["totals"]["withdrawn"] == 1
+    assert response.context["community_name"] == world["A"].community.name
+    # The same numbers a leader sees when choosing that community.
+    for key, count in every_drill(figures).items():
+        assert drill(client, march, key).context["page"].paginator.count == count, key
+
+
+def test_leaders_compare_the_communities_side_by_side(client, leader, march, world, django_assert_max_num_queries):
+    login(client, leader)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("reports:compare", args=[march.pk]))
+    rows = {row["name"]: row["figures"]["totals"] for row in response.context["rows"]}
+    assert {name: totals["registered"] for name, totals in rows.items()} == {
+        world["A"].community.name: 4,
+        world["E"].community.name: 2,
+    }
+    assert sum(t["registered"] for t in rows.values()) == march.figures["totals"]["registered"]
+    chosen = client.get(reverse("reports:detail", args=[march.pk]), {"community": world["E"].community_id})
+    assert chosen.context["figures"]["totals"]["overdue"] == 2
+
+
+def test_community_staff_cannot_compare_or_pick_another_community(client, community_staff, march, world):
+    login(client, community_staff)
+    assert client.get(reverse("reports:compare", args=[march.pk])).status_code == 404
+    other = client.get(reverse("reports:detail", args=[march.pk]), {"community": world["E"].community_id})
+    assert other.context["figures"]["totals"]["registered"] == 4  # still their own
+
+
+def test_a_report_of_another_subdistrict_is_404(client, march):
+    from tests.factories import SubdistrictFactory, UserFactory
+
+    elsewhere = UserFactory(
+        username="leader2", roles=["leader"], subdistrict=SubdistrictFactory(code="TWG", name="滕王阁街道")
+    )
+    login(client, elsewhere)
+    assert client.get(reverse("reports:detail", args=[march.pk])).status_code == 404
+    assert drill(client, march, "registered").status_code == 404
+    assert "矛盾纠纷月报" not in client.get(reverse("reports:list")).content.decode()
