@@ -145,7 +145,7 @@ def objects(case_at, centre, grid, mediator):
     mediating = case_at(CaseStatus.MEDIATING)
     agreed = case_at(CaseStatus.AGREED)
     register(centre, grid, risk=Risk.MAJOR)
-    snapshot = report_services.report_ensure(kind="monthly", period=MARCH)
+    snapshot = report_services.report_ensure(subdistrict=centre.subdistrict, kind="monthly", period=MARCH)
     upload = LedgerImport.objects.create(
         subdistrict_id=centre.subdistrict_id,
         requested_by=centre,
@@ -162,6 +162,7 @@ def objects(case_at, centre, grid, mediator):
         "reports:cases": [snapshot.pk],
         "reports:xlsx": [snapshot.pk],
         "reports:pdf": [snapshot.pk],
+        "reports:compare": [snapshot.pk],
         "ledger:import": [upload.pk],
     }
 
