@@ -7,6 +7,7 @@ for Chinese, DejaVu Sans for digits and Latin): no network and no system font ne
 
 import io
 import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,7 +200,7 @@ def tables(figures: dict) -> list[Table]:
 
 def _subtitle(snapshot, community_name=None) -> str:
     by = snapshot.generated_by.display_name if snapshot.generated_by else "系统"
-    where = f"{snapshot.subdistrict.name}{f' · {community_name}社区' if community_name else ''}"
+    where = f"{snapshot.subdistrict.name}{f' · {community_name}' if community_name else ''}"
     return (
         f"{where} · 第{snapshot.version}版 · 生成于 {timezone.localtime(snapshot.generated_at):%Y-%m-%d %H:%M}"
         f" · {by} · {snapshot.reason}"
@@ -304,19 +305,27 @@ class _ReportPDF(FPDF):
         # The page-count alias is filled in with the font it was set in: a Latin one has the digits.
         head, number, tail = f"{self.running_head} · 第 ", f"{self.page_no()} / {{nb}}", " 页"
         self.set_font("latin", size=8)
-        number_width = self.get_string_width(f"{self.page_no()} / 999")
+        number_width = self.get_string_width(f"{self.page_no()} / 99")
         self.set_font("cjk", size=8)
         widths = (self.get_string_width(head), number_width, self.get_string_width(tail))
         self.set_x((self.w - sum(widths)) / 2)
         self.cell(widths[0], 8, head)
         self.set_font("latin", size=8)
-        self.cell(widths[1], 8, number, align="C")
+        self.cell(widths[1], 8, number)
         self.set_font("cjk", size=8)
         self.cell(widths[2], 8, tail)
         self.set_text_color(0)
 
 
 PALETTE = [(44, 127, 184), (192, 57, 43), (39, 174, 96), (243, 156, 18), (142, 68, 173)]
+
+
+def _axis_top(peak: float, whole: bool) -> tuple[float, float]:
+    """The axis's top and step: four steps, whole numbers for counts (no "1.5 件")."""
+    if whole:
+        step = max(1, math.ceil(peak / 4))
+        return step * 4, step
+    return peak, peak / 4
 
 
 def _chart_pdf(pdf: FPDF, chart: dict):
@@ -326,27 +335,29 @@ def _chart_pdf(pdf: FPDF, chart: dict):
     categories = chart["categories"]
     series = chart["series"]
     values = [v or 0 for s in series for v in s["data"]]
-    if not categories or not any(values):
-        pdf.cell(0, 6, f"{chart['title']}：本期无数据", new_x="LMARGIN", new_y="NEXT")
-        return
+    left, width, height = pdf.l_margin + 12, pdf.epw - 16, 50
+    if pdf.will_page_break(height + 30):  # the title stays with its chart
+        pdf.add_page()
     pdf.set_font("cjk", size=10)
     pdf.cell(0, 7, chart["title"], new_x="LMARGIN", new_y="NEXT")
-    left, width, height = pdf.l_margin + 12, pdf.epw - 16, 50
-    if pdf.will_page_break(height + 22):
-        pdf.add_page()
+    if not categories or not any(values):
+        pdf.set_font("cjk", size=8)
+        pdf.cell(0, 6, "本期无数据", new_x="LMARGIN", new_y="NEXT")
+        return
     top = pdf.get_y() + 2
-    peak = max(values)
+    whole = all(isinstance(v, int) for v in values)
+    peak, step = _axis_top(max(values), whole)
     pdf.set_draw_color(120)
     pdf.line(left, top, left, top + height)
     pdf.line(left, top + height, left + width, top + height)
     pdf.set_font("cjk", size=7)
-    for step in range(5):  # y axis: five gridlines with their values
-        value = peak * step / 4
-        y = top + height - height * step / 4
+    for n in range(5):  # y axis: five gridlines with their values
+        value = step * n
+        y = top + height - height * value / peak
         pdf.set_draw_color(225)
         pdf.line(left, y, left + width, y)
         pdf.set_xy(left - 12, y - 2)
-        pdf.cell(11, 4, f"{value:g}" if value == int(value) else f"{value:.1f}", align="R")
+        pdf.cell(11, 4, f"{value:g}" if whole else f"{value:.1f}", align="R")
     slot = width / len(categories)
     if chart["type"] == "line":
         for index, s in enumerate(series):
@@ -372,17 +383,29 @@ def _chart_pdf(pdf: FPDF, chart: dict):
                 pdf.set_xy(x - 2, top + height - h - 4)
                 pdf.cell(bar + 4, 4, "" if v is None else f"{v:g}", align="C")
     labels_y = top + height + 1
+    pdf.set_font("cjk", size=7)
     for i, label in enumerate(categories):
         pdf.set_xy(left + slot * i, labels_y)
-        pdf.cell(slot, 4, str(label)[: max(2, int(slot / 2.2))], align="C")
+        pdf.cell(slot, 4, str(label)[: max(2, int(slot / 2.5))], align="C")
     pdf.set_xy(left, labels_y + 5)
+    pdf.set_font("cjk", size=8)
     for index, s in enumerate(series):  # the legend
         pdf.set_fill_color(*PALETTE[index % len(PALETTE)])
         pdf.rect(pdf.get_x(), pdf.get_y() + 1, 3, 3, style="F")
         pdf.set_x(pdf.get_x() + 4)
         pdf.cell(28, 5, s["name"])
-    pdf.set_draw_color(0)
+    _reset_pen(pdf)
     pdf.set_xy(pdf.l_margin, labels_y + 12)
+
+
+def _reset_pen(pdf: FPDF):
+    """Drawing colours are the document's state: the tables after a chart must not inherit them."""
+    pdf.set_draw_color(0)
+    pdf.set_fill_color(255)
+    pdf.set_text_color(0)
+
+
+LOW, HIGH = (238, 245, 251), PALETTE[0]
 
 
 def _heatmap_pdf(pdf: FPDF, chart: dict):
@@ -391,13 +414,13 @@ def _heatmap_pdf(pdf: FPDF, chart: dict):
     peak = max(cells.values(), default=0)
     if not peak:
         return
+    cell_h = 6
+    if pdf.will_page_break(cell_h * (len(rows) + 2) + 8):
+        pdf.add_page()
     pdf.set_font("cjk", size=10)
     pdf.cell(0, 7, chart["title"], new_x="LMARGIN", new_y="NEXT")
     label_width = 26
     cell_w = min(18, (pdf.epw - label_width) / max(len(columns), 1))
-    cell_h = 6
-    if pdf.will_page_break(cell_h * (len(rows) + 2)):
-        pdf.add_page()
     pdf.set_font("cjk", size=7)
     x0, y0 = pdf.l_margin, pdf.get_y()
     for i, name in enumerate(columns):
@@ -406,14 +429,17 @@ def _heatmap_pdf(pdf: FPDF, chart: dict):
     for j, name in enumerate(rows):
         y = y0 + cell_h * (j + 1)
         pdf.set_xy(x0, y)
+        pdf.set_text_color(0)
         pdf.cell(label_width, cell_h, str(name))
         for i in range(len(columns)):
             value = cells.get((i, j), 0)
-            shade = int(245 - 180 * value / peak)
-            pdf.set_fill_color(shade, shade + 5 if shade < 250 else 250, 255)
+            share = value / peak
+            pdf.set_fill_color(*(round(lo + (hi - lo) * share) for lo, hi in zip(LOW, HIGH, strict=True)))
             pdf.rect(x0 + label_width + cell_w * i, y, cell_w, cell_h, style="F")
             pdf.set_xy(x0 + label_width + cell_w * i, y)
+            pdf.set_text_color(*((255, 255, 255) if share > 0.6 else (0, 0, 0)))
             pdf.cell(cell_w, cell_h, str(value) if value else "", align="C")
+    _reset_pen(pdf)
     pdf.set_xy(pdf.l_margin, y0 + cell_h * (len(rows) + 1) + 3)
 
 
@@ -434,7 +460,7 @@ def _table_pdf(pdf: FPDF, table: Table):
 
 def snapshot_pdf(snapshot, figures: dict, community_name=None) -> bytes:
     pdf = _ReportPDF(format="A4")
-    title = f"{snapshot.title}{f'（{community_name}社区）' if community_name else ''}"
+    title = f"{snapshot.title}{f'（{community_name}）' if community_name else ''}"
     pdf.running_head = (
         f"{title} · 第{snapshot.version}版 · 生成于 {timezone.localtime(snapshot.generated_at):%Y-%m-%d %H:%M}"
     )

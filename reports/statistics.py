@@ -510,7 +510,7 @@ class Collector:
         if case.lead and case.lead in mediators:
             return f"调解员 {mediators[case.lead]['name']}"
         if case.status == CaseStatus.REPORTED or case.level == Level.COMMUNITY:
-            return f"{row['community__name']}社区"
+            return row["community__name"]  # community names say 社区 themselves
         return "综治中心"
 
     # -- cumulative and trend -------------------------------------------------

@@ -5,12 +5,12 @@
   "use strict";
   var PALETTE = ["#2c7fb8", "#c0392b", "#27ae60", "#f39c12", "#8e44ad"];
 
-  function option(spec) {
+  function option(spec, narrow) {
     var base = {
       color: PALETTE,
       tooltip: { trigger: spec.type === "line" ? "axis" : "item" },
       legend: { top: 0, data: spec.series.map(function (s) { return s.name; }) },
-      grid: { left: 48, right: 16, top: 36, bottom: 48, containLabel: true },
+      grid: { left: 48, right: 16, top: 48, bottom: 48, containLabel: true },
       aria: { enabled: true }
     };
     if (spec.type === "pie") {
@@ -36,7 +36,7 @@
       return base;
     }
     base.xAxis = { type: "category", name: spec.table.headers[0], data: spec.categories,
-                   axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 30 : 0 } };
+                   axisLabel: { interval: 0, rotate: narrow || spec.categories.length > 6 ? 40 : 0 } };
     base.yAxis = { type: "value", name: spec.series[0].name === "天数" ? "天" : "件", minInterval: 1 };
     base.series = spec.series.map(function (s) {
       return { name: s.name, type: spec.type, data: s.data, label: { show: true, position: "top" },
@@ -55,7 +55,7 @@
       var el = document.querySelector('[data-chart="' + spec.id + '"]');
       if (!el) { return; }
       var chart = window.echarts.init(el, null, { renderer: "svg", locale: "ZH" });
-      chart.setOption(option(spec));
+      chart.setOption(option(spec, el.clientWidth < 520));
       chart.on("click", function (params) {
         var drills = spec.drills[spec.type === "pie" ? 0 : params.seriesIndex] || [];
         var key = drills[params.dataIndex];
