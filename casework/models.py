@@ -2,7 +2,7 @@
 
 A case's status changes only through the FSM transitions below, and those run
 only inside casework.services / mediation.services, which check permissions,
-save under optimistic locking and write the CaseEvent in the same transaction.
+write under optimistic locking (`version`) and write the CaseEvent in the same transaction.
 """
 
 import datetime as dt
@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, transition
 
 from . import permissions
 from .enums import (
@@ -132,7 +132,7 @@ def _perm(name):
     return lambda case, user: permissions.can_transition(user, case, name)
 
 
-class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
+class DisputeCase(NeverDeleteModel):
     number = models.CharField(_("案件编号"), max_length=32, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"), editable=False)
     # Set by integrations (12345 hotline id, ledger row, demo key) so a repeated push creates nothing new.
@@ -154,8 +154,8 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
     occurred_on = models.DateField(_("发生日期"), null=True, blank=True)
 
     status = FSMField(_("状态"), max_length=16, choices=CaseStatus.choices, default=S.REPORTED, protected=True)
-    # Bumped on every save; together with the status it guards against lost updates
-    # (two reassignments leave the status unchanged, so the status alone cannot).
+    # The optimistic lock: every change to a case is an UPDATE … WHERE id = %s AND version = %s that
+    # bumps it, so a change made since the case was read is never overwritten (casework.services).
     version = models.PositiveIntegerField(default=1, editable=False)
 
     registered_at = models.DateTimeField(_("登记时间"), db_index=True)
@@ -377,64 +377,45 @@ class DisputeCase(ConcurrentTransitionMixin, NeverDeleteModel):
         ids = set()
         if self.lead_mediator_id and self.lead_mediator.user_id:
             ids.add(self.lead_mediator.user_id)
-        ids.update(m.user_id for m in self.co_mediators.all() if m.user_id)
+        ids.update(m.user_id for m in self.related("co_mediators") if m.user_id)
         return ids
 
-    # Optimistic locking on the version as well as the status (see `version`).
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Read from __dict__: under .only()/.defer() the attribute would load the field from
-        # inside __init__, whose new instance loads the status, whose instance loads … for ever.
-        self._loaded_version = self.__dict__.get("version")
+    # A case that exists only among deferred writes (casework.writes: a ledger import) holds its
+    # parties, co-mediators and conflict declarations here until they are written: name -> list.
+    unwritten_relations: dict[str, list] | None = None
 
-    def _update_initial_state(self):
-        # The mixin's version reads the status through its descriptor, with the same recursion
-        # for a deferred status; a deferred status is recorded when it is loaded (refresh_from_db).
-        self._ConcurrentTransitionMixin__initial_states = {"status": self.__dict__.get("status")}
-
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        versioned = base_qs.filter(version=self._loaded_version)
-        updated = super()._do_update(versioned, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
-        # The mixin only tells a lost race when the status moved; when only the version
-        # moved (reassign vs reassign) it would fall through to Django's bare DatabaseError.
-        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
-            raise ConcurrentTransition("The case has been changed since it was read.")
-        return updated
+    def related(self, name: str):
+        """The case's `parties`, `co_mediators` or `conflicts`, for the services' checks: from memory
+        while the case is not written yet, else from the database (or what was prefetched)."""
+        if self.unwritten_relations is not None:
+            return self.unwritten_relations[name]
+        return getattr(self, name).all()
 
     def save(self, *args, **kwargs):
+        # A case is inserted here and changed only by its services (casework.services), with an
+        # UPDATE conditional on the version it was read with: a plain save would lose a concurrent change.
         if not self._state.adding:
-            if self._loaded_version is None:
-                self._loaded_version = self.version
-            self.version = self._loaded_version + 1
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            raise RuntimeError("A case is changed through casework.services, not saved over.")
         super().save(*args, **kwargs)
-        self._loaded_version = self.version
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
-        # django-fsm-2 reloads a protected status by switching `protected` off on the shared
-        # field object: not thread-safe (a refresh in one thread makes another's fail with
-        # "Direct status modification is not allowed", and briefly unprotects every case).
-        # Its descriptor lets a first assignment through, so forget the loaded status instead,
-        # naming the fields to reload so that Django does not take it for a deferred one.
-        if "status" not in self.__dict__ or (fields is not None and "status" not in fields):
-            super(FSMModelMixin, self).refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
-        else:
-            if fields is None:
-                # What Django does for a full refresh and not for named fields.
-                self._prefetched_objects_cache = {}
-                for rel in self._meta.related_objects:
-                    if rel.is_cached(self):
-                        rel.delete_cached_value(self)
-                deferred = self.get_deferred_fields()
-                fields = [f.attname for f in self._meta.concrete_fields if f.attname not in deferred]
-            status = self.__dict__.pop("status")
-            try:
-                super(FSMModelMixin, self).refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
-            finally:
-                self.__dict__.setdefault("status", status)
-        self._update_initial_state()
-        self._loaded_version = self.__dict__.get("version")
+        """Django's refresh, able to reload the protected status, which is always read with the version.
+
+        A loaded status cannot be assigned (`protected=True`) and a refresh assigns what it reads;
+        a status that is not loaded (a deferred field) can be, once. So the status is unloaded before
+        it is read again, in one query with the version that guards it.
+        """
+        if fields is None and "status" in self.__dict__:
+            loaded = [f.attname for f in self._meta.concrete_fields if f.attname not in self.get_deferred_fields()]
+            # First Django's full refresh, which also forgets the loaded relations (the status, unloaded,
+            # is left out of it); then every field again with the status, all from one row version.
+            del self.__dict__["status"]
+            super().refresh_from_db(using=using, from_queryset=from_queryset)
+            fields = loaded
+        if fields is not None and {"status", "version"} & set(fields):
+            fields = {*fields, "status", "version"}
+            self.__dict__.pop("status", None)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 
 class Party(NeverDeleteModel):

@@ -1,11 +1,11 @@
 """Every write to a case. There is exactly one path by which a case changes state:
 `apply_transition`, called by the transition services here and in mediation.services.
 
-Each service checks the actor's permission, runs the FSM transition, saves under
-optimistic locking (status + version) inside one transaction, and writes the
-CaseEvent in it. A lost race or a transition no longer available raises and writes
-nothing. Writes go through `writes`, which can also collect them for many new cases at
-once (a ledger import) and send them in bulk.
+Each service checks the actor's permission, runs the FSM transition, writes the case
+with an UPDATE conditional on the version it was read with (optimistic locking), and
+writes the CaseEvent, in one transaction. A lost race or a transition no longer
+available raises and writes nothing. Writes go through `writes`, which can also collect
+them for many new cases at once (a ledger import) and send them in bulk.
 """
 
 import datetime as dt
@@ -16,13 +16,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition
 
 from grids.models import Grid
 
 from . import calendar, permissions, writes
 from .enums import CaseStatus, Level, RecordKind, Referral, Risk, Source, Transition, WarningReason
-from .exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
+from .exceptions import CaseConflict, CaseError, CasePermissionDenied, TransitionUnavailable
 from .models import CaseEvent, CaseNumberCounter, Category, DisputeCase, Party
 from .personal_data import normalize_id_number
 from .selectors import latest_event, prior_cases_of_parties
@@ -80,7 +79,7 @@ def raise_conflict(case):
 
 
 def check_transition(case, name: str, *, actor, imported=False) -> None:
-    """Raise unless `actor` may run transition `name` on `case` now (403, then 409)."""
+    """Raise unless `actor` may run transition `name` on `case` as it was read (403, then 409)."""
     if not permissions.can_transition(actor, case, name, imported=imported):
         raise CasePermissionDenied(_("您无权对此案件执行“%(name)s”。") % {"name": Transition(name).label})
     meta = getattr(case, name)._django_fsm
@@ -95,32 +94,58 @@ def check_transition(case, name: str, *, actor, imported=False) -> None:
             raise TransitionUnavailable(_UNMET.get(condition.__name__, _("此操作的条件尚未满足。")))
 
 
+def require_transition(case, name: str, *, actor, imported=False) -> None:
+    """check_transition, for a service about to run `name`: a refusal decided on a copy of the case
+    that is no longer current is a lost race (CaseConflict), since it may rest on what changed
+    meanwhile (the co-mediators an escalation released)."""
+    try:
+        check_transition(case, name, actor=actor, imported=imported)
+    except CaseError:
+        if writes.current() is None and not DisputeCase.objects.filter(pk=case.pk, version=case.version).exists():
+            raise_conflict(case)
+        raise
+
+
 def apply_transition(
     case, name: str, *, actor, fields=(), args=None, note="", at=None, data=None, imported=False
 ) -> DisputeCase:
-    """Run FSM transition `name` with `args`, save `fields` with the status, write the event."""
-    check_transition(case, name, actor=actor, imported=imported)
+    """Run FSM transition `name` with `args`, write `fields` with the status, write the event."""
+    require_transition(case, name, actor=actor, imported=imported)
     at = at or timezone.now()
     from_status = case.status
-    try:
-        with writes.atomic():
-            getattr(case, name)(**(args or {}))
-            case.next_due = case.current_due()
-            writes.save_case(case, ["status", "next_due", *fields])
-            record_event(
-                case,
-                actor=actor,
-                name=name,
-                at=at,
-                from_status=from_status,
-                to_status=case.status,
-                note=note,
-                data=data,
-                imported=imported,
-            )
-    except ConcurrentTransition:
-        raise_conflict(case)
+    with writes.atomic():
+        getattr(case, name)(**(args or {}))
+        case.next_due = case.current_due()
+        _write_case(case, ["status", "next_due", *fields])
+        record_event(
+            case,
+            actor=actor,
+            name=name,
+            at=at,
+            from_status=from_status,
+            to_status=case.status,
+            note=note,
+            data=data,
+            imported=imported,
+        )
     return case
+
+
+def _write_case(case, fields) -> None:
+    """Write `fields` of a changed case unless it changed since it was read (then CaseConflict):
+    UPDATE … WHERE id = %s AND version = %s, bumping the version."""
+    pending = writes.current()
+    if pending is not None:
+        pending.claim(case, increments=["version"], cleared=[])
+        return
+    values = {}
+    for name in fields:
+        attname = DisputeCase._meta.get_field(name).attname
+        values[attname] = getattr(case, attname)
+    claimed = DisputeCase.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **values)
+    if not claimed:
+        raise_conflict(case)
+    case.version += 1
 
 
 def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note="", data=None, imported=False):

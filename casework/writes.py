@@ -8,9 +8,9 @@ but the rows they would INSERT, and the updates they would make to a case create
 the block, are kept in memory and written by `flush()` with one bulk INSERT per table.
 
 Primary keys are reserved from the tables' own sequences when an object is added, so a
-service can still put a session's id into its event. A case created here carries its
-parties, co-mediators and conflict declarations as prefetched relations, so the services'
-reads of them are answered from memory rather than from tables not yet written.
+service can still put a session's id into its event. A case created here keeps its
+parties, co-mediators and conflict declarations in memory (`DisputeCase.related()` reads
+them from there) until they are written.
 
 Only cases created inside the block may change in it: a deferred write to any other
 case would be silently lost, so it is refused; and the services that change rows which
@@ -32,7 +32,7 @@ _current: ContextVar["DeferredWrites | None"] = ContextVar("fengqiao_deferred_wr
 
 # Keys drawn from a sequence per round trip.
 _ID_BLOCK = 1000
-_EMPTY_RELATIONS = ("parties", "co_mediators", "conflicts")
+_RELATIONS = ("parties", "co_mediators", "conflicts")
 
 
 def current() -> "DeferredWrites | None":
@@ -68,17 +68,6 @@ def save_new_many(objs: list) -> list:
     for obj in objs:
         pending.add(obj)
     return objs
-
-
-def save_case(case, fields) -> None:
-    """Save a changed case (under its optimistic lock), or count the change a save would make."""
-    pending = current()
-    if pending is None:
-        case.save(update_fields=fields)
-    else:
-        pending.require(case)
-        case.version += 1
-        case._loaded_version = case.version
 
 
 def set_co_mediators(case, mediators) -> None:
@@ -126,12 +115,12 @@ class DeferredWrites:
         self.objects[model].append(obj)
         if model is DisputeCase:
             self.cases[obj.pk] = obj
-            obj._prefetched_objects_cache = {name: [] for name in _EMPTY_RELATIONS}
+            obj.unwritten_relations = {name: [] for name in _RELATIONS}
         elif getattr(obj, "case_id", None) in self.cases:
             related = model._meta.get_field("case").remote_field.related_name
-            cache = obj.case._prefetched_objects_cache
-            if related in cache:
-                cache[related].append(obj)
+            relations = obj.case.unwritten_relations
+            if related in relations:
+                relations[related].append(obj)
             if related == "parties":
                 self._index_party(obj, obj.case)
         return obj
@@ -146,7 +135,7 @@ class DeferredWrites:
         through = DisputeCase.co_mediators.through
         self.co_mediator_rows = [r for r in self.co_mediator_rows if r.disputecase_id != case.pk]
         self.co_mediator_rows.extend(through(disputecase_id=case.pk, mediator_id=m.pk) for m in mediators)
-        case._prefetched_objects_cache["co_mediators"] = list(mediators)
+        case.unwritten_relations["co_mediators"] = list(mediators)
 
     def counter(self, subdistrict, year: int) -> CaseNumberCounter:
         """The subdistrict's numbering for the year, locked once and counted in memory until the flush."""
@@ -159,13 +148,12 @@ class DeferredWrites:
         return self.counters[key]
 
     def claim(self, case, *, increments, cleared) -> None:
-        """What add_record's conditional UPDATE does, on a case that exists only here so far."""
+        """What a conditional UPDATE (apply_transition's, add_record's) does, to a case that exists only here so far."""
         self.require(case)
         for name in increments:
             setattr(case, name, getattr(case, name) + 1)
         for name in cleared:
             setattr(case, name, None)
-        case._loaded_version = case.version
 
     def _next_id(self, model) -> int:
         ids = self._ids[model]
@@ -228,7 +216,7 @@ class DeferredWrites:
             raise
 
     def _forget_parties(self, case) -> None:
-        for party in case._prefetched_objects_cache["parties"]:
+        for party in case.unwritten_relations["parties"]:
             for key in (("id", party.id_number), ("phone", party.phone)):
                 found = self._party_cases.get(key, [])
                 found[:] = [f for f in found if f[0] != case.pk]
@@ -244,11 +232,8 @@ class DeferredWrites:
         for counter in self.counters.values():
             counter.save(update_fields=["last_number"])
         for case in self.cases.values():
-            # As a case read back from the table: its relations from the database from now on,
-            # and the status and version it was written with for the next save's optimistic lock.
-            case._prefetched_objects_cache = {}
-            case._loaded_version = case.version
-            case._update_initial_state()
+            # As a case read back from the table: its relations from the database from now on.
+            case.unwritten_relations = None
         self.objects.clear()
         self.co_mediator_rows = []
         self.cases = {}

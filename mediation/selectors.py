@@ -16,9 +16,9 @@ def mediator_conflicts(mediator: Mediator, case, *, parties=None, declarations=N
     `parties` and `declarations` may be passed in when checking many mediators
     against one case, so the check costs no query per mediator.
     """
-    parties = list(case.parties.all()) if parties is None else parties
+    parties = list(case.related("parties")) if parties is None else parties
     if declarations is None:
-        declarations = list(case.conflicts.all())
+        declarations = list(case.related("conflicts"))
     reasons = []
     person_names = {p.name.strip() for p in parties if p.kind == "person"}
     org_names = {p.name.strip() for p in parties if p.kind == "organisation"}

@@ -41,7 +41,7 @@ def _check_mediator(mediator: Mediator, case, field="mediator"):
 
 def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at=None, imported=False):
     """分派: a lead mediator (and optionally co-mediators), none of them with a conflict of interest."""
-    case_services.check_transition(case, Transition.ASSIGN, actor=actor)
+    case_services.require_transition(case, Transition.ASSIGN, actor=actor)
     _check_mediator(mediator, case)
     # One place per person on a case: the lead is not also a co-mediator, nobody is named twice.
     co_mediators = list({m.pk: m for m in co_mediators if m.pk != mediator.pk}.values())
@@ -66,7 +66,7 @@ def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at
 def case_reassign(case, *, actor, mediator: Mediator, reason: str, at=None, imported=False):
     """改派 (centre staff): a different lead mediator, with a reason."""
     writes.refuse_deferred()
-    case_services.check_transition(case, Transition.REASSIGN, actor=actor)
+    case_services.require_transition(case, Transition.REASSIGN, actor=actor)
     reason = _text(reason, "reason", _("请填写改派理由。"))
     if mediator is not None and mediator.pk == case.lead_mediator_id:
         raise ValidationError({"mediator": [_("请选择与当前主调解员不同的调解员。")]})
@@ -117,7 +117,7 @@ def case_reach_agreement(
     imported=False,
 ):
     """调解成功: the agreement joins the case; the follow-up and judicial-confirmation deadlines start."""
-    case_services.check_transition(case, Transition.REACH_AGREEMENT, actor=actor, imported=imported)
+    case_services.require_transition(case, Transition.REACH_AGREEMENT, actor=actor, imported=imported)
     at = at or timezone.now()
     if form not in AgreementForm.values:
         raise ValidationError({"form": [_("请选择书面协议或口头协议。")]})
@@ -173,7 +173,7 @@ def case_reach_agreement(
 
 def case_fail(case, *, actor, reason: str, guidance: str, note="", at=None, imported=False):
     """调解不成: mediation ends and the parties are told of other routes (art. 26)."""
-    case_services.check_transition(case, Transition.FAIL, actor=actor, imported=imported)
+    case_services.require_transition(case, Transition.FAIL, actor=actor, imported=imported)
     reason = _text(reason, "reason", _("请填写调解不成的原因。"))
     if guidance not in Guidance.values:
         raise ValidationError({"guidance": [_("请选择告知当事人的其他途径。")]})

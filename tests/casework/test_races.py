@@ -266,6 +266,20 @@ def test_stale_copy_after_state_change_conflicts(centre, mediator, case_at):
     assert not Agreement.objects.filter(case_id=first.pk).exists()
 
 
+@pytest.mark.django_db
+def test_stale_copy_refused_for_what_changed_conflicts(community_staff, co_mediator, new_case):
+    # The co-mediator's page was read before an escalation released them: the refusal rests on what
+    # changed meanwhile, so it is a lost race like any other (everything_from_mediating, escalate then fail).
+    first = DisputeCase.objects.get(pk=new_case(S.MEDIATING).pk)
+    second = DisputeCase.objects.get(pk=first.pk)
+    _escalate(community_staff)(first)
+    before = snapshot(first)
+    with pytest.raises(CaseConflict) as lost:
+        _fail(co_mediator.user)(second)
+    assert type(lost.value) is CaseConflict and community_staff.display_name in lost.value.message
+    assert snapshot(first) == before
+
+
 @transactional
 def test_race_registrations_get_distinct_consecutive_numbers(centre, grid):
     # Eight registrations at once in a year with no number issued yet: the counter row is
