@@ -12,10 +12,13 @@ service can still put a session's id into its event. A case created here keeps i
 parties, co-mediators and conflict declarations in memory (`DisputeCase.related()` reads
 them from there) until they are written.
 
-Only cases created inside the block may change in it: a deferred write to any other
-case would be silently lost, so it is refused; and the services that change rows which
-already exist (escalate, reassign, extend, 回避 declarations, judicial confirmation)
-refuse to run in the block at all (`refuse_deferred`).
+Nothing is written behind the block's back: while it is open, an INSERT, UPDATE or DELETE
+that does not come from the block itself (a service calling `.save()` or
+`objects.create()` instead of `save_new`) is refused with RuntimeError. Only cases created
+inside the block may change in it: a deferred write to any other case would be silently
+lost, so it is refused; and the services that change rows which already exist (escalate,
+reassign, extend, 回避 declarations, judicial confirmation) refuse to run in the block at
+all (`refuse_deferred`). tests/casework/test_writes.py keeps these rules.
 """
 
 import datetime as dt
@@ -33,6 +36,7 @@ _current: ContextVar["DeferredWrites | None"] = ContextVar("fengqiao_deferred_wr
 # Keys drawn from a sequence per round trip.
 _ID_BLOCK = 1000
 _RELATIONS = ("parties", "co_mediators", "conflicts")
+_WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def current() -> "DeferredWrites | None":
@@ -83,8 +87,8 @@ def deferred_writes():
     """Collect the services' writes for new cases; flush them on a clean exit (inside one transaction)."""
     if current() is not None:
         raise RuntimeError("Deferred writes do not nest.")
-    with transaction.atomic(), calendar.preloaded():
-        pending = DeferredWrites()
+    pending = DeferredWrites()
+    with transaction.atomic(), calendar.preloaded(), connection.execute_wrapper(pending.refuse_other_writes):
         token = _current.set(pending)
         try:
             yield pending
@@ -105,6 +109,24 @@ class DeferredWrites:
         # and this block's, flushed or not, for the repeat-dispute warning.
         self._party_cases: dict[tuple[str, str], list[tuple[int, dt.datetime]]] = defaultdict(list)
         self._preloaded: set[tuple[str, str]] = set()
+        self._writing = False
+
+    # Nothing else writes
+
+    @contextmanager
+    def writing(self):
+        """The block's own writes (the counters, the keys, the flush): the only ones let through."""
+        writing, self._writing = self._writing, True
+        try:
+            yield
+        finally:
+            self._writing = writing
+
+    def refuse_other_writes(self, execute, sql, params, many, context):
+        """A database execute wrapper: refuses the writes that do not come from the block itself."""
+        if not self._writing and sql.lstrip()[:6].upper() in _WRITES:
+            raise RuntimeError(f"A write behind the deferred writes' back (use casework.writes): {sql[:120]}")
+        return execute(sql, params, many, context)
 
     # Collecting
 
@@ -141,9 +163,10 @@ class DeferredWrites:
         """The subdistrict's numbering for the year, locked once and counted in memory until the flush."""
         key = (subdistrict.pk, year)
         if key not in self.counters:
-            self.counters[key], _created = CaseNumberCounter.objects.select_for_update().get_or_create(
-                subdistrict=subdistrict, year=year
-            )
+            with self.writing():
+                self.counters[key], _created = CaseNumberCounter.objects.select_for_update().get_or_create(
+                    subdistrict=subdistrict, year=year
+                )
             self._counted_from[key] = self.counters[key].last_number
         return self.counters[key]
 
@@ -158,7 +181,8 @@ class DeferredWrites:
     def _next_id(self, model) -> int:
         ids = self._ids[model]
         if not ids:
-            ids.extend(reversed(_reserve_ids(model, _ID_BLOCK)))
+            with self.writing():
+                ids.extend(reversed(_reserve_ids(model, _ID_BLOCK)))
         return ids.pop()
 
     # The repeat-dispute warning
@@ -225,12 +249,13 @@ class DeferredWrites:
 
     def flush(self) -> None:
         """Write what has been collected (cases first), then start afresh for the next cases."""
-        for model, objs in self.objects.items():
-            model.objects.bulk_create(objs, batch_size=2000)
-        if self.co_mediator_rows:
-            DisputeCase.co_mediators.through.objects.bulk_create(self.co_mediator_rows, batch_size=2000)
-        for counter in self.counters.values():
-            counter.save(update_fields=["last_number"])
+        with self.writing():
+            for model, objs in self.objects.items():
+                model.objects.bulk_create(objs, batch_size=2000)
+            if self.co_mediator_rows:
+                DisputeCase.co_mediators.through.objects.bulk_create(self.co_mediator_rows, batch_size=2000)
+            for counter in self.counters.values():
+                counter.save(update_fields=["last_number"])
         for case in self.cases.values():
             # As a case read back from the table: its relations from the database from now on.
             case.unwritten_relations = None

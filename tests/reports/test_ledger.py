@@ -1006,42 +1006,6 @@ def test_bulk_import_queries_do_not_grow_with_the_rows(world):
     assert large <= small + 3
 
 
-def test_deferred_writes_refuse_to_touch_a_case_made_elsewhere(world):
-    from casework import writes
-    from casework.services import case_accept
-
-    case = register(world["centre"], world["grid"])
-    with pytest.raises(RuntimeError, match="was not created"), writes.deferred_writes():
-        case_accept(case, actor=world["centre"], level=Level.SUBDISTRICT)
-    case.refresh_from_db()
-    assert case.status == CaseStatus.REPORTED and not case.events.filter(name="accept").exists()
-
-
-def test_services_that_change_existing_rows_refuse_to_run_deferred(world):
-    from casework import writes
-    from casework.services import case_accept, case_escalate
-    from mediation.services import case_assign, conflict_declare
-
-    centre = world["centre"]
-    with pytest.raises(RuntimeError, match="does not run among deferred writes"), writes.deferred_writes():
-        case = register(centre, world["grid"])
-        case_accept(case, actor=centre, level=Level.COMMUNITY)
-        conflict_declare(case, actor=centre, mediator=world["mediator"], reason="亲属")
-    assert not DisputeCase.objects.exists()
-    with writes.deferred_writes():
-        case = register(centre, world["grid"])
-        case_accept(case, actor=centre, level=Level.COMMUNITY)
-        case_assign(case, actor=centre, mediator=world["mediator"], co_mediators=[world["other_mediator"]])
-        with pytest.raises(RuntimeError, match="does not run among deferred writes"):
-            case_escalate(case, actor=centre, reason="社区调解不成")
-    # Once written, the case is an ordinary case: the next service saves it under its lock.
-    case_escalate(case, actor=centre, reason="社区调解不成")
-    case.refresh_from_db()
-    assert case.status == CaseStatus.ACCEPTED and case.level == Level.SUBDISTRICT and case.version == 4
-    assert not case.co_mediators.exists()
-    assert list(case.events.values_list("name", flat=True)) == ["register", "accept", "assign", "escalate"]
-
-
 def test_accepted_with_sittings_is_an_escalation_only_at_the_subdistrict_without_a_mediator(world):
     sittings = {
         "调解结果": "已受理",
