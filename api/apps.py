@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class ApiConfig(AppConfig):
     name = "api"
+    verbose_name = "接口"

@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class CaseworkConfig(AppConfig):
     name = "casework"
+    verbose_name = "案件"

@@ -25,7 +25,7 @@ class AuditEntryAdmin(RecordAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(RecordAdmin):
     list_display = ["user", "kind", "case", "created_at", "read_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user", "case"]

@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
+    "config.apps.SignInLockoutConfig",  # django-axes, under a Chinese name
     # Ours, in import order: common <- grids <- casework <- mediation <- reports / ledger
     # <- demo, api and home on top (docs/architecture.md).
     "common",
@@ -205,10 +205,15 @@ FENGQIAO_REPEAT_WINDOW_DAYS = 365
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals_on_one_line": {"()": "common.logging.RefusalsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # fpdf2's font subsetting (PDF exports) logs every glyph at INFO.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    "loggers": {
+        # fpdf2's font subsetting (PDF exports) logs every glyph at INFO.
+        "fontTools": {"level": "WARNING"},
+        # A refused request logs one line (who was refused where), not a traceback.
+        "django.request": {"filters": ["refusals_on_one_line"]},
+    },
 }
 
 # Statistics and reports (日报 / 月报).

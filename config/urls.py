@@ -3,6 +3,11 @@ from django.urls import include, path
 
 from config.health import healthz
 
+# The admin speaks the project's name in Chinese, like every other page.
+admin.site.site_header = "枫桥矛盾纠纷调处系统 管理"
+admin.site.site_title = "枫桥矛盾纠纷调处系统 管理"
+admin.site.index_title = "基础数据与账户"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

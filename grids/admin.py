@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
+from common.admin import RecordAdmin
 from common.audit import audit_scope_change, scope_of
 
 from .enums import Role
@@ -55,7 +56,7 @@ class UserAddForm(UserCreationForm):
 class FengqiaoUserAdmin(UserAdmin):
     form = UserAdminForm
     add_form = UserAddForm
-    list_display = ["username", "full_name", "roles", "community", "is_active"]
+    list_display = ["username", "full_name", "role_labels", "community", "is_active"]
     list_filter = ["is_active", "community"]
     search_fields = ["username", "full_name"]
     filter_horizontal = ["grids", "groups", "user_permissions"]
@@ -65,6 +66,11 @@ class FengqiaoUserAdmin(UserAdmin):
         ("权限", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("时间", {"fields": ("last_login", "date_joined")}),
     )
+
+    @admin.display(description="角色")
+    def role_labels(self, user):
+        labels = dict(Role.choices)
+        return "、".join(str(labels.get(role, role)) for role in user.roles or []) or "—"
 
     def save_model(self, request, obj, form, change):
         # The scope before the change; the grids (m2m) are saved later, in save_related.
@@ -82,7 +88,10 @@ class SensitivePeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(RecordAdmin):
+    """Read-only: a return is filed through the service (grids.services.inspection_file), which
+    checks the grid, the period and the counts."""
+
     list_display = ["grid", "kind", "period", "disputes_found", "cases_registered", "zero_report", "filed_by"]
     list_filter = ["kind", "zero_report", "grid__community"]
     date_hierarchy = "period"

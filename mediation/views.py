@@ -226,7 +226,7 @@ def reveal(request, pk: int):
     """Full ID numbers, phones and addresses of the parties, on request: each request is an audited reveal."""
     case = _visible_case(request, pk)
     if not permissions.can_see_personal_data(request.user, case):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有综治中心工作人员和本案调解员可以查看完整个人信息。"))
     audit_reveal(request, case_id=case.pk, number=case.number)
     if request.htmx:
         context = {"case": case, "parties": list(case.parties.all()), "show_personal": True, "revealed": True}
@@ -241,7 +241,7 @@ def transition(request, pk: int, name: str):
     if name not in TRANSITION_FORMS:
         raise Http404
     if not permissions.can_transition(request.user, case, name):
-        raise PermissionDenied
+        raise PermissionDenied(_("您不能对此案件执行“%(action)s”。") % {"action": Transition(name).label})
     form = TRANSITION_FORMS[name](request.POST, case=case, user=request.user)
     form.action_label = Transition(name).label
 
@@ -260,8 +260,9 @@ def action_form(request, pk: int, name: str):
     case = _visible_case(request, pk)
     if name not in TRANSITION_FORMS:
         raise Http404
-    if transition_state(request.user, case, name) is not None:
-        raise PermissionDenied
+    reason = transition_state(request.user, case, name)
+    if reason is not None:
+        raise PermissionDenied(reason or _("您现在不能对此案件执行“%(action)s”。") % {"action": Transition(name).label})
     action = {
         "name": name,
         "label": Transition(name).label,
@@ -279,7 +280,7 @@ def record(request, pk: int, name: str):
     if spec is None:
         raise Http404
     if not spec["allowed"](request.user, case):
-        raise PermissionDenied
+        raise PermissionDenied(_("您不能为此案件%(action)s。") % {"action": spec["label"]})
     form = spec["form"](request.POST, case=case, user=request.user)
     form.action_label = spec["label"]
 
@@ -311,7 +312,7 @@ def agreement_print(request, pk: int):
 
 def _centre_only(user):
     if not user.has_role(Role.CENTRE_STAFF):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有综治中心工作人员可以查看调解员和调解组织。"))
 
 
 @login_required

@@ -43,7 +43,7 @@ def report_list(request):
     form = GenerateReportForm(request.POST or None)
     if request.method == "POST":
         if not can_generate:
-            raise PermissionDenied
+            raise PermissionDenied(_("只有综治中心工作人员可以生成报表。"))
         if form.is_valid():
             try:
                 snapshot, created = services.report_generate(
