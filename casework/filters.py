@@ -1,6 +1,7 @@
 """The queue's filters. Every parameter lives in the URL, so a filtered queue can be bookmarked,
 shared, exported and linked to from the dashboard."""
 
+import datetime as dt
 from html import escape
 
 import django_filters
@@ -21,11 +22,19 @@ TABS = [
     ("reported", _("待受理")),
     ("accepted", _("待分派")),
     ("mediating", _("调解中")),
+    ("due_soon", _("即将到期")),
     ("overdue", _("超期")),
     ("warning", _("预警")),
     ("follow_up", _("待回访")),
+    ("closable", _("待结案")),
     ("all", _("全部")),
 ]
+# Tabs about a deadline list the most pressing first (deadline ascending, the most overdue on top);
+# the others keep 预警 first, then the newest.
+DEADLINE_TABS = frozenset({"reported", "accepted", "due_soon", "overdue"})
+DEADLINE_ORDER = ("next_due", "-is_warning", "id")
+# 即将到期: a deadline within this many calendar days (today included), not yet passed.
+DUE_SOON_DAYS = 3
 
 
 def tab_cases(qs, tab: str):
@@ -43,6 +52,11 @@ def tab_cases(qs, tab: str):
         return qs.open().warning()
     if tab == "follow_up":
         return qs.filter(status=CaseStatus.AGREED, follow_up_count=0)
+    if tab == "due_soon":
+        return qs.open().filter(next_due__gte=today, next_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
+    if tab == "closable":
+        # 待结案: concluded (agreed or failed), awaiting a follow-up or the centre's closure.
+        return qs.filter(status__in=[CaseStatus.AGREED, CaseStatus.FAILED])
     return qs
 
 
@@ -189,7 +203,10 @@ class CaseFilter(django_filters.FilterSet):
     def qs(self):
         # The order must be stable for paging even when `o` was rejected as invalid.
         qs = super().qs
-        if "o" not in getattr(self.form, "cleaned_data", {}):
+        cleaned = getattr(self.form, "cleaned_data", {})
+        if not cleaned.get("o"):
+            if cleaned.get("tab") in DEADLINE_TABS:
+                return qs.order_by(*DEADLINE_ORDER)
             qs = self.filters["o"].filter(qs, None)
         return qs
 

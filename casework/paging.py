@@ -109,3 +109,28 @@ def keyset_page(qs, cursor: str | None, size: int) -> tuple[list, str | None]:
     has_next = len(rows) > size
     rows = rows[:size]
     return rows, cursor_of(rows[-1], keys) if has_next else None
+
+
+def _flipped(term: str) -> str:
+    return term[1:] if term.startswith("-") else f"-{term}"
+
+
+def keyset_page_before(qs, cursor: str, size: int) -> tuple[list, str | None, str | None]:
+    """上一页: the `size` rows just before `cursor` in `qs`'s order, the cursor to go further back
+    (None on the first page) and the cursor of the page's last row (for 下一页).
+
+    The same keyset walked the other way: every column's direction flipped (PostgreSQL's NULLS
+    LAST ascending becomes NULLS FIRST descending, the exact reverse), then the rows put back.
+    """
+    keys = sort_keys(qs)
+    values = parse_cursor(cursor, keys)
+    if values is None:
+        rows, next_cursor = keyset_page(qs, None, size)
+        return rows, None, next_cursor
+    backwards = qs.order_by(*[_flipped(term) for term in qs.query.order_by])
+    rows = list(after_key(backwards, sort_keys(backwards), values)[: size + 1])
+    has_previous = len(rows) > size
+    rows = list(reversed(rows[:size]))
+    if not rows:
+        return [], None, None
+    return rows, cursor_of(rows[0], keys) if has_previous else None, cursor_of(rows[-1], keys)

@@ -22,11 +22,13 @@ from .exceptions import CasePermissionDenied
 from .filters import TABS, queue_filter
 from .forms import CaseIntakeForm, add_service_errors, contact_details, party_formset
 from .models import Party
-from .paging import keyset_page
+from .paging import cursor_of, keyset_page, keyset_page_before, sort_keys
 from .selectors import case_list_related, cases_visible_to, prior_cases_of_parties
 from .services import case_register
 
 PAGE_SIZE = 50
+# The queue counts its cases exactly up to here and says "10,000+" beyond: a count never scans a million rows.
+COUNT_LIMIT = 10_000
 # An export is a working list, not a data dump; past this the user narrows the filter.
 EXPORT_LIMIT = 10_000
 SORTABLE = [
@@ -60,18 +62,32 @@ def _sort_links(current: str):
 @login_required
 def queue(request):
     filterset = queue_filter(request)
-    # Keyset paging: `after` is the previous page's last sort key; `page` only numbers the page for the reader.
-    cursor = request.GET.get("after") or None
-    rows, next_cursor = keyset_page(filterset.qs, cursor, PAGE_SIZE)
-    page = _page_number(request) if cursor else 1
+    cases = filterset.qs
+    # Keyset paging: `after` is the previous page's last sort key, `before` the next page's first
+    # (上一页); `page` only numbers the page for the reader.
+    after, before = request.GET.get("after") or None, request.GET.get("before") or None
+    previous_cursor = None
+    if before and not after:
+        rows, previous_cursor, next_cursor = keyset_page_before(cases, before, PAGE_SIZE)
+        page = _page_number(request) if previous_cursor else 1
+    else:
+        rows, next_cursor = keyset_page(cases, after, PAGE_SIZE)
+        page = _page_number(request) if after else 1
+        if after and rows:
+            previous_cursor = cursor_of(rows[0], sort_keys(cases))
+    total = cases.order_by()[: COUNT_LIMIT + 1].count()
     cleaned = getattr(filterset.form, "cleaned_data", {})
     context = {
         "filter": filterset,
         "rows": rows,
         "page": page,
+        "total": total,
+        "total_capped": total > COUNT_LIMIT,
+        "count_limit": COUNT_LIMIT,
         "next_cursor": next_cursor,
+        "previous_cursor": previous_cursor,
         "has_next": next_cursor is not None,
-        "has_previous": cursor is not None,
+        "has_previous": page > 1,
         "tabs": TABS,
         "current_tab": cleaned.get("tab") or "all",
         "sort_links": _sort_links(request.GET.get("o", "")),
@@ -170,7 +186,7 @@ def _can_register(user) -> bool:
 @login_required
 def intake(request):
     if not _can_register(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有网格员、社区干部和综治中心工作人员可以登记纠纷。"))
     data = request.POST if request.method == "POST" else None
     form = CaseIntakeForm(data, user=request.user)
     formset = party_formset(data)
@@ -196,5 +212,5 @@ def intake(request):
 @require_POST
 def duplicates(request):
     if not _can_register(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有网格员、社区干部和综治中心工作人员可以登记纠纷。"))
     return render(request, "casework/_duplicates.html", {"hint": duplicate_hint(request.user, request.POST)})
