@@ -4,6 +4,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
+from casework.enums import Level
 from demo.seed import DemoSeeder
 from grids.enums import Role
 from tests.factories import (
@@ -12,7 +13,6 @@ from tests.factories import (
     MediatorFactory,
     SubdistrictFactory,
     UserFactory,
-    case_in_state,
 )
 from tests.workflow import drive
 
@@ -155,19 +155,23 @@ def cast(roles, other_community_staff, co_mediator):
 
 @pytest.fixture
 def case_at(centre, mediator, co_mediator, grid):
-    """`case_at(state, **kw)`: a community-level case led by `mediator` with `co_mediator`, in `state`."""
+    """`case_at(state, **kw)`: a community-level case led by `mediator` with `co_mediator`, in `state`
+    (`agreed` with its follow-up)."""
 
-    def make(state, **kwargs):
-        return drive(state, centre=centre, lead=mediator, co=co_mediator, grid=grid, **kwargs)
+    def make(state, level=Level.COMMUNITY, follow_up=True, **kwargs):
+        return drive(
+            state, centre=centre, lead=mediator, co=co_mediator, grid=grid, level=level, follow_up=follow_up, **kwargs
+        )
 
     return make
 
 
 @pytest.fixture
 def walk(centre, mediator, grid):
-    """`walk(state)`: a case in the persona's grid, driven by centre staff and `mediator` to `state`."""
+    """`walk(state)`: a subdistrict-level case in the persona's grid, driven by centre staff and
+    `mediator` to `state`."""
 
     def make(state, **kwargs):
-        return case_in_state(state, centre=centre, mediator=mediator, grid=grid, **kwargs)
+        return drive(state, centre=centre, lead=mediator, grid=grid, **kwargs)
 
     return make

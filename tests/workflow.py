@@ -1,5 +1,6 @@
-"""Walking a case through the real services (`drive`), the records on the way, and
-`snapshot`, everything a refused call must leave as it was."""
+"""Walking a case through the real services to any state (`drive`: the one helper for it, never
+assigning the status), the records on the way, and `snapshot`, everything a refused call must
+leave as it was."""
 
 import datetime as dt
 
@@ -17,11 +18,11 @@ from tests.factories import register
 S = CaseStatus
 
 
-def log_session(case, actor, **extra):
+def log_session(case, actor, *, held_at=None, **extra):
     return mediation_services.session_log(
         case,
         actor=actor,
-        held_at=timezone.now() - dt.timedelta(hours=1),
+        held_at=held_at or timezone.now() - dt.timedelta(hours=1),
         location="第三方调解室",
         summary="听取双方陈述",
         public=False,
@@ -37,39 +38,63 @@ def log_follow_up(case, actor):
     )
 
 
-def drive(state, *, centre, lead, co, grid, level=Level.COMMUNITY, session=True, follow_up=True):
-    """A case registered by centre staff, walked through the services to `state`.
+def drive(
+    state,
+    *,
+    centre,
+    lead,
+    grid,
+    co=None,
+    level=Level.SUBDISTRICT,
+    session=True,
+    follow_up=False,
+    at=None,
+    concluded=None,
+    **registration,
+):
+    """The one way the tests make a case in `state`: registered by centre staff (with `registration`,
+    e.g. category or source), walked through the real services, loaded afresh.
 
-    From `assigned` on it has `lead` as lead mediator and `co` as co-mediator; `withdrawn`
-    is reached from `mediating`, `closed` from `agreed` (after a follow-up).
+    From `assigned` on it has `lead` as lead mediator (and `co` as co-mediator); from `mediating`
+    on, one session unless `session=False`. `withdrawn` is reached from `mediating`, `closed` from
+    `agreed` after a follow-up (`agreed` has one only with `follow_up=True`). It is registered `at`
+    (ten days ago by default); with `concluded`, the steps up to the conclusion are spread evenly
+    between the two, else they happen now.
     """
-    case = register(centre, grid, at=timezone.now() - dt.timedelta(days=10))
+    registered = at or timezone.now() - dt.timedelta(days=10)
+    step = (concluded - registered) / 5 if concluded else None
+
+    def when(n):
+        return registered + n * step if step else None
+
+    case = register(centre, grid, at=registered, **registration)
     if state == S.REPORTED:
         return fresh(case)
     if state == S.DECLINED:
-        case_services.case_decline(case, actor=centre, reason="不属于调解范围", referral=Referral.COURT)
+        case_services.case_decline(case, actor=centre, reason="不属于调解范围", referral=Referral.COURT, at=concluded)
         return fresh(case)
-    case_services.case_accept(case, actor=centre, level=level)
+    case_services.case_accept(case, actor=centre, level=level, at=when(1))
     if state == S.ACCEPTED:
         return fresh(case)
-    mediation_services.case_assign(case, actor=centre, mediator=lead, co_mediators=[co] if co else [])
+    mediation_services.case_assign(case, actor=centre, mediator=lead, co_mediators=[co] if co else [], at=when(2))
     if state == S.ASSIGNED:
         return fresh(case)
-    mediation_services.case_start(case, actor=lead.user)
+    mediation_services.case_start(case, actor=lead.user, at=when(3))
     if session:
-        log_session(case, lead.user)
+        log_session(case, lead.user, **({"held_at": when(4), "at": when(4)} if step else {}))
     if state == S.MEDIATING:
         return fresh(case)
     if state == S.WITHDRAWN:
-        case_services.case_withdraw(case, actor=centre, reason="当事人撤回")
+        case_services.case_withdraw(case, actor=centre, reason="当事人撤回", at=concluded)
         return fresh(case)
     if state == S.FAILED:
-        mediation_services.case_fail(case, actor=lead.user, reason="分歧大", guidance=Guidance.LITIGATION)
+        mediation_services.case_fail(case, actor=lead.user, reason="分歧大", guidance=Guidance.LITIGATION, at=concluded)
         return fresh(case)
+    signed_on = timezone.localtime(concluded).date() if concluded else timezone.localdate()
     mediation_services.case_reach_agreement(
-        case, actor=lead.user, form="oral", terms="赔偿500元", signed_on=timezone.localdate()
+        case, actor=lead.user, form="oral", terms="赔偿500元", signed_on=signed_on, at=concluded
     )
-    if follow_up:
+    if follow_up or state == S.CLOSED:
         log_follow_up(case, lead.user)
     if state == S.AGREED:
         return fresh(case)

@@ -9,7 +9,8 @@ from django.db import connection
 from casework.enums import CaseStatus
 from casework.models import CaseEvent, DisputeCase
 from tests.api.bodies import registration
-from tests.factories import case_in_state, register
+from tests.factories import register
+from tests.workflow import drive
 
 
 def race(api, requests):
@@ -61,7 +62,7 @@ def test_concurrent_reassignments_one_wins_the_other_is_409(committed_db, api, c
     from tests.factories import MediatorFactory
 
     third = MediatorFactory()
-    case = case_in_state(CaseStatus.ASSIGNED, centre=centre, mediator=mediator, grid=grid)
+    case = drive(CaseStatus.ASSIGNED, centre=centre, lead=mediator, grid=grid)
     path = f"/api/v1/cases/{case.pk}/transitions/reassign/"
     statuses = race(
         api,

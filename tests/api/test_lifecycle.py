@@ -6,7 +6,7 @@ import pytest
 from casework.enums import CaseStatus
 from casework.models import DisputeCase
 from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
-from tests.factories import case_in_state
+from tests.workflow import drive
 
 
 def post(api, user, path, body):
@@ -103,7 +103,7 @@ OTHER_TRANSITIONS = [
 def test_transition_by_role(
     api, roles, centre, mediator, other_mediator, grid, state, name, body, allowed, forbidden, hidden
 ):
-    case = case_in_state(state, centre=centre, mediator=mediator, grid=grid)
+    case = drive(state, centre=centre, lead=mediator, grid=grid)
     body = {**body, "mediator": other_mediator.pk} if body.get("mediator") == "other" else body
     path = f"/api/v1/cases/{case.pk}/transitions/{name}/"
     refused(api, roles, path, body, forbidden=[forbidden], hidden=[hidden])

@@ -7,7 +7,7 @@ negative mode (requests that break the schema). The checks are the response-side
 the data-side checks (positive_data_acceptance and its kin) are left out on purpose: the
 schema describes types, and the services refuse type-correct requests that break a rule
 (a written agreement without a deadline, a follow-up dated tomorrow) with 400/403/409,
-which is the contract of api.md, not a defect.
+which is the API's contract, not a defect.
 """
 
 import re
@@ -36,7 +36,7 @@ from grids import services as grid_services
 from grids.enums import InspectionKind
 from reports import services as report_services
 from reports.enums import ReportKind
-from tests.factories import case_in_state
+from tests.workflow import drive
 
 CHECKS = [
     not_a_server_error,
@@ -52,8 +52,8 @@ EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 8}
 def seeded(centre, leader, community_staff, grid_worker, mediator, other_mediator, grid, other_grid):
     """A case in every state, mediated by `mediator`, plus one in another community; a screening
     return and a report snapshot. Their ids, by the path whose `{id}` they fill."""
-    cases = [case_in_state(state, centre=centre, mediator=mediator, grid=grid).pk for state in CaseStatus.values]
-    cases.append(case_in_state(CaseStatus.ACCEPTED, centre=centre, mediator=mediator, grid=other_grid).pk)
+    cases = [drive(state, centre=centre, lead=mediator, grid=grid).pk for state in CaseStatus.values]
+    cases.append(drive(CaseStatus.ACCEPTED, centre=centre, lead=mediator, grid=other_grid).pk)
     today = timezone.localdate()
     inspection = grid_services.inspection_file(
         actor=grid_worker,

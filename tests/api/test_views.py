@@ -1,4 +1,4 @@
-"""The contract of api.md, endpoint by endpoint and status code by status code."""
+"""The API's contract, endpoint by endpoint and status code by status code."""
 
 import datetime as dt
 import re
@@ -14,13 +14,14 @@ from common.models import AuditAction, AuditEntry
 from grids.enums import Role
 from mediation.models import FollowUp, MediationSession
 from tests.api.bodies import APPLICANT, follow_up_body, registration, session_body
-from tests.factories import PASSWORD, GridFactory, SubdistrictFactory, UserFactory, case_in_state, party, register
+from tests.factories import PASSWORD, GridFactory, SubdistrictFactory, UserFactory, party, register
+from tests.workflow import drive
 
 OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$")
 
 
 def in_state(state, centre, mediator, grid, **extra):
-    return case_in_state(state, centre=centre, mediator=mediator, grid=grid, **extra)
+    return drive(state, centre=centre, lead=mediator, grid=grid, **extra)
 
 
 # Authentication

@@ -10,12 +10,13 @@ from casework.enums import CaseStatus, Transition
 from casework.exceptions import CasePermissionDenied
 from grids.enums import Role
 from mediation import services as mediation_services
-from tests.factories import SubdistrictFactory, UserFactory, case_in_state
+from tests.factories import SubdistrictFactory, UserFactory
+from tests.workflow import drive
 
 
 @pytest.fixture
 def assigned(centre, mediator, grid):
-    return case_in_state(CaseStatus.ASSIGNED, centre=centre, mediator=mediator, grid=grid)
+    return drive(CaseStatus.ASSIGNED, centre=centre, lead=mediator, grid=grid)
 
 
 def _session(case, actor):

@@ -10,7 +10,8 @@ from django.utils import timezone
 from casework import views
 from casework.enums import CaseStatus, Risk
 from casework.models import DisputeCase
-from tests.factories import case_in_state, register
+from tests.factories import register
+from tests.workflow import drive
 
 QUEUE = reverse("casework:queue")
 
@@ -37,9 +38,9 @@ def test_due_soon_and_closable_tabs(client, centre, mediator, grid):
     soon, later, past = (register(centre, grid) for _ in range(3))
     for case, days in ((soon, 2), (later, 10), (past, -1)):
         DisputeCase.objects.filter(pk=case.pk).update(next_due=today + dt.timedelta(days=days))
-    agreed = case_in_state(CaseStatus.AGREED, centre=centre, mediator=mediator, grid=grid)
-    failed = case_in_state(CaseStatus.FAILED, centre=centre, mediator=mediator, grid=grid)
-    case_in_state(CaseStatus.CLOSED, centre=centre, mediator=mediator, grid=grid)
+    agreed = drive(CaseStatus.AGREED, centre=centre, lead=mediator, grid=grid)
+    failed = drive(CaseStatus.FAILED, centre=centre, lead=mediator, grid=grid)
+    drive(CaseStatus.CLOSED, centre=centre, lead=mediator, grid=grid)
     client.force_login(centre)
     assert [c.pk for c in client.get(QUEUE, {"tab": "due_soon"}).context["rows"]] == [soon.pk]
     assert {c.pk for c in client.get(QUEUE, {"tab": "closable"}).context["rows"]} == {agreed.pk, failed.pk}

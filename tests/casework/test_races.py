@@ -80,7 +80,7 @@ def spares(db):
 @pytest.fixture
 def new_case(centre, mediator, co_mediator, grid):
     def make(state, **kwargs):
-        return drive(state, centre=centre, lead=mediator, co=co_mediator, grid=grid, **kwargs)
+        return drive(state, centre=centre, lead=mediator, co=co_mediator, grid=grid, level=Level.COMMUNITY, **kwargs)
 
     return make
 

@@ -22,7 +22,7 @@ S = CaseStatus
 def cases(centre, grid, sibling_grid, other_grid, mediator, co_mediator, other_mediator):
     """One case per grid; the grid's case led by `mediator` with `co_mediator`, another led by `other_mediator`."""
     return {
-        "grid": drive(S.ASSIGNED, centre=centre, lead=mediator, co=co_mediator, grid=grid),
+        "grid": drive(S.ASSIGNED, centre=centre, lead=mediator, co=co_mediator, grid=grid, level=Level.COMMUNITY),
         "sibling": register(centre, sibling_grid),
         "other": drive(
             S.ASSIGNED, centre=centre, lead=other_mediator, co=None, grid=other_grid, level=Level.SUBDISTRICT

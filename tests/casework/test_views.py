@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 
 from casework.enums import CaseStatus, Risk
 from casework.models import CaseEvent, DisputeCase, Party
-from tests.factories import case_in_state, category, party, register
+from tests.factories import category, party, register
+from tests.workflow import drive
 
 QUEUE = reverse("casework:queue")
 INTAKE = reverse("casework:intake")
@@ -59,7 +60,7 @@ def test_queue_filters_by_text_tab_and_status(client, centre, cases, params, exp
 
 
 def test_queue_tab_accepted_shows_only_accepted_cases(client, centre, mediator, grid, cases):
-    accepted = case_in_state(CaseStatus.ACCEPTED, centre=centre, mediator=mediator, grid=grid)
+    accepted = drive(CaseStatus.ACCEPTED, centre=centre, lead=mediator, grid=grid)
     client.force_login(centre)
     text = page_text(client.get(QUEUE, {"tab": "accepted"}))
     assert accepted.number in text
@@ -161,7 +162,7 @@ def test_queue_query_count_is_the_same_for_1_and_50_rows(
     client, roles, centre, mediator, grid, persona, django_assert_max_num_queries
 ):
     def assigned():
-        return case_in_state(CaseStatus.ASSIGNED, centre=centre, mediator=mediator, grid=grid)
+        return drive(CaseStatus.ASSIGNED, centre=centre, lead=mediator, grid=grid)
 
     assigned()
     client.force_login(roles[persona])
@@ -318,7 +319,7 @@ def test_intake_post_shows_duplicate_hint_with_errors(client, grid_worker, centr
 
 def test_queue_filters_by_registration_dates_community_and_mediator(client, centre, mediator, grid, cases):
     old = register(centre, grid, at=dt.datetime(2024, 3, 5, 9, tzinfo=dt.UTC), description="旧案")
-    assigned = case_in_state(CaseStatus.ASSIGNED, centre=centre, mediator=mediator, grid=grid)
+    assigned = drive(CaseStatus.ASSIGNED, centre=centre, lead=mediator, grid=grid)
     client.force_login(centre)
 
     def numbers(params):

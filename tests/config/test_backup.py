@@ -10,7 +10,7 @@ from django.db import connection
 
 from casework.enums import CaseStatus
 from casework.models import CaseEvent, DisputeCase
-from tests.factories import case_in_state
+from tests.workflow import drive
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,8 +27,8 @@ def _url(dbname: str) -> str:
 def test_backup_then_restore_into_an_empty_database_keeps_every_case_and_the_audit_guard(
     tmp_path, centre, mediator, grid
 ):
-    case_in_state(CaseStatus.CLOSED, centre=centre, mediator=mediator, grid=grid)
-    case_in_state(CaseStatus.MEDIATING, centre=centre, mediator=mediator, grid=grid)
+    drive(CaseStatus.CLOSED, centre=centre, lead=mediator, grid=grid)
+    drive(CaseStatus.MEDIATING, centre=centre, lead=mediator, grid=grid)
     cases, events = DisputeCase.objects.count(), CaseEvent.objects.count()
 
     backup = subprocess.run(

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from casework.enums import CaseStatus, RecordKind
+from casework.enums import CaseStatus, Level, RecordKind
 from casework.exceptions import CasePermissionDenied, TransitionUnavailable
 from casework.models import CaseEvent
 from casework.services import case_accept
@@ -171,11 +171,13 @@ def test_conflict_declare_without_reason_refused(centre, grid, candidate):
 
 @pytest.fixture
 def agreed(centre, mediator, co_mediator, grid):
-    return drive(S.AGREED, centre=centre, lead=mediator, co=co_mediator, grid=grid)
+    return drive(
+        S.AGREED, centre=centre, lead=mediator, co=co_mediator, grid=grid, level=Level.COMMUNITY, follow_up=True
+    )
 
 
 def test_judicial_confirmation_recorded_with_lateness(centre, mediator, co_mediator, grid):
-    case = drive(S.MEDIATING, centre=centre, lead=mediator, co=co_mediator, grid=grid)
+    case = drive(S.MEDIATING, centre=centre, lead=mediator, co=co_mediator, grid=grid, level=Level.COMMUNITY)
     # Signed 2025-03-01: the 30 days end on Monday 2025-03-31; applying on 2025-04-02 is late.
     services.case_reach_agreement(
         case, actor=mediator.user, form=AgreementForm.ORAL, terms="赔偿", signed_on=dt.date(2025, 3, 1)
@@ -232,7 +234,7 @@ def test_judicial_confirmation_by_stranger_denied(agreed, other_mediator):
 
 
 def test_conflict_declare_on_closed_case_unavailable(centre, mediator, co_mediator, grid, candidate):
-    case = drive(S.CLOSED, centre=centre, lead=mediator, co=co_mediator, grid=grid)
+    case = drive(S.CLOSED, centre=centre, lead=mediator, co=co_mediator, grid=grid, level=Level.COMMUNITY)
     before = snapshot(case)
     with pytest.raises(TransitionUnavailable, match="回避声明"):
         services.conflict_declare(case, actor=centre, mediator=candidate, reason="亲属")

@@ -25,48 +25,18 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from casework import services as case_services
-from casework.enums import Level, Risk, Source
+from casework.enums import Risk, Source
 from grids import services as grid_services
 from grids.enums import Role
 from mediation import services as mediation_services
 from tests.factories import UserFactory, category, register
+from tests.workflow import drive
 
 MARCH = dt.date(2025, 3, 1)
 
 
 def at(month: int, day: int, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime(2025, month, day, hour, 0))
-
-
-def mediate(case, *, centre, mediator, registered, concluded, outcome):
-    """Drive a registered case to agreed/failed with every step between registration and `concluded`."""
-    step = (concluded - registered) / 5
-    case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT, at=registered + step)
-    mediation_services.case_assign(case, actor=centre, mediator=mediator, at=registered + 2 * step)
-    mediation_services.case_start(case, actor=mediator.user, at=registered + 3 * step)
-    mediation_services.session_log(
-        case,
-        actor=mediator.user,
-        held_at=registered + 4 * step,
-        location="第三方调解室",
-        summary="听取双方陈述",
-        public=False,
-        rights_explained=True,
-        rights_explained_by=mediator.name,
-        at=registered + 4 * step,
-    )
-    if outcome == "failed":
-        return mediation_services.case_fail(
-            case, actor=mediator.user, reason="分歧大", guidance="litigation", at=concluded
-        )
-    return mediation_services.case_reach_agreement(
-        case,
-        actor=mediator.user,
-        form="oral",
-        terms="赔偿500元",
-        signed_on=timezone.localtime(concluded).date(),
-        at=concluded,
-    )
 
 
 def follow_up(case, mediator, day: dt.date, satisfaction: int, performed: bool):
@@ -96,14 +66,15 @@ def world(centre, mediator, other_mediator, grid, sibling_grid, other_grid):
     grids = {"grid": grid, "sibling_grid": sibling_grid}
     cases = {}
     for name, grid_key, code, registered, concluded, outcome, mediator_key, extra in MEDIATED:
-        cases[name] = register(centre, grids[grid_key], category=category(code), at=at(*registered), **extra)
-        mediate(
-            cases[name],
+        cases[name] = drive(
+            outcome,
             centre=centre,
-            mediator=people[mediator_key],
-            registered=at(*registered),
+            lead=people[mediator_key],
+            grid=grids[grid_key],
+            at=at(*registered),
             concluded=at(*concluded),
-            outcome=outcome,
+            category=category(code),
+            **extra,
         )
     neighbour = category("neighbour")
     cases["E"] = register(centre, other_grid, category=neighbour, at=at(3, 12), source=Source.HOTLINE)

@@ -8,13 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import services as case_services
-from casework.enums import Level, Risk
+from casework.enums import CaseStatus, Level, Risk
 from mediation import services as mediation_services
 from reports import selectors, services
 from reports.models import Snapshot
 from reports.statistics import Period
 from tests.factories import PASSWORD, register
-from tests.reports.conftest import at, follow_up, mediate
+from tests.reports.conftest import at, follow_up
+from tests.workflow import drive
 
 pytestmark = pytest.mark.django_db
 OCTOBER = dt.date(2025, 10, 1)
@@ -31,15 +32,13 @@ def october(centre, mediator, grid, other_grid, community_staff):
         "overdue_accept": register(centre, grid, at=moment(10, 20)),  # accept due 10-23: overdue on 10-31
         "fresh": register(centre, other_grid, at=moment(10, 30), risk=Risk.MAJOR),  # due in November
         "mediating": register(centre, grid, at=moment(10, 9)),
-        "agreed_no_visit": register(centre, grid, at=moment(10, 2)),
+        "agreed_no_visit": drive(
+            CaseStatus.AGREED, centre=centre, lead=mediator, grid=grid, at=moment(10, 2), concluded=moment(10, 6)
+        ),
         "community": register(centre, grid, at=moment(10, 8)),
     }
     case_services.case_accept(cases["mediating"], actor=centre, level=Level.SUBDISTRICT, at=moment(10, 10))
     mediation_services.case_assign(cases["mediating"], actor=centre, mediator=mediator, at=moment(10, 11))
-    mediate(
-        cases["agreed_no_visit"], centre=centre, mediator=mediator, registered=moment(10, 2),
-        concluded=moment(10, 6), outcome="agreed",
-    )  # fmt: skip
     case_services.case_accept(cases["community"], actor=community_staff, level=Level.COMMUNITY, at=moment(10, 9))
     mediation_services.case_assign(cases["community"], actor=community_staff, mediator=mediator, at=moment(10, 9, 11))
     mediation_services.case_start(cases["community"], actor=mediator.user, at=moment(10, 10))

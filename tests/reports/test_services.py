@@ -1,23 +1,19 @@
+"""reports.services: report snapshots (immutable, versioned, idempotent) and the schedule's services,
+the catch-up included, one report per subdistrict."""
+
 import datetime as dt
 
 import pytest
-import redis
-from django.conf import settings
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
-from casework import notices as case_notices
-from casework.enums import Risk
-from common import notices
 from common.models import Notice
-from grids import services as grid_services
-from grids.models import Inspection, SensitivePeriod
+from grids.models import SensitivePeriod
 from reports import services
 from reports.models import Snapshot
 from tests.factories import CommunityFactory, GridFactory, SubdistrictFactory, UserFactory, register
-from tests.reports.conftest import MARCH, at, daily_zero_return, monthly_return
+from tests.reports.conftest import MARCH, at
 
 pytestmark = pytest.mark.django_db
 
@@ -140,153 +136,6 @@ def test_catch_up_before_18_00_does_not_make_todays_daily_report(world, subdistr
     february = (subdistrict, "monthly", dt.date(2025, 2, 1))
     assert february not in services.reports_missing(local(2025, 3, 1, 7, 59))
     assert february in services.reports_missing(local(2025, 3, 1, 8, 0))
-
-
-# Screening returns
-
-
-def test_grid_worker_files_a_monthly_return_for_their_grid(grid_worker, grid):
-    inspection = grid_services.inspection_file(
-        actor=grid_worker,
-        grid=grid,
-        kind="monthly",
-        period=dt.date(2025, 3, 17),
-        disputes_found=3,
-        cases_registered=2,
-        zero_report=False,
-        notes=" 走访 ",
-    )
-    assert (inspection.period, inspection.notes, inspection.filed_by) == (MARCH, "走访", grid_worker)
-
-
-def test_zero_report_is_explicit_and_consistent(grid_worker, grid):
-    common = {"actor": grid_worker, "grid": grid, "kind": "monthly", "period": MARCH}
-    with pytest.raises(ValidationError, match="零报告"):
-        grid_services.inspection_file(**common, disputes_found=0, cases_registered=0, zero_report=False)
-    with pytest.raises(ValidationError, match="零报告"):
-        grid_services.inspection_file(**common, disputes_found=1, cases_registered=0, zero_report=True)
-    assert not Inspection.objects.exists()
-    assert grid_services.inspection_file(**common, disputes_found=0, cases_registered=0, zero_report=True).zero_report
-
-
-@pytest.mark.parametrize(
-    ("changes", "field"),
-    [
-        ({"disputes_found": 1, "cases_registered": 2}, "cases_registered"),
-        ({"disputes_found": -1}, "disputes_found"),
-        ({"disputes_found": "三"}, "disputes_found"),
-        ({"kind": "weekly"}, "kind"),
-        ({"period": None}, "period"),
-        ({"kind": "daily", "period": dt.date(2025, 3, 11)}, "period"),  # not a sensitive-period day
-        ({"period": dt.date(2999, 1, 1)}, "period"),
-        ({"notes": "长" * 2001}, "notes"),
-    ],
-)
-def test_inspection_rejects_bad_input_and_writes_nothing(grid_worker, grid, changes, field):
-    data = {
-        "actor": grid_worker,
-        "grid": grid,
-        "kind": "monthly",
-        "period": MARCH,
-        "disputes_found": 1,
-        "cases_registered": 0,
-        "zero_report": False,
-        **changes,
-    }
-    with pytest.raises(ValidationError) as error:
-        grid_services.inspection_file(**data)
-    assert field in error.value.message_dict
-    assert not Inspection.objects.exists()
-
-
-def test_inspection_for_another_grid_is_refused(grid_worker, sibling_grid, centre, grid):
-    for actor, target in ((grid_worker, sibling_grid), (centre, grid)):
-        with pytest.raises(PermissionDenied):
-            monthly_return(actor, target, found=0)
-    assert not Inspection.objects.exists()
-
-
-def test_a_second_return_for_the_same_period_is_refused(grid_worker, grid):
-    data = {
-        "actor": grid_worker,
-        "grid": grid,
-        "kind": "monthly",
-        "disputes_found": 0,
-        "cases_registered": 0,
-        "zero_report": True,
-    }
-    grid_services.inspection_file(**data, period=MARCH)
-    with pytest.raises(ValidationError, match="已填报"):
-        grid_services.inspection_file(**data, period=dt.date(2025, 3, 31))
-    assert Inspection.objects.count() == 1
-
-
-def test_daily_return_inside_a_sensitive_period_is_accepted(grid_worker, grid):
-    SensitivePeriod.objects.create(name="国庆", start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 7))
-    inspection = daily_zero_return(grid_worker, grid, dt.date(2025, 10, 3))
-    assert inspection.period == dt.date(2025, 10, 3)
-
-
-# Notices
-
-
-@override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
-def test_early_warning_notifies_centre_staff_once_in_app_and_by_mail(centre, grid, django_capture_on_commit_callbacks):
-    centre.email = "centre@example.org"
-    centre.save(update_fields=["email"])
-    case = register(centre, grid, risk=Risk.MAJOR)
-    with django_capture_on_commit_callbacks(execute=True):
-        first = case_notices.warning_notify(case_id=case.pk)
-        again = case_notices.warning_notify(case_id=case.pk)
-    assert [n.user for n in first] == [centre] and again == []
-    assert Notice.objects.get().case == case
-    assert len(mail.outbox) == 1 and case.number in mail.outbox[0].body
-
-
-def test_no_warning_notice_for_an_ordinary_case(centre, grid):
-    case = register(centre, grid)
-    assert case_notices.warning_notify(case_id=case.pk) == [] and case_notices.warning_sweep() == 0
-
-
-def test_warning_sweep_catches_a_notice_lost_on_the_way(centre, grid):
-    register(centre, grid, risk=Risk.MAJOR)
-    assert case_notices.warning_sweep() == 1
-    assert case_notices.warning_sweep() == 0
-
-
-def test_deadline_reminders_before_and_when_due_go_to_the_people_responsible(centre, community_staff, grid):
-    case = register(centre, grid)
-    due = case.next_due
-    sent_before = case_notices.deadline_reminders(today=due - dt.timedelta(days=1))
-    sent_on_the_day = case_notices.deadline_reminders(today=due)
-    assert set(Notice.objects.values_list("kind", flat=True)) == {"due_soon", "due_today"}
-    # A case waiting for acceptance: the centre and the community's staff are responsible.
-    assert {n.user.username for n in Notice.objects.filter(kind="due_today")} == {"centre", "community"}
-    assert sent_before == sent_on_the_day == 2
-    assert case_notices.deadline_reminders(today=due) == 0
-    assert case_notices.deadline_reminders(today=due + dt.timedelta(days=3)) == 0
-
-
-def test_notices_are_marked_read_only_for_their_owner(centre, leader, grid):
-    case = register(centre, grid, risk=Risk.MAJOR)
-    case_notices.warning_notify(case_id=case.pk)
-    notice = Notice.objects.get()
-    assert notices.notice_mark_read(user=leader, notice_id=notice.pk) == 0
-    assert notices.notice_mark_read(user=centre, notice_id=notice.pk) == 1
-
-
-def test_registering_a_warning_case_queues_the_notice_on_the_broker(centre, grid, django_capture_on_commit_callbacks):
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    before = broker.llen("celery")
-    with django_capture_on_commit_callbacks(execute=True):
-        case = register(centre, grid, risk=Risk.MAJOR)
-    assert case.pk and broker.llen("celery") == before + 1
-
-
-def test_warning_notices_go_to_every_centre_staff_member_and_no_one_else(centre, grid_worker, grid):
-    UserFactory(username="centre2", roles=["centre_staff"], subdistrict=centre.subdistrict)
-    case = register(centre, grid, risk=Risk.MAJOR)
-    assert {n.user.username for n in case_notices.warning_notify(case_id=case.pk)} == {"centre", "centre2"}
 
 
 # Reports per subdistrict (one database, many subdistricts)

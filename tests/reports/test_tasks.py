@@ -104,7 +104,7 @@ def test_uploaded_ledger_is_imported_by_the_worker_while_its_page_shows_progress
 
     from casework.models import DisputeCase
     from tests.factories import PASSWORD
-    from tests.reports.test_ledger import agreed_row, xlsx
+    from tests.ledger.conftest import agreed_row, xlsx
 
     world = {"community": grid.community, "grid": grid, "mediator": mediator}
     rows = [agreed_row(world, f"W-{n}", 当事人=f"申请人:甲{n},1380013{n:04d}") for n in range(300)]
@@ -134,7 +134,7 @@ def test_two_deliveries_of_one_upload_import_it_once(centre, grid, mediator):
 
     from casework.models import DisputeCase
     from ledger import jobs
-    from tests.reports.test_ledger import agreed_row, xlsx
+    from tests.ledger.conftest import agreed_row, xlsx
 
     world = {"community": grid.community, "grid": grid, "mediator": mediator}
     rows = [agreed_row(world, f"D-{n}", 当事人=f"申请人:甲{n},1380013{n:04d}") for n in range(200)]
