@@ -1,4 +1,5 @@
-# Fengqiao. `make run` for a local demo (SQLite, no servers); `make test` for the suite (PostgreSQL + Redis).
+# Fengqiao. `make run` for a local demo (SQLite, no servers); `make test` for the suite (PostgreSQL + Redis),
+# `make test-fast` for the suite without the worker and browser tests.
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 SIZE ?= 1000000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test test-fast lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,11 @@ run: install
 # The suite runs with REDIS_URL=redis://127.0.0.1:6379/15: Celery's broker in the worker tests.
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# For the edit-test loop, not for CI: the suite without a real Celery worker (the `worker` mark, the
+# embedded broker's two-minute soak among them) and without the browser (`browser`).
+test-fast: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -m "not worker and not browser" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
