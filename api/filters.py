@@ -1,4 +1,4 @@
-"""Query filters of the API's lists: the case queue (api.md: status, community, grid, … q),
+"""Query filters of the API's lists: the case queue (status, community, grid, … q),
 the screening returns and the report snapshots (kind, period)."""
 
 import django_filters

@@ -1,4 +1,4 @@
-"""`python -m bench.run --size N [--iterations K]`: the benchmark suite of quality.md (not a test).
+"""`python -m bench.run --size N [--iterations K]`: the benchmark suite (not a test; docs/performance.md).
 
 Loads N synthetic cases (bench.generate), then measures each figure against its floor in the same
 run, alternating the two sides (bench.timing.alternate): the queue page vs its own SQL through
