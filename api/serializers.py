@@ -10,6 +10,7 @@ from rest_framework import serializers
 from casework.enums import PartyKind, PartyRole, Risk, Source, Transition
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.permissions import can_see_personal_data
+from casework.services import MAX_PARTIES, PARTIES_LIMIT_MESSAGE
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection
 from mediation.bodies import InputSerializer
@@ -294,7 +295,9 @@ class CaseRegisterSerializer(InputSerializer):
     risk = serializers.ChoiceField(choices=Risk.choices, default=Risk.NORMAL)
     description = serializers.CharField()
     occurred_on = serializers.DateField(required=False, allow_null=True)
-    parties = PartyInputSerializer(many=True)
+    parties = PartyInputSerializer(
+        many=True, max_length=MAX_PARTIES, error_messages={"max_length": PARTIES_LIMIT_MESSAGE}
+    )
     note = serializers.CharField(required=False, allow_blank=True)
     external_ref = serializers.CharField(
         required=False,

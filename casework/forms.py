@@ -6,10 +6,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import FreeTextForm
+
 from .enums import PartyKind, PartyRole, Risk, Source
 from .models import Category
 from .personal_data import normalize_id_number, validate_id_number, validate_mobile
 from .selectors import grids_open_to
+from .services import MAX_PARTIES
 
 # The longest free text a form or the API takes (a description, a reason, a summary, a note):
 # beyond this it is a paste accident or an attack, not a case record, and is refused with a message.
@@ -28,7 +31,7 @@ def bound_text(fields) -> None:
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CaseIntakeForm(forms.Form):
+class CaseIntakeForm(FreeTextForm):
     grid = forms.ModelChoiceField(label=_("网格"), queryset=None)
     category = forms.ModelChoiceField(label=_("纠纷类别"), queryset=Category.objects.filter(active=True))
     source = forms.ChoiceField(label=_("来源"), choices=Source.choices)
@@ -50,7 +53,7 @@ class CaseIntakeForm(forms.Form):
             self.fields["source"].initial = Source.GRID_WORKER
 
 
-class PartyForm(forms.Form):
+class PartyForm(FreeTextForm):
     role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
     kind = forms.ChoiceField(label=_("类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
     name = forms.CharField(label=_("姓名/名称"), max_length=100)
@@ -91,7 +94,7 @@ class BasePartyFormSet(forms.BaseFormSet):
 
 
 PartyFormSet = forms.formset_factory(
-    PartyForm, formset=BasePartyFormSet, extra=1, min_num=1, validate_min=True, max_num=200, validate_max=True
+    PartyForm, formset=BasePartyFormSet, extra=1, min_num=1, validate_min=True, max_num=MAX_PARTIES, validate_max=True
 )
 
 

@@ -15,7 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grids.models import Grid
 
@@ -201,9 +203,17 @@ def _next_number(subdistrict, year: int) -> str:
     return f"{subdistrict.code}-{year}-{counter.last_number:04d}"
 
 
+# A case's parties: more than this is a data error or an attack, not a dispute (a group dispute of
+# hundreds is registered as one case per household or building, with the others named in it).
+MAX_PARTIES = 200
+PARTIES_LIMIT_MESSAGE = format_lazy(gettext_lazy("一件案件最多登记{}名当事人。"), MAX_PARTIES)
+
+
 def _clean_parties(parties: list[dict]) -> list[Party]:
     if not parties:
         raise ValidationError({"parties": [_("至少需要一名当事人。")]})
+    if len(parties) > MAX_PARTIES:
+        raise ValidationError({"parties": [PARTIES_LIMIT_MESSAGE]})
     cleaned, errors = [], {}
     for index, data in enumerate(parties):
         party = Party(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from common import xlsx
 from common.audit import audit_export
 from grids.enums import Role
 
@@ -114,7 +115,8 @@ def export(request):
     today = timezone.localdate()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("案件"))
-    sheet.append(
+    xlsx.append(
+        sheet,
         [
             _("案件编号"),
             _("登记时间"),
@@ -131,12 +133,13 @@ def export(request):
             _("超期"),
             _("当事人"),
             _("纠纷简要情况"),
-        ]
+        ],
     )
     rows = 0
     for case in cases[:EXPORT_LIMIT]:
         rows += 1
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 case.number,
                 _local(case.registered_at),
@@ -153,7 +156,7 @@ def export(request):
                 _("是") if case.is_overdue(today) else "",
                 "；".join(_party_cell(p) for p in case.parties.all()),
                 case.description,
-            ]
+            ],
         )
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="cases-{today:%Y%m%d}.xlsx"'

@@ -11,6 +11,7 @@ class AuditAction(models.TextChoices):
     ROLES_CHANGED = "roles_changed", _("角色或范围变更")
     PERSONAL_DATA_REVEALED = "personal_data_revealed", _("查看完整个人信息")
     EXPORTED = "exported", _("导出")
+    TEXT_CLEANED = "text_cleaned", _("清除控制字符")
 
 
 class NoticeKind(models.TextChoices):

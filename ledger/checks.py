@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from casework.enums import CaseStatus, Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source
 from casework.models import Category
 from casework.personal_data import mask_id_number, mask_phone, validate_id_number, validate_mobile
+from common.text import clean_text
 from grids.models import Community
 from mediation.enums import AgreementForm, FollowUpMethod
 from mediation.models import Mediator
@@ -196,7 +197,8 @@ class RowChecker:
         self.today = today
 
     def check(self, row: int, cells: dict[str, object]) -> tuple[LedgerRow | None, list[Problem]]:
-        self.row, self.cells, self.problems = row, cells, []
+        self.row, self.problems = row, []
+        self.cells = self._text(cells)
         values = {key: self._value(key) for key in COLUMN_BY_KEY}
         for column in COLUMNS:
             if column.required and fold(cells.get(column.key)) == "":
@@ -255,6 +257,20 @@ class RowChecker:
         self.error(key, message, warning=True)
 
     # Cells
+
+    def _text(self, cells: dict[str, object]) -> dict[str, object]:
+        """Text cells through common.text, like a form's fields: a cell holding a control character
+        is a problem naming its column (and reads as empty, so that it is not reported twice)."""
+        cleaned = {}
+        for key, raw in cells.items():
+            if isinstance(raw, str):
+                try:
+                    raw = clean_text(raw, field=COLUMN_BY_KEY[key].header)
+                except ValidationError as exc:
+                    self.error(key, exc.messages[0])
+                    raw = None
+            cleaned[key] = raw
+        return cleaned
 
     def _value(self, key: str):
         raw = self.cells.get(key)

@@ -10,12 +10,12 @@ and roles and leaves their phones and ID numbers empty (with a warning per value
 from django.db.models import Prefetch
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from casework import permissions
 from casework.enums import CaseStatus, Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source
 from casework.models import Party
+from common import xlsx
 from mediation.enums import AgreementForm, FollowUpMethod
 from mediation.models import FollowUp, MediationSession
 
@@ -145,22 +145,18 @@ def export_ledger(cases, *, user, target, full: bool = False, counts: dict | Non
     header = []
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font, cell.fill, cell.alignment = header_font(column), HEADER_FILL, HEADER_ALIGNMENT
-        header.append(cell)
+        header.append(
+            xlsx.cell(sheet, column.header, font=header_font(column), fill=HEADER_FILL, alignment=HEADER_ALIGNMENT)
+        )
     sheet.append(header)
     count = unmasked_rows = 0
     for case in ledger_queryset(cases).iterator(chunk_size=CHUNK):
         unmasked = full and permissions.can_export_personal_data(user, case)
         unmasked_rows += unmasked
         row = ledger_row(case, unmasked=unmasked)
-        cells = []
-        for column in COLUMNS:
-            cell = WriteOnlyCell(sheet, value=row[column.key])
-            if column.key in DATE_KEYS:
-                cell.number_format = DATE_FORMAT
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(
+            [xlsx.cell(sheet, row[c.key], number_format=DATE_FORMAT if c.key in DATE_KEYS else None) for c in COLUMNS]
+        )
         count += 1
     workbook.save(target)
     if counts is not None:

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from casework.enums import CaseStatus
+from common import xlsx
 
 SHEET_TITLE = "台账"
 HELP_TITLE = "填写说明"
@@ -313,11 +314,11 @@ def new_workbook() -> tuple[Workbook, object]:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
-    sheet.append([c.header for c in COLUMNS])
+    xlsx.append(sheet, [c.header for c in COLUMNS])
     style_sheet(sheet)
     help_sheet = workbook.create_sheet(HELP_TITLE)
     for row in _help_rows():
-        help_sheet.append(list(row))
+        xlsx.append(help_sheet, list(row))
     for letter, width in zip("ABCD", (14, 6, 30, 90), strict=True):
         help_sheet.column_dimensions[letter].width = width
     return workbook, sheet

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from casework import permissions
 from casework.enums import Guidance, Level, Referral
 from casework.forms import DATE, bound_text
+from common.forms import FreeTextForm
 
 from .enums import AgreementForm as AgreementKind
 from .enums import FollowUpMethod, JudicialConfirmation
@@ -16,7 +17,7 @@ from .selectors import assignment_options
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 
-class CaseActionForm(forms.Form):
+class CaseActionForm(FreeTextForm):
     def __init__(self, *args, case, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case

@@ -19,6 +19,8 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 
+from common import xlsx
+
 from . import statistics
 from .charts import percent, report_charts
 
@@ -212,11 +214,10 @@ def _subtitle(snapshot, community_name=None) -> str:
 
 
 def _write_row(sheet, row: int, values, *, bold: bool = False):
-    """Every cell of the workbook is written here (one place for escaping and cell types)."""
+    """Every cell of the workbook is written here, through common.xlsx (formula escaping, what XLSX
+    cannot hold dropped)."""
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=_value(value))
-        if bold:
-            cell.font = Font(bold=True)
+        xlsx.put(sheet, row, column, _value(value), font=Font(bold=True) if bold else None)
 
 
 def _sheet_name(title: str, used: set) -> str:
