@@ -15,7 +15,6 @@ and a dry run, which replays inside a transaction that is rolled back, so it rep
 what the services themselves would refuse as well.
 """
 
-import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -24,8 +23,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from casework import permissions, writes
 from casework.enums import CaseStatus
@@ -35,16 +32,9 @@ from casework.models import DisputeCase
 from .checks import LedgerRow, Problem, Reference, RowChecker
 from .layout import COLUMN_BY_KEY, COLUMNS, SHEET_TITLE, fold, match_headers
 from .replay import replay
+from .workbook import BoundedWorkbook, LedgerFileError
 
 MAX_HEADER_SEARCH = 10
-
-
-class LedgerFileError(Exception):
-    """The file as a whole cannot be read as a ledger (not xlsx, no such sheet, headers missing)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -135,37 +125,19 @@ class Sheet:
 
 
 def read_sheet(source, sheet_name: str | None = None) -> Sheet:
-    """The ledger sheet's header and non-empty rows, or LedgerFileError saying what is wrong with the file."""
-    workbook = _open(source)
+    """The ledger sheet's header and non-empty rows, or LedgerFileError saying what is wrong with the file
+    (ledger.workbook reads it within bounds)."""
+    workbook = BoundedWorkbook(source)
     try:
         worksheet, header_row, columns = _locate(workbook, sheet_name)
         rows = []
-        for number, values in enumerate(worksheet.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
+        for number, values in worksheet.rows(min_row=header_row + 1):
             cells = {key: values[i] for i, key in columns.items() if i < len(values)}
             if any(v not in (None, "") and str(v).strip() for v in cells.values()):
                 rows.append((number, cells))
         return Sheet(worksheet.title, header_row, columns, rows)
     finally:
         workbook.close()
-
-
-def check_file(source, sheet_name: str | None = None) -> str:
-    """What read_sheet would refuse about the file as a whole, without reading its rows (the upload
-    page answers at once); returns the ledger sheet's name."""
-    workbook = _open(source)
-    try:
-        return _locate(workbook, sheet_name)[0].title
-    finally:
-        workbook.close()
-
-
-def _open(source):
-    try:
-        return load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise LedgerFileError(
-            _("无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件（.xls 请先另存为 .xlsx）。")
-        ) from exc
 
 
 def _locate(workbook, sheet_name: str | None):
@@ -204,7 +176,7 @@ def _locate(workbook, sheet_name: str | None):
 
 def _find_header(worksheet):
     best = None
-    for number, values in enumerate(worksheet.iter_rows(max_row=MAX_HEADER_SEARCH, values_only=True), start=1):
+    for number, values in worksheet.rows(max_row=MAX_HEADER_SEARCH):
         columns = match_headers(values)
         if best is None or len(columns) > len(best[1]):
             best = (number, columns)

@@ -1,10 +1,12 @@
 """Ledger uploads imported in the background, so that a large file neither holds a web worker for
 its whole import nor leaves the user without progress.
 
-The upload page checks the file as a whole at once (not an .xlsx, no ledger header: a 400 with
-the reason, nothing recorded), records the upload (ledger.models.LedgerImport) and queues it;
-a worker runs `import_ledger` on it and keeps its report; the import's page shows the rows done
-while it runs, then the report. Progress lives in the cache (shared by the web and the worker),
+The upload page answers at once: it refuses only what the archive's directory shows (not an
+.xlsx, over the reader's limits: a 400 with the reason, nothing recorded, nothing inflated),
+records the upload (ledger.models.LedgerImport) and queues it; a worker reads it (the header
+check included: a file that is not a ledger ends its upload with the reason, shown on the
+import's page), runs `import_ledger` on it and keeps its report; the import's page shows the
+rows done while it runs, then the report. Progress lives in the cache (shared by the web and the worker),
 since the import's own rows are invisible to others until its transaction commits.
 
 An upload is imported once: the run holds the upload's row locked for the whole import and
@@ -31,7 +33,8 @@ from casework import permissions
 from ledger.enums import ImportState
 from ledger.models import LedgerImport
 
-from .importer import ImportReport, LedgerFileError, check_file, import_ledger
+from .importer import ImportReport, LedgerFileError, import_ledger
+from .workbook import inspect
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ def import_request(
     if not permissions.is_own_centre_staff(user):
         raise PermissionError("centre staff only")
     content = upload.read()
-    check_file(io.BytesIO(content), sheet or None)
+    inspect(io.BytesIO(content))
     with transaction.atomic():
         job = LedgerImport.objects.create(
             subdistrict_id=user.subdistrict_id,
