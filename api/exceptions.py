@@ -2,14 +2,15 @@
 
 Services raise CasePermissionDenied (403), TransitionUnavailable / CaseConflict (409)
 and django's ValidationError (400 with field messages); DRF raises its own errors.
-Every 400 leaves here in one shape, `{"field": ["message", …]}`, with nested
-serializer errors flattened to dotted paths (`parties[0].name`), so that clients
-and the OpenAPI schema deal with a single form; other errors are `{"detail": "…"}`.
+A 400 about fields leaves here as `{"field": ["message", …]}`, with nested serializer
+errors flattened to dotted paths (`parties[0].name`); one about the body as a whole,
+like every other error, as `{"detail": "…"}`: `detail` is always one string.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from casework.exceptions import CasePermissionDenied, TransitionUnavailable
@@ -22,24 +23,33 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
         for key, value in detail.items():
             if isinstance(key, int):  # a list serializer's errors, keyed by index
                 path = f"{prefix}[{key}]"
+            elif key == api_settings.NON_FIELD_ERRORS_KEY:  # about the field as a whole (too many parties)
+                path = prefix
             else:
                 path = f"{prefix}.{key}" if prefix else str(key)
             flat.update(flatten_errors(value, path))
         return flat
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
-            return {prefix or "detail": [str(item) for item in detail]} if detail else {}
+            if not detail:
+                return {}
+            if not prefix:  # errors about the body as a whole: `detail` is one string
+                return {"detail": " ".join(str(item) for item in detail)}
+            return {prefix: [str(item) for item in detail]}
         flat = {}
         for index, item in enumerate(detail):
             flat.update(flatten_errors(item, f"{prefix}[{index}]"))
         return flat
-    return {prefix or "detail": [str(detail)]}
+    return {prefix: [str(detail)]} if prefix else {"detail": str(detail)}
 
 
-def _django_validation_error(exc: DjangoValidationError) -> dict[str, list[str]]:
+def _django_validation_error(exc: DjangoValidationError) -> dict:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
-    return {"detail": [str(m) for m in exc.messages]}
+        errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+        if "__all__" in errors:  # about the request as a whole
+            errors["detail"] = " ".join(errors.pop("__all__"))
+        return errors
+    return {"detail": " ".join(str(m) for m in exc.messages)}
 
 
 def exception_handler(exc, context):
@@ -53,6 +63,6 @@ def exception_handler(exc, context):
     if response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
         if isinstance(exc, exceptions.ValidationError):
             response.data = flatten_errors(exc.detail)
-        else:  # ParseError and friends: {"detail": "…"} becomes {"detail": ["…"]}
-            response.data = {"detail": [str(exc.detail)]}
+        else:  # ParseError and friends
+            response.data = {"detail": str(exc.detail)}
     return response

@@ -15,7 +15,7 @@ TOO_DEEP = f"JSON parse error - nested deeper than {MAX_DEPTH} levels."
 def _clean(value, path: str, depth: int):
     """`value` with every string through common.text (NFC; control characters, NUL and unpaired
     surrogates refused, naming the field by its path, e.g. `parties[0].name`)."""
-    if depth > MAX_DEPTH:
+    if depth >= MAX_DEPTH and isinstance(value, dict | list):
         raise ParseError(TOO_DEEP)
     if isinstance(value, str):
         try:

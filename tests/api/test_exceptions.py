@@ -18,7 +18,7 @@ def test_flatten_errors_gives_nested_fields_dotted_paths():
 
 
 def test_flatten_errors_of_a_bare_list_is_detail():
-    assert flatten_errors(["整体无效"]) == {"detail": ["整体无效"]}
+    assert flatten_errors(["整体无效"]) == {"detail": "整体无效"}
 
 
 def test_service_refusals_map_to_status_codes():
@@ -31,12 +31,12 @@ def test_django_validation_errors_map_to_400_by_field():
     response = exception_handler(DjangoValidationError({"reason": ["请填写"]}), {})
     assert (response.status_code, response.data) == (400, {"reason": ["请填写"]})
     response = exception_handler(DjangoValidationError("案卷记录不得删除。"), {})
-    assert (response.status_code, response.data) == (400, {"detail": ["案卷记录不得删除。"]})
+    assert (response.status_code, response.data) == (400, {"detail": "案卷记录不得删除。"})
 
 
 def test_parse_error_is_400_in_the_same_shape():
     response = exception_handler(exceptions.ParseError("JSON 无效"), {})
-    assert (response.status_code, response.data) == (400, {"detail": ["JSON 无效"]})
+    assert (response.status_code, response.data) == (400, {"detail": "JSON 无效"})
 
 
 def test_other_drf_errors_keep_their_status():
