@@ -4,6 +4,7 @@ decides, and its ValidationError messages are put back on the fields they name."
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import FreeTextForm
@@ -53,12 +54,23 @@ class CaseIntakeForm(FreeTextForm):
             self.fields["source"].initial = Source.GRID_WORKER
 
 
+# The duplicate hint asks about the one number just typed (casework.views.duplicates).
+DUPLICATE_HINT = {
+    "hx-post": reverse_lazy("casework:duplicates"),
+    "hx-trigger": "change delay:300ms",
+    "hx-target": "#duplicate-hint",
+    "hx-swap": "innerHTML",
+}
+
+
 class PartyForm(FreeTextForm):
     role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
     kind = forms.ChoiceField(label=_("类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
     name = forms.CharField(label=_("姓名/名称"), max_length=100)
-    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
-    phone = forms.CharField(label=_("手机号码"), max_length=11, required=False)
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=18, required=False, widget=forms.TextInput(DUPLICATE_HINT)
+    )
+    phone = forms.CharField(label=_("手机号码"), max_length=11, required=False, widget=forms.TextInput(DUPLICATE_HINT))
     address = forms.CharField(label=_("住址"), max_length=200, required=False)
 
     def clean_id_number(self):
@@ -102,15 +114,18 @@ def party_formset(data=None):
     return PartyFormSet(data, prefix="parties")
 
 
-def contact_details(data) -> tuple[list[str], list[str]]:
-    """The ID numbers and phones typed into a (possibly invalid) party formset, for the duplicate hint."""
-    ids, phones = [], []
+def contact_fields(data) -> dict[str, str]:
+    """The ID numbers and phones typed into a (possibly invalid) party formset, by field name,
+    for the duplicate hint."""
+    found = {}
     for key, value in data.items():
-        if key.startswith("parties-") and key.endswith("-id_number") and value.strip():
-            ids.append(normalize_id_number(value))
-        elif key.startswith("parties-") and key.endswith("-phone") and value.strip():
-            phones.append(value.strip())
-    return ids, phones
+        if not (key.startswith("parties-") and value.strip()):
+            continue
+        if key.endswith("-id_number"):
+            found[key] = normalize_id_number(value)
+        elif key.endswith("-phone"):
+            found[key] = value.strip()
+    return found
 
 
 def add_service_errors(form, exc: ValidationError) -> None:

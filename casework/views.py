@@ -1,10 +1,12 @@
 """The queue, its XLSX export, and intake. Every case listed starts from cases_visible_to(user)."""
 
 import datetime as dt
+import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -16,14 +18,16 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from common import xlsx
-from common.audit import audit_export
+from common.audit import audit, audit_export
+from common.enums import AuditAction
 from grids.enums import Role
 
 from .exceptions import CasePermissionDenied
 from .filters import TABS, queue_filter
-from .forms import CaseIntakeForm, add_service_errors, contact_details, party_formset
+from .forms import CaseIntakeForm, add_service_errors, contact_fields, party_formset
 from .models import Party
 from .paging import cursor_of, keyset_page, keyset_page_before, sort_keys
+from .personal_data import mask_id_number, mask_phone
 from .selectors import case_list_related, cases_visible_to, prior_cases_of_parties
 from .services import case_register
 
@@ -166,20 +170,17 @@ def export(request):
     return response
 
 
-def duplicate_hint(user, data) -> dict | None:
-    """Cases of the last 12 months with a party of the same ID number or phone: those the user may
-    open, and how many others exist (their numbers are not the user's to see)."""
-    ids, phones = contact_details(data)
-    if not ids and not phones:
+def duplicate_hint(user, *, id_numbers=(), phones=()) -> dict | None:
+    """Cases of the last 12 months, among those the user may open, with a party of one of these ID
+    numbers or phones. Nothing about any other case, not even whether one exists: the hint would
+    otherwise tell anyone who may register whether a person has a case anywhere."""
+    if not id_numbers and not phones:
         return None
     since = timezone.now() - dt.timedelta(days=settings.FENGQIAO_REPEAT_WINDOW_DAYS)
-    prior = prior_cases_of_parties(id_numbers=ids, phones=phones, since=since)
+    prior = prior_cases_of_parties(id_numbers=id_numbers, phones=phones, since=since)
     visible = prior.filter(pk__in=cases_visible_to(user).values("pk"))
     cases = list(case_list_related(visible).order_by("-registered_at")[:10])
-    others = prior.exclude(pk__in=cases_visible_to(user).values("pk")).count()
-    if not cases and not others:
-        return None
-    return {"cases": cases, "others": others}
+    return {"cases": cases} if cases else None
 
 
 def _can_register(user) -> bool:
@@ -193,10 +194,8 @@ def intake(request):
     data = request.POST if request.method == "POST" else None
     form = CaseIntakeForm(data, user=request.user)
     formset = party_formset(data)
-    hint = None
     status = 200
     if data is not None:
-        hint = duplicate_hint(request.user, data)
         if form.is_valid() and formset.is_valid():
             try:
                 case = case_register(actor=request.user, parties=formset.party_rows(), **form.cleaned_data)
@@ -208,12 +207,48 @@ def intake(request):
                 messages.success(request, _("已登记案件 %(number)s。") % {"number": case.number})
                 return redirect(settings.FENGQIAO_CASE_URL_NAME, pk=case.pk)
         status = 400
-    return render(request, "casework/intake.html", {"form": form, "formset": formset, "hint": hint}, status=status)
+    return render(request, "casework/intake.html", {"form": form, "formset": formset}, status=status)
+
+
+def _lookup_allowed(user) -> bool:
+    """Counts the user's lookups in a fixed window (the cache is shared by every web process)."""
+    window = settings.FENGQIAO_DUPLICATE_HINT_WINDOW_SECONDS
+    key = f"fengqiao:duplicate-hint:{user.pk}:{int(time.time() // window)}"
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key) <= settings.FENGQIAO_DUPLICATE_HINT_LIMIT
+    except ValueError:  # expired between add and incr: a new window
+        cache.add(key, 1, window)
+        return True
 
 
 @login_required
 @require_POST
 def duplicates(request):
+    """The intake page's live hint: one ID number or phone per request (the field the user has just
+    changed), throttled per user, each lookup audited like a reveal of personal data."""
     if not _can_register(request.user):
         raise PermissionDenied(_("只有网格员、社区干部和综治中心工作人员可以登记纠纷。"))
-    return render(request, "casework/_duplicates.html", {"hint": duplicate_hint(request.user, request.POST)})
+    numbers = contact_fields(request.POST)
+    trigger = request.htmx.trigger_name if request.htmx else None
+    if trigger in numbers:
+        numbers = {trigger: numbers[trigger]}
+    if len(numbers) != 1:
+        return HttpResponse(_("每次只能查询一个身份证号或手机号码。"), status=400)
+    if not _lookup_allowed(request.user):
+        return render(request, "casework/_duplicates.html", {"throttled": True}, status=429)
+    ((name, value),) = numbers.items()
+    is_id = name.endswith("id_number")
+    hint = duplicate_hint(request.user, id_numbers=[value] if is_id else [], phones=[] if is_id else [value])
+    audit(
+        AuditAction.DUPLICATE_CHECKED,
+        actor=request.user,
+        request=request,
+        target="casework:duplicates",
+        detail={
+            "field": "id_number" if is_id else "phone",
+            "value": mask_id_number(value) if is_id else mask_phone(value),
+            "cases": [case.number for case in (hint or {}).get("cases", [])],
+        },
+    )
+    return render(request, "casework/_duplicates.html", {"hint": hint})

@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     PERSONAL_DATA_REVEALED = "personal_data_revealed", _("查看完整个人信息")
     EXPORTED = "exported", _("导出")
     TEXT_CLEANED = "text_cleaned", _("清除控制字符")
+    DUPLICATE_CHECKED = "duplicate_checked", _("重复纠纷查询")
 
 
 class NoticeKind(models.TextChoices):

@@ -203,6 +203,9 @@ FENGQIAO_JUDICIAL_CONFIRMATION_DAYS = int(os.environ.get("FENGQIAO_JUDICIAL_CONF
 # Early warning (预警): group disputes and repeat disputes.
 FENGQIAO_WARNING_MIN_PARTIES = 5
 FENGQIAO_REPEAT_WINDOW_DAYS = 365
+# The intake page's duplicate hint: lookups per user per window (each one audited).
+FENGQIAO_DUPLICATE_HINT_LIMIT = int(os.environ.get("FENGQIAO_DUPLICATE_HINT_LIMIT", "30"))
+FENGQIAO_DUPLICATE_HINT_WINDOW_SECONDS = 600
 
 LOGGING = {
     "version": 1,
