@@ -50,7 +50,7 @@ def clean(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("casework", "0006_report_covering_indexes"),
-        ("common", "0003_audit_actions"),
+        ("common", "0004_audit_actions"),
         ("grids", "0004_audit_entry_moved"),
         ("mediation", "0001_initial"),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('common', '0002_tables_renamed'),
+        ('common', '0003_notice_link'),
     ]
 
     operations = [
