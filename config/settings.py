@@ -241,13 +241,16 @@ FENGQIAO_CASE_URL_NAME = "mediation:case"
 FENGQIAO_QUEUE_EXPORT_URL_NAMES = {"ledger": "ledger:export_queue"}
 FENGQIAO_FIGURE_EXPORT_URL_NAMES = {"ledger": "ledger:export_report"}
 
-# Celery. Production and tests use Redis (REDIS_URL). Without it (`make run`) the
-# broker is embedded: kombu's SQLAlchemy transport on a SQLite file under var/.
-# Each message is one row written in one transaction, so a consumer never sees a
-# half-written message (kombu's filesystem transport writes files in place and a
-# worker can read one half-written and die on the JSON), and it needs no server.
-CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
-CELERY_BROKER_TRANSPORT_OPTIONS = {} if REDIS_URL else {"connect_args": {"timeout": 30}}
+# Celery. Production and tests use Redis (REDIS_URL). Without it (`make run`) the broker is
+# the embedded Redis server that `make run` starts on a Unix socket under the var dir
+# (config/broker.py): the same transport and settings as production, acknowledgements and
+# visibility timeout included. A message a worker took and did not acknowledge (it died) is
+# delivered again once the visibility timeout has passed: every task is idempotent
+# (docs/deployment.md says how), and the timeout is longer than any task runs.
+CELERY_BROKER_URL = REDIS_URL or f"redis+socket://{VAR_DIR.resolve() / 'redis.sock'}"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("FENGQIAO_BROKER_VISIBILITY_TIMEOUT", "3600")),
+}
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_IGNORE_RESULT = not REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE

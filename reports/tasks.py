@@ -5,6 +5,7 @@ The schedule lives in config/celery.py.
 """
 
 import datetime as dt
+import time
 
 from celery import shared_task
 from django.utils import timezone
@@ -44,6 +45,7 @@ def catch_up(now: str | None = None) -> list[int]:
 
 
 @shared_task(name="reports.tasks.ping")
-def ping(n: int = 0) -> int:
-    """Does nothing: the embedded broker's soak test and `celery inspect`-style checks send it."""
+def ping(n: int = 0, seconds: float = 0.0) -> int:
+    """Does nothing (for `seconds`, at most 10): the broker tests and `celery inspect`-style checks send it."""
+    time.sleep(min(max(seconds, 0.0), 10.0))
     return n
