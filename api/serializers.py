@@ -28,8 +28,13 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-# 400: {"field": ["message", …]}; nested fields as dotted paths ("parties[0].name").
-FIELD_ERRORS = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+# 400: {"field": ["message", …]}, nested fields as dotted paths ("parties[0].name"); or, about the
+# body as a whole, {"detail": "message"} (`detail` is always one string).
+FIELD_ERRORS = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
 
 
 # Accounts

@@ -40,7 +40,7 @@ from . import services as api_services
 from .filters import CaseFilter, InspectionFilter, SnapshotFilter, involving_mediator
 
 _ERRORS = {
-    400: OpenApiResponse(s.FIELD_ERRORS, description='请求内容无效：{"字段": ["说明", …]}'),
+    400: OpenApiResponse(s.FIELD_ERRORS, description='请求内容无效：{"字段": ["说明", …]} 或 {"detail": "说明"}'),
     401: OpenApiResponse(s.DetailSerializer, description="未提供或无效的凭据"),
     403: OpenApiResponse(s.DetailSerializer, description="可见此案件，但无权执行此操作"),
     404: OpenApiResponse(s.DetailSerializer, description="不存在，或不在您的可见范围内"),
