@@ -51,6 +51,7 @@ def test_finding_7_restore_checks_the_checksum_decrypts_and_gives_the_app_role_i
     tmp_path, centre, mediator, grid
 ):
     case_in_state(CaseStatus.CLOSED, centre=centre, mediator=mediator, grid=grid)
+    report_generate(kind="monthly", period=dt.date.today().replace(day=1), actor=centre)
     cases = DisputeCase.objects.count()
     # A throwaway GnuPG key: the backup host holds only the public key, the restore host the secret one.
     gnupg = tmp_path / "gnupg"

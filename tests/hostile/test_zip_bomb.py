@@ -76,26 +76,28 @@ BOMBS = {
     # The attack run's shape: a huge shared-strings table of tiny strings.
     "shared strings": lambda: archive(
         {
-            "xl/sharedStrings.xml": repeated("<sst>", "<si><t>x</t></si>", 5_000_000, "</sst>"),
+            "xl/sharedStrings.xml": repeated("<sst>", "<si><t>x</t></si>", 400_000, "</sst>"),
             "xl/worksheets/sheet1.xml": sheet(['<row r="2"><c r="A2" t="s"><v>0</v></c></row>']),
         }
     ),
-    "declared size": lambda: archive(
-        {"xl/worksheets/sheet1.xml": repeated("<worksheet><sheetData>", " " * 100, 2_000_000, "</sheetData>")}
+    # Over the limit as the archive's directory declares it: refused before anything is inflated.
+    "declared size": lambda: lying(
+        archive({"xl/worksheets/sheet1.xml": repeated("<worksheet><sheetData>", " " * 100, 10_000, "</sheetData>")}),
+        workbook.MAX_PART_BYTES,
     ),
     "size that lies": lambda: lying(
         archive({"xl/worksheets/sheet1.xml": repeated("<worksheet><sheetData>", "<row/>" * 20, 1_000_000, "")}),
         1000,
     ),
-    "rows": lambda: archive({"xl/worksheets/sheet1.xml": repeated(sheet([])[:-24], "<row/>", 2_000_000, "")}),
+    "rows": lambda: archive({"xl/worksheets/sheet1.xml": repeated(sheet([])[:-24], "<row/>", 60_000, "")}),
     "cells in a row": lambda: archive(
-        {"xl/worksheets/sheet1.xml": repeated(sheet([])[:-24] + "<row>", "<c/>", 2_000_000, "</row>")}
+        {"xl/worksheets/sheet1.xml": repeated(sheet([])[:-24] + "<row>", "<c/>", 10_000, "</row>")}
     ),
     "cells in all": lambda: archive(
-        {"xl/worksheets/sheet1.xml": repeated(sheet([])[:-24], "<row>" + "<c/>" * 100 + "</row>", 100_000, "")}
+        {"xl/worksheets/sheet1.xml": repeated(sheet([])[:-24], "<row>" + "<c/>" * 100 + "</row>", 20_000, "")}
     ),
     "one huge cell": lambda: archive(
-        {"xl/worksheets/sheet1.xml": repeated(sheet([])[:-24] + '<row><c t="inlineStr"><is><t>', "纠", 30_000_000, "")}
+        {"xl/worksheets/sheet1.xml": repeated(sheet([])[:-24] + '<row><c t="inlineStr"><is><t>', "纠", 40_000, "")}
     ),
     "entities": lambda: archive(
         {
