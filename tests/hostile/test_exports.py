@@ -21,8 +21,9 @@ from mediation.models import Agreement
 from tests.api.bodies import registration
 from tests.casework.test_views import intake_data
 from tests.factories import PASSWORD
-from tests.reports.test_ledger import HEADERS, agreed_row, bare_row, read_rows, renumber
-from tests.reports.test_ledger import xlsx as ledger_xlsx
+from tests.ledger.conftest import HEADERS, agreed_row, bare_row, read_rows
+from tests.ledger.conftest import xlsx as ledger_xlsx
+from tests.ledger.test_export import renumber
 
 CONTROLS = "\u0008\u001b\x07"
 

@@ -18,13 +18,13 @@ from casework.models import DisputeCase
 from reports.models import Snapshot
 from reports.services import report_generate
 from tests.config.test_backup import _url
-from tests.factories import case_in_state
+from tests.workflow import drive
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_finding_7_report_snapshots_are_append_only_in_the_database(centre, mediator, grid):
-    case_in_state(CaseStatus.CLOSED, centre=centre, mediator=mediator, grid=grid)
+    drive(CaseStatus.CLOSED, centre=centre, lead=mediator, grid=grid)
     snapshot, _created = report_generate(kind="monthly", period=dt.date.today().replace(day=1), actor=centre)
     with connection.cursor() as cursor:
         for statement in (
@@ -50,7 +50,7 @@ def test_finding_7_a_failed_backup_leaves_nothing_and_says_so(tmp_path):
 def test_finding_7_restore_checks_the_checksum_decrypts_and_gives_the_app_role_its_grants_back(
     tmp_path, centre, mediator, grid
 ):
-    case_in_state(CaseStatus.CLOSED, centre=centre, mediator=mediator, grid=grid)
+    drive(CaseStatus.CLOSED, centre=centre, lead=mediator, grid=grid)
     report_generate(kind="monthly", period=dt.date.today().replace(day=1), actor=centre)
     cases = DisputeCase.objects.count()
     # A throwaway GnuPG key: the backup host holds only the public key, the restore host the secret one.
