@@ -413,6 +413,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
         model = Snapshot
         fields = [
             "id",
+            "subdistrict",
             "kind",
             "period",
             "version",

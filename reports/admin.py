@@ -7,5 +7,5 @@ from .models import Snapshot
 
 @admin.register(Snapshot)
 class SnapshotAdmin(RecordAdmin):
-    list_display = ["kind", "period", "version", "generated_at", "generated_by", "reason"]
-    list_filter = ["kind"]
+    list_display = ["subdistrict", "kind", "period", "version", "generated_at", "generated_by", "reason"]
+    list_filter = ["subdistrict", "kind"]

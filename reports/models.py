@@ -76,6 +76,11 @@ class Snapshot(models.Model):
         return _("%(date)s 矛盾纠纷日报") % {"date": self.period.isoformat()}
 
     @property
+    def is_legacy(self) -> bool:
+        """Made before reports kept their case sets: figures only, no drill-downs or views."""
+        return not self.material
+
+    @property
     def period_label(self) -> str:
         return self.period.strftime("%Y-%m") if self.kind == ReportKind.MONTHLY else self.period.isoformat()
 

@@ -56,12 +56,19 @@ def snapshot_list(user):
     )
 
 
-def snapshot_for(user, pk: int) -> Snapshot:
-    """A report of the reader's territory, or 404."""
+def snapshot_for(user, pk: int, *, legacy: bool = False) -> Snapshot:
+    """A report of the reader's territory, or 404.
+
+    A snapshot made before reports kept their case sets has no drill-downs, views or exports
+    (404); its page says so and offers to regenerate (`legacy=True`).
+    """
     try:
-        return Snapshot.objects.select_related("generated_by", "subdistrict").get(_territory(user), pk=pk)
+        snapshot = Snapshot.objects.select_related("generated_by", "subdistrict").get(_territory(user), pk=pk)
     except Snapshot.DoesNotExist:
         raise Http404 from None
+    if snapshot.is_legacy and not legacy:
+        raise Http404
+    return snapshot
 
 
 def snapshot_period(snapshot: Snapshot) -> Period:

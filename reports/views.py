@@ -86,7 +86,13 @@ def _view_context(request, snapshot):
 
 @login_required
 def report_detail(request, pk: int):
-    snapshot = selectors.snapshot_for(request.user, pk)
+    snapshot = selectors.snapshot_for(request.user, pk, legacy=True)
+    if snapshot.is_legacy:
+        return render(
+            request,
+            "reports/report_legacy.html",
+            {"snapshot": snapshot, "can_generate": services.can_generate_reports(request.user)},
+        )
     figures, community_id, community_name = _view_context(request, snapshot)
     wide = selectors.reader_community_id(request.user) is None
     context = {

@@ -286,3 +286,16 @@ def test_a_report_of_another_subdistrict_is_404(client, march):
     assert client.get(reverse("reports:detail", args=[march.pk])).status_code == 404
     assert drill(client, march, "registered").status_code == 404
     assert "矛盾纠纷月报" not in client.get(reverse("reports:list")).content.decode()
+
+
+def test_a_snapshot_made_before_case_sets_were_kept_says_so_and_has_no_drill_down(client, centre, subdistrict):
+    from django.db import connection
+
+    legacy = services.report_ensure(subdistrict=subdistrict, kind="monthly", period=MARCH)
+    with connection.cursor() as cursor:  # what migration 0004 leaves on a snapshot made before it
+        cursor.execute("UPDATE reports_snapshot SET material = '{}'::jsonb WHERE id = %s", [legacy.pk])
+    login(client, centre)
+    page = client.get(reverse("reports:detail", args=[legacy.pk]))
+    assert page.status_code == 200 and "请重新生成本期报表" in page.content.decode()
+    assert drill(client, legacy, "registered").status_code == 404
+    assert client.get(reverse("reports:xlsx", args=[legacy.pk])).status_code == 404
