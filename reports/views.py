@@ -142,9 +142,10 @@ def report_cases(request, pk: int):
     community_id = _community_param(request)
     cases = selectors.drill_down(request.user, snapshot, key, community_id)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    then = selectors.states_then(snapshot)
+    cases_on_page = list(page)
+    then = selectors.states_then(snapshot, [case.pk for case in cases_on_page])
     labels = dict(CaseStatus.choices)
-    rows = [(case, labels.get(then.get(case.pk), "—")) for case in page]
+    rows = [(case, labels.get(then.get(case.pk), "—")) for case in cases_on_page]
     title = statistics.figure_title(key, selectors.snapshot_period(snapshot), snapshot.material.get("labels", {}))
     scope = f"community={community_id}&" if community_id is not None else ""
     return render(
