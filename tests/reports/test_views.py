@@ -289,11 +289,18 @@ def test_a_report_of_another_subdistrict_is_404(client, march):
 
 
 def test_a_snapshot_made_before_case_sets_were_kept_says_so_and_has_no_drill_down(client, centre, subdistrict):
-    from django.db import connection
+    from django.utils import timezone
 
-    legacy = services.report_ensure(subdistrict=subdistrict, kind="monthly", period=MARCH)
-    with connection.cursor() as cursor:  # what migration 0004 leaves on a snapshot made before it
-        cursor.execute("UPDATE reports_snapshot SET material = '{}'::jsonb WHERE id = %s", [legacy.pk])
+    # What migration 0004 leaves of a snapshot made before it: figures, no material.
+    legacy = Snapshot.objects.create(
+        subdistrict=subdistrict,
+        kind="monthly",
+        period=MARCH,
+        version=1,
+        generated_at=timezone.now(),
+        fingerprint="0" * 64,
+        figures={"totals": {"registered": 6}},
+    )
     login(client, centre)
     page = client.get(reverse("reports:detail", args=[legacy.pk]))
     assert page.status_code == 200 and "请重新生成本期报表" in page.content.decode()
