@@ -11,7 +11,7 @@ from django.utils import timezone
 from demo.seed import DemoSeeder
 from grids.models import Subdistrict
 from reports import services
-from tests.browser.test_walkthrough import ARTIFACTS, browser_page, sign_in, sign_out  # noqa: F401
+from tests.browser.conftest import ARTIFACTS, sign_in, sign_out
 from tests.factories import PASSWORD
 
 
@@ -40,7 +40,7 @@ def shots(page, name):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_monthly_report_as_leader_and_community_staff(browser_page, live_server):  # noqa: F811
+def test_monthly_report_as_leader_and_community_staff(browser_page, live_server):
     try:
         read_the_report(browser_page, live_server.url)
     finally:

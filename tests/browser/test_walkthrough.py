@@ -3,8 +3,6 @@ worker, acceptance and assignment by centre staff, start, a session and an agree
 mediator, a follow-up, and closure by centre staff. Screenshots go to test-artifacts/."""
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -14,50 +12,8 @@ from casework.enums import CaseStatus
 from casework.models import DisputeCase, Party
 from demo.seed import DemoSeeder
 from mediation.models import Mediator
+from tests.browser.conftest import ARTIFACTS, sign_in, sign_out
 from tests.factories import CLOSED_CASE_EVENTS, PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser_page():
-    # A missing browser is a broken environment, not a reason to skip: .ci/run installs it.
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    # The sync Playwright API runs an event loop in this thread; the ORM calls in the test are ours.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-
-
-def sign_out(page):
-    page.click(".site-user form button")
-    page.wait_for_url("**/login/**")
 
 
 def act(page, name):
