@@ -5,6 +5,7 @@ the page. The PDF embeds vendored fonts (static/fonts/README.md: Droid Sans Fall
 for Chinese, DejaVu Sans for digits and Latin): no network and no system font needed.
 """
 
+import datetime as dt
 import io
 import itertools
 import math
@@ -68,13 +69,14 @@ BREAKDOWNS = [
 
 
 def _case_rows(rows):
+    # The deadline as a date: a date cell in Excel, "2026-11-05" in the PDF.
     return [
         [
             r["number"],
             r["status_label"],
             r["community"],
             r["category"],
-            r["due"],
+            dt.date.fromisoformat(r["due"]) if r["due"] else None,
             r["responsible"],
             "、".join(r["warning"]),
         ]
@@ -217,7 +219,14 @@ def _write_row(sheet, row: int, values, *, bold: bool = False):
     """Every cell of the workbook is written here, through common.xlsx (formula escaping, what XLSX
     cannot hold dropped)."""
     for column, value in enumerate(values, start=1):
-        xlsx.put(sheet, row, column, _value(value), font=Font(bold=True) if bold else None)
+        xlsx.put(
+            sheet,
+            row,
+            column,
+            _value(value),
+            font=Font(bold=True) if bold else None,
+            number_format="yyyy-mm-dd" if isinstance(value, dt.date) else None,
+        )
 
 
 def _sheet_name(title: str, used: set) -> str:

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import re
 
@@ -44,6 +45,8 @@ def test_xlsx_has_a_sheet_per_section_charts_numbers_and_no_none(client, centre,
     assert durations == (3, 20.0, 26.4, 18.7)  # numbers, not text
     assert cells(workbook["新登记按类别"])[world["A"].category.name] == 5
     assert world["F"].number in cells(workbook["预警案件明细"])
+    overdue = {row[0]: row[4] for row in workbook["逾期案件明细"].iter_rows(min_row=4, values_only=True)}
+    assert isinstance(overdue[world["E"].number], dt.datetime)  # a date cell (openpyxl reads it as datetime)
     assert len(workbook["近六个月趋势"]._charts) == 1 and len(workbook["新登记按类别"]._charts) == 1
     values = every_value(workbook)
     assert "None" not in [str(v) for v in values if v is not None]
