@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from grids.models import Grid
 
-from . import calendar, permissions, writes
+from . import calendar, notices, permissions, writes
 from .enums import CaseStatus, Level, RecordKind, Referral, Risk, Source, Transition, WarningReason
 from .exceptions import CaseConflict, CaseError, CasePermissionDenied, TransitionUnavailable
 from .models import CaseEvent, CaseNumberCounter, Category, DisputeCase, Party
@@ -53,8 +53,9 @@ def _choice(value, choices, field: str):
 
 
 def record_event(case, *, actor, name, at=None, from_status="", to_status="", note="", data=None, imported=False):
-    """Append one event to the case's file. Called only inside a service's transaction."""
-    return writes.save_new(
+    """Append one event to the case's file, and tell the people in the loop of it (通知, once per
+    event). Called only inside a service's transaction, so the notices commit with the change."""
+    event = writes.save_new(
         CaseEvent(
             case=case,
             at=at or timezone.now(),
@@ -67,6 +68,10 @@ def record_event(case, *, actor, name, at=None, from_status="", to_status="", no
             imported=imported,
         )
     )
+    # A ledger import replays history: nobody is told of events years old.
+    if not imported and writes.current() is None:
+        notices.event_notify(case, event)
+    return event
 
 
 def raise_conflict(case):

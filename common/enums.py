@@ -18,5 +18,16 @@ class AuditAction(models.TextChoices):
 class NoticeKind(models.TextChoices):
     DUE_SOON = "due_soon", _("即将到期")
     DUE_TODAY = "due_today", _("今日到期")
+    OVERDUE = "overdue", _("已超期")
     WARNING = "warning", _("预警")
     REPORT = "report", _("报表已生成")
+    ASSIGNED = "assigned", _("指派调解")
+    ESCALATED = "escalated", _("上报")
+    DECIDED = "decided", _("受理结果")
+    CLOSED = "closed", _("已结案")
+    RECUSAL = "recusal", _("回避")
+    PROGRESS = "progress", _("调解进展")
+
+
+# Notices about a deadline or an early warning: nobody may switch them off.
+MANDATORY_NOTICE_KINDS = frozenset({NoticeKind.DUE_SOON, NoticeKind.DUE_TODAY, NoticeKind.OVERDUE, NoticeKind.WARNING})

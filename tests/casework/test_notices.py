@@ -52,7 +52,25 @@ def test_deadline_reminders_before_and_when_due_go_to_the_people_responsible(cen
     assert {n.user.username for n in Notice.objects.filter(kind="due_today")} == {"centre", "community"}
     assert sent_before == sent_on_the_day == 2
     assert case_notices.deadline_reminders(today=due) == 0
-    assert case_notices.deadline_reminders(today=due + dt.timedelta(days=3)) == 0
+
+
+def test_overdue_reminders_once_a_day_and_the_centre_from_the_third_working_day(centre, community_staff, grid):
+    from casework import calendar
+
+    case = register(centre, grid)
+    due = case.next_due
+    first, third = calendar.add_working_days(due, 1), calendar.add_working_days(due, 3)
+    # The first overdue working day: the community's staff answer for an unaccepted case.
+    assert case_notices.deadline_reminders(today=first) == 1
+    assert case_notices.deadline_reminders(today=first) == 0  # once a day
+    (notice,) = Notice.objects.filter(kind="overdue")
+    assert notice.user.username == "community" and "超期 1 个工作日" in notice.text
+    # From the third overdue working day the centre is told too, every day.
+    assert case_notices.deadline_reminders(today=third) == 2
+    assert {n.user.username for n in Notice.objects.filter(kind="overdue", text__contains="超期 3 个工作日")} == {
+        "centre",
+        "community",
+    }
 
 
 def test_notices_are_marked_read_only_for_their_owner(centre, leader, grid):

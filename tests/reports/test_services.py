@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from common.models import Notice
@@ -86,8 +87,10 @@ def test_generate_rejects_bad_requests_and_writes_nothing(world, leader, subdist
 def test_a_new_report_notifies_centre_staff_and_leaders(world, centre, leader, community_staff, subdistrict):
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         snapshot, _created = services.report_generate(kind="monthly", period=MARCH, subdistrict=subdistrict)
-    assert set(Notice.objects.values_list("user__username", flat=True)) == {"centre", "leader"}
-    assert all(snapshot.title in n.text for n in Notice.objects.all())
+    reports = Notice.objects.filter(kind="report")
+    assert set(reports.values_list("user__username", flat=True)) == {"centre", "leader"}
+    assert all(snapshot.title in n.text for n in reports)
+    assert {n.link for n in reports} == {reverse("reports:detail", args=[snapshot.pk])}
 
 
 # The schedule's services and the catch-up
