@@ -154,6 +154,10 @@ class Inspection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("填报人")
     )
     filed_at = models.DateTimeField(_("填报时间"))
+    # 补报: filed after its day or month had ended; counted as such beside the missing ones.
+    late = models.BooleanField(_("补报"), default=False)
+    # Filed by centre or community staff for a grid that has no grid worker (无网格员).
+    on_behalf = models.BooleanField(_("代为填报"), default=False)
 
     class Meta:
         verbose_name = _("排查记录")
@@ -178,3 +182,21 @@ class Inspection(models.Model):
 
     def __str__(self):
         return f"{self.grid} {self.get_kind_display()} {self.period}"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.kind, self.period)
+
+
+def period_end(kind: str, period: dt.date) -> dt.date:
+    """The last day a return for `period` is on time: the day itself, or the month's last day."""
+    if kind == InspectionKind.DAILY:
+        return period
+    next_month = (period.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return next_month - dt.timedelta(days=1)
+
+
+def period_label(kind: str, period: dt.date) -> str:
+    if kind == InspectionKind.DAILY:
+        return f"{period.year}年{period.month}月{period.day}日 日查"
+    return f"{period.year}年{period.month}月 月查"

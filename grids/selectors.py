@@ -1,9 +1,11 @@
 """Reads of territory and people: who holds a role, which screening returns a user may read."""
 
+import datetime as dt
+
 from django.db.models import Exists, OuterRef, Q
 
-from .enums import Role
-from .models import Inspection, User
+from .enums import InspectionKind, Role
+from .models import Inspection, SensitivePeriod, User, period_end, period_label
 
 
 def users_with_roles(*roles, subdistrict_id=None) -> list:
@@ -35,3 +37,54 @@ def inspections_visible_to(user):
 
 def inspections_filed_by(user, limit: int = 50):
     return Inspection.objects.filter(filed_by=user).select_related("grid__community").order_by("-filed_at")[:limit]
+
+
+# How far back a grid worker is shown the daily returns they missed (补报 is still possible after).
+MISSED_DAILY_DAYS = 7
+
+
+def returns_owed(grids, today: dt.date) -> list[dict]:
+    """The returns not yet filed for `grids`: this month's and today's (in a sensitive period), and
+    the missed ones (last month's, the sensitive days of the past week), oldest missed first.
+
+    Three queries whatever the number of grids: the grids, the sensitive days, the returns filed.
+    """
+    grids = list(grids)
+    if not grids:
+        return []
+    month = today.replace(day=1)
+    last_month = (month - dt.timedelta(days=1)).replace(day=1)
+    window_start = today - dt.timedelta(days=MISSED_DAILY_DAYS)
+    sensitive = set()
+    for period in SensitivePeriod.objects.overlapping(window_start, today):
+        day = max(period.start, window_start)
+        while day <= min(period.end, today):
+            sensitive.add(day)
+            day += dt.timedelta(days=1)
+    wanted = [(InspectionKind.MONTHLY, last_month), (InspectionKind.MONTHLY, month)]
+    wanted += [(InspectionKind.DAILY, day) for day in sorted(sensitive)]
+    filed = set(
+        Inspection.objects.filter(grid__in=grids)
+        .filter(
+            Q(kind=InspectionKind.MONTHLY, period__in=[last_month, month])
+            | Q(kind=InspectionKind.DAILY, period__in=sensitive)
+        )
+        .values_list("grid_id", "kind", "period")
+    )
+    owed = []
+    for grid in grids:
+        for kind, period in wanted:
+            if (grid.pk, kind, period) in filed:
+                continue
+            owed.append(
+                {
+                    "grid": grid,
+                    "kind": kind,
+                    "period": period,
+                    "label": period_label(kind, period),
+                    "missed": period_end(kind, period) < today,
+                    "param": period.strftime("%Y-%m") if kind == InspectionKind.MONTHLY else period.isoformat(),
+                }
+            )
+    owed.sort(key=lambda row: (not row["missed"], row["period"], row["kind"], row["grid"].pk))
+    return owed

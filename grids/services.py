@@ -8,15 +8,36 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .enums import InspectionKind, Role
-from .models import Grid, Inspection, SensitivePeriod
-from .permissions import is_grid_worker_for
+from .models import Grid, Inspection, SensitivePeriod, User, period_end
+from .permissions import active, is_grid_worker_for
+
+
+def grids_without_worker():
+    """Grids no active grid worker covers (无网格员): the centre or the community files for them."""
+    covered = User.grids.through.objects.filter(user__is_active=True).values("grid_id")
+    return Grid.objects.exclude(pk__in=covered)
+
+
+def grids_filed_on_behalf_by(user):
+    """The grids without a grid worker whose returns `user` may file on their behalf: the centre's
+    staff for their subdistrict's, a community's staff for their community's."""
+    if not active(user):
+        return Grid.objects.none()
+    if user.has_role(Role.CENTRE_STAFF) and user.subdistrict_id:
+        return grids_without_worker().filter(community__subdistrict_id=user.subdistrict_id)
+    if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
+        return grids_without_worker().filter(community_id=user.community_id)
+    return Grid.objects.none()
 
 
 def grids_for_filing(user):
-    """The grids whose returns `user` files: a grid worker's own grids."""
-    if not (user and user.is_active and user.has_role(Role.GRID_WORKER)):
+    """The grids whose returns `user` files: a grid worker's own grids; for centre and community
+    staff, the grids in their territory that have no grid worker."""
+    if not active(user):
         return Grid.objects.none()
-    return user.grids.select_related("community").order_by("community__code", "code")
+    if user.has_role(Role.GRID_WORKER):
+        return user.grids.select_related("community").order_by("community__code", "code")
+    return grids_filed_on_behalf_by(user).select_related("community").order_by("community__code", "code")
 
 
 def _count(value, field: str) -> int:
@@ -41,9 +62,15 @@ def inspection_file(
     notes: str = "",
     at: dt.datetime | None = None,
 ) -> Inspection:
-    """排查填报: a grid worker files one return for one of their grids and one period."""
-    if grid is None or not is_grid_worker_for(actor, grid.pk):
-        raise PermissionDenied(_("只能为本人负责的网格填报排查记录。"))
+    """排查填报: a grid worker files one return for one of their grids and one period; centre or
+    community staff file for a grid without a grid worker (recorded as filed on its behalf). A
+    return filed after its day or month has ended is 补报 (late)."""
+    own = grid is not None and is_grid_worker_for(actor, grid.pk)
+    on_behalf = not own and grid is not None and grids_filed_on_behalf_by(actor).filter(pk=grid.pk).exists()
+    if not (own or on_behalf):
+        if actor is not None and actor.has_role(Role.GRID_WORKER):
+            raise PermissionDenied(_("只能为本人负责的网格填报排查记录。"))
+        raise PermissionDenied(_("只能为本辖区内无网格员的网格代为填报排查记录。"))
     if kind not in InspectionKind.values:
         raise ValidationError({"kind": [_("排查类型须为日查或月查。")]})
     if not isinstance(period, dt.date):
@@ -79,6 +106,8 @@ def inspection_file(
                 notes=notes,
                 filed_by=actor,
                 filed_at=at,
+                late=today > period_end(kind, period),
+                on_behalf=on_behalf,
             )
     except IntegrityError:
         raise ValidationError({"period": [_("该网格本期的排查记录已填报。")]}) from None

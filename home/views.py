@@ -19,6 +19,8 @@ from casework.selectors import case_queue, cases_visible_to
 from common import notices
 from common import selectors as notice_selectors
 from grids.enums import Role
+from grids.selectors import returns_owed
+from grids.services import grids_for_filing
 from mediation.selectors import my_cases, next_step
 from reports.statistics import is_open, open_q, overdue_q, success_rate, warning_q
 
@@ -121,8 +123,11 @@ def mediator_home(request):
 
 
 def grid_worker_home(request):
+    """我的网格: the screening returns owed (one tap each to file), then the grid's recent cases."""
+    today = timezone.localdate()
     rows = list(case_queue(request.user).order_by("-registered_at", "-id")[:RECENT_ROWS])
-    return render(request, "home/grid_worker_home.html", {"rows": rows, "today": timezone.localdate()})
+    owed = returns_owed(grids_for_filing(request.user), today)
+    return render(request, "home/grid_worker_home.html", {"rows": rows, "owed": owed, "today": today})
 
 
 @login_required

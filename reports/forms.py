@@ -46,9 +46,11 @@ class GenerateReportForm(PeriodForm):
 
 
 class InspectionForm(PeriodForm):
-    grid = forms.ModelChoiceField(label=_("网格"), queryset=None, empty_label=None)
-    kind = forms.ChoiceField(label=_("类型"), choices=InspectionKind.choices)
-    period = forms.CharField(label=_("排查期间"), max_length=10, help_text=_("日查 YYYY-MM-DD，月查 YYYY-MM"))
+    # The return being filed is chosen from those owed (one tap each), so grid, kind and period
+    # travel hidden: no period is typed, on a phone least of all.
+    grid = forms.ModelChoiceField(label=_("网格"), queryset=None, empty_label=None, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("类型"), choices=InspectionKind.choices, widget=forms.HiddenInput)
+    period = forms.CharField(label=_("排查期间"), max_length=10, widget=forms.HiddenInput)
     zero_report = forms.BooleanField(label=_("零报告（本期未发现矛盾纠纷）"), required=False)
     # The bound keeps a mistyped count a form error instead of a database overflow (a 500).
     disputes_found = forms.IntegerField(label=_("排查发现纠纷数"), min_value=0, max_value=COUNT_LIMIT, initial=0)

@@ -192,29 +192,50 @@ def report_pdf(request, pk: int):
     return _export(request, pk, exports.snapshot_pdf, "application/pdf", "pdf")
 
 
+def _chosen_return(request, owed):
+    """The owed return named in the URL (?grid=&kind=&period=), else the first one owed."""
+    source = request.POST if request.method == "POST" else request.GET
+    wanted = (source.get("grid", ""), source.get("kind", ""), source.get("period", ""))
+    for row in owed:
+        if (str(row["grid"].pk), row["kind"], row["param"]) == wanted:
+            return row
+    return owed[0] if owed else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspection_file(request):
-    """The grid worker's screening return (排查填报) for their own grids."""
+    """排查填报: the returns a grid worker owes (today's, this month's, missed ones), one tap each,
+    the chosen one filed as a zero report in one more tap or with its counts. Centre and community
+    staff file here for the grids of their territory that have no grid worker."""
     grids = grid_services.grids_for_filing(request.user)
-    if not request.user.has_role(Role.GRID_WORKER):
+    if not (request.user.has_role(Role.GRID_WORKER) or grids.exists()):
         raise Http404
-    form = InspectionForm(request.POST or None, grids=grids)
+    owed = grid_selectors.returns_owed(grids, timezone.localdate())
+    chosen = _chosen_return(request, owed)
+    initial = {"grid": chosen["grid"].pk, "kind": chosen["kind"], "period": chosen["param"]} if chosen else {}
+    form = InspectionForm(request.POST or None, grids=grids, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            grid_services.inspection_file(actor=request.user, **data)
+            inspection = grid_services.inspection_file(actor=request.user, **data)
         except ValidationError as exc:
             _add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("grid", str(exc))
         else:
-            messages.success(request, _("排查记录已填报。"))
+            done = _("%(grid)s %(period)s 已填报。") % {"grid": inspection.grid.name, "period": inspection.period_label}
+            messages.success(request, done + (_("（补报）") if inspection.late else ""))
             return redirect("reports:inspections")
     return render(
         request,
         "reports/inspection_form.html",
-        {"form": form, "filed": grid_selectors.inspections_filed_by(request.user)},
+        {
+            "form": form,
+            "owed": owed,
+            "chosen": chosen,
+            "filed": grid_selectors.inspections_filed_by(request.user),
+        },
     )
 
 
@@ -232,8 +253,12 @@ def inspection_missing(request):
         raise Http404 from None
     inspection_kind, period_date, required = statistics.inspection_requirement(kind, period)
     grids = statistics.missing_returns(inspection_kind, period_date, request.user.subdistrict_id)
+    late = grid_selectors.inspections_visible_to(request.user).filter(
+        kind=inspection_kind, period=period_date, late=True
+    )
     if request.user.has_role(Role.COMMUNITY_STAFF) and not request.user.is_subdistrict_wide:
         grids = grids.filter(community_id=request.user.community_id)
+    on_behalf = set(grid_services.grids_filed_on_behalf_by(request.user).values_list("pk", flat=True))
     return render(
         request,
         "reports/inspection_missing.html",
@@ -244,5 +269,10 @@ def inspection_missing(request):
             "period_text": period_date.strftime("%Y-%m") if inspection_kind == InspectionKind.MONTHLY else period_date,
             "required": required,
             "grids": grids if required else [],
+            "late": late.select_related("grid__community", "filed_by").order_by("grid__community__code", "grid__code")
+            if required
+            else [],
+            "on_behalf": on_behalf,
+            "period_param": period_date.strftime("%Y-%m") if inspection_kind == InspectionKind.MONTHLY else period_date,
         },
     )

@@ -174,10 +174,24 @@ def test_file_a_zero_report_with_any_day_of_the_month(api, grid_worker, grid):
 
 @pytest.mark.parametrize("persona", ["gridworker", "centre", "community", "mediator"])
 def test_file_for_a_grid_not_ones_own_is_403(api, roles, sibling_grid, persona):
+    # The grid has its own grid worker: nobody else files for it (the staff file only for a grid without one).
+    UserFactory(username="siblingworker", roles=[Role.GRID_WORKER], grids=[sibling_grid])
     response = api(roles[persona]).post(URL, return_body(sibling_grid), format="json")
     assert response.status_code == 403
-    assert response.json()["detail"] == "只能为本人负责的网格填报排查记录。"
+    assert response.json()["detail"] == (
+        "只能为本人负责的网格填报排查记录。"
+        if persona == "gridworker"
+        else "只能为本辖区内无网格员的网格代为填报排查记录。"
+    )
     assert not Inspection.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["centre", "community"])
+def test_staff_file_for_a_grid_without_a_grid_worker_on_its_behalf(api, roles, sibling_grid, persona):
+    response = api(roles[persona]).post(URL, return_body(sibling_grid), format="json")
+    assert response.status_code == 201
+    inspection = Inspection.objects.get()
+    assert inspection.on_behalf and inspection.filed_by == roles[persona]
 
 
 def test_file_type_errors_are_400_by_field(api, grid_worker):

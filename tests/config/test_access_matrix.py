@@ -234,8 +234,15 @@ def routes(world):
             {**by_role(REPORT_READERS, refused=404), "leader": {403}, "community": {403}, "community2": {403}},
         ),
     )
+    # 排查填报: grid workers for their grids; the centre and a community's staff for the grids of
+    # their territory without a grid worker (other_grid has none: the centre's and community2's).
     add(
-        "reports:inspections", Cell("get", "/reports/inspections/", by_role({"gridworker", "gridworker2"}, refused=404))
+        "reports:inspections",
+        Cell(
+            "get",
+            "/reports/inspections/",
+            by_role({"gridworker", "gridworker2", "centre", "community2"}, refused=404),
+        ),
     )
     add("reports:missing", Cell("get", "/reports/inspections/missing/", by_role(REPORT_READERS, refused=404)))
 

@@ -1,0 +1,93 @@
+"""排查填报 as a grid worker lives it: what is owed today and this month, and what was missed, one
+tap each from the home page; filed late is 补报; a grid without a grid worker is filed for by the
+centre or the community, on its behalf."""
+
+import datetime as dt
+import re
+from html import unescape
+
+from django.urls import reverse
+from django.utils import timezone
+
+from grids.models import Inspection, SensitivePeriod
+from grids.selectors import returns_owed
+
+OWED_LINK = re.compile(r'<a class="owed-item[^"]*" href="([^"]+)"')
+
+
+def test_a_grid_worker_owes_todays_and_this_months_returns_and_the_missed_ones(grid_worker, grid):
+    today = timezone.localdate()
+    SensitivePeriod.objects.create(name="国庆", start=today - dt.timedelta(days=1), end=today + dt.timedelta(days=5))
+    owed = returns_owed(grid_worker.grids.all(), today)
+    labels = [(row["kind"], row["period"], row["missed"]) for row in owed]
+    month, last_month = today.replace(day=1), (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    # Missed first (oldest first), then what is owed now.
+    assert labels == [
+        ("monthly", last_month, True),
+        ("daily", today - dt.timedelta(days=1), True),
+        ("monthly", month, False),
+        ("daily", today, False),
+    ] or labels == [
+        ("monthly", last_month, True),
+        ("daily", today - dt.timedelta(days=1), True),
+        ("daily", today, False),
+        ("monthly", month, False),
+    ]
+
+
+def test_todays_return_is_filed_from_the_home_page_in_two_taps(client, grid_worker, grid):
+    today = timezone.localdate()
+    SensitivePeriod.objects.create(name="春节", start=today, end=today)
+    client.force_login(grid_worker)
+    home = client.get(reverse("home")).content.decode()
+    links = [unescape(href) for href in OWED_LINK.findall(home)]
+    today_link = next(link for link in links if f"period={today.isoformat()}" in link)
+    # Tap 1: the return owed today, chosen; no period to type.
+    form_page = client.get(today_link).content.decode()
+    assert "正在填报" in form_page and 'name="period" value="%s"' % today.isoformat() in form_page
+    assert 'type="text" name="period"' not in form_page
+    # Tap 2: 零报告.
+    zero = re.search(r'<form method="post"[^>]*class="zero-report">(.*?)</form>', form_page, re.S).group(1)
+    data = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', zero))
+    response = client.post(reverse("reports:inspections"), data)
+    assert response.status_code == 302
+    inspection = Inspection.objects.get(kind="daily")
+    assert (inspection.period, inspection.zero_report, inspection.late, inspection.on_behalf) == (
+        today,
+        True,
+        False,
+        False,
+    )
+    assert f"period={today.isoformat()}" not in client.get(reverse("home")).content.decode()
+
+
+def test_a_return_filed_after_its_month_is_late_and_shown_as_such_on_missing(client, grid_worker, grid, centre):
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    client.force_login(grid_worker)
+    data = {"grid": grid.pk, "kind": "monthly", "period": last_month.strftime("%Y-%m"), "zero_report": "on"}
+    data.update(disputes_found=0, cases_registered=0)
+    client.post(reverse("reports:inspections"), data)
+    assert Inspection.objects.get().late is True
+    client.force_login(centre)
+    page = client.get(reverse("reports:missing"), {"kind": "monthly", "period": last_month.strftime("%Y-%m")})
+    body = page.content.decode()
+    assert "补报" in body and grid.name in body.split("补报")[-1]
+
+
+def test_the_centre_files_for_a_grid_without_a_grid_worker_on_its_behalf(
+    client, centre, grid, sibling_grid, grid_worker
+):
+    month = timezone.localdate().replace(day=1)
+    client.force_login(centre)
+    missing = client.get(reverse("reports:missing"), {"kind": "monthly"}).content.decode()
+    assert "无网格员" in missing and "代为填报" in missing
+    href = unescape(re.search(rf'href="([^"]*grid={sibling_grid.pk}[^"]*)">代为填报', missing).group(1))
+    assert "正在填报" in client.get(href).content.decode()
+    data = {"grid": sibling_grid.pk, "kind": "monthly", "period": month.strftime("%Y-%m"), "zero_report": "on"}
+    data.update(disputes_found=0, cases_registered=0)
+    assert client.post(reverse("reports:inspections"), data).status_code == 302
+    inspection = Inspection.objects.get()
+    assert (inspection.grid, inspection.filed_by, inspection.on_behalf) == (sibling_grid, centre, True)
+    # A grid that has its grid worker is theirs to file, not the centre's.
+    refused = client.post(reverse("reports:inspections"), {**data, "grid": grid.pk})
+    assert refused.status_code == 200 and not Inspection.objects.filter(grid=grid).exists()
