@@ -27,6 +27,8 @@ class NoticeKind(models.TextChoices):
     CLOSED = "closed", _("已结案")
     RECUSAL = "recusal", _("回避")
     PROGRESS = "progress", _("调解进展")
+    RETURN_OWED = "return_owed", _("排查待报")
+    RETURN_MISSED = "return_missed", _("排查缺报")
 
 
 # Notices about a deadline or an early warning: nobody may switch them off.

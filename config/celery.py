@@ -39,6 +39,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=8),
         "options": {"expires": 6 * HOUR},
     },
+    # 排查: each grid worker is told of today's and this month's returns owed, and of missed ones.
+    "returns-owed": {
+        "task": "grids.tasks.returns_owed",
+        "schedule": crontab(minute=0, hour=9),
+        "options": {"expires": 6 * HOUR},
+    },
     # 预警: notices go out at registration; this sweep catches any lost on the way.
     "warning-sweep": {
         "task": "casework.tasks.warning_sweep",

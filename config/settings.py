@@ -238,6 +238,7 @@ FENGQIAO_REMIND_DAYS_BEFORE = int(os.environ.get("FENGQIAO_REMIND_DAYS_BEFORE", 
 # Pages of higher (or sibling) apps that an app's own pages link to: named here, so that no app
 # names a URL of an app above it (docs/architecture.md, "Import direction").
 FENGQIAO_CASE_URL_NAME = "mediation:case"
+FENGQIAO_RETURN_URL_NAME = "reports:inspections"
 FENGQIAO_QUEUE_EXPORT_URL_NAMES = {"ledger": "ledger:export_queue"}
 FENGQIAO_FIGURE_EXPORT_URL_NAMES = {"ledger": "ledger:export_report"}
 

@@ -32,6 +32,7 @@ def test_every_entry_is_a_crontab_with_expires_and_a_registered_task():
         "warning-sweep",
         "catch-up",
         "ledger-import-sweep",
+        "returns-owed",
     }
     for name, item in app.conf.beat_schedule.items():
         assert isinstance(item["schedule"], crontab), name

@@ -91,3 +91,20 @@ def test_the_centre_files_for_a_grid_without_a_grid_worker_on_its_behalf(
     # A grid that has its grid worker is theirs to file, not the centre's.
     refused = client.post(reverse("reports:inspections"), {**data, "grid": grid.pk})
     assert refused.status_code == 200 and not Inspection.objects.filter(grid=grid).exists()
+
+
+def test_grid_workers_are_told_of_returns_owed_and_the_centre_of_grids_without_one(
+    grid_worker, grid, sibling_grid, centre
+):
+    from common.models import Notice
+    from grids.notices import returns_owed_notify
+
+    today = timezone.localdate()
+    sent = returns_owed_notify(today=today)
+    assert returns_owed_notify(today=today) == 0  # once per return
+    mine = Notice.objects.filter(user=grid_worker)
+    assert {n.kind for n in mine} == {"return_owed", "return_missed"}
+    assert all(n.link.startswith(reverse("reports:inspections") + f"?grid={grid.pk}") for n in mine)
+    # sibling_grid has no grid worker: the centre is told.
+    assert Notice.objects.filter(user=centre, link__contains=f"grid={sibling_grid.pk}").count() == 2
+    assert sent == mine.count() + 2
