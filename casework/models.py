@@ -316,14 +316,21 @@ class DisputeCase(NeverDeleteModel):
 
     @transition(
         field=status,
-        source=[S.ACCEPTED, S.ASSIGNED, S.MEDIATING],
+        source=[S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.FAILED],
         target=S.ACCEPTED,
         conditions=[is_community_level],
         permission=_perm(Transition.ESCALATE),
     )
-    def escalate(self):
+    def escalate(self, *, conclude_due=None):
         # The subdistrict takes the case over; the community's mediators are released
-        # (co-mediators are cleared by the service, which owns the m2m write).
+        # (co-mediators are cleared by the service, which owns the m2m write). A community
+        # failure taken up the ladder (小事不出社区，大事不出街道) is open again: its conclusion is
+        # now the subdistrict's, on a clock of its own; the failure stays in the file (its event).
+        if self.status == S.FAILED:
+            self.outcome = ""
+            self.concluded_at = None
+            self.conclude_due = conclude_due
+            self.conclude_extended = False
         self.level = Level.SUBDISTRICT
         self.lead_mediator = None
 

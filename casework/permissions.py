@@ -9,7 +9,7 @@ from grids.enums import Role
 from grids.permissions import active as _active
 from grids.permissions import is_grid_worker_for
 
-from .enums import Level, Transition
+from .enums import CaseStatus, Level, Transition
 
 
 def is_centre_staff_for(user, subdistrict_id) -> bool:
@@ -88,8 +88,12 @@ _RULES = {
     Transition.START: is_lead_mediator,
     Transition.REACH_AGREEMENT: is_case_mediator,
     Transition.FAIL: is_case_mediator,
+    # A failure is taken up the ladder by the community's staff or the centre; its mediators have
+    # concluded (they escalate only while the case is theirs to mediate).
     Transition.ESCALATE: lambda u, c: (
-        is_centre_staff_for(u, c.subdistrict_id) or is_community_staff_for(u, c.community_id) or is_case_mediator(u, c)
+        is_centre_staff_for(u, c.subdistrict_id)
+        or is_community_staff_for(u, c.community_id)
+        or (is_case_mediator(u, c) and c.status != CaseStatus.FAILED)
     ),
     Transition.WITHDRAW: lambda u, c: is_centre_staff_for(u, c.subdistrict_id) or is_case_mediator(u, c),
     Transition.CLOSE: lambda u, c: is_centre_staff_for(u, c.subdistrict_id),

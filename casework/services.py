@@ -376,21 +376,35 @@ def case_decline(case, *, actor, reason: str, referral: str, at=None, imported=F
 
 
 def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
-    """上报: a community-level case goes to the subdistrict; its mediators are released."""
+    """上报: a community-level case goes to the subdistrict; its mediators are released. A failure
+    at community level may be taken up too (failed → accepted at the subdistrict): only a
+    subdistrict-level failure ends the ladder."""
     writes.refuse_deferred()
     reason = _require((reason or "").strip(), "reason", _("请填写上报理由。"))
     released = sorted(m.pk for m in case.co_mediators.all()) + (
         [case.lead_mediator_id] if case.lead_mediator_id else []
     )
+    data = {"released_mediators": released}
+    args, fields = {}, ["level", "lead_mediator"]
+    if case.status == CaseStatus.FAILED:
+        at = at or timezone.now()
+        data["community_failure"] = {
+            "concluded_at": case.concluded_at.isoformat() if case.concluded_at else None,
+            "reason": case.fail_reason,
+            "guidance": case.guidance,
+        }
+        args = {"conclude_due": calendar.add_working_days(local_date(at), settings.FENGQIAO_CONCLUDE_WORKING_DAYS)}
+        fields += ["outcome", "concluded_at", "conclude_due", "conclude_extended"]
     with writes.atomic():
         apply_transition(
             case,
             Transition.ESCALATE,
             actor=actor,
-            fields=["level", "lead_mediator"],
+            fields=fields,
+            args=args,
             note=reason,
             at=at,
-            data={"released_mediators": released},
+            data=data,
             imported=imported,
         )
         case.co_mediators.clear()

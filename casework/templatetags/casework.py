@@ -40,3 +40,22 @@ def case_url(pk) -> str:
 def queue_export_url(kind: str) -> str:
     """An export of the queue's filtered cases that a higher app serves (FENGQIAO_QUEUE_EXPORT_URL_NAMES)."""
     return reverse(settings.FENGQIAO_QUEUE_EXPORT_URL_NAMES[kind])
+
+
+# A case tried this many times in the community and still there is flagged for the centre (the
+# "331" practice: three tries in the community, then the subdistrict).
+LADDER_FLAG_ATTEMPTS = 3
+
+
+@register.inclusion_tag("casework/_ladder.html")
+def ladder(case):
+    """The 331 ladder of a case: 社区 n 次 → 街道 n 次, a 上报 marker once it went up, and a flag
+    for the centre when three community attempts left it at the community."""
+    escalated = case.level == "subdistrict" and case.community_attempts > 0
+    return {
+        "community": case.community_attempts,
+        "subdistrict": case.subdistrict_attempts,
+        "escalated": escalated,
+        "flagged": case.level == "community" and case.community_attempts >= LADDER_FLAG_ATTEMPTS,
+        "shown": case.community_attempts or case.subdistrict_attempts or escalated,
+    }

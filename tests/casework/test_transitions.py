@@ -32,7 +32,7 @@ ALLOWED = {
     T.START: {"lead"},
     T.REACH_AGREEMENT: {"lead", "co"},
     T.FAIL: {"lead", "co"},
-    T.ESCALATE: {"centre", "community", "lead", "co"},
+    T.ESCALATE: {"centre", "community", "lead", "co"},  # from mediating; from failed without the mediators
     T.WITHDRAW: {"centre", "lead", "co"},
     T.CLOSE: {"centre"},
 }
@@ -45,7 +45,8 @@ SOURCES = {
     T.START: [S.ASSIGNED],
     T.REACH_AGREEMENT: [S.MEDIATING],
     T.FAIL: [S.MEDIATING],
-    T.ESCALATE: [S.ACCEPTED, S.ASSIGNED, S.MEDIATING],
+    # A community failure goes up the ladder too (issue 13): failed (community) → accepted (subdistrict).
+    T.ESCALATE: [S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.FAILED],
     T.WITHDRAW: [S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.MEDIATING],
     T.CLOSE: [S.AGREED, S.FAILED],
 }
@@ -62,7 +63,7 @@ TARGET = {
     T.CLOSE: S.CLOSED,
 }
 # The source state the role sweep starts from: the latest one, so the case's mediators exist.
-SWEEP_FROM = {name: sources[-1] for name, sources in SOURCES.items()}
+SWEEP_FROM = {name: sources[-1] for name, sources in SOURCES.items()} | {T.ESCALATE: S.MEDIATING}
 MEDIATOR_ONLY = {T.START, T.REACH_AGREEMENT, T.FAIL}
 # States in which `drive` leaves the lead mediator on the case.
 WITH_MEDIATORS = [S.ASSIGNED, S.MEDIATING, S.AGREED, S.FAILED, S.CLOSED, S.WITHDRAWN]
@@ -458,3 +459,14 @@ def test_follow_up_bad_input_refused(satisfaction, method, mediator, case_at):
         ),
         field,
     )
+
+
+@pytest.mark.parametrize("role", ["centre", "community", "lead", "co", "other_community", "gridworker"])
+def test_a_community_failure_is_taken_up_by_the_community_or_the_centre_only(role, cast, case_at, perform):
+    case = case_at(S.FAILED)
+    if role in {"centre", "community"}:
+        perform(T.ESCALATE, case, cast[role])
+        assert fresh(case).status == S.ACCEPTED
+    else:
+        with pytest.raises(CasePermissionDenied):
+            perform(T.ESCALATE, case, cast[role])

@@ -44,7 +44,7 @@ def test_todays_return_is_filed_from_the_home_page_in_two_taps(client, grid_work
     today_link = next(link for link in links if f"period={today.isoformat()}" in link)
     # Tap 1: the return owed today, chosen; no period to type.
     form_page = client.get(today_link).content.decode()
-    assert "正在填报" in form_page and 'name="period" value="%s"' % today.isoformat() in form_page
+    assert "正在填报" in form_page and f'name="period" value="{today.isoformat()}"' in form_page
     assert 'type="text" name="period"' not in form_page
     # Tap 2: 零报告.
     zero = re.search(r'<form method="post"[^>]*class="zero-report">(.*?)</form>', form_page, re.S).group(1)
