@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('common', '0003_notice_link'),
+        ('common', '0004_audit_actions'),
     ]
 
     operations = [
