@@ -29,7 +29,7 @@ def test_the_registering_grid_worker_is_told_of_acceptance_decline_and_closure(g
     declined = register(grid_worker, grid)
     case_services.case_decline(declined, actor=centre, reason="属于劳动仲裁受案范围", referral="arbitration")
     assert "不予受理：属于劳动仲裁受案范围" in notices_of(grid_worker, "decided")[0].text
-    agreed = drive(CaseStatus.AGREED, centre=centre, lead=mediator, co=None, grid=grid)
+    agreed = drive(CaseStatus.AGREED, centre=centre, lead=mediator, co=None, grid=grid, follow_up=True)
     DisputeCase.objects.filter(pk=agreed.pk).update(registered_by=grid_worker)
     case_services.case_close(DisputeCase.objects.get(pk=agreed.pk), actor=centre)
     assert [n.case_id for n in notices_of(grid_worker, "closed")] == [agreed.pk]
