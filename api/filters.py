@@ -22,6 +22,30 @@ from reports.statistics import Period
 PERIOD_PATTERN = r"^\d{4}-\d{2}(-\d{2})?$"
 
 
+EMPTY_PARAMETER = _("参数“%(name)s”为空：要么给出值，要么省略该参数。")
+
+
+def empty_parameters(params, names) -> dict[str, list[str]]:
+    """The query parameters among `names` given with an empty value (`?until=`), as field errors: a
+    filter left empty by a client is a mistake to report, not an "everything" to answer."""
+    return {
+        name: [EMPTY_PARAMETER % {"name": name}]
+        for name in names
+        if name in params and any(not str(v).strip() for v in params.getlist(name))
+    }
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter set that refuses an empty value for any of its parameters (400 naming it)."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, messages in empty_parameters(self.data, self.filters).items():
+            self.form.add_error(name if name in self.form.fields else None, messages)
+            valid = False
+        return valid
+
+
 def period_of(kind: str, text: str) -> Period:
     """The day (YYYY-MM-DD) or month (YYYY-MM) that `text` names, as the web forms read it; else ValidationError."""
     day = parse_period(kind, text)
@@ -44,7 +68,7 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, help_text=_("状态，可重复"))
     community = IdFilter(field_name="community_id", help_text=_("社区 id"))
     grid = IdFilter(field_name="grid_id", help_text=_("网格 id"))
@@ -107,7 +131,7 @@ class PeriodFilter(django_filters.Filter):
 PERIOD_HELP = _("期间：YYYY-MM-DD 为该日，YYYY-MM 为该月内的全部期间")
 
 
-class InspectionFilter(django_filters.FilterSet):
+class InspectionFilter(StrictFilterSet):
     kind = django_filters.ChoiceFilter(choices=InspectionKind.choices, help_text=_("daily 日查，monthly 月查"))
     period = PeriodFilter(help_text=PERIOD_HELP)
     grid = IdFilter(field_name="grid_id", help_text=_("网格 id"))
@@ -117,7 +141,7 @@ class InspectionFilter(django_filters.FilterSet):
         fields = []
 
 
-class SnapshotFilter(django_filters.FilterSet):
+class SnapshotFilter(StrictFilterSet):
     kind = django_filters.ChoiceFilter(choices=ReportKind.choices, help_text=_("daily 日报，monthly 月报"))
     period = PeriodFilter(help_text=PERIOD_HELP)
 

@@ -19,7 +19,7 @@ from mediation.models import Agreement, FollowUp, MediationSession, Mediator
 from reports.enums import ReportKind
 from reports.models import Snapshot
 
-from .filters import PERIOD_PATTERN, period_of
+from .filters import PERIOD_PATTERN, empty_parameters, period_of
 
 # Errors, as api/exceptions.py shapes them.
 
@@ -46,7 +46,8 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="只显示这一次：系统只保存其摘要")
+    expires = serializers.DateTimeField(help_text="到期时间")
 
 
 class MeSerializer(serializers.Serializer):
@@ -341,6 +342,12 @@ class SuccessRateQuerySerializer(serializers.Serializer):
     until = serializers.DateField(required=False)
     community = serializers.IntegerField(required=False)
     mediator = serializers.IntegerField(required=False)
+
+    def validate(self, data):
+        empty = empty_parameters(self.initial_data, self.fields)
+        if empty:
+            raise serializers.ValidationError(empty)
+        return data
 
 
 class SuccessRateSerializer(serializers.Serializer):

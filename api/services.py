@@ -1,15 +1,24 @@
 """Writes of the API layer itself: integrators' tokens, and registration made idempotent for pushing systems."""
 
+import datetime as dt
+import secrets
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from casework.exceptions import CaseConflict
 from casework.models import DisputeCase
 from casework.selectors import cases_visible_to
 from casework.services import case_register
+
+from .models import ApiToken
+
+# A token valid for longer than this is a password that never changes.
+MAX_TOKEN_DAYS = 3650
 
 
 def token_user(username: str):
@@ -22,14 +31,26 @@ def token_user(username: str):
     return user
 
 
-def token_issue(*, username: str, reset: bool = False) -> tuple[Token, bool]:
-    """The user's API token (one per user), created if missing or replaced when `reset`; (token, created)."""
-    user = token_user(username)
+def token_issue(*, user, days: int | None = None, revoke_others: bool = False) -> tuple[ApiToken, str]:
+    """A new API token for `user` (an active user: token_user), valid `days` (default
+    FENGQIAO_API_TOKEN_DAYS); (token, key). The key is shown once: only its digest is kept.
+    `revoke_others` deletes the user's other tokens in the same transaction."""
+    days = settings.FENGQIAO_API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError(_("有效期应为1至%(limit)s天。") % {"limit": MAX_TOKEN_DAYS})
+    key = secrets.token_hex(20)
+    now = timezone.now()
     with transaction.atomic():
-        if reset:
-            # Replacing the key revokes the old one at once: every request authenticates against this row.
-            Token.objects.filter(user=user).delete()
-        return Token.objects.get_or_create(user=user)
+        if revoke_others:
+            ApiToken.objects.filter(user=user).delete()
+        token = ApiToken.objects.create(
+            user=user,
+            digest=ApiToken.digest_of(key),
+            prefix=key[:8],
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
+    return token, key
 
 
 def case_register_once(*, actor, external_ref: str | None = None, **data) -> tuple[DisputeCase, bool]:

@@ -5,6 +5,7 @@ a case outside the user's scope is 404. Refusals raised by the services become
 403 / 409 / 400 in api/exceptions.py, the one place that maps them.
 """
 
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
@@ -13,14 +14,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from casework import services as case_services
 from casework.enums import Transition
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.selectors import case_list_related, cases_visible_to
@@ -95,7 +95,28 @@ def case_response(request, case, status_code=status.HTTP_200_OK) -> Response:
     """
     case.refresh_from_db()  # drops the prefetched lists and cached relations as well
     prefetch_related_objects([case], *DETAIL_PREFETCH)
-    return Response(case_data(request, case), status=status_code)
+    return with_etag(Response(case_data(request, case), status=status_code), case)
+
+
+def with_etag(response: Response, case) -> Response:
+    """The case's version as its ETag: a write may send it back (If-Match) to say what it was made from."""
+    response["ETag"] = f'"{case.version}"'
+    return response
+
+
+def expect_version(request, case) -> None:
+    """The version of the case the client's write was made from — `version` in the body, or
+    `If-Match` with the case's ETag — when it sends one: a stale one is a 409 (the lost-update
+    guard of the web forms). Without either the write applies to the case as it is."""
+    expected = request.data.get("version") if isinstance(request.data, dict) else None
+    if expected is None and request.headers.get("If-Match"):
+        expected = request.headers["If-Match"].strip().removeprefix("W/").strip('"')
+    if expected is None:
+        return
+    if isinstance(expected, bool) or not str(expected).strip().isdigit():
+        raise ValidationError({"version": [_("version 应为案件的版本号（整数），或以 If-Match 发送其 ETag。")]})
+    if int(expected) != case.version:
+        case_services.raise_conflict(case)
 
 
 def case_data(request, case) -> dict:
@@ -118,15 +139,30 @@ def validated(serializer_class, request, data=None) -> dict:
 @extend_schema(
     tags=["auth"],
     request=s.TokenRequestSerializer,
-    responses={200: s.TokenSerializer, 400: _ERRORS[400]},
+    responses={
+        200: s.TokenSerializer,
+        400: _ERRORS[400],
+        429: OpenApiResponse(s.DetailSerializer, description="登录失败次数过多，账号暂时锁定"),
+    },
     auth=[],
 )
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for the user's API token."""
+class TokenView(APIView):
+    """Exchange a username and password for a new API token (valid FENGQIAO_API_TOKEN_DAYS days)."""
 
     # Credentials are in the body; a stale Authorization header must not turn this into a 401.
     authentication_classes = []
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    permission_classes = []
+
+    def post(self, request):
+        data = validated(s.TokenRequestSerializer, request)
+        # django-axes counts the failures and, past its limit, marks the request locked out.
+        user = authenticate(request=request, username=data["username"], password=data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return Response({"detail": _("登录失败次数过多，账号已暂时锁定，请稍后再试。")}, status=429)
+        if user is None or not user.is_active:
+            return Response({"detail": _("用户名或密码不正确。")}, status=status.HTTP_400_BAD_REQUEST)
+        token, key = api_services.token_issue(user=user)
+        return Response(s.TokenSerializer({"token": key, "expires": token.expires_at}).data)
 
 
 class MeView(APIView):
@@ -248,7 +284,8 @@ class CaseDetail(APIView):
 
         Parties come unmasked only to centre staff and the case's mediators; each such answer is an audited reveal.
         """
-        return Response(case_data(request, visible_case(request, pk)))
+        case = visible_case(request, pk)
+        return with_etag(Response(case_data(request, case)), case)
 
 
 class TransitionSchema(AutoSchema):
@@ -281,6 +318,7 @@ class TransitionView(APIView):
     def post(self, request, pk):
         case = visible_case(request, pk)
         body = validated(TRANSITION_BODIES[self.transition], request)
+        expect_version(request, case)
         TRANSITION_SERVICES[self.transition](case, actor=request.user, **body)
         return case_response(request, case)
 
@@ -294,7 +332,9 @@ def record_view(name: str, *, body, answer, service, doc: str, prepare=_as_sent)
 
     def post(self, request, pk):
         case = visible_case(request, pk)
-        record = service(case, actor=request.user, **prepare(request, validated(body, request)))
+        data = prepare(request, validated(body, request))
+        expect_version(request, case)
+        record = service(case, actor=request.user, **data)
         return Response(answer(record).data, status=status.HTTP_201_CREATED)
 
     post.__doc__ = doc

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -168,7 +167,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fengqiao@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -203,6 +202,8 @@ FENGQIAO_JUDICIAL_CONFIRMATION_DAYS = int(os.environ.get("FENGQIAO_JUDICIAL_CONF
 # Early warning (预警): group disputes and repeat disputes.
 FENGQIAO_WARNING_MIN_PARTIES = 5
 FENGQIAO_REPEAT_WINDOW_DAYS = 365
+# API tokens expire after this many days (createtoken --days overrides it per token).
+FENGQIAO_API_TOKEN_DAYS = int(os.environ.get("FENGQIAO_API_TOKEN_DAYS", "90"))
 # The intake page's duplicate hint: lookups per user per window (each one audited).
 FENGQIAO_DUPLICATE_HINT_LIMIT = int(os.environ.get("FENGQIAO_DUPLICATE_HINT_LIMIT", "30"))
 FENGQIAO_DUPLICATE_HINT_WINDOW_SECONDS = 600

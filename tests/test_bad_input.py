@@ -16,9 +16,9 @@ from django.apps import apps
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.services import token_issue
 from casework.enums import CaseStatus
 from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
 from tests.factories import PASSWORD, MediatorFactory, category
@@ -171,7 +171,7 @@ def web(user):
 def api_client(user):
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)[1]}")
     return client
 
 

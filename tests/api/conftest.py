@@ -1,6 +1,7 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from api.services import token_issue
 
 
 @pytest.fixture
@@ -10,8 +11,7 @@ def api():
     def client_for(user=None):
         client = APIClient()
         if user is not None:
-            token, _created = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)[1]}")
         return client
 
     return client_for

@@ -20,7 +20,6 @@ from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.services import token_issue
 from casework.enums import CaseStatus
 from config.wsgi import application
 from grids import services as grid_services
@@ -90,7 +90,7 @@ def case_strategy(operation, mode, seeded):
 
 def fuzz(api_schema, user, seeded) -> dict:
     """Run every operation; return {"operations", "examples", "failures": [(operation, error)]}."""
-    headers = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    headers = {"Authorization": f"Token {token_issue(user=user)[1]}"}
     report = {"operations": 0, "examples": 0, "no_negative": 0, "failures": []}
     for result in api_schema.get_all_operations():
         operation = result.ok()

@@ -5,9 +5,9 @@ import re
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.models import ApiToken
 from casework.enums import CaseStatus, Level, Risk, Source
 from casework.models import DisputeCase
 from common.models import AuditAction, AuditEntry
@@ -30,14 +30,17 @@ def in_state(state, centre, mediator, grid, **extra):
 def test_token_obtain_with_password_returns_the_users_token(api, grid_worker):
     response = api().post("/api/v1/auth/token/", {"username": "gridworker", "password": PASSWORD}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=grid_worker).key}
+    token = ApiToken.objects.get(user=grid_worker)
+    assert token.digest == ApiToken.digest_of(response.json()["token"])  # the key itself is not kept
+    expires = dt.datetime.fromisoformat(response.json()["expires"])
+    assert expires == token.expires_at and dt.timedelta(days=89) < expires - timezone.now() <= dt.timedelta(days=90)
 
 
 def test_token_obtain_with_wrong_password_is_400(api, grid_worker):
     response = api().post("/api/v1/auth/token/", {"username": "gridworker", "password": "nope"}, format="json")
     assert response.status_code == 400
     assert isinstance(response.json()["detail"], str)  # about the body as a whole: one string
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_obtain_for_inactive_user_is_400(api, grid_worker):

@@ -19,9 +19,9 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.services import token_issue
 from casework.enums import CaseStatus
 from grids import services as grid_services
 from grids.enums import Role
@@ -421,7 +421,7 @@ def ask(cell, user):
     if cell.api:
         client = APIClient()
         if user is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)[1]}")
     else:
         client = Client()
         if user is not None:

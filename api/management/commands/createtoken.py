@@ -1,36 +1,39 @@
-"""Print the API token of USERNAME for an integrator (12345 hotline, a grid app, a dashboard).
+"""Issue an API token to USERNAME for an integrator (12345 hotline, a grid app, a dashboard).
 
-Creates the token if the user has none; `--reset` replaces it (revoking the old key).
-Refuses unknown and inactive users. Tokens are revoked in the admin (认证令牌) by deleting them.
+Prints a new key: only its digest is stored, so a key is shown once and an existing one cannot
+be printed again. `--days N` sets how long it is valid (default FENGQIAO_API_TOKEN_DAYS, 90);
+`--reset` revokes the user's other tokens. Refuses unknown and inactive users. Tokens are
+listed (prefix, expiry, last use) and revoked in the admin (API令牌).
 """
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.authtoken.models import Token
 
+from api.models import ApiToken
 from api.services import token_issue, token_user
 
 
 class Command(BaseCommand):
-    help = "Print (creating if needed) the API token of USERNAME."
+    help = "Issue a new API token to USERNAME and print its key (shown once)."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--reset", action="store_true", help="replace the existing token (revokes the old key)")
+        parser.add_argument("--days", type=int, help="days the token is valid (default FENGQIAO_API_TOKEN_DAYS)")
+        parser.add_argument("--reset", action="store_true", help="revoke the user's other tokens")
         parser.add_argument("--dry-run", action="store_true", help="check the user and say what would happen")
 
-    def handle(self, *args, username, reset, dry_run, verbosity, **options):
+    def handle(self, *args, username, days, reset, dry_run, verbosity, **options):
         try:
+            user = token_user(username)
             if dry_run:
-                user = token_user(username)
-                exists = Token.objects.filter(user=user).exists()
-                action = "replace" if exists and reset else ("keep" if exists else "create")
-                self.stdout.write(f"dry run: would {action} the token of {username}")
+                others = ApiToken.objects.filter(user=user).count()
+                revoke = f", revoking {others} other token(s)" if reset and others else ""
+                self.stdout.write(f"dry run: would issue a token to {username}{revoke}")
                 return
-            token, created = token_issue(username=username, reset=reset)
+            token, key = token_issue(user=user, days=days, revoke_others=reset)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         if verbosity >= 2:
-            self.stderr.write(f"{'created' if created else 'existing'} token of {username}")
+            self.stderr.write(f"token {token.prefix}… of {username}, valid until {token.expires_at:%Y-%m-%d %H:%M %Z}")
         # The key alone on stdout, so scripts can capture it.
-        self.stdout.write(token.key)
+        self.stdout.write(key)
