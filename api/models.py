@@ -25,8 +25,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("API令牌")
-        verbose_name_plural = _("API令牌")
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
         ordering = ["-created_at"]
 
     def __str__(self):

@@ -3,7 +3,7 @@
 Prints a new key: only its digest is stored, so a key is shown once and an existing one cannot
 be printed again. `--days N` sets how long it is valid (default FENGQIAO_API_TOKEN_DAYS, 90);
 `--reset` revokes the user's other tokens. Refuses unknown and inactive users. Tokens are
-listed (prefix, expiry, last use) and revoked in the admin (API令牌).
+listed (prefix, expiry, last use) and revoked in the admin (接口令牌).
 """
 
 from django.core.exceptions import ValidationError
