@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from casework.enums import CaseStatus
 from casework.models import DisputeCase, Party
+from casework.selectors import cases_visible_to
 from demo.seed import DemoSeeder
+from grids.models import User
 from mediation.models import Mediator
 from tests.browser.conftest import ARTIFACTS, sign_in, sign_out
 from tests.factories import CLOSED_CASE_EVENTS, PASSWORD
@@ -55,9 +57,14 @@ def walk_one_dispute(page, base):
     page.select_option("#id_category", label="邻里纠纷")
     page.fill("#id_description", "楼上卫生间漏水，楼下住户天花板受损，双方协商未果。")
     page.fill("#id_parties-0-name", "王秀英")
-    # A phone already on file from a recent case: the form hints at a repeat dispute as it is typed.
+    # A phone already on file from a recent case the grid worker can see (the hint names nothing
+    # outside her scope): the form hints at a repeat dispute as it is typed.
+    gridworker = User.objects.get(username="gridworker")
     known_phone = (
-        Party.objects.filter(case__registered_at__gte=timezone.now() - dt.timedelta(days=300))
+        Party.objects.filter(
+            case__in=cases_visible_to(gridworker),
+            case__registered_at__gte=timezone.now() - dt.timedelta(days=300),
+        )
         .exclude(phone="")
         .values_list("phone", flat=True)
         .first()
