@@ -68,6 +68,31 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (1 or 0); anything else is an error, not "no filter" as NullBooleanField has it
+    (its select widget reads an unknown value as none)."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if text == "":
+            return None
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise ValidationError(_("应为 true 或 false。"), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class CaseFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, help_text=_("状态，可重复"))
     community = IdFilter(field_name="community_id", help_text=_("社区 id"))
@@ -77,8 +102,8 @@ class CaseFilter(StrictFilterSet):
     level = django_filters.ChoiceFilter(choices=Level.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
     mediator = IdFilter(method="filter_mediator", help_text=_("调解员 id（主调或协助）"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text=_("true：已超期"))
-    warning = django_filters.BooleanFilter(field_name="is_warning", help_text=_("true：预警案件"))
+    overdue = StrictBooleanFilter(method="filter_overdue", help_text=_("true：已超期"))
+    warning = StrictBooleanFilter(field_name="is_warning", help_text=_("true：预警案件"))
     registered_after = django_filters.DateFilter(
         field_name="registered_at", lookup_expr="date__gte", help_text=_("登记日期不早于（含）")
     )

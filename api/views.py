@@ -37,7 +37,7 @@ from reports.statistics import success_rate
 
 from . import serializers as s
 from . import services as api_services
-from .filters import CaseFilter, InspectionFilter, SnapshotFilter, involving_mediator
+from .filters import CaseFilter, InspectionFilter, SnapshotFilter, empty_parameters, involving_mediator
 
 _ERRORS = {
     400: OpenApiResponse(s.FIELD_ERRORS, description='请求内容无效：{"字段": ["说明", …]} 或 {"detail": "说明"}'),
@@ -216,10 +216,26 @@ class Cursor(CursorPagination):
 
     def decode_cursor(self, request):
         # DRF answers a malformed cursor with 404; it is a bad parameter of a request that exists (400).
+        # An empty one is refused like an empty filter.
+        empty = empty_parameters(request.query_params, [self.cursor_query_param])
+        if empty:
+            raise ValidationError(empty)
         try:
             return super().decode_cursor(request)
         except NotFound:
             raise ValidationError({self.cursor_query_param: [str(self.invalid_cursor_message)]}) from None
+
+    def get_page_size(self, request):
+        # DRF falls back to the default on a page_size it cannot read; a client that sent one
+        # meant something by it: 400 naming it.
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) > 1 or not values[0].strip().isdigit() or not 1 <= int(values[0]) <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [_("page_size 应为1至%(max)s的整数。") % {"max": self.max_page_size}]}
+            )
+        return int(values[0])
 
 
 class CasePagination(Cursor):

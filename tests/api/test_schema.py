@@ -1,13 +1,15 @@
 """Schemathesis over /api/schema/: generated requests, as centre staff and as a mediator,
 against a database holding a case in every state. No 5xx, and every response (status
 code, content type, headers, body) must be what the schema says.
-
 Every operation of the schema is run, in positive mode (schema-valid requests) and in
-negative mode (requests that break the schema). The checks are the response-side ones;
-the data-side checks (positive_data_acceptance and its kin) are left out on purpose: the
-schema describes types, and the services refuse type-correct requests that break a rule
-(a written agreement without a deadline, a follow-up dated tomorrow) with 400/403/409,
-which is the API's contract, not a defect.
+negative mode (requests that break the schema). The checks are every check schemathesis has
+but three: the response-side ones, and schema-violating requests refused
+(negative_data_rejection: a malformed filter, page size or cursor is a 400), credentials
+required (ignored_auth), required headers, unsupported methods (405 with Allow). Left out on
+purpose: positive_data_acceptance — the schema describes types, and the services refuse
+type-correct requests that break a rule (a written agreement without a deadline, a follow-up
+dated tomorrow) with 400/403/409, which is the contract of api.md, not a defect — and the two
+stateful ones (use_after_free, ensure_resource_availability), since nothing here is deleted.
 """
 
 import re
@@ -23,10 +25,15 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    ignored_auth,
+    missing_required_header,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from api.services import token_issue
@@ -44,6 +51,11 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    negative_data_rejection,
+    ignored_auth,
+    missing_required_header,
+    unsupported_method,
+    allow_header_conformance,
 ]
 EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 8}
 
