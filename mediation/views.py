@@ -4,7 +4,7 @@ organisations' pages. Every case-specific view starts from the user's scope: out
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from common.audit import audit_reveal
 from grids.enums import Role
 
 from . import services
+from .documents import agreement_pdf as agreement_pdf_bytes
 from .forms import ConflictForm, ExtendForm, FollowUpForm, JudicialForm, SessionForm, own_mediator
 from .selectors import (
     case_agreement,
@@ -290,24 +291,40 @@ def record(request, pk: int, name: str):
     return _handle(request, case, name, form, call)
 
 
-@login_required
-def agreement_print(request, pk: int):
+def _agreement_document(request, pk: int) -> dict:
+    """What the 调解协议书 shows, printed or as a PDF; either is audited as a reveal when it
+    carries the parties' full details."""
     case = _visible_case(request, pk)
     agreement = case_agreement(case)
     if agreement is None:
         raise Http404
     show_personal = permissions.can_see_personal_data(request.user, case)
     if show_personal:
-        # The printed agreement carries the parties' full details: printing it is a reveal.
         audit_reveal(request, case_id=case.pk, number=case.number)
-    context = {
+    lead = case.lead_mediator
+    organization = lead.organization.name if lead is not None and lead.organization_id else ""
+    return {
         "case": case,
         "agreement": agreement,
         "parties": list(case.parties.all()),
         "show_personal": show_personal,
-        "mediators": [m for m in [case.lead_mediator, *case.co_mediators.all()] if m],
+        "mediators": [m for m in [lead, *case.co_mediators.all()] if m],
+        "organization": organization,
     }
-    return render(request, "mediation/agreement_print.html", context)
+
+
+@login_required
+def agreement_print(request, pk: int):
+    return render(request, "mediation/agreement_print.html", _agreement_document(request, pk))
+
+
+@login_required
+def agreement_pdf(request, pk: int):
+    document = _agreement_document(request, pk)
+    body = agreement_pdf_bytes(**document)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="agreement-{document["case"].number}.pdf"'
+    return response
 
 
 def _centre_only(user):

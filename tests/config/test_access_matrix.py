@@ -186,6 +186,10 @@ def routes(world):
             Cell("get", f"/mediation/cases/{case.pk}/agreement/", on_case(SIGNED_IN, outside=outside)),
         )
         add(
+            "mediation:agreement_pdf",
+            Cell("get", f"/mediation/cases/{case.pk}/agreement.pdf", on_case(SIGNED_IN, outside=outside)),
+        )
+        add(
             "api:follow-ups",
             Cell(
                 "post",

@@ -64,6 +64,7 @@ DOWNLOADS = {
     "ledger:export",
     "ledger:export_queue",
     "ledger:export_report",
+    "mediation:agreement_pdf",
 }
 
 
@@ -157,6 +158,7 @@ def objects(case_at, centre, grid, mediator):
     return {
         "mediation:case": [mediating.pk],
         "mediation:agreement": [agreed.pk],
+        "mediation:agreement_pdf": [agreed.pk],
         "mediation:mediator": [mediator.pk],
         "reports:detail": [snapshot.pk],
         "reports:cases": [snapshot.pk],
