@@ -44,8 +44,8 @@ MISSED_DAILY_DAYS = 7
 
 
 def returns_owed(grids, today: dt.date) -> list[dict]:
-    """The returns not yet filed for `grids`: this month's and today's (in a sensitive period), and
-    the missed ones (last month's, the sensitive days of the past week), oldest missed first.
+    """The returns not yet filed for `grids`: today's (in a sensitive period) and this month's, then
+    the missed ones (last month's, the sensitive days of the past week), oldest first.
 
     Three queries whatever the number of grids: the grids, the sensitive days, the returns filed.
     """
@@ -86,5 +86,13 @@ def returns_owed(grids, today: dt.date) -> list[dict]:
                     "param": period.strftime("%Y-%m") if kind == InspectionKind.MONTHLY else period.isoformat(),
                 }
             )
-    owed.sort(key=lambda row: (not row["missed"], row["period"], row["kind"], row["grid"].pk))
+    # What is owed now first (today's, then this month's), then the missed ones, oldest first.
+    owed.sort(
+        key=lambda row: (
+            row["missed"],
+            row["kind"] != InspectionKind.DAILY if not row["missed"] else 0,
+            row["period"],
+            row["grid"].pk,
+        )
+    )
     return owed
