@@ -29,6 +29,7 @@ class NoticeKind(models.TextChoices):
     PROGRESS = "progress", _("调解进展")
     RETURN_OWED = "return_owed", _("排查待报")
     RETURN_MISSED = "return_missed", _("排查缺报")
+    JUDICIAL = "judicial", _("司法确认期限")
 
 
 # Notices about a deadline or an early warning: nobody may switch them off.

@@ -39,6 +39,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=8),
         "options": {"expires": 6 * HOUR},
     },
+    # 司法确认: the mediators are told before the 30-day window of an agreement closes.
+    "judicial-window": {
+        "task": "mediation.tasks.judicial_window_reminders",
+        "schedule": crontab(minute=40, hour=8),
+        "options": {"expires": 6 * HOUR},
+    },
     # 排查: each grid worker is told of today's and this month's returns owed, and of missed ones.
     "returns-owed": {
         "task": "grids.tasks.returns_owed",

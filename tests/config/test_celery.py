@@ -33,6 +33,7 @@ def test_every_entry_is_a_crontab_with_expires_and_a_registered_task():
         "catch-up",
         "ledger-import-sweep",
         "returns-owed",
+        "judicial-window",
     }
     for name, item in app.conf.beat_schedule.items():
         assert isinstance(item["schedule"], crontab), name
