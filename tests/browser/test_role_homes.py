@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from demo.seed import DemoSeeder
 from grids.models import Inspection, SensitivePeriod
-from tests.browser.test_walkthrough import ARGS, ARTIFACTS, CHROMIUM, sign_in
+from tests.browser.conftest import ARGS, ARTIFACTS, CHROMIUM, sign_in
 from tests.factories import PASSWORD
 
 MENUS = {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('common', '0004_notice_kinds'),
+        ('common', '0005_notice_kinds'),
     ]
 
     operations = [
