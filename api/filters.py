@@ -11,7 +11,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from casework.enums import CaseStatus, Level, Risk, Source
-from casework.models import DisputeCase, Party
+from casework.models import DisputeCase
+from casework.selectors import search_cases
 from grids.enums import InspectionKind
 from grids.models import Inspection
 from reports.enums import ReportKind
@@ -110,7 +111,9 @@ class CaseFilter(StrictFilterSet):
     registered_before = django_filters.DateFilter(
         field_name="registered_at", lookup_expr="date__lt", help_text=_("登记日期早于（不含）")
     )
-    q = django_filters.CharFilter(method="filter_q", help_text=_("案件编号、纠纷情况或当事人姓名"))
+    q = django_filters.CharFilter(
+        method="filter_q", help_text=_("案件编号、纠纷情况或当事人姓名（部分）；当事人身份证号或手机号码（完整）")
+    )
 
     class Meta:
         model = DisputeCase
@@ -126,11 +129,7 @@ class CaseFilter(StrictFilterSet):
         return qs.filter(overdue) if value else qs.exclude(overdue)
 
     def filter_q(self, qs, name, value):
-        value = value.strip()
-        if not value:
-            return qs
-        parties = Party.objects.filter(case_id=OuterRef("pk"), name__icontains=value)
-        return qs.filter(Q(number__icontains=value) | Q(description__icontains=value) | Q(Exists(parties)))
+        return search_cases(qs, value)
 
 
 class PeriodField(forms.CharField):

@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.enums import CaseStatus, Level, Outcome, Risk, Source
-from casework.models import Category, DisputeCase
+from casework.models import Category, DisputeCase, Party
+from common import crypto
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection, Subdistrict, User
 from mediation.models import MediationOrganization, Mediator
@@ -301,19 +302,24 @@ def generate(size: int, *, seed: int = 2021) -> dict:
         def party_rows():
             for case_id, _registered, count in plan:
                 for i in range(count):
+                    phone = f"13{rng.randrange(10**9):09d}"
+                    # Sealed and indexed as the application writes them (common.crypto).
                     yield [
                         case_id,
                         "applicant" if i == 0 else "respondent",
                         "person",
                         rng.choice(surnames) + rng.choice("伟芳娜敏静丽强磊军洋勇艳杰"),
                         "",
-                        f"13{rng.randrange(10**9):09d}",
+                        "",
+                        crypto.seal(phone, purpose=phone_purpose),
+                        crypto.blind_index(phone, purpose=phone_purpose),
                         "",
                     ]
 
+        phone_purpose = Party._meta.get_field("phone").purpose
         _copy(
             "casework_party",
-            ["case_id", "role", "kind", "name", "id_number", "phone", "address"],
+            ["case_id", "role", "kind", "name", "id_number", "id_number_index", "phone", "phone_index", "address"],
             party_rows(),
             total_parties,
             "parties",

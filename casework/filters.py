@@ -6,7 +6,6 @@ from html import escape
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -15,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from grids.models import Community, Grid
 
 from .enums import OPEN, CaseStatus, Level, Outcome, Risk, Source
-from .models import Category, DisputeCase, Party
-from .selectors import case_queue
+from .models import Category, DisputeCase
+from .selectors import case_queue, search_cases
 
 TABS = [
     ("reported", _("待受理")),
@@ -184,12 +183,7 @@ class CaseFilter(django_filters.FilterSet):
         return tab_cases(qs, value)
 
     def filter_text(self, qs, name, value):
-        value = value.strip()
-        if not value:
-            return qs
-        # Exists, not a join, so a case with two matching parties is one row and no DISTINCT is needed.
-        parties = Party.objects.filter(case_id=OuterRef("pk"), name__icontains=value)
-        return qs.filter(Q(number__icontains=value) | Q(description__icontains=value) | Q(Exists(parties)))
+        return search_cases(qs, value)
 
     def filter_overdue(self, qs, name, value):
         today = timezone.localdate()

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.fields import BlindIndexField, SealedField
+
 from . import permissions
 from .enums import (
     CONCLUDED,
@@ -430,11 +432,16 @@ class Party(NeverDeleteModel):
     role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
     kind = models.CharField(_("类型"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON)
     name = models.CharField(_("姓名/名称"), max_length=100)
-    id_number = models.CharField(
-        _("身份证号"), max_length=18, blank=True, validators=[validate_id_number], db_index=True
+    # Sealed at rest (SM4-GCM, docs/security.md); searched only by their blind indexes, exactly.
+    id_number = SealedField(
+        _("身份证号"), purpose="casework.party.id_number", max_length=18, blank=True, validators=[validate_id_number]
     )
-    phone = models.CharField(_("手机号码"), max_length=11, blank=True, validators=[validate_mobile], db_index=True)
-    address = models.CharField(_("住址"), max_length=200, blank=True)
+    id_number_index = BlindIndexField(source="id_number", db_index=True)
+    phone = SealedField(
+        _("手机号码"), purpose="casework.party.phone", max_length=11, blank=True, validators=[validate_mobile]
+    )
+    phone_index = BlindIndexField(source="phone", db_index=True)
+    address = SealedField(_("住址"), purpose="casework.party.address", max_length=200, blank=True)
 
     objects = NeverDeleteQuerySet.as_manager()
 
@@ -454,6 +461,11 @@ class Party(NeverDeleteModel):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    @classmethod
+    def index_of(cls, field_name: str, value: str) -> str:
+        """The blind index of `value` for the sealed field `field_name` ("id_number", "phone")."""
+        return cls._meta.get_field(f"{field_name}_index").for_value(value)
 
 
 class CaseEvent(models.Model):

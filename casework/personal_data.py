@@ -21,6 +21,15 @@ def normalize_id_number(value: str) -> str:
     return (value or "").strip().upper()
 
 
+def is_full_id_number(value: str) -> bool:
+    """Shaped like a whole ID number (18 characters, the last a digit or X); the checksum is not asked."""
+    return bool(_ID_RE.match(normalize_id_number(value)))
+
+
+def is_full_mobile(value: str) -> bool:
+    return bool(_MOBILE_RE.match((value or "").strip()))
+
+
 def validate_id_number(value: str) -> None:
     value = normalize_id_number(value)
     if not _ID_RE.match(value):

@@ -9,6 +9,7 @@ from grids.enums import Role
 from grids.models import Grid
 
 from .models import CaseEvent, DisputeCase, Party
+from .personal_data import is_full_id_number, is_full_mobile, normalize_id_number
 
 
 def cases_visible_to(user):
@@ -78,20 +79,42 @@ def grids_open_to(user):
 
 def prior_cases_of_parties(*, id_numbers, phones, since: dt.datetime, exclude_case_id=None):
     """Cases registered since `since` in which a party with one of these ID numbers or phones appears."""
-    id_numbers = [v for v in id_numbers if v]
-    phones = [v for v in phones if v]
-    if not id_numbers and not phones:
+    # Through the blind indexes: the values themselves are sealed and cannot be compared in SQL.
+    id_indexes = {Party.index_of("id_number", v) for v in id_numbers if v} - {""}
+    phone_indexes = {Party.index_of("phone", v) for v in phones if v} - {""}
+    if not id_indexes and not phone_indexes:
         return DisputeCase.objects.none()
     match = Q()
-    if id_numbers:
-        match |= Q(id_number__in=id_numbers)
-    if phones:
-        match |= Q(phone__in=phones)
+    if id_indexes:
+        match |= Q(id_number_index__in=id_indexes)
+    if phone_indexes:
+        match |= Q(phone_index__in=phone_indexes)
     parties = Party.objects.filter(match, case_id=OuterRef("pk"))
     qs = DisputeCase.objects.filter(Exists(parties), registered_at__gte=since)
     if exclude_case_id:
         qs = qs.exclude(pk=exclude_case_id)
     return qs
+
+
+def search_cases(qs, text: str):
+    """The queue's free-text search (page and API): case number, description or a party's name, in part;
+    a party's ID number or phone only whole, through its blind index (nothing else about a sealed value
+    can be searched)."""
+    text = text.strip()
+    if not text:
+        return qs
+    # Exists, not a join, so a case with two matching parties is one row and no DISTINCT is needed.
+    named = Party.objects.filter(case_id=OuterRef("pk"), name__icontains=text)
+    match = Q(number__icontains=text) | Q(description__icontains=text) | Q(Exists(named))
+    value = normalize_id_number(text)
+    exact = None
+    if is_full_id_number(value):
+        exact = Q(id_number_index=Party.index_of("id_number", value))
+    elif is_full_mobile(value):
+        exact = Q(phone_index=Party.index_of("phone", value))
+    if exact is not None:
+        match |= Q(Exists(Party.objects.filter(exact, case_id=OuterRef("pk"))))
+    return qs.filter(match)
 
 
 def latest_event(case_id: int) -> CaseEvent | None:

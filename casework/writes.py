@@ -195,13 +195,15 @@ class DeferredWrites:
         for kind, value in wanted:
             by_kind[kind].append(value)
         for kind, field in (("id", "id_number"), ("phone", "phone")):
-            values = by_kind[kind]
-            for start in range(0, len(values), 5000):
-                rows = Party.objects.filter(**{f"{field}__in": values[start : start + 5000]}).values_list(
-                    field, "case_id", "case__registered_at"
+            # Looked up by blind index (the values are sealed), answered by value.
+            values = {Party.index_of(field, value): value for value in by_kind[kind]}
+            indexes = list(values)
+            for start in range(0, len(indexes), 5000):
+                rows = Party.objects.filter(**{f"{field}_index__in": indexes[start : start + 5000]}).values_list(
+                    f"{field}_index", "case_id", "case__registered_at"
                 )
-                for value, case_id, registered_at in rows:
-                    self._party_cases[(kind, value)].append((case_id, registered_at))
+                for index, case_id, registered_at in rows:
+                    self._party_cases[(kind, values[index])].append((case_id, registered_at))
         self._preloaded |= wanted
 
     def _index_party(self, party, case) -> None:

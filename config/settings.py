@@ -7,6 +7,7 @@ FENGQIAO_PRODUCTION=1 (see docs/configuration.md).
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -32,6 +33,35 @@ DEBUG = env_bool("DEBUG", not PRODUCTION)
 SECRET_KEY = os.environ.get("SECRET_KEY", "" if PRODUCTION else "dev-only-insecure-key-change-me-in-production-000")
 if PRODUCTION and not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when FENGQIAO_PRODUCTION=1")
+
+# Personal data sealed at rest (common.crypto, docs/security.md): the SM4 field keys and the
+# blind-index key, from the environment or a key file, never from the database.
+FENGQIAO_FIELD_KEY_FILE = os.environ.get("FENGQIAO_FIELD_KEY_FILE", "")
+FENGQIAO_FIELD_KEYS = os.environ.get("FENGQIAO_FIELD_KEYS", "")
+if not FENGQIAO_FIELD_KEYS and not FENGQIAO_FIELD_KEY_FILE:
+    if PRODUCTION:
+        raise RuntimeError("FENGQIAO_FIELD_KEYS or FENGQIAO_FIELD_KEY_FILE must be set when FENGQIAO_PRODUCTION=1")
+    # The local demo (`make run`) and the tests: a key of their own under the var dir, made on first start.
+    FENGQIAO_FIELD_KEY_FILE = str(VAR_DIR / "field-keys")
+    if not os.path.exists(FENGQIAO_FIELD_KEY_FILE):
+        from common.crypto import generate_keys_text
+
+        # Written aside then linked into place: two processes starting at once end with one key, whole.
+        _draft = f"{FENGQIAO_FIELD_KEY_FILE}.{os.getpid()}"
+        with os.fdopen(os.open(_draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as _file:
+            _file.write(generate_keys_text())
+        try:
+            os.link(_draft, FENGQIAO_FIELD_KEY_FILE)
+            print(f"Fengqiao: generated a local field key in {FENGQIAO_FIELD_KEY_FILE}", file=sys.stderr)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(_draft)
+if not FENGQIAO_FIELD_KEYS:
+    try:
+        FENGQIAO_FIELD_KEYS = Path(FENGQIAO_FIELD_KEY_FILE).read_text()
+    except OSError as exc:
+        raise RuntimeError(f"FENGQIAO_FIELD_KEY_FILE cannot be read: {exc}") from None
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

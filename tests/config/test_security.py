@@ -36,6 +36,7 @@ def test_check_deploy_reports_no_issue_under_production_settings():
         "DEBUG": "0",
         "SECRET_KEY": "k3J9#vLq2!pZ8xR4tW7mN1bC6yH0dF5sA-fengqiao-test-only-key",
         "ALLOWED_HOSTS": "fengqiao.baihuazhou.gov.internal",
+        "FENGQIAO_FIELD_KEYS": "t1:dGVzdC1vbmx5LXNtNC1rIQ==,index:dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS0zMmJ5dGU=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
