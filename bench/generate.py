@@ -18,8 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.enums import CaseStatus, Level, Outcome, Risk, Source
-from casework.models import Category, DisputeCase, Party
-from common import crypto
+from casework.models import CaseEvent, Category, DisputeCase, Party
+from common import chain, crypto
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection, Subdistrict, User
 from mediation.models import MediationOrganization, Mediator
@@ -326,12 +326,21 @@ def generate(size: int, *, seed: int = 2021) -> dict:
         )
 
         def event_rows():
+            # Linked into the audit chain as the application links them (common.chain).
+            seq, previous = chain.head(CaseEvent)
             for case_id, registered, _count in plan:
-                yield [case_id, registered, centre.pk, "register", "", "reported", "", "{}", False]
+                seq += 1
+                values = {"case_id": case_id, "at": registered, "actor_id": centre.pk, "name": "register"}
+                values |= {"from_status": "", "to_status": "reported", "note": "", "data": {}, "imported": False}
+                previous = chain.digest(previous, CaseEvent(**values, chain_seq=seq))
+                yield [case_id, registered, centre.pk, "register", "", "reported", "", "{}", False, seq, previous]
 
         _copy(
             "casework_caseevent",
-            ["case_id", "at", "actor_id", "name", "from_status", "to_status", "note", "data", "imported"],
+            [
+                *("case_id", "at", "actor_id", "name", "from_status", "to_status", "note", "data", "imported"),
+                *("chain_seq", "chain_hash"),
+            ],
             event_rows(),
             size,
             "events",

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.chain import ChainedModel, ChainedQuerySet
 from common.fields import BlindIndexField, SealedField
 
 from . import permissions
@@ -468,8 +469,13 @@ class Party(NeverDeleteModel):
         return cls._meta.get_field(f"{field_name}_index").for_value(value)
 
 
-class CaseEvent(models.Model):
-    """Append-only audit trail: every transition and every record added to a case."""
+class CaseEventQuerySet(ChainedQuerySet, NeverDeleteQuerySet):
+    pass
+
+
+class CaseEvent(ChainedModel):
+    """Append-only audit trail: every transition and every record added to a case, each row chained
+    to the one before by an SM3 hash (common.chain; `manage.py verify_audit`)."""
 
     case = models.ForeignKey(DisputeCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("案件"))
     at = models.DateTimeField(_("时间"), db_index=True)
@@ -488,7 +494,7 @@ class CaseEvent(models.Model):
     # Events replayed from a ledger import keep their historical time but say where they came from.
     imported = models.BooleanField(_("导入"), default=False)
 
-    objects = NeverDeleteQuerySet.as_manager()
+    objects = CaseEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("案件日志")

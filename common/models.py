@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .chain import ChainedModel, ChainedQuerySet
 from .enums import AuditAction, NoticeKind
 
 
-class AuditEntry(models.Model):
-    """Append-only audit of who signed in, who changed whose roles, who saw or exported personal data.
+class AuditEntry(ChainedModel):
+    """Append-only audit of who signed in, who changed whose roles, who saw or exported personal data,
+    each row chained to the one before by an SM3 hash (common.chain; `manage.py verify_audit`).
 
     Case-specific changes are CaseEvents; this log holds what is about people and access.
     """
@@ -32,6 +34,8 @@ class AuditEntry(models.Model):
     target = models.CharField(_("对象"), max_length=100, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+
+    objects = ChainedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审计日志")

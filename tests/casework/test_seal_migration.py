@@ -11,7 +11,7 @@ from tests.reports.test_ledger import person_id
 BEFORE = [("casework", "0007_party_sealed_columns")]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_existing_plain_values_are_sealed_indexed_and_the_plain_columns_dropped(centre, grid):
     case = register(centre, grid, parties=[party(phone="13712345678")])
     executor = MigrationExecutor(connection)

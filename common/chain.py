@@ -1,0 +1,161 @@
+"""Tamper-evident audit trails: each row of a chained table carries an SM3 hash of its content and of
+the hash of the row before it (docs/security.md, "What the audit chain proves").
+
+A row's place in its chain (`chain_seq`) and its hash are given inside the insert's transaction,
+under a PostgreSQL advisory lock per table held until that transaction ends, so two transactions
+inserting at once cannot both take the same predecessor: the chain never forks, and a unique
+constraint on `chain_seq` would refuse a fork if it ever were tried. Bulk inserts (the ledger
+import's deferred writes) are chained the same way, row by row in the order given.
+
+`verify(model)` walks a chain in order and names the first link that does not hold: content
+changed after the insert, a row deleted (a gap in the places) or a row slipped in without a link.
+"""
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+
+from .crypto import sm3_hex
+
+GENESIS = "0" * 64
+
+
+class ChainedQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            link(self.model, [obj for obj in objs if obj.chain_seq is None])
+            return super().bulk_create(objs, *args, **kwargs)
+
+
+class ChainedModel(models.Model):
+    """An append-only table whose rows are linked by SM3 hashes in insertion order."""
+
+    chain_seq = models.BigIntegerField(null=True, editable=False, unique=True)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            if self.chain_seq is None:
+                link(type(self), [self])
+            return super().save(*args, **kwargs)
+
+
+def _lock_key(table: str) -> int:
+    # A signed 64-bit key per table, the same in every process.
+    return int(sm3_hex(f"fengqiao-chain:{table}".encode())[:16], 16) - 2**63
+
+
+def _canonical(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def content_of(obj) -> bytes:
+    """What a row's hash covers: every stored field but its id and its hash, by name, canonically."""
+    fields = {}
+    for field in type(obj)._meta.concrete_fields:
+        if field.primary_key or field.attname == "chain_hash":
+            continue
+        value = getattr(obj, field.attname)
+        if isinstance(field, models.JSONField):
+            # As the database gives it back: tuples are lists, keys in any order.
+            value = json.loads(json.dumps(value, cls=field.encoder))
+        elif isinstance(field, models.GenericIPAddressField) and value:
+            value = field.to_python(value)
+        fields[field.attname] = _canonical(value)
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def digest(previous: str, obj) -> str:
+    return sm3_hex(previous.encode() + b"\n" + content_of(obj))
+
+
+def head(model) -> tuple[int, str]:
+    """The last link: (its place, its hash), or (0, GENESIS) for an empty chain."""
+    last = (
+        model._base_manager.filter(chain_seq__isnull=False)
+        .order_by("-chain_seq")
+        .values_list("chain_seq", "chain_hash")
+    )
+    return last.first() or (0, GENESIS)
+
+
+def link(model, objs) -> None:
+    """Give `objs` (about to be inserted, in this order) their places and hashes. Call inside the
+    transaction that inserts them: the lock is held until it ends."""
+    if not objs:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(model._meta.db_table)])
+    # SQLite (`make run`) takes the database's write lock for the whole transaction anyway.
+    seq, previous = head(model)
+    for obj in objs:
+        seq += 1
+        obj.chain_seq = seq
+        obj.chain_hash = previous = digest(previous, obj)
+
+
+@dataclass
+class Verdict:
+    checked: int
+    broken: str = ""
+
+
+def verify(model, *, batch_size: int = 2000) -> Verdict:
+    """Walk the chain of `model` in order; the first link that does not hold, named, or none."""
+    label = model._meta.label_lower
+    unlinked = model._base_manager.filter(chain_seq__isnull=True).order_by("pk").values_list("pk", flat=True).first()
+    if unlinked is not None:
+        return Verdict(
+            0, f"{label} id {unlinked}: a row without a place in the chain (inserted around the application)"
+        )
+    previous, expected, checked = GENESIS, 1, 0
+    while True:
+        rows = list(model._base_manager.filter(chain_seq__gte=expected).order_by("chain_seq")[:batch_size])
+        if not rows:
+            return Verdict(checked)
+        for obj in rows:
+            if obj.chain_seq != expected:
+                return Verdict(
+                    checked, f"{label} link {expected}: missing (deleted?); the chain resumes at link {obj.chain_seq}"
+                )
+            if obj.chain_hash != digest(previous, obj):
+                return Verdict(
+                    checked,
+                    f"{label} link {expected} (id {obj.pk}): its content or hash was changed after it was written",
+                )
+            previous, expected, checked = obj.chain_hash, expected + 1, checked + 1
+
+
+def link_existing(model, *, trigger: str, batch_size: int = 2000) -> None:
+    """For a migration: chain the rows already in `model`'s table, in id order (their insertion order
+    as far as it can be known), lifting its append-only trigger only while it does so."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {connection.ops.quote_name(trigger)}")
+        last = 0
+        while True:
+            rows = list(model._base_manager.filter(pk__gt=last, chain_seq__isnull=True).order_by("pk")[:batch_size])
+            if not rows:
+                break
+            link(model, rows)
+            model._base_manager.bulk_update(rows, ["chain_seq", "chain_hash"])
+            last = rows[-1].pk
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {connection.ops.quote_name(trigger)}")

@@ -1,0 +1,29 @@
+"""The audit chain (common.chain): every row linked to the one before by an SM3 hash, existing rows too."""
+
+from django.db import migrations, models
+
+from common import chain
+
+
+def link_existing(apps, schema_editor):
+    chain.link_existing(apps.get_model("common", "AuditEntry"), trigger="common_auditentry_append_only")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("common", "0002_tables_renamed"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="auditentry",
+            name="chain_hash",
+            field=models.CharField(blank=True, editable=False, max_length=64),
+        ),
+        migrations.AddField(
+            model_name="auditentry",
+            name="chain_seq",
+            field=models.BigIntegerField(editable=False, null=True, unique=True),
+        ),
+        migrations.RunPython(link_existing, migrations.RunPython.noop),
+    ]
