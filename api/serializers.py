@@ -43,6 +43,10 @@ FIELD_ERRORS = {
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(
+        required=False,
+        help_text="身份验证器上的6位动态验证码（或一个恢复码）：已绑定或须使用双因素认证的账号必填",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

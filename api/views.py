@@ -27,6 +27,7 @@ from casework.selectors import case_list_related, cases_visible_to
 from common.audit import audit_reveal
 from grids import selectors as grid_selectors
 from grids import services as grid_services
+from grids import twofactor
 from grids.models import Community, Grid
 from mediation import services as mediation_services
 from mediation.models import Mediator
@@ -161,6 +162,8 @@ class TokenView(APIView):
             return Response({"detail": _("登录失败次数过多，账号已暂时锁定，请稍后再试。")}, status=429)
         if user is None or not user.is_active:
             return Response({"detail": _("用户名或密码不正确。")}, status=status.HTTP_400_BAD_REQUEST)
+        # A password alone must not buy a token that skips the second factor.
+        twofactor.verify_for_token(request, user=user, code=data.get("otp") or "")
         token, key = api_services.token_issue(user=user)
         return Response(s.TokenSerializer({"token": key, "expires": token.expires_at}).data)
 

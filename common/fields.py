@@ -2,15 +2,25 @@
 
 `SealedField` holds a value SM4-GCM sealed in the database and plain in Python: a model, a
 serializer or a template reads `party.phone` as before, and the plaintext never reaches SQL.
-It answers no lookup but `isnull`: exact search goes through the `BlindIndexField` beside it.
+It answers no lookup but `isnull` and `= ""`: exact search goes through the `BlindIndexField` beside it.
 """
 
 from django import forms
 from django.core import validators
 from django.core.exceptions import FieldError
 from django.db import models
+from django.db.models.lookups import Exact
 
 from . import crypto
+
+
+class _EmptyOnly(Exact):
+    """`field=""`: whether there is a value (an empty value is stored empty) is all a sealed column answers."""
+
+    def __init__(self, lhs, rhs):
+        if rhs != "":
+            raise FieldError(f"{lhs.target.purpose} is sealed: search it through its blind index")
+        super().__init__(lhs, rhs)
 
 
 class SealedField(models.TextField):
@@ -33,6 +43,8 @@ class SealedField(models.TextField):
     def get_lookup(self, lookup_name):
         if lookup_name == "isnull":
             return super().get_lookup(lookup_name)
+        if lookup_name == "exact":
+            return _EmptyOnly
         raise FieldError(f"{self.purpose} is sealed: search it through its blind index, not `{lookup_name}`")
 
     def from_db_value(self, value, expression, connection):

@@ -24,4 +24,10 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="fengqiao_audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Never the password: credentials are cleansed by Django, and we keep the username only.
-    audit(AuditAction.LOGIN_FAILED, username=str(credentials.get("username", ""))[:150], request=request)
+    audit(
+        AuditAction.LOGIN_FAILED,
+        username=str(credentials.get("username", ""))[:150],
+        request=request,
+        # A wrong code at the second step (grids.twofactor) rather than a wrong password.
+        detail={"second_factor": True} if kwargs.get("second_factor") else None,
+    )

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "config.apps.SignInLockoutConfig",  # django-axes, under a Chinese name
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Ours, in import order: common <- grids <- casework <- mediation <- reports / ledger
     # <- demo, api and home on top (docs/architecture.md).
     "common",
@@ -102,7 +105,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The idle timeout, the second factor and the forced first password change.
+    "grids.middleware.SignInStepsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -160,6 +166,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 2.0 level 3: none of the last 5 passwords again.
+    {"NAME": "grids.passwords.RecentPasswordsValidator", "OPTIONS": {"count": 5}},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -301,6 +309,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "grids.backends.attempted_username"
+
+# Two-factor sign-in (grids.twofactor): required of centre staff, leaders and administrators where on;
+# on by default in production, off for the `make run` demo (its sign-in page says so).
+FENGQIAO_REQUIRE_2FA = env_bool("FENGQIAO_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "枫桥")
+# A session unused this long ends (a warning shows a minute before), besides the 8-hour limit.
+FENGQIAO_IDLE_TIMEOUT = int(os.environ.get("FENGQIAO_IDLE_TIMEOUT_MINUTES", "30")) * 60
 
 # Sessions end 8 hours after sign-in (a working day) and with the browser. Not renewed on every
 # request: that would cost a write per page.

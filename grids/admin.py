@@ -63,7 +63,7 @@ class FengqiaoUserAdmin(UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("身份与范围", {"fields": ("full_name", "email", "roles", "subdistrict", "community", "grids")}),
-        ("权限", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("权限", {"fields": ("is_active", "is_staff", "is_superuser", "must_change_password")}),
         ("时间", {"fields": ("last_login", "date_joined")}),
     )
 
@@ -72,9 +72,15 @@ class FengqiaoUserAdmin(UserAdmin):
         labels = dict(Role.choices)
         return "、".join(str(labels.get(role, role)) for role in user.roles or []) or "—"
 
+    # The add form is Django's UserCreationForm, which has no "usable password" switch.
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),)
+
     def save_model(self, request, obj, form, change):
         # The scope before the change; the grids (m2m) are saved later, in save_related.
         request._fq_scope_before = scope_of(User.objects.get(pk=obj.pk)) if change else None
+        if not change:
+            # The administrator knows the initial password: the owner replaces it at first sign-in.
+            obj.must_change_password = True
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

@@ -84,6 +84,8 @@ class User(AbstractUser):
         verbose_name=_("社区"),
     )
     grids = models.ManyToManyField(Grid, blank=True, related_name="workers", verbose_name=_("负责网格"))
+    # Set on accounts an administrator creates: the first sign-in goes to the password change.
+    must_change_password = models.BooleanField(_("须修改初始密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -200,3 +202,18 @@ def period_label(kind: str, period: dt.date) -> str:
     if kind == InspectionKind.DAILY:
         return f"{period.year}年{period.month}月{period.day}日 日查"
     return f"{period.year}年{period.month}月 月查"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords, so that none of the last few is chosen again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        indexes = [models.Index(fields=["user", "-set_at"], name="password_history_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.set_at:%Y-%m-%d}"

@@ -111,3 +111,10 @@ def inspection_file(
             )
     except IntegrityError:
         raise ValidationError({"period": [_("该网格本期的排查记录已填报。")]}) from None
+
+
+def password_changed_by_owner(*, user) -> None:
+    """The user chose their own password: an administrator's initial one is no longer in use."""
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])

@@ -1,6 +1,7 @@
 """Role checks for templates, where `user.has_role("x")` cannot be called with an argument."""
 
 from django import template
+from django.conf import settings
 
 register = template.Library()
 
@@ -29,3 +30,9 @@ PERFECT_RATE_MIN_CASES = 10
 def too_perfect(agreed, concluded) -> bool:
     """`agreed|too_perfect:concluded`: 100% over many cases, to be checked rather than celebrated."""
     return bool(concluded) and concluded >= PERFECT_RATE_MIN_CASES and agreed == concluded
+
+
+@register.simple_tag
+def idle_timeout() -> int:
+    """Seconds a session may stay unused (FENGQIAO_IDLE_TIMEOUT): the page warns a minute before."""
+    return settings.FENGQIAO_IDLE_TIMEOUT

@@ -37,4 +37,28 @@
     var el = event.target;
     if (el.matches && el.matches("[data-autosubmit]") && el.form) el.form.requestSubmit();
   });
+
+  // The idle timeout (等保 level 3): a warning a minute before the server ends an unused session;
+  // "continue" is a request, which starts the server's idle clock again. At the end, a reload
+  // shows the sign-in page (the server has signed the session out).
+  var body = document.body;
+  var timeout = parseInt(body.getAttribute("data-idle-timeout") || "0", 10);
+  if (timeout > 0) {
+    var warning = document.getElementById("idle-warning");
+    var warnTimer, endTimer;
+    var arm = function () {
+      clearTimeout(warnTimer);
+      clearTimeout(endTimer);
+      if (warning) warning.hidden = true;
+      warnTimer = setTimeout(function () { if (warning) warning.hidden = false; }, Math.max(timeout - 60, 0) * 1000);
+      endTimer = setTimeout(function () { window.location.reload(); }, (timeout + 2) * 1000);
+    };
+    arm();
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest("[data-idle-continue]")) return;
+      fetch(body.getAttribute("data-keepalive-url"), { credentials: "same-origin" }).then(arm);
+    });
+    // htmx requests reach the server too.
+    document.addEventListener("htmx:afterRequest", arm);
+  }
 })();
