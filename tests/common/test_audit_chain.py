@@ -110,3 +110,18 @@ def test_concurrent_inserts_do_not_fork_the_chain(centre):
     seqs = sorted(AuditEntry.objects.values_list("chain_seq", flat=True))
     assert seqs == list(range(1, 41))
     assert chain.verify(AuditEntry).broken == ""
+
+
+def test_an_archive_carries_the_chain_and_is_checked_link_by_link(centre, grid, tmp_path):
+    register(centre, grid)
+    audit(AuditAction.EXPORTED, actor=centre, target="queue", detail={"rows": 3, "masked": True})
+    archive = tmp_path / "audit.jsonl"
+    call_command("export_audit", str(archive), stdout=StringIO())
+    out = StringIO()
+    call_command("verify_audit", "--archive", str(archive), stdout=out)
+    assert "casework.caseevent: 1 links hold in the archive" in out.getvalue()
+    assert "common.auditentry: 1 links hold in the archive" in out.getvalue()
+    # An edited archive no longer holds.
+    archive.write_text(archive.read_text().replace('"rows": 3', '"rows": 2'))
+    with pytest.raises(CommandError, match="common.auditentry link 1 does not hold in the archive"):
+        call_command("verify_audit", "--archive", str(archive), stdout=StringIO())
