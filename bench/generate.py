@@ -325,9 +325,12 @@ def generate(size: int, *, seed: int = 2021) -> dict:
             "parties",
         )
 
+        # Read before the COPY starts: the connection answers nothing else while it runs.
+        head = chain.head(CaseEvent)
+
         def event_rows():
             # Linked into the audit chain as the application links them (common.chain).
-            seq, previous = chain.head(CaseEvent)
+            seq, previous = head
             for case_id, registered, _count in plan:
                 seq += 1
                 values = {"case_id": case_id, "at": registered, "actor_id": centre.pk, "name": "register"}
