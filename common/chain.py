@@ -25,7 +25,7 @@ GENESIS = "0" * 64
 class ChainedQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             link(self.model, [obj for obj in objs if obj.chain_seq is None])
             return super().bulk_create(objs, *args, **kwargs)
 
@@ -42,7 +42,9 @@ class ChainedModel(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             return super().save(*args, **kwargs)
-        with transaction.atomic(using=kwargs.get("using")):
+        # The lock must last until the insert's transaction ends: one is begun if there is none,
+        # and none is nested (no savepoint) when there is.
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             if self.chain_seq is None:
                 link(type(self), [self])
             return super().save(*args, **kwargs)

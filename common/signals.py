@@ -1,6 +1,7 @@
 """Sign-ins and sign-outs are audited where Django announces them: its auth signals.
 
-This is the one place we listen to signals: it records, it decides nothing.
+Besides grids.signals (a new session's idle clock), this is the one place we listen to signals: it
+records, it decides nothing.
 """
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed

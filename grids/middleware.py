@@ -39,6 +39,13 @@ def touch(request) -> None:
     request.session[LAST_SEEN] = int(time.time())
 
 
+def signed_in(request, user) -> None:
+    """At sign-in (its session is written then anyway): start the idle clock and note whether a second
+    factor is asked, so that the pages after cost no query and no session write for either."""
+    touch(request)
+    request.session[ASKED] = twofactor.asked_of(user)
+
+
 class SignInStepsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -65,7 +72,7 @@ class SignInStepsMiddleware:
         return redirect(f"{reverse(step)}?next={quote(request.get_full_path())}")
 
     def _next_step(self, request, user) -> str | None:
-        if ASKED not in request.session:
+        if ASKED not in request.session:  # a session begun before this rule existed
             request.session[ASKED] = twofactor.asked_of(user)
         if request.session[ASKED] and not user.is_verified():
             return "grids:otp_verify" if twofactor.enrolled(user) else "grids:otp_setup"

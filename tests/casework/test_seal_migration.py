@@ -6,7 +6,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from casework.models import Party
 from tests.factories import party, register
-from tests.reports.test_ledger import person_id
+from tests.ledger.conftest import person_id
 
 BEFORE = [("casework", "0007_party_sealed_columns")]
 

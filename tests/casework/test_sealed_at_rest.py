@@ -11,7 +11,7 @@ from casework.models import DisputeCase, Party
 from casework.selectors import prior_cases_of_parties, search_cases
 from common.crypto import SealedDataError
 from tests.factories import party, register
-from tests.reports.test_ledger import person_id
+from tests.ledger.conftest import person_id
 
 ADDRESS = "南昌市东湖区八一大道357号"
 LEDGER_ADDRESS = "南昌市西湖区系马桩街道88号"

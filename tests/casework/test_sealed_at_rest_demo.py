@@ -10,7 +10,7 @@ from casework.models import Party
 from grids.models import Grid, User
 from ledger.importer import import_ledger
 from tests.factories import party, register
-from tests.reports.test_ledger import bare_row, person_id, xlsx
+from tests.ledger.conftest import bare_row, person_id, xlsx
 
 ADDRESS = "南昌市东湖区八一大道357号"
 LEDGER_ADDRESS = "南昌市西湖区系马桩街道88号"

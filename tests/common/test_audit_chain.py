@@ -15,7 +15,7 @@ from common.enums import AuditAction
 from common.models import AuditEntry
 from ledger.importer import import_ledger
 from tests.factories import register
-from tests.reports.test_ledger import good_rows, xlsx
+from tests.ledger.conftest import good_rows, xlsx
 
 pytestmark = pytest.mark.django_db
 

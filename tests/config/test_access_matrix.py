@@ -267,6 +267,10 @@ def routes(world):
     add("grids:login", Cell("get", "/login/", by_role(SIGNED_IN), label="GET /login/"))
     add("grids:logout", Cell("post", "/logout/", by_role(SIGNED_IN)))
     add("grids:password_change", Cell("get", "/password/", by_role(SIGNED_IN)))
+    # Anyone signed in may enrol an authenticator; without one, the second step sends them there.
+    add("grids:otp_setup", Cell("get", "/login/otp/setup/", by_role(SIGNED_IN)))
+    add("grids:otp_verify", Cell("get", "/login/otp/", by_role(SIGNED_IN)))
+    add("grids:keepalive", Cell("get", "/session/keepalive/", by_role(SIGNED_IN, everyone={204})))
     add("set_language", Cell("post", "/i18n/setlang/", by_role(SIGNED_IN)))
     add("healthz", Cell("get", "/healthz", by_role(SIGNED_IN)))
     add("admin", Cell("get", "/admin/", by_role({"admin"}, refused=302)))
