@@ -11,7 +11,7 @@ def link_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("common", "0002_tables_renamed"),
+        ("common", "0003_notice_link"),
     ]
 
     operations = [
