@@ -99,16 +99,33 @@ def head(model) -> tuple[int, str]:
     return last.first() or (0, GENESIS)
 
 
+def _locked_head(model) -> tuple[int, str]:
+    """Take the table's chain lock, then read the head, in one round trip: two statements sent together
+    (no parameters: the key is our own integer), the second run after the first, with a snapshot of
+    its own, so it sees every link committed before the lock was granted."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    seq, digest_column = quote(model._meta.get_field("chain_seq").column), quote("chain_hash")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock({int(_lock_key(model._meta.db_table))}); "
+            f"SELECT {seq}, {digest_column} FROM {table} WHERE {seq} IS NOT NULL ORDER BY {seq} DESC LIMIT 1"
+        )
+        cursor.nextset()
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
 def link(model, objs) -> None:
     """Give `objs` (about to be inserted, in this order) their places and hashes. Call inside the
     transaction that inserts them: the lock is held until it ends."""
     if not objs:
         return
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(model._meta.db_table)])
-    # SQLite (`make run`) takes the database's write lock for the whole transaction anyway.
-    seq, previous = head(model)
+        seq, previous = _locked_head(model)
+    else:
+        # SQLite (`make run`) takes the database's write lock for the whole transaction anyway.
+        seq, previous = head(model)
     for obj in objs:
         seq += 1
         obj.chain_seq = seq
