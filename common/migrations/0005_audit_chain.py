@@ -11,7 +11,7 @@ def link_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("common", "0003_notice_link"),
+        ("common", "0004_audit_actions"),
     ]
 
     operations = [
