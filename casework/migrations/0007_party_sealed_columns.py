@@ -14,7 +14,8 @@ SEALED = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0006_report_covering_indexes")]
+    # After the free-text cleaning, which reads the plain addresses (mediation 0002).
+    dependencies = [("casework", "0006_report_covering_indexes"), ("mediation", "0002_free_text_cleaned")]
 
     operations = [
         *(

@@ -10,8 +10,10 @@ def link_existing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # After every migration that writes audit entries of its own (mediation 0002), so they are chained too.
     dependencies = [
         ("common", "0004_audit_actions"),
+        ("mediation", "0002_free_text_cleaned"),
     ]
 
     operations = [
