@@ -2,10 +2,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from common.admin import RecordAdmin
-from common.audit import audit_scope_change, scope_of
+from common.audit import audit, audit_scope_change, scope_of
+from common.enums import AuditAction
 
+from . import twofactor
 from .enums import Role
 from .models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
 
@@ -101,3 +105,25 @@ class InspectionAdmin(RecordAdmin):
     list_display = ["grid", "kind", "period", "disputes_found", "cases_registered", "zero_report", "filed_by"]
     list_filter = ["kind", "zero_report", "grid__community"]
     date_hierarchy = "period"
+
+
+# django-otp's own admin pages list devices under English names; an administrator needs only to
+# make someone enrol again (a lost phone), which the user list's action below does.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.action(description="重置双因素认证（丢失手机时：下次登录重新绑定）")
+def reset_second_factor(modeladmin, request, queryset):
+    for user in queryset:
+        twofactor.reset(user=user)
+        audit(
+            AuditAction.ROLES_CHANGED,
+            actor=request.user,
+            request=request,
+            target=f"user:{user.pk}",
+            detail={"user": user.get_username(), "second_factor": "reset"},
+        )
+
+
+FengqiaoUserAdmin.actions = [reset_second_factor]

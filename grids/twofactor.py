@@ -131,3 +131,10 @@ def verify_for_token(request, *, user, code: str) -> None:
         verify(request, user=user, code=code)
     except ValidationError as exc:
         raise ValidationError({"otp": exc.messages}) from None
+
+
+def reset(*, user) -> None:
+    """Forget `user`'s authenticator and recovery codes (a lost phone): the next sign-in enrols again."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()

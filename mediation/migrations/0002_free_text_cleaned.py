@@ -5,6 +5,7 @@ row changed in the access audit: which row, which fields, which characters, neve
 
 import re
 
+from django.core.exceptions import FieldError
 from django.db import migrations
 from django.utils import timezone
 
@@ -33,7 +34,13 @@ def clean(apps, schema_editor):
     for (app, name), fields in FIELDS.items():
         model = apps.get_model(app, name)
         for field in fields:
-            for pk, value in model.objects.filter(**{f"{field}__regex": CONTROLS}).values_list("pk", field):
+            try:
+                found = model.objects.filter(**{f"{field}__regex": CONTROLS}).values_list("pk", field)
+            except FieldError:
+                # A sealed column (docs/security.md) answers no pattern in SQL. This migration runs
+                # before the sealing, so its values were cleaned plain; new ones pass the free-text rule.
+                continue
+            for pk, value in found:
                 if not isinstance(value, str):
                     continue
                 removed = sorted({f"U+{ord(c):04X}" for c in _CONTROLS.findall(value)})
