@@ -12,7 +12,7 @@ def link_existing(apps, schema_editor):
 class Migration(migrations.Migration):
     # After every migration that writes audit entries of its own (mediation 0002), so they are chained too.
     dependencies = [
-        ("common", "0004_audit_actions"),
+        ("common", "0005_notice_kinds"),
         ("mediation", "0002_free_text_cleaned"),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grids', '0004_audit_entry_moved'),
+        ('grids', '0005_inspection_late_on_behalf'),
     ]
 
     operations = [
