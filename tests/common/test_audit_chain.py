@@ -123,5 +123,5 @@ def test_an_archive_carries_the_chain_and_is_checked_link_by_link(centre, grid, 
     assert "common.auditentry: 1 links hold in the archive" in out.getvalue()
     # An edited archive no longer holds.
     archive.write_text(archive.read_text().replace('"rows": 3', '"rows": 2'))
-    with pytest.raises(CommandError, match="common.auditentry link 1 does not hold in the archive"):
+    with pytest.raises(CommandError, match=r"common\.auditentry link 1 does not hold in the archive"):
         call_command("verify_audit", "--archive", str(archive), stdout=StringIO())
