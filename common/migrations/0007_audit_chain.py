@@ -12,7 +12,7 @@ def link_existing(apps, schema_editor):
 class Migration(migrations.Migration):
     # After every migration that writes audit entries of its own (mediation 0002), so they are chained too.
     dependencies = [
-        ("common", "0005_notice_kinds"),
+        ("common", "0006_notice_kind_judicial"),
         ("mediation", "0002_free_text_cleaned"),
     ]
 
