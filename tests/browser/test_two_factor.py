@@ -7,14 +7,18 @@ import pytest
 from django.db import connections
 
 from grids.enums import Role
-from tests.browser.test_walkthrough import ARTIFACTS, browser_page, shot  # noqa: F401  (browser_page: a fixture)
+from tests.browser.conftest import ARTIFACTS
 from tests.factories import PASSWORD, SubdistrictFactory, UserFactory
 from tests.grids.test_two_factor import code_for
 
 
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_enrolment_then_sign_in_with_a_code_from_the_shown_secret(browser_page, live_server, settings):  # noqa: F811
+def test_enrolment_then_sign_in_with_a_code_from_the_shown_secret(browser_page, live_server, settings):
     settings.FENGQIAO_REQUIRE_2FA = True
     UserFactory(username="centre", roles=[Role.CENTRE_STAFF], subdistrict=SubdistrictFactory())
     page, base = browser_page, live_server.url
