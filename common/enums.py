@@ -30,6 +30,7 @@ class NoticeKind(models.TextChoices):
     RETURN_OWED = "return_owed", _("排查待报")
     RETURN_MISSED = "return_missed", _("排查缺报")
     JUDICIAL = "judicial", _("司法确认期限")
+    ANOMALY = "anomaly", _("异常上升")
 
 
 # Notices about a deadline or an early warning: nobody may switch them off.

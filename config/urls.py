@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("mediation/", include("mediation.urls")),
     path("reports/", include("reports.urls")),
+    path("analysis/", include("reports.analysis.urls")),
     path("ledger/", include("ledger.urls")),
     path("api/", include("api.urls")),
 ]

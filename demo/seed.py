@@ -20,13 +20,15 @@ from casework.enums import Guidance, Level, Referral, Risk, Source
 from casework.models import Category, DisputeCase
 from casework.personal_data import id_check_digit
 from grids import services as grid_services
-from grids.enums import InspectionKind, Role
+from grids.enums import Crs, InspectionKind, Role
 from grids.models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
 from grids.permissions import user_grid_ids
 from mediation import services as mediation_services
 from mediation.enums import AgreementForm, FollowUpMethod, MediatorKind, OrganizationKind
 from mediation.models import MediationOrganization, Mediator
 from reports.statistics import add_months
+
+from .boundaries import schematic
 
 DEFAULT_PASSWORD = "baihuazhou2021"
 SEED = 2021
@@ -144,6 +146,13 @@ class DemoSeeder:
                     community=community, code=f"{code}-{n:02d}", defaults={"name": f"{name[:-2]}第{n}网格"}
                 )
                 self.grids.append(grid)
+
+    def boundaries(self):
+        """Schematic polygons (demo/boundaries.py), once: a territory given real ones keeps them."""
+        if Grid.objects.filter(community__subdistrict=self.subdistrict, boundary__isnull=False).exists():
+            return
+        collection = schematic([code for code, _name in COMMUNITIES], GRIDS_PER_COMMUNITY)
+        grid_services.boundaries_import(collection=collection, crs=Crs.WGS84, subdistrict_id=self.subdistrict.pk)
 
     def _user(self, username, full_name, roles, **extra):
         grids = extra.pop("grids", None)
@@ -515,6 +524,7 @@ class DemoSeeder:
     def run(self) -> dict:
         with transaction.atomic():
             self.territory()
+            self.boundaries()
             self.people()
         self.cases()
         with transaction.atomic():

@@ -1,7 +1,12 @@
+import json
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -9,8 +14,8 @@ from common.admin import RecordAdmin
 from common.audit import audit, audit_scope_change, scope_of
 from common.enums import AuditAction
 
-from . import twofactor
-from .enums import Role
+from . import boundaries, services, twofactor
+from .enums import Crs, Role
 from .models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
 
 
@@ -24,18 +29,107 @@ class GridInline(admin.TabularInline):
     extra = 0
 
 
+class BoundaryForm(forms.ModelForm):
+    """A boundary pasted as GeoJSON or uploaded as a file; checked by the service, nothing saved if bad."""
+
+    boundary = forms.CharField(
+        label="边界（GeoJSON Polygon / MultiPolygon）", required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    boundary_file = forms.FileField(label="或上传 GeoJSON 文件", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.boundary:
+            self.initial["boundary"] = json.dumps(self.instance.boundary, ensure_ascii=False)
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("boundary_file")
+        text = upload.read() if upload else data.get("boundary") or ""
+        crs = data.get("boundary_crs") or ""
+        if text and not crs:
+            self.add_error("boundary_crs", "请注明边界的坐标系。")
+        try:
+            data["boundary"] = boundaries.geometry(text) if text else None
+        except ValidationError as exc:
+            self.add_error("boundary_file" if upload else "boundary", exc.messages)
+        return data
+
+
+class BoundedAdmin(admin.ModelAdmin):
+    form = BoundaryForm
+
+    def save_model(self, request, obj, form, change):
+        # The boundary goes through the service (checked again, written with its coordinate system).
+        boundary, crs = form.cleaned_data.get("boundary"), form.cleaned_data.get("boundary_crs") or Crs.WGS84
+        obj.boundary, obj.boundary_crs = None, ""
+        super().save_model(request, obj, form, change)
+        services.boundary_set(target=obj, boundary=boundary, crs=crs)
+
+    @admin.display(boolean=True, description="边界")
+    def has_boundary(self, obj):
+        return obj.boundary is not None
+
+
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "subdistrict"]
+class CommunityAdmin(BoundedAdmin):
+    list_display = ["name", "code", "subdistrict", "has_boundary"]
     list_filter = ["subdistrict"]
     inlines = [GridInline]
 
 
+class BoundaryImportForm(forms.Form):
+    file = forms.FileField(label="GeoJSON FeatureCollection 文件")
+    crs = forms.ChoiceField(label="坐标系", choices=Crs.choices)
+    subdistrict = forms.ModelChoiceField(
+        label="街道（只匹配该街道内的代码）", queryset=Subdistrict.objects.all(), required=False
+    )
+
+
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "community"]
+class GridAdmin(BoundedAdmin):
+    list_display = ["name", "code", "community", "has_boundary"]
     list_filter = ["community"]
     search_fields = ["name", "code"]
+    change_list_template = "admin/grids/grid/change_list.html"
+
+    def get_urls(self):
+        extra = [
+            path(
+                "import-boundaries/",
+                self.admin_site.admin_view(self.import_boundaries),
+                name="grids_grid_import_boundaries",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def import_boundaries(self, request):
+        """Bulk import from one FeatureCollection naming grid (and community) codes: all or nothing."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BoundaryImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            subdistrict = form.cleaned_data["subdistrict"]
+            try:
+                written = services.boundaries_import(
+                    collection=form.cleaned_data["file"].read(),
+                    crs=form.cleaned_data["crs"],
+                    subdistrict_id=subdistrict.pk if subdistrict else None,
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+                form.add_error(None, "文件有误，未导入任何边界。")
+            else:
+                messages.success(request, f"已导入 {written['grids']} 个网格、{written['communities']} 个社区的边界。")
+                return redirect("admin:grids_grid_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": "导入网格边界",
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/grids/import_boundaries.html", context)
 
 
 class RolesField(forms.MultipleChoiceField):

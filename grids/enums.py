@@ -22,3 +22,10 @@ class InspectionKind(models.TextChoices):
 
     DAILY = "daily", _("日查")
     MONTHLY = "monthly", _("月查")
+
+
+class Crs(models.TextChoices):
+    """The coordinate system a boundary is stated in (the map draws what it is given)."""
+
+    WGS84 = "wgs84", _("WGS-84")
+    GCJ02 = "gcj02", _("GCJ-02")

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .enums import SUBDISTRICT_WIDE_ROLES, InspectionKind, Role
+from .enums import SUBDISTRICT_WIDE_ROLES, Crs, InspectionKind, Role
 
 
 class Subdistrict(models.Model):
@@ -26,7 +26,18 @@ class Subdistrict(models.Model):
         return self.name
 
 
-class Community(models.Model):
+class Bounded(models.Model):
+    """An optional boundary (GeoJSON Polygon or MultiPolygon), written only through
+    grids.services.boundary_set / boundaries_import, which check it first (grids.boundaries)."""
+
+    boundary = models.JSONField(_("边界（GeoJSON）"), null=True, blank=True)
+    boundary_crs = models.CharField(_("坐标系"), max_length=8, choices=Crs.choices, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Community(Bounded):
     subdistrict = models.ForeignKey(
         Subdistrict, on_delete=models.PROTECT, related_name="communities", verbose_name=_("街道")
     )
@@ -46,7 +57,7 @@ class Community(models.Model):
         return self.name
 
 
-class Grid(models.Model):
+class Grid(Bounded):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("社区"))
     code = models.CharField(_("代码"), max_length=24)
     name = models.CharField(_("名称"), max_length=64)

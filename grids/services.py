@@ -7,8 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .enums import InspectionKind, Role
-from .models import Grid, Inspection, SensitivePeriod, User, period_end
+from . import boundaries
+from .enums import Crs, InspectionKind, Role
+from .models import Community, Grid, Inspection, SensitivePeriod, User, period_end
 from .permissions import active, is_grid_worker_for
 
 
@@ -118,3 +119,92 @@ def password_changed_by_owner(*, user) -> None:
     if user.must_change_password:
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
+
+
+def boundary_set(*, target: Community | Grid, boundary, crs: str) -> Community | Grid:
+    """Give a grid or community its boundary (GeoJSON text or data), or clear it with None.
+    A bad boundary raises ValidationError and writes nothing."""
+    if crs not in Crs.values:
+        raise ValidationError({"boundary_crs": [_("请选择坐标系：WGS-84 或 GCJ-02。")]})
+    checked = None
+    if boundary not in (None, ""):
+        try:
+            checked = boundaries.geometry(boundary)
+        except ValidationError as exc:
+            raise ValidationError({"boundary": exc.messages}) from None
+    with transaction.atomic():
+        target.boundary, target.boundary_crs = checked, crs if checked else ""
+        target.save(update_fields=["boundary", "boundary_crs"])
+    return target
+
+
+def _target(properties: dict, subdistrict_id: int | None, where: str):
+    """The grid (by grid_code, narrowed by community_code) or community (community_code alone) a feature names."""
+    grid_code = str(properties.get("grid_code") or "").strip()
+    community_code = str(properties.get("community_code") or "").strip()
+    if not grid_code and not community_code:
+        raise ValidationError(
+            _("%(where)s：属性中须有 grid_code（网格代码）或 community_code（社区代码）。") % {"where": where}
+        )
+    model, lookup = (Grid, {"code": grid_code}) if grid_code else (Community, {"code": community_code})
+    rows = model.objects.filter(**lookup)
+    if grid_code and community_code:
+        rows = rows.filter(community__code=community_code)
+    if subdistrict_id is not None:
+        rows = rows.filter(
+            **({"community__subdistrict_id": subdistrict_id} if grid_code else {"subdistrict_id": subdistrict_id})
+        )
+    found = list(rows[:2])
+    name = grid_code or community_code
+    if not found:
+        raise ValidationError(
+            _("%(where)s：找不到代码为 %(code)s 的%(kind)s。")
+            % {"where": where, "code": name, "kind": "网格" if grid_code else "社区"}
+        )
+    if len(found) > 1:
+        raise ValidationError(
+            _("%(where)s：代码 %(code)s 对应多个网格，请同时注明 community_code。") % {"where": where, "code": name}
+        )
+    return found[0]
+
+
+def boundaries_import(*, collection, crs: str, subdistrict_id: int | None = None) -> dict:
+    """Boundaries from one GeoJSON FeatureCollection whose features name a grid (properties.grid_code,
+    with community_code where codes repeat) or a community (community_code alone).
+
+    Every feature is checked first; one bad feature refuses the whole file (ValidationError listing
+    every problem) and nothing is written. Returns the counts written."""
+    if crs not in Crs.values:
+        raise ValidationError(_("请选择坐标系：WGS-84 或 GCJ-02。"))
+    items = boundaries.features(collection)
+    problems, targets, seen = [], [], set()
+    for n, (properties, geometry) in enumerate(items, 1):
+        where = _("第%(n)s个要素") % {"n": n}
+        try:
+            target = _target(properties, subdistrict_id, where)
+            if (type(target), target.pk) in seen:
+                raise ValidationError(
+                    _("%(where)s：%(name)s 在文件中出现了不止一次。") % {"where": where, "name": target}
+                )
+            seen.add((type(target), target.pk))
+            checked = boundaries.geometry(geometry)
+        except ValidationError as exc:
+            problems += [
+                m if m.startswith(where) else f"{where}（{target_name(properties)}）：{m}" for m in exc.messages
+            ]
+            continue
+        targets.append((target, checked))
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        for target, checked in targets:
+            target.boundary, target.boundary_crs = checked, crs
+            target.save(update_fields=["boundary", "boundary_crs"])
+    return {
+        "grids": sum(isinstance(t, Grid) for t, _g in targets),
+        "communities": sum(isinstance(t, Community) for t, _g in targets),
+    }
+
+
+def target_name(properties: dict) -> str:
+    return str(properties.get("grid_code") or properties.get("community_code") or "?")

@@ -250,6 +250,15 @@ def routes(world):
     )
     add("reports:missing", Cell("get", "/reports/inspections/missing/", by_role(REPORT_READERS, refused=404)))
 
+    # Analysis: for the report readers, each over their own scope; 类案参考 for whoever sees the case.
+    add("analysis:judgement", Cell("get", "/analysis/", by_role(REPORT_READERS, refused=404)))
+    add("analysis:forecast", Cell("get", "/analysis/forecast/", by_role(REPORT_READERS, refused=404)))
+    add("analysis:map", Cell("get", "/analysis/map/", by_role(REPORT_READERS, refused=404)))
+    add("analysis:cockpit", Cell("get", "/analysis/cockpit/", by_role(REPORT_READERS, refused=404)))
+    add("analysis:cockpit_panel", Cell("get", "/analysis/cockpit/panel/", by_role(REPORT_READERS, refused=404)))
+    for case, outside in ((m, False), (out, True)):
+        add("analysis:similar", Cell("get", f"/analysis/similar/{case.pk}/", on_case(SIGNED_IN, outside=outside)))
+
     # The ledger: import is the centre's; the template is a blank form; the export is scoped.
     add("ledger:upload", Cell("get", "/ledger/", by_role(CENTRE)))
     add("ledger:template", Cell("get", "/ledger/template/", by_role(SIGNED_IN)))

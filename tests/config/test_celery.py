@@ -34,6 +34,7 @@ def test_every_entry_is_a_crontab_with_expires_and_a_registered_task():
         "ledger-import-sweep",
         "returns-owed",
         "judicial-window",
+        "anomaly-alerts",
     }
     for name, item in app.conf.beat_schedule.items():
         assert isinstance(item["schedule"], crontab), name
@@ -52,6 +53,12 @@ def test_monthly_report_at_08_00_on_the_first():
     schedule = entry("monthly-report")["schedule"]
     assert (schedule.hour, schedule.minute, schedule.day_of_month) == ({8}, {0}, {1})
     assert schedule.month_of_year == EVERY_MONTH and schedule.day_of_week == EVERY_DAY_OF_WEEK
+
+
+def test_anomaly_alerts_at_08_40_every_day():
+    schedule = entry("anomaly-alerts")["schedule"]
+    assert (schedule.hour, schedule.minute, schedule.day_of_month) == ({8}, {40}, EVERY_DAY_OF_MONTH)
+    assert entry("anomaly-alerts")["task"] == "reports.analysis.tasks.anomaly_alerts"
 
 
 def _due_at(name: str, now_utc: dt.datetime, last_run_utc: dt.datetime) -> bool:

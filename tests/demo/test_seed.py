@@ -79,6 +79,15 @@ def _table_counts() -> dict:
     return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
 
 
+def test_demo_has_schematic_boundaries_for_every_grid_and_community():
+    from grids.boundaries import geometry
+    from grids.models import Community, Grid
+
+    bounded = Grid.objects.filter(community__subdistrict__code="BHZ", boundary__isnull=False)
+    assert bounded.count() == 21 and Community.objects.filter(boundary__isnull=False).count() == 7
+    assert all(geometry(grid.boundary) and grid.boundary_crs == "wgs84" for grid in bounded)
+
+
 def test_demo_second_run_changes_nothing():
     before = _table_counts()
     last_event = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()

@@ -42,6 +42,8 @@ EXCEPTIONS = {
     "mediation:transition": "a POST: each action's form on the case page",
     "mediation:record": "a POST: each record's form on the case page",
     "mediation:action_form": "a fragment htmx loads into the case page (hx-get), not a page",
+    "analysis:similar": "类案参考, a fragment htmx loads into the case page (hx-get), not a page",
+    "analysis:cockpit_panel": "the cockpit's panel, polled by htmx every 60 s (hx-get), not a page",
     "admin": "the administrators' own site, entered at /admin/",
 }
 # Routes some roles may open but need no link to, by role, with the reason.

@@ -1,0 +1,166 @@
+"""研判: this month's new cases by category, community and grid against the same days last year and
+against the three months before, each change tested (significance.py), plus the people and places
+that keep coming back.
+
+Counts are the reports' figure "new cases" (live.registered_q: by registration time), over the reader's scope
+(casework.selectors.cases_visible_to), so a number here and the report's agree on what they count.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, CharField, Count, Min, Q, Value, When
+from django.db.models.functions import Concat
+
+from casework.models import Party
+from reports.statistics import Period, add_months
+
+from .live import DIMENSIONS, registered_q
+from .significance import compare_rates, flag_rises
+
+JUDGED_DIMENSIONS = ("category", "community", "grid")
+REPEAT_WINDOW_DAYS = 365
+REPEAT_MIN_CASES = 2
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The three stretches of a month's 研判, each a Period with inclusive ends."""
+
+    current: Period
+    last_year: Period
+    previous: Period  # the three whole months before the current month
+
+    @classmethod
+    def of(cls, month: dt.date, today: dt.date) -> "Windows":
+        first = month.replace(day=1)
+        if first > today:
+            raise ValueError("the month has not begun")
+        month_end = add_months(first, 1) - dt.timedelta(days=1)
+        end = min(month_end, today)  # the current month so far, compared like for like
+        last_year_first = add_months(first, -12)
+        last_year_end = min(last_year_first + (end - first), add_months(last_year_first, 1) - dt.timedelta(days=1))
+        return cls(
+            current=Period("range", first, end),
+            last_year=Period("range", last_year_first, last_year_end),
+            previous=Period("range", add_months(first, -3), first - dt.timedelta(days=1)),
+        )
+
+    @staticmethod
+    def days(period: Period) -> int:
+        return (period.end - period.start).days + 1
+
+
+def _counts(cases, dimension: str, windows: Windows, today: dt.date) -> list[dict]:
+    """Per value of the dimension: registered cases in each window; one query."""
+    field, label = DIMENSIONS[dimension]
+    registered = {name: registered_q(getattr(windows, name)) for name in ("current", "last_year", "previous")}
+    return list(
+        cases.filter(registered["current"] | registered["last_year"] | registered["previous"])
+        .values(field, label)
+        .annotate(**{name: Count("pk", filter=q) for name, q in registered.items()})
+        .order_by(label, field)
+    )
+
+
+def judgement_table(cases, dimension: str, windows: Windows, today: dt.date) -> list[dict]:
+    """Rows of one dimension, each with both comparisons; the rising rows first.
+
+    The two comparisons of every row form one family for the false-discovery control.
+    """
+    field, label = DIMENSIONS[dimension]
+    rows = _counts(cases, dimension, windows, today)
+    days = {name: windows.days(getattr(windows, name)) for name in ("current", "last_year", "previous")}
+    tests = []
+    for row in rows:
+        tests.append(compare_rates(row["current"], days["current"], row["last_year"], days["last_year"]))
+        tests.append(compare_rates(row["current"], days["current"], row["previous"], days["previous"]))
+    flagged = flag_rises(tests)
+    table = []
+    for index, row in enumerate(rows):
+        vs_year, vs_previous = flagged[2 * index], flagged[2 * index + 1]
+        table.append(
+            {
+                "key": row[field],
+                "label": row[label] or "—",
+                "current": row["current"],
+                "vs_year": vs_year,
+                "vs_previous": vs_previous,
+                "rising": vs_year.rising or vs_previous.rising,
+            }
+        )
+    table.sort(key=lambda r: (not r["rising"], -r["current"], r["label"]))
+    return table
+
+
+def judgement(cases, month: dt.date, today: dt.date) -> dict:
+    """The whole 研判 of a month over `cases` (the reader's scope)."""
+    windows = Windows.of(month, today)
+    tables = {dimension: judgement_table(cases, dimension, windows, today) for dimension in JUDGED_DIMENSIONS}
+    return {
+        "windows": windows,
+        "tables": tables,
+        "rising": {dimension: [row for row in rows if row["rising"]] for dimension, rows in tables.items()},
+        "repeat_parties": repeat_parties(cases, windows.current.end),
+        "repeat_places": repeat_places(cases, windows.current.end, today),
+    }
+
+
+def _repeat_window(end: dt.date) -> Period:
+    return Period("range", end - dt.timedelta(days=REPEAT_WINDOW_DAYS - 1), end)
+
+
+def repeat_parties(cases, end: dt.date, limit: int = 30) -> list[dict]:
+    """重点人员: a person (by ID number, else by mobile number) in >= 2 of the cases registered in
+    the 12 months to `end`. Two queries: the people, then their cases."""
+    window = _repeat_window(end)
+    in_window = cases.filter(registered_at__gte=window.start_at, registered_at__lt=window.end_at).values("pk")
+    # One key per person: the ID number where recorded, else the mobile number, by their blind indexes
+    # (both are sealed at rest and cannot be compared in SQL).
+    person = Case(
+        When(~Q(id_number_index=""), then=Concat(Value("id_number:"), "id_number_index")),
+        default=Concat(Value("phone:"), "phone_index"),
+        output_field=CharField(),
+    )
+    parties = (
+        Party.objects.filter(case_id__in=in_window).exclude(id_number_index="", phone_index="").annotate(person=person)
+    )
+    people = list(
+        parties.values("person")
+        .annotate(cases=Count("case_id", distinct=True), name=Min("name"))
+        .filter(cases__gte=REPEAT_MIN_CASES)
+        .order_by("-cases", "person")[:limit]
+    )
+    if not people:
+        return []
+    numbers: dict[str, dict[int, str]] = {}
+    masked: dict[str, str] = {}
+    # Model rows, not values: the sealed fields are opened by the model, and only masked leave here.
+    for party in parties.filter(person__in=[p["person"] for p in people]).select_related("case"):
+        numbers.setdefault(party.person, {})[party.case_id] = party.case.number
+        kind = party.person.partition(":")[0]
+        masked[party.person] = party.masked_id_number if kind == "id_number" else party.masked_phone
+    return [
+        {
+            "name": p["name"],
+            "masked": masked.get(p["person"], ""),
+            "kind": p["person"].partition(":")[0],
+            "cases": p["cases"],
+            "case_list": sorted(numbers.get(p["person"], {}).items()),
+        }
+        for p in people
+    ]
+
+
+def repeat_places(cases, end: dt.date, today: dt.date, limit: int = 30) -> list[dict]:
+    """Repeat places: the same grid with >= 2 cases of one category in the 12 months to `end`
+    (the same trouble in the same few streets). One query."""
+    window = _repeat_window(end)
+    rows = (
+        cases.filter(registered_q(window))
+        .values("grid_id", "grid__name", "community__name", "category_id", "category__name")
+        .annotate(cases=Count("pk"))
+        .filter(cases__gte=REPEAT_MIN_CASES)
+        .order_by("-cases", "grid__name", "category__name")[:limit]
+    )
+    return [{**row, "start": window.start, "end": window.end} for row in rows]

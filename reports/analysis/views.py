@@ -1,0 +1,184 @@
+"""The analysis pages. Thin: the figures come from judgement / forecast / similar / geo."""
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.selectors import cases_visible_to
+from reports.selectors import can_read_reports
+from reports.statistics import Period, add_months
+
+from . import cockpit, forecast, geo, judgement, series, similar
+from .significance import ALPHA
+
+DRILL_PARAMS = {"category": "category", "community": "community", "grid": "grid"}
+
+
+def _readers_only(user):
+    if not can_read_reports(user):
+        raise Http404
+
+
+def _month(request, today: dt.date) -> dt.date:
+    """?month=YYYY-MM, default this month; a malformed or future month answers 404."""
+    text = request.GET.get("month")
+    if not text:
+        return today.replace(day=1)
+    try:
+        month = dt.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise Http404 from None
+    if month > today:
+        raise Http404
+    return month
+
+
+def queue_link(period, **filters) -> str:
+    """The case queue (scope applies there too) narrowed to a dimension's value and a period."""
+    params = {**filters, "registered_after": period.start.isoformat(), "registered_before": period.end.isoformat()}
+    return f"{reverse('casework:queue')}?{urlencode(params)}"
+
+
+@login_required
+def judgement_page(request):
+    _readers_only(request.user)
+    today = timezone.localdate()
+    month = _month(request, today)
+    figures = judgement.judgement(cases_visible_to(request.user), month, today)
+    windows = figures["windows"]
+    sections = []
+    titles = {"category": "按纠纷类别", "community": "按社区", "grid": "按网格"}
+    for dimension, rows in figures["tables"].items():
+        for row in rows:
+            param = {DRILL_PARAMS[dimension]: row["key"]}
+            row["drill"] = {
+                name: queue_link(getattr(windows, name), **param) for name in ("current", "last_year", "previous")
+            }
+        sections.append({"dimension": dimension, "title": titles[dimension], "rows": rows})
+    for place in figures["repeat_places"]:
+        place["drill"] = queue_link(
+            Period("range", place["start"], place["end"]), grid=place["grid_id"], category=place["category_id"]
+        )
+    return render(
+        request,
+        "analysis/judgement.html",
+        {
+            "month": month,
+            "month_text": month.strftime("%Y-%m"),
+            "windows": windows,
+            "sections": sections,
+            "rising": figures["rising"],
+            "repeat_parties": figures["repeat_parties"],
+            "repeat_places": figures["repeat_places"],
+            "alpha": ALPHA,
+        },
+    )
+
+
+@login_required
+def forecast_page(request):
+    _readers_only(request.user)
+    today = timezone.localdate()
+    table = series.forecast_table(cases_visible_to(request.user), today)
+    next_month = add_months(today.replace(day=1), 1)
+    sections = [
+        {"dimension": dimension, "title": title, "rows": table["rows"].get(dimension, [])}
+        for dimension, title in (("total", "全部案件"), ("category", "按纠纷类别"), ("community", "按社区"))
+    ]
+    return render(
+        request,
+        "analysis/forecast.html",
+        {
+            "table": table,
+            "sections": sections,
+            "this_month": today.replace(day=1),
+            "next_month": next_month,
+            "min_months": forecast.MIN_MONTHS,
+            "min_mean": forecast.MIN_MEAN,
+        },
+    )
+
+
+@login_required
+def similar_fragment(request, pk: int):
+    """类案参考 for a case page (loaded by htmx): 404 for a case outside the reader's scope."""
+    scope = cases_visible_to(request.user)
+    case = scope.select_related("category").filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return render(request, "analysis/_similar.html", {"case": case, "similar": similar.similar_cases(scope, case)})
+
+
+@login_required
+def map_page(request):
+    """民情地图: the reader's grids drawn from their own boundaries, coloured by a measure over a month."""
+    _readers_only(request.user)
+    today = timezone.localdate()
+    month = _month(request, today)
+    measure = request.GET.get("measure") or "registered"
+    if measure not in geo.MEASURES:
+        raise Http404
+    period = Period.monthly(month)
+    grids = geo.grids_for(request.user).select_related("community").order_by("community__code", "code")
+    data = geo.map_data(grids, geo.grid_figures(cases_visible_to(request.user), period, today))
+    drill = {
+        # Where a click on a grid leads: the queue, narrowed as the measure is (scope applies there).
+        "registered": {"registered_after": period.start.isoformat(), "registered_before": period.end.isoformat()},
+        "open": {"concluded_any": "false"},
+        "overdue": {"overdue": "true"},
+        "warning": {"warning": "true"},
+        "success": {"concluded_after": period.start.isoformat(), "concluded_before": period.end.isoformat()},
+    }[measure]
+    for region in data["regions"] + data["unmapped"]:
+        region["drill"] = f"{reverse('casework:queue')}?{urlencode({'grid': region['id'], **drill})}"
+    return render(
+        request,
+        "analysis/map.html",
+        {
+            "month_text": month.strftime("%Y-%m"),
+            "measure": measure,
+            "measures": geo.MEASURES.items(),
+            "map": {
+                "geojson": data["geojson"],
+                "regions": data["regions"],
+                "measure": measure,
+                "label": geo.MEASURES[measure],
+            },
+            "regions": data["regions"],
+            "unmapped": data["unmapped"],
+        },
+    )
+
+
+def _cockpit_panel(request):
+    return cockpit.panel(cases_visible_to(request.user), timezone.localdate())
+
+
+@login_required
+def cockpit_page(request):
+    """驾驶舱: the map and the panel, full screen for the centre's wall; the panel polls itself."""
+    _readers_only(request.user)
+    today = timezone.localdate()
+    period = Period.monthly(today)
+    grids = geo.grids_for(request.user).select_related("community").order_by("community__code", "code")
+    data = geo.map_data(grids, geo.grid_figures(cases_visible_to(request.user), period, today))
+    for region in data["regions"] + data["unmapped"]:
+        query = {"grid": region["id"], "registered_after": period.start.isoformat(), "registered_before": today}
+        region["drill"] = f"{reverse('casework:queue')}?{urlencode(query)}"
+    context = {
+        "panel": _cockpit_panel(request),
+        "map": {"geojson": data["geojson"], "regions": data["regions"], "measure": "registered", "label": "本月新增"},
+        "unmapped": data["unmapped"],
+    }
+    return render(request, "analysis/cockpit.html", context)
+
+
+@login_required
+def cockpit_panel(request):
+    _readers_only(request.user)
+    return render(request, "analysis/_cockpit_panel.html", {"panel": _cockpit_panel(request)})
