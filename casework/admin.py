@@ -1,8 +1,16 @@
 """Reference data is edited here. Cases are shown read-only: they change only through the
 services (the workflow pages and the API), and their status field is never editable."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
+from .calendar import horizon_gaps, load_sheet, read_calendar_sheet
 from .models import CalendarDay, CaseEvent, Category, DisputeCase, Party
 from .selectors import cases_visible_to
 
@@ -13,11 +21,55 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["active", "sort_order"]
 
 
+class CalendarSheetForm(forms.Form):
+    sheet = forms.FileField(
+        label="日历表格（.xlsx）",
+        help_text="每行一天：日期（2027-01-01）、类型（休 / 班）、名称（春节）；第一行可为表头。一个文件载入一年。",
+    )
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
+    change_list_template = "admin/casework/calendarday/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_sheet)
+        return [path("import/", view, name="casework_calendarday_import"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        for gap in horizon_gaps(timezone.localdate()):
+            messages.warning(request, f"{gap.message}{gap.hint}")
+        return super().changelist_view(request, extra_context)
+
+    def import_sheet(self, request):
+        """An administrator loads a year the package does not know yet; a bad sheet writes nothing."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CalendarSheetForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            sheet = read_calendar_sheet(form.cleaned_data["sheet"])
+            errors = sheet.errors
+            if not errors:
+                with transaction.atomic():
+                    load = load_sheet(sheet)
+                messages.success(
+                    request,
+                    f"{load.year} 年：新增 {len(load.created)} 天，已有 {load.unchanged} 天，"
+                    f"保留与表格不同的已有记录 {len(load.changed)} 天；周末的“休”{sheet.weekend_holidays} 天无需记录。",
+                )
+                return redirect("admin:casework_calendarday_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "导入年度日历",
+            "form": form,
+            "sheet_errors": errors,
+        }
+        return TemplateResponse(request, "admin/casework/calendarday/import.html", context)
 
 
 class ReadOnlyInline(admin.TabularInline):

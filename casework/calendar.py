@@ -9,9 +9,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db.models import Count, Max, Min
+from django.db.models.functions import ExtractYear
+from openpyxl import load_workbook
+
 from .enums import CalendarDayKind
-from .holidays import official_overrides
-from .models import CalendarDay
+from .holidays import known_years, official_overrides
+from .models import CalendarDay, DisputeCase
 
 # Long enough to cover 30 working days across 春节 plus 国庆 in one read.
 _WINDOW = dt.timedelta(days=120)
@@ -115,3 +120,150 @@ def load_official(years, *, dry_run: bool = False) -> list[YearLoad]:
             CalendarDay.objects.bulk_create(load.created, ignore_conflicts=True)
         loads.append(load)
     return loads
+
+
+# ---------------------------------------------------------------------------
+# The calendar's horizon. A year without its holiday rows silently turns every deadline in
+# it into a plain weekday count (春节 deadlines a week early), so the running deadlines, and
+# those about to be computed for cases registered from today, are checked against the years
+# the calendar holds.
+
+
+@dataclass(frozen=True)
+class YearGap:
+    """A year some deadline falls in whose calendar is missing or looks incomplete."""
+
+    year: int
+    days: int  # override rows the calendar holds for the year
+    in_package: bool  # the installed chinese-calendar carries it: `load_calendar` fills it
+
+    @property
+    def message(self) -> str:
+        held = "没有节假日与调休数据" if self.days == 0 else f"只有 {self.days} 天节假日与调休数据"
+        return f"{self.year} 年有期限，但工作日历{held}：期限将按普通周一至周五计算。"
+
+    @property
+    def hint(self) -> str:
+        if self.in_package:
+            return "运行 manage.py load_calendar 载入官方日历。"
+        return "升级 chinese-calendar 后运行 manage.py load_calendar，或在管理后台（节假日与调休）导入该年的日历表格。"
+
+
+def horizon_gaps(today: dt.date) -> list[YearGap]:
+    """The years holding a running deadline, or one a case registered today could get, whose
+    calendar has no rows or fewer than FENGQIAO_CALENDAR_MIN_DAYS. Two indexed queries."""
+    # next_due is set only while a deadline runs (DisputeCase.current_due), and indexed.
+    running = DisputeCase.objects.aggregate(first=Min("next_due"), last=Max("next_due"))
+    last = max(today + dt.timedelta(days=settings.FENGQIAO_CALENDAR_LOOKAHEAD_DAYS), running["last"] or today)
+    first = min(today, running["first"] or today)
+    years = range(first.year, last.year + 1)
+    counts = dict(
+        CalendarDay.objects.filter(date__gte=dt.date(years.start, 1, 1), date__lte=dt.date(years.stop - 1, 12, 31))
+        .annotate(year=ExtractYear("date"))
+        .values("year")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("year", "n")
+    )
+    package = known_years()
+    return [
+        YearGap(year=year, days=counts.get(year, 0), in_package=year in package)
+        for year in years
+        if counts.get(year, 0) < settings.FENGQIAO_CALENDAR_MIN_DAYS
+    ]
+
+
+# ---------------------------------------------------------------------------
+# A year the package does not know yet, loaded by an administrator from a sheet: one row a day,
+# (date, 休 or 班, name), as the State Council's notice lists them. 休 on a weekend day is
+# accepted and not stored (the notice lists whole holiday stretches); 班 on a weekday is a
+# mistake. The whole sheet is checked before anything is written.
+
+SHEET_KINDS = {"休": CalendarDayKind.HOLIDAY, "班": CalendarDayKind.WORKDAY}
+
+
+@dataclass
+class CalendarSheet:
+    year: int | None = None
+    rows: list = field(default_factory=list)  # (date, kind, name): the overrides to store
+    weekend_holidays: int = 0  # 休 rows on a Saturday or Sunday: already days off
+    errors: list = field(default_factory=list)
+
+
+def _sheet_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip().replace("/", "-"))
+    except ValueError:
+        return None
+
+
+def read_calendar_sheet(upload) -> CalendarSheet:
+    """Check a sheet of one year's holidays and 调休 days; `errors` says what is wrong, by row."""
+    sheet = CalendarSheet()
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a file that is not a workbook
+        sheet.errors.append("无法读取文件：请上传 .xlsx 格式的表格。")
+        return sheet
+    seen: dict[dt.date, int] = {}
+    years = set()
+    for number, row in enumerate(workbook.active.iter_rows(values_only=True), start=1):
+        cells = [("" if cell is None else cell) for cell in (*row, "", "", "")[:3]]
+        if not any(str(cell).strip() for cell in cells):
+            continue
+        raw_date, raw_kind, raw_name = cells
+        day = _sheet_date(raw_date)
+        if day is None:
+            if number == 1 and not any(ch.isdigit() for ch in str(raw_date)):
+                continue  # a header row (日期, 类型, 名称)
+            sheet.errors.append(f"第{number}行：日期“{raw_date}”无法识别，应为 2027-01-01 形式。")
+            continue
+        kind = SHEET_KINDS.get(str(raw_kind).strip())
+        if kind is None:
+            sheet.errors.append(f"第{number}行：类型“{raw_kind}”应为“休”或“班”。")
+            continue
+        if day in seen:
+            sheet.errors.append(f"第{number}行：{day} 已在第{seen[day]}行出现。")
+            continue
+        seen[day] = number
+        years.add(day.year)
+        weekend = day.weekday() >= 5
+        if kind == CalendarDayKind.WORKDAY and not weekend:
+            sheet.errors.append(f"第{number}行：{day} 本是工作日，不必标为“班”。")
+            continue
+        if kind == CalendarDayKind.HOLIDAY and weekend:
+            sheet.weekend_holidays += 1
+            continue
+        sheet.rows.append((day, kind, str(raw_name).strip()[:32]))
+    if len(years) > 1:
+        sheet.errors.append(f"一个文件只载入一年，此文件含 {'、'.join(str(y) for y in sorted(years))} 年。")
+    elif not years and not sheet.errors:
+        sheet.errors.append("文件中没有日期。")
+    elif years:
+        sheet.year = years.pop()
+    return sheet
+
+
+def load_sheet(sheet: CalendarSheet) -> YearLoad:
+    """Store a checked sheet's year as load_official does: create what is missing, never overwrite."""
+    if sheet.errors or sheet.year is None:
+        raise ValueError("a sheet with errors is not loaded")
+    load = YearLoad(sheet.year)
+    first, last = dt.date(sheet.year, 1, 1), dt.date(sheet.year, 12, 31)
+    existing = {row.date: row for row in CalendarDay.objects.filter(date__gte=first, date__lte=last)}
+    for day, kind, name in sheet.rows:
+        row = existing.get(day)
+        if row is None:
+            load.created.append(CalendarDay(date=day, kind=kind, name=name))
+        elif row.kind != kind:
+            load.changed.append((day, row.kind, kind))
+        else:
+            load.unchanged += 1
+    listed = {day for day, _kind, _name in sheet.rows}
+    load.extra = [(day, row.kind) for day, row in sorted(existing.items()) if day not in listed]
+    CalendarDay.objects.bulk_create(load.created, ignore_conflicts=True)
+    return load

@@ -5,9 +5,12 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
+
+from casework.calendar import horizon_gaps
 
 logger = logging.getLogger(__name__)
 
@@ -36,4 +39,11 @@ def healthz(request):
             checks[name] = f"failed: {type(exc).__name__}"
             logger.warning("healthz: %s check failed: %s", name, exc)
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unhealthy", **checks}
+    if healthy:
+        # A warning, not a failure: the instance serves, but deadlines in these years are
+        # counted without their holidays until an administrator loads them.
+        gaps = horizon_gaps(timezone.localdate())
+        body["calendar"] = "ok" if not gaps else "warning"
+        body["warnings"] = [gap.message for gap in gaps]
+    return JsonResponse(body, status=200 if healthy else 503)

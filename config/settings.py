@@ -237,6 +237,11 @@ FENGQIAO_FOLLOW_UP_WORKING_DAYS = int(os.environ.get("FENGQIAO_FOLLOW_UP_WORKING
 # Judicial confirmation (People's Mediation Law art. 33) is a statutory period in
 # calendar days; only its last day moves to the next working day.
 FENGQIAO_JUDICIAL_CONFIRMATION_DAYS = int(os.environ.get("FENGQIAO_JUDICIAL_CONFIRMATION_DAYS", "30"))
+# The calendar's horizon (casework.calendar.horizon_gaps): warn when a deadline running now, or
+# one a case registered in the next LOOKAHEAD days could get, falls in a year whose calendar has
+# fewer than MIN_DAYS rows. The official calendars since 2004 hold 21–35 overrides a year.
+FENGQIAO_CALENDAR_LOOKAHEAD_DAYS = int(os.environ.get("FENGQIAO_CALENDAR_LOOKAHEAD_DAYS", "90"))
+FENGQIAO_CALENDAR_MIN_DAYS = int(os.environ.get("FENGQIAO_CALENDAR_MIN_DAYS", "20"))
 # Early warning (预警): group disputes and repeat disputes.
 FENGQIAO_WARNING_MIN_PARTIES = 5
 FENGQIAO_REPEAT_WINDOW_DAYS = 365

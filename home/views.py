@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casework.calendar import horizon_gaps
 from casework.enums import CaseStatus
 from casework.selectors import case_queue, cases_visible_to
 from common import notices
@@ -97,6 +98,7 @@ def centre_dashboard(request):
         "today": today,
         "month_start": today.replace(day=1),
         "read_only": not request.user.has_role(Role.CENTRE_STAFF),
+        "calendar_gaps": horizon_gaps(today),
     }
     return render(request, "home/dashboard.html", context)
 

@@ -63,7 +63,13 @@ def test_healthz_answers_ok_when_database_and_broker_answer(client, settings, db
     settings.CELERY_BROKER_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    body = response.json()
+    # The calendar's horizon is a warning beside them (tests/casework/test_calendar_horizon.py).
+    assert {key: body[key] for key in ("status", "database", "broker")} == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+    }
 
 
 def test_healthz_answers_503_when_the_broker_is_down(client, settings, db):
