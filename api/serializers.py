@@ -346,6 +346,9 @@ class SuccessRateQuerySerializer(serializers.Serializer):
     until = serializers.DateField(required=False)
     community = serializers.IntegerField(required=False)
     mediator = serializers.IntegerField(required=False)
+    third_party = serializers.BooleanField(
+        required=False, default=False, help_text="only mediations led by lawyers, social workers, legal advisers"
+    )
 
     def validate(self, data):
         empty = empty_parameters(self.initial_data, self.fields)

@@ -399,7 +399,7 @@ class SuccessRateView(APIView):
             cases = cases.filter(community_id=query["community"])
         if "mediator" in query:
             cases = involving_mediator(cases, query["mediator"])
-        rate = success_rate(cases, since=query.get("since"), until=query.get("until"))
+        rate = success_rate(cases, since=query.get("since"), until=query.get("until"), third_party=query["third_party"])
         return Response(s.SuccessRateSerializer(rate.as_dict()).data)
 
 

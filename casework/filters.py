@@ -147,6 +147,7 @@ class CaseFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("调解层级"), choices=Level.choices)
     source = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("来源"), choices=Source.choices)
     mediator = NamedChoiceFilter(label=_("主调解员"), field_name="lead_mediator", queryset=_mediators)
+    third_party = django_filters.BooleanFilter(label=_("第三方调解"), method="filter_third_party", widget=YesNoSelect)
     overdue = django_filters.BooleanFilter(label=_("超期"), method="filter_overdue", widget=YesNoSelect)
     warning = django_filters.BooleanFilter(label=_("预警"), field_name="is_warning", widget=YesNoSelect)
     outcome = django_filters.ChoiceFilter(
@@ -184,6 +185,15 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_text(self, qs, name, value):
         return search_cases(qs, value)
+
+    def filter_third_party(self, qs, name, value):
+        # Led by a lawyer, social worker or legal adviser (the mediation app's MediatorKind groups).
+        if value is None:
+            return qs
+        third_party = DisputeCase._meta.get_field("lead_mediator").related_model.objects.third_party()
+        if value:
+            return qs.filter(lead_mediator__in=third_party)
+        return qs.exclude(lead_mediator__in=third_party)
 
     def filter_overdue(self, qs, name, value):
         today = timezone.localdate()

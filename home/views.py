@@ -23,7 +23,7 @@ from grids.enums import Role
 from grids.selectors import returns_owed
 from grids.services import grids_for_filing
 from mediation.selectors import my_cases, next_step
-from reports.statistics import is_open, open_q, overdue_q, success_rate, warning_q
+from reports.statistics import is_open, open_q, overdue_q, success_rate, success_rates, warning_q
 
 ATTENTION_ROWS = 10
 RECENT_ROWS = 20
@@ -35,7 +35,8 @@ def _queue_url(**params) -> str:
 
 
 def dashboard_figures(user, today: dt.date) -> dict:
-    """Counts by state, unassigned, overdue and early warnings in one query; two more for the success rates."""
+    """Counts by state, unassigned, overdue and early warnings in one query; two more for the success
+    rates (this month; cumulative, overall and third-party)."""
     cases = cases_visible_to(user)
     # Overdue, open and early warning as reports.statistics defines them (one definition each).
     rows = (
@@ -50,6 +51,7 @@ def dashboard_figures(user, today: dt.date) -> dict:
     by_state = {row["status"]: row for row in rows}
     open_rows = [row for status, row in by_state.items() if is_open(status)]
     month_start = today.replace(day=1)
+    cumulative, third_party = success_rates(cases)
     return {
         "states": [
             {"status": s, "label": s.label, "count": by_state.get(s, {}).get("n", 0), "url": _queue_url(status=s)}
@@ -61,7 +63,9 @@ def dashboard_figures(user, today: dt.date) -> dict:
         "overdue": sum(row["overdue"] for row in open_rows),
         "warning": sum(row["warning"] for row in open_rows),
         "month": success_rate(cases, since=month_start, until=today),
-        "cumulative": success_rate(cases),
+        "cumulative": cumulative,
+        # The seed's headline is this figure: mediations led by lawyers, social workers, legal advisers.
+        "third_party": third_party,
         "month_urls": {
             "concluded": _queue_url(concluded_after=month_start, concluded_before=today),
             "agreed": _queue_url(concluded_after=month_start, concluded_before=today, outcome="agreed"),
@@ -69,6 +73,10 @@ def dashboard_figures(user, today: dt.date) -> dict:
         "cumulative_urls": {
             "concluded": _queue_url(concluded_any="true"),
             "agreed": _queue_url(concluded_any="true", outcome="agreed"),
+        },
+        "third_party_urls": {
+            "concluded": _queue_url(concluded_any="true", third_party="true"),
+            "agreed": _queue_url(concluded_any="true", third_party="true", outcome="agreed"),
         },
         "urls": {
             "open": _queue_url(),

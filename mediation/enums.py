@@ -12,6 +12,11 @@ class MediatorKind(models.TextChoices):
     VOLUNTEER = "volunteer", _("志愿者")
 
 
+# Third-party mediators (第三方调解): professionals the centre brings in, the seed's 无限合伙人,
+# as against people's mediators and volunteers. Statistics are filtered by it.
+THIRD_PARTY_KINDS = frozenset({MediatorKind.LAWYER, MediatorKind.SOCIAL_WORKER, MediatorKind.LEGAL_ADVISER})
+
+
 class OrganizationKind(models.TextChoices):
     LAW_FIRM = "law_firm", _("律师事务所")
     NGO = "ngo", _("社会组织")

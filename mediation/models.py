@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import NeverDeleteModel, NeverDeleteQuerySet
 
-from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation, MediatorKind, OrganizationKind
+from .enums import (
+    THIRD_PARTY_KINDS,
+    AgreementForm,
+    FollowUpMethod,
+    JudicialConfirmation,
+    MediatorKind,
+    OrganizationKind,
+)
 
 
 class MediationOrganization(models.Model):
@@ -28,6 +35,9 @@ class MediationOrganization(models.Model):
 class MediatorQuerySet(models.QuerySet):
     def assignable(self):
         return self.filter(active=True, available=True)
+
+    def third_party(self):
+        return self.filter(kind__in=THIRD_PARTY_KINDS)
 
 
 class Mediator(models.Model):
@@ -63,6 +73,10 @@ class Mediator(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_third_party(self) -> bool:
+        return self.kind in THIRD_PARTY_KINDS
 
 
 class ConflictDeclaration(NeverDeleteModel):

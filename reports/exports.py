@@ -113,6 +113,10 @@ def tables(figures: dict) -> list[Table]:
         ["本期第三方调解成功率", rate_text(figures["third_party"]["period"])],
         ["累计第三方调解成功率", rate_text(figures["third_party"]["cumulative"])],
         [
+            f"第三方调解成功率（{figures['success_rate']['since']}起）",
+            rate_text(figures.get("success_rate_third_party") or {}),
+        ],
+        [
             "按期办结率（逾期未结计入分母）",
             f"{percent(on_time['rate'])}（按期 {on_time['on_time']}，办结 {on_time['concluded']}，"
             f"逾期未结 {on_time['pending_overdue']}）",

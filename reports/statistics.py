@@ -33,7 +33,7 @@ from casework.enums import (
 from casework.models import CaseEvent, DisputeCase
 from grids.enums import InspectionKind, Role
 from grids.models import Grid, Inspection, SensitivePeriod, User
-from mediation.enums import MediatorKind
+from mediation.enums import THIRD_PARTY_KINDS
 from mediation.models import FollowUp, Mediator
 
 Z95 = 1.959963984540054
@@ -92,12 +92,30 @@ def concluded_cases(cases=None, *, since: dt.date | None = None, until: dt.date 
     )
 
 
-def success_rate(cases=None, *, since: dt.date | None = None, until: dt.date | None = None) -> SuccessRate:
-    """Agreed ÷ concluded over `cases` (default: all), by conclusion date; one query."""
+def success_rates(
+    cases=None, *, since: dt.date | None = None, until: dt.date | None = None
+) -> tuple[SuccessRate, SuccessRate]:
+    """(all, third-party) agreed ÷ concluded over `cases` (default: all), by conclusion date; one query."""
+    agreed = Q(outcome=Outcome.AGREED)
+    third_party = Q(lead_mediator__kind__in=THIRD_PARTY_KINDS)
     figures = concluded_cases(cases, since=since, until=until).aggregate(
-        concluded=Count("pk"), agreed=Count("pk", filter=Q(outcome=Outcome.AGREED))
+        concluded=Count("pk"),
+        agreed=Count("pk", filter=agreed),
+        third_party_concluded=Count("pk", filter=third_party),
+        third_party_agreed=Count("pk", filter=third_party & agreed),
     )
-    return SuccessRate(concluded=figures["concluded"], agreed=figures["agreed"])
+    return (
+        SuccessRate(concluded=figures["concluded"], agreed=figures["agreed"]),
+        SuccessRate(concluded=figures["third_party_concluded"], agreed=figures["third_party_agreed"]),
+    )
+
+
+def success_rate(
+    cases=None, *, since: dt.date | None = None, until: dt.date | None = None, third_party: bool = False
+) -> SuccessRate:
+    """Agreed ÷ concluded over `cases` (default: all), or over their third-party mediations."""
+    overall, third = success_rates(cases, since=since, until=until)
+    return third if third_party else overall
 
 
 # ---------------------------------------------------------------------------
@@ -171,9 +189,6 @@ def open_q() -> Q:
 def warning_q() -> Q:
     """The live early warning (预警) stock: open cases flagged at registration."""
     return open_q() & Q(is_warning=True)
-
-
-THIRD_PARTY_KINDS = frozenset({MediatorKind.LAWYER, MediatorKind.SOCIAL_WORKER, MediatorKind.LEGAL_ADVISER})
 
 
 def is_third_party(mediator_kind: str | None) -> bool:

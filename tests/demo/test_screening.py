@@ -21,11 +21,11 @@ def demo():
 def test_demo_report_gives_83_concluded_78_agreed_94_0_percent(demo, capsys):
     call_command("generate_report", "monthly", "--period", timezone.localdate().strftime("%Y-%m"), "--json")
     figures = json.loads(capsys.readouterr().out)
-    rate = figures["success_rate"]
+    rate = figures["third_party"]["cumulative"]
     assert (rate["concluded"], rate["agreed"], rate["rate"]) == (83, 78, 0.94)
     assert f"{rate['rate']:.1%}" == "94.0%"
     assert rate["ci95"][0] < 0.94 < rate["ci95"][1]
-    assert str(statistics.success_rate()) == "94.0%, 78 of 83"
+    assert str(statistics.success_rate(third_party=True)) == "94.0%, 78 of 83"
 
 
 def test_demo_screening_returns_have_zero_reports_and_missing_returns_and_seed_once(demo):

@@ -31,4 +31,5 @@ class Command(BaseCommand):
                     f"created {created['users']} accounts, {created['cases']} cases"
                     f" and {created['inspections']} screening returns"
                 )
-            self.stdout.write(f"success rate since 2020-01-01: {success_rate()}")
+            self.stdout.write(f"third-party success rate since 2020-01-01: {success_rate(third_party=True)}")
+            self.stdout.write(f"overall success rate since 2020-01-01: {success_rate()}")

@@ -1,4 +1,4 @@
-"""Print a statistic. `stats success-rate [--since DATE] [--until DATE] [--json]`:
+"""Print a statistic. `stats success-rate [--since DATE] [--until DATE] [--third-party] [--json]`:
 concluded, agreed, the success rate and its 95% Wilson interval, over all cases."""
 
 import datetime as dt
@@ -23,12 +23,17 @@ class Command(BaseCommand):
         parser.add_argument("statistic", choices=["success-rate"])
         parser.add_argument("--since", type=_date, help="first conclusion date counted (YYYY-MM-DD)")
         parser.add_argument("--until", type=_date, help="last conclusion date counted (YYYY-MM-DD)")
+        parser.add_argument(
+            "--third-party",
+            action="store_true",
+            help="only mediations led by lawyers, social workers and legal advisers (the seed's figure)",
+        )
         parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON object")
 
-    def handle(self, *args, statistic, since, until, as_json, **options):
+    def handle(self, *args, statistic, since, until, third_party, as_json, **options):
         if since and until and since > until:
             raise CommandError("--since is after --until")
-        figures = success_rate(since=since, until=until)
+        figures = success_rate(since=since, until=until, third_party=third_party)
         if as_json:
             self.stdout.write(json.dumps(figures.as_dict(), ensure_ascii=False))
             return
