@@ -38,6 +38,8 @@ class Transition(models.TextChoices):
     ESCALATE = "escalate", _("上报街道")
     WITHDRAW = "withdraw", _("撤回")
     CLOSE = "close", _("结案")
+    # 回避: the lead mediator declared a conflict; the case waits for a new lead.
+    RECUSE = "recuse", _("回避退出")
 
 
 class RecordKind(models.TextChoices):

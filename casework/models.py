@@ -286,6 +286,16 @@ class DisputeCase(NeverDeleteModel):
         else:
             self.community_attempts += 1
 
+    @transition(
+        field=status,
+        source=[S.ASSIGNED, S.MEDIATING],
+        target=S.ACCEPTED,
+        permission=_perm(Transition.RECUSE),
+    )
+    def recuse(self):
+        # The attempts already counted stay counted; co-mediators stay until the next assignment.
+        self.lead_mediator = None
+
     def has_session(self) -> bool:
         return self.session_count > 0
 

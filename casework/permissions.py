@@ -97,6 +97,8 @@ _RULES = {
     ),
     Transition.WITHDRAW: lambda u, c: is_centre_staff_for(u, c.subdistrict_id) or is_case_mediator(u, c),
     Transition.CLOSE: lambda u, c: is_centre_staff_for(u, c.subdistrict_id),
+    # 回避 is declared by the mediator concerned, or by centre staff on their behalf.
+    Transition.RECUSE: lambda u, c: is_lead_mediator(u, c) or is_centre_staff_for(u, c.subdistrict_id),
 }
 
 

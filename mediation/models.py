@@ -98,6 +98,29 @@ class ConflictDeclaration(NeverDeleteModel):
         constraints = [models.UniqueConstraint(fields=["mediator", "case"], name="conflict_once")]
 
 
+class OrganizationConflict(NeverDeleteModel):
+    """回避 of a whole organisation: it declares an interest in a party (a client of the firm, say),
+    and none of its mediators is offered for a case that party is in."""
+
+    organization = models.ForeignKey(
+        MediationOrganization, on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("调解组织")
+    )
+    party_name = models.CharField(_("当事人名称"), max_length=100)
+    reason = models.CharField(_("回避理由"), max_length=200)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(_("声明时间"))
+
+    objects = NeverDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("组织回避声明")
+        verbose_name_plural = _("组织回避声明")
+        ordering = ["organization", "party_name"]
+
+    def __str__(self):
+        return f"{self.organization}：{self.party_name}"
+
+
 class MediationSession(NeverDeleteModel):
     """调解记录: one sitting, with what the law asks the record to show."""
 

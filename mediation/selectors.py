@@ -5,39 +5,107 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from casework.enums import CaseStatus, Outcome, RecordKind, Transition
+from casework.models import DisputeCase
 from casework.selectors import case_detail_queryset, case_list_related, cases_visible_to
 
-from .models import Agreement, ConflictDeclaration, FollowUp, MediationOrganization, MediationSession, Mediator
+from .models import (
+    Agreement,
+    ConflictDeclaration,
+    FollowUp,
+    MediationOrganization,
+    MediationSession,
+    Mediator,
+    OrganizationConflict,
+)
+from .names import normalise, organisation_core
 
 
-def mediator_conflicts(mediator: Mediator, case, *, parties=None, declarations=None) -> list[str]:
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())[-11:]
+
+
+def _party_matches(name: str, parties) -> bool:
+    """`name` (a person or an organisation) is one of `parties`, after normalisation."""
+    folded, core = normalise(name), organisation_core(name)
+    return any(
+        normalise(p.name) == folded or (p.kind == "organisation" and organisation_core(p.name) == core) for p in parties
+    )
+
+
+def mediator_conflicts(mediator: Mediator, case, *, parties=None, declarations=None, org_conflicts=None) -> list[str]:
     """回避: the reasons `mediator` may not mediate `case` (empty when there are none).
 
-    `parties` and `declarations` may be passed in when checking many mediators
+    Names are compared normalised (mediation.names): spaces, punctuation, full-width and
+    traditional characters do not hide a match, nor does an organisation's legal-form suffix.
+    `parties`, `declarations` and `org_conflicts` may be passed in when checking many mediators
     against one case, so the check costs no query per mediator.
     """
     parties = list(case.related("parties")) if parties is None else parties
     if declarations is None:
         declarations = list(case.related("conflicts"))
+    if org_conflicts is None:
+        org_conflicts = list(OrganizationConflict.objects.filter(organization_id=mediator.organization_id))
     reasons = []
-    person_names = {p.name.strip() for p in parties if p.kind == "person"}
-    org_names = {p.name.strip() for p in parties if p.kind == "organisation"}
-    phones = {p.phone for p in parties if p.phone}
-    if mediator.name.strip() in person_names or (mediator.phone and mediator.phone in phones):
+    people = {normalise(p.name) for p in parties if p.kind == "person"}
+    organisations = {organisation_core(p.name) for p in parties if p.kind == "organisation"}
+    phones = {_digits(p.phone) for p in parties if p.phone}
+    if normalise(mediator.name) in people or (mediator.phone and _digits(mediator.phone) in phones):
         reasons.append(f"{mediator.name}本人是本案当事人")
-    if mediator.organization_id and mediator.organization.name.strip() in org_names:
+    if mediator.organization_id and organisation_core(mediator.organization.name) in organisations:
         reasons.append(f"所属组织“{mediator.organization.name}”是本案当事人")
     reasons.extend(f"已声明回避：{d.reason}" for d in declarations if d.mediator_id == mediator.pk)
+    reasons.extend(
+        f"所属组织已就当事人“{c.party_name}”声明回避：{c.reason}"
+        for c in org_conflicts
+        if c.organization_id == mediator.organization_id and _party_matches(c.party_name, parties)
+    )
     return reasons
+
+
+def conflicted_co_mediators(case) -> list[tuple[Mediator, list[str]]]:
+    """The case's co-mediators who may not (or may no longer) mediate it, with why."""
+    parties = list(case.parties.all())
+    declarations = list(ConflictDeclaration.objects.filter(case=case))
+    org_conflicts = list(OrganizationConflict.objects.all())
+    found = []
+    for co in case.co_mediators.select_related("organization"):
+        reasons = mediator_conflicts(co, case, parties=parties, declarations=declarations, org_conflicts=org_conflicts)
+        if reasons:
+            found.append((co, reasons))
+    return found
+
+
+def mediators_on_cases_of(organization, party_name: str, *, subdistrict_id) -> list[tuple]:
+    """(case, mediator) for each of `organization`'s mediators at work on a case of the subdistrict
+    that `party_name` is a party to; co-mediators before the lead, so the lead's leaving comes last."""
+    at_work = (CaseStatus.ASSIGNED, CaseStatus.MEDIATING)
+    cases = (
+        DisputeCase.objects.filter(subdistrict_id=subdistrict_id, status__in=at_work)
+        .filter(Q(lead_mediator__organization=organization) | Q(co_mediators__organization=organization))
+        .distinct()
+        .select_related("lead_mediator")
+        .prefetch_related("parties", "co_mediators")
+    )
+    found = []
+    for case in cases:
+        if not _party_matches(party_name, case.parties.all()):
+            continue
+        found.extend((case, co) for co in case.co_mediators.all() if co.organization_id == organization.pk)
+        if case.lead_mediator and case.lead_mediator.organization_id == organization.pk:
+            found.append((case, case.lead_mediator))
+    return found
 
 
 def assignment_options(case):
     """Every active mediator with the reasons (if any) they cannot take `case`, for the assignment form."""
     parties = list(case.parties.all())
     declarations = list(ConflictDeclaration.objects.filter(case=case))
+    org_conflicts = list(OrganizationConflict.objects.all())
     options = []
     for mediator in Mediator.objects.filter(active=True).select_related("organization").order_by("name"):
-        reasons = mediator_conflicts(mediator, case, parties=parties, declarations=declarations)
+        reasons = mediator_conflicts(
+            mediator, case, parties=parties, declarations=declarations, org_conflicts=org_conflicts
+        )
         if not mediator.available:
             reasons.append(f"{mediator.name}暂不接案")
         options.append((mediator, reasons))

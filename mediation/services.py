@@ -11,13 +11,17 @@ from django.utils.translation import gettext as _
 
 from casework import calendar, permissions, writes
 from casework import services as case_services
-from casework.enums import FOLLOW_UP_STATES, OPEN, SESSION_STATES, Guidance, RecordKind, Transition
+from casework.enums import FOLLOW_UP_STATES, OPEN, SESSION_STATES, CaseStatus, Guidance, RecordKind, Transition
 from casework.exceptions import CasePermissionDenied
 from casework.services import apply_transition, local_date
+from common.enums import NoticeKind
+from common.notices import notify
+from grids.enums import Role
+from grids.selectors import users_with_roles
 
 from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation
-from .models import Agreement, ConflictDeclaration, FollowUp, MediationSession, Mediator
-from .selectors import mediator_conflicts
+from .models import Agreement, ConflictDeclaration, FollowUp, MediationSession, Mediator, OrganizationConflict
+from .selectors import conflicted_co_mediators, mediator_conflicts, mediators_on_cases_of
 
 
 def _text(value, field, message):
@@ -71,6 +75,9 @@ def case_reassign(case, *, actor, mediator: Mediator, reason: str, at=None, impo
     if mediator is not None and mediator.pk == case.lead_mediator_id:
         raise ValidationError({"mediator": [_("请选择与当前主调解员不同的调解员。")]})
     _check_mediator(mediator, case)
+    # 回避 is rechecked for everyone on the case, not only the new lead: a co-mediator who may
+    # no longer mediate it (a party added since, an organisation's declaration) leaves with the old lead.
+    dropped = [co for co, _reasons in conflicted_co_mediators(case) if co.pk != mediator.pk]
     with writes.atomic():
         apply_transition(
             case,
@@ -80,11 +87,15 @@ def case_reassign(case, *, actor, mediator: Mediator, reason: str, at=None, impo
             args={"mediator": mediator},
             note=reason,
             at=at,
-            data={"from_mediator": case.lead_mediator_id, "mediator": mediator.pk},
+            data={
+                "from_mediator": case.lead_mediator_id,
+                "mediator": mediator.pk,
+                "dropped_co_mediators": [co.pk for co in dropped],
+            },
             imported=imported,
         )
         # The new lead may have been a co-mediator; one person holds one place on a case.
-        case.co_mediators.remove(mediator)
+        case.co_mediators.remove(mediator, *dropped)
     return case
 
 
@@ -316,27 +327,101 @@ def follow_up_record(
     return follow_up
 
 
+# While a mediator's work on a case is under way, a conflict takes them off it at once.
+_REMOVABLE = (CaseStatus.ASSIGNED, CaseStatus.MEDIATING)
+
+
 def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -> ConflictDeclaration:
-    """回避声明: by the mediator themself, or by centre staff on their behalf."""
+    """回避声明: by the mediator themself, or by centre staff on their behalf.
+
+    Declared after assignment, it removes the mediator from the case at once: a lead's case
+    returns to `accepted` for a new lead (the 回避退出 transition; the attempt made stays
+    counted), a co-mediator is dropped; the centre is told. After a conclusion the record of
+    who mediated stands (follow-ups, statistics): the declaration is recorded and the centre told.
+    """
     writes.refuse_deferred()
     own = mediator.user_id == actor.id
     if not (own or permissions.is_centre_staff_for(actor, case.subdistrict_id)):
         raise CasePermissionDenied(_("只有调解员本人或综治中心工作人员可以声明回避。"))
     reason = _text(reason, "reason", _("请填写回避理由。"))
     at = at or timezone.now()
+    is_lead = case.lead_mediator_id == mediator.pk
+    is_co = not is_lead and case.co_mediators.filter(pk=mediator.pk).exists()
     with writes.atomic():
         declaration, created = ConflictDeclaration.objects.get_or_create(
             mediator=mediator, case=case, defaults={"reason": reason, "declared_by": actor, "declared_at": at}
         )
-        if created:
-            case_services.add_record(
+        if not created:
+            return declaration
+        removed = ""
+        if case.status in _REMOVABLE and is_co:
+            removed = "co"
+        elif case.status in _REMOVABLE and is_lead:
+            removed = "lead"
+        case_services.add_record(
+            case,
+            actor=actor,
+            name=RecordKind.CONFLICT,
+            allowed_states=OPEN,
+            at=at,
+            note=reason,
+            data={"mediator": mediator.pk, "removed": removed},
+        )
+        if removed == "co":
+            case.co_mediators.remove(mediator)
+        elif removed == "lead":
+            apply_transition(
+                case,
+                Transition.RECUSE,
+                actor=actor,
+                fields=["lead_mediator"],
+                note=reason,
+                at=at,
+                data={"from_mediator": mediator.pk, "reassignment": True},
+            )
+        _tell_centre_of_recusal(case, mediator, reason, removed)
+    return declaration
+
+
+def _tell_centre_of_recusal(case, mediator, reason, removed):
+    what = {"lead": _("已退出本案，案件退回待分派"), "co": _("已退出本案协助调解")}.get(removed, _("已声明回避"))
+    notify(
+        users_with_roles(Role.CENTRE_STAFF, subdistrict_id=case.subdistrict_id),
+        kind=NoticeKind.RECUSAL,
+        key=f"{case.pk}:{mediator.pk}",
+        case=case,
+        text=_("%(number)s：调解员%(name)s%(what)s。回避理由：%(reason)s")
+        % {"number": case.number, "name": mediator.name, "what": what, "reason": reason},
+    )
+
+
+def case_recuse(case, *, actor, reason: str, note="", at=None, imported=False):
+    """回避退出: the lead mediator declares a conflict and leaves; the case awaits a new lead."""
+    case_services.check_transition(case, Transition.RECUSE, actor=actor)
+    conflict_declare(case, actor=actor, mediator=case.lead_mediator, reason=reason, at=at)
+    return case
+
+
+def organization_conflict_declare(*, actor, organization, party_name: str, reason: str, at=None):
+    """组织回避 (centre staff, for the organisation): an organisation declares an interest in a
+    party; none of its mediators is offered for that party's cases, and any of them working on
+    such a case of the subdistrict leaves it as if they had declared a conflict themself."""
+    if not permissions.is_centre_staff_for(actor, actor.subdistrict_id):
+        raise CasePermissionDenied(_("只有综治中心工作人员可以登记组织回避声明。"))
+    party_name = _text(party_name, "party_name", _("请填写当事人名称。"))
+    reason = _text(reason, "reason", _("请填写回避理由。"))
+    at = at or timezone.now()
+    with writes.atomic():
+        declaration = OrganizationConflict.objects.create(
+            organization=organization, party_name=party_name, reason=reason, declared_by=actor, declared_at=at
+        )
+        for case, mediator in mediators_on_cases_of(organization, party_name, subdistrict_id=actor.subdistrict_id):
+            conflict_declare(
                 case,
                 actor=actor,
-                name=RecordKind.CONFLICT,
-                allowed_states=OPEN,
+                mediator=mediator,
+                reason=_("所属组织就当事人“%(party)s”声明回避：%(reason)s") % {"party": party_name, "reason": reason},
                 at=at,
-                note=reason,
-                data={"mediator": mediator.pk},
             )
     return declaration
 

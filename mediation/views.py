@@ -1,6 +1,7 @@
 """The case page and everything done from it, the printable agreement, and the mediators' and
 organisations' pages. Every case-specific view starts from the user's scope: outside it is 404."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from casework.enums import FOLLOW_UP_STATES, IN_MEDIATION, SESSION_STATES, CaseS
 from casework.exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
 from casework.forms import add_service_errors
 from casework.models import DisputeCase
+from casework.selectors import cases_visible_to
 from common.audit import audit_reveal
 from grids.enums import Role
 
@@ -206,6 +208,9 @@ def _handle(request, case, name, form, call):
             status = 409
         else:
             messages.success(request, _("已保存：%(what)s。") % {"what": form.action_label})
+            if not cases_visible_to(request.user).filter(pk=case.pk).exists():
+                # 回避: the mediator who just left the case may no longer see it.
+                return redirect(settings.LOGIN_REDIRECT_URL)
             return redirect("mediation:case", pk=case.pk)
     # The case may have moved on (or the failed attempt touched the loaded object): show it as it is now,
     # with the form as the user typed it, so nothing typed is lost.

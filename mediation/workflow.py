@@ -44,6 +44,7 @@ WORKFLOW = (
     Step(Transition.ESCALATE, case_services.case_escalate, forms.ReasonForm, bodies.ReasonSerializer),
     Step(Transition.WITHDRAW, case_services.case_withdraw, forms.ReasonForm, bodies.ReasonSerializer),
     Step(Transition.CLOSE, case_services.case_close, forms.NoteForm, bodies.NoteSerializer),
+    Step(Transition.RECUSE, services.case_recuse, forms.ReasonForm, bodies.ReasonSerializer),
 )
 
 # Each column by name: what the web pages and the API look up.

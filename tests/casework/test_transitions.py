@@ -35,6 +35,8 @@ ALLOWED = {
     T.ESCALATE: {"centre", "community", "lead", "co"},  # from mediating; from failed without the mediators
     T.WITHDRAW: {"centre", "lead", "co"},
     T.CLOSE: {"centre"},
+    # 回避: the lead leaves, or centre staff record it for them.
+    T.RECUSE: {"centre", "lead"},
 }
 # from → to, as the spec's table says.
 SOURCES = {
@@ -49,6 +51,7 @@ SOURCES = {
     T.ESCALATE: [S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.FAILED],
     T.WITHDRAW: [S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.MEDIATING],
     T.CLOSE: [S.AGREED, S.FAILED],
+    T.RECUSE: [S.ASSIGNED, S.MEDIATING],
 }
 TARGET = {
     T.ACCEPT: S.ACCEPTED,
@@ -61,6 +64,7 @@ TARGET = {
     T.ESCALATE: S.ACCEPTED,
     T.WITHDRAW: S.WITHDRAWN,
     T.CLOSE: S.CLOSED,
+    T.RECUSE: S.ACCEPTED,
 }
 # The source state the role sweep starts from: the latest one, so the case's mediators exist.
 SWEEP_FROM = {name: sources[-1] for name, sources in SOURCES.items()} | {T.ESCALATE: S.MEDIATING}
@@ -81,6 +85,7 @@ def valid_arguments(name, *, mediator, co_mediator, spare_mediator):
         T.ESCALATE: {"reason": "社区调解未果"},
         T.WITHDRAW: {"reason": "申请人撤回申请"},
         T.CLOSE: {},
+        T.RECUSE: {"reason": "与被申请人系亲属"},
     }[name]
 
 
@@ -109,7 +114,9 @@ def test_transition_by_role_as_the_table_says(name, role, cast, case_at, perform
         assert after.status == TARGET[name]
         assert after.version > before["version"]
         event = CaseEvent.objects.filter(case=case).latest("id")
-        assert CaseEvent.objects.filter(case=case).count() == before["events"] + 1
+        # 回避退出 records the declaration, then the transition.
+        written = 2 if name == T.RECUSE else 1
+        assert CaseEvent.objects.filter(case=case).count() == before["events"] + written
         assert (event.name, event.actor, event.from_status, event.to_status) == (
             name,
             actor,

@@ -66,6 +66,7 @@ TRANSITION_WHO = {
     "escalate": {"centre", "community", "lead"},
     "withdraw": {"centre", "lead"},
     "close": {"centre"},
+    "recuse": {"centre", "lead"},
 }
 # Records: sessions and follow-ups by the case's mediators (and the centre, "everything in the
 # workflow"); extending a deadline is the centre's; a conflict (回避) is declared by the mediator concerned.
@@ -126,6 +127,7 @@ def api_transition_body(name, world):
         "escalate": {"reason": "需街道协调"},
         "withdraw": {"reason": "申请人撤回"},
         "close": {},
+        "recuse": {"reason": "与申请人系亲属"},
     }[name]
 
 
