@@ -181,7 +181,8 @@ class Reference:
             for key in (category.name, category.code, category.name.removesuffix("纠纷")):
                 self.categories.setdefault(_compact(key), category)
         self.mediators: dict[str, list[Mediator]] = defaultdict(list)
-        for mediator in Mediator.objects.select_related("organization"):
+        # The organisations' 回避 declarations too: each assignment checks them without a query.
+        for mediator in Mediator.objects.select_related("organization").prefetch_related("organization__conflicts"):
             self.mediators[_compact(mediator.name)].append(mediator)
 
     def grid_anywhere(self, text: str):

@@ -44,7 +44,8 @@ def mediator_conflicts(mediator: Mediator, case, *, parties=None, declarations=N
     if declarations is None:
         declarations = list(case.related("conflicts"))
     if org_conflicts is None:
-        org_conflicts = list(OrganizationConflict.objects.filter(organization_id=mediator.organization_id))
+        # Prefetched where many mediators are checked one by one (a ledger import).
+        org_conflicts = list(mediator.organization.conflicts.all()) if mediator.organization_id else []
     reasons = []
     people = {normalise(p.name) for p in parties if p.kind == "person"}
     organisations = {organisation_core(p.name) for p in parties if p.kind == "organisation"}
