@@ -15,7 +15,7 @@ from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection
 from mediation.bodies import InputSerializer
 from mediation.enums import FollowUpMethod
-from mediation.models import Agreement, FollowUp, MediationSession, Mediator
+from mediation.models import Agreement, FollowUp, MediationSession, Mediator, SessionParty
 from reports.enums import ReportKind
 from reports.models import Snapshot
 
@@ -164,6 +164,12 @@ class EventSerializer(serializers.ModelSerializer):
         return event.actor.display_name if event.actor_id else ""
 
 
+class SessionPartySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SessionParty
+        fields = ["party", "informed", "informed_by", "informed_at", "refused"]
+
+
 class SessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = MediationSession
@@ -181,6 +187,15 @@ class SessionSerializer(serializers.ModelSerializer):
             "recorded_by",
             "recorded_at",
         ]
+
+
+class SessionRecordedSerializer(SessionSerializer):
+    """The answer to recording a session: with its 告知 and consent, party by party."""
+
+    party_notes = SessionPartySerializer(many=True, read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "party_notes"]
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -319,12 +334,27 @@ class CaseRegisterSerializer(InputSerializer):
     )
 
 
+class SessionPartyInputSerializer(serializers.Serializer):
+    party = serializers.IntegerField(help_text="本案当事人的id")
+    informed = serializers.BooleanField(help_text="已告知调解的性质、效力及其权利义务")
+    informed_by = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, help_text="告知人；缺省为记录人"
+    )
+    informed_at = serializers.DateTimeField(required=False, allow_null=True, help_text="告知时间；缺省为调解时间")
+    refused = serializers.BooleanField(required=False, default=False, help_text="明确拒绝调解")
+
+
 class SessionInputSerializer(InputSerializer):
     held_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=100)
     attendees = serializers.CharField(required=False, allow_blank=True)
     public = serializers.BooleanField()
-    rights_explained = serializers.BooleanField()
+    party_notes = SessionPartyInputSerializer(
+        many=True,
+        required=False,
+        help_text="逐一记录每位当事人的告知与意愿；给出时 rights_explained、party_refused 由此得出",
+    )
+    rights_explained = serializers.BooleanField(required=False, default=False)
     rights_explained_by = serializers.CharField(
         required=False, allow_blank=True, max_length=64, help_text="告知人；缺省为记录人"
     )

@@ -362,16 +362,19 @@ def record_view(name: str, *, body, answer, service, doc: str, prepare=_as_sent)
 
 
 def _session_defaults(request, data):
+    # The body need not say who explained the rights: by default the person recording the session did.
     if data["rights_explained"] and not data.get("rights_explained_by", "").strip():
-        # The body need not say who explained the rights: by default the person recording the session did.
         data["rights_explained_by"] = request.user.display_name
+    for note in data.get("party_notes", []):
+        if note["informed"] and not note.get("informed_by", "").strip():
+            note["informed_by"] = request.user.display_name
     return data
 
 
 SessionCreate = record_view(
     "SessionCreate",
     body=s.SessionInputSerializer,
-    answer=s.SessionSerializer,
+    answer=s.SessionRecordedSerializer,
     service=mediation_services.session_log,
     doc="Log a mediation session (调解记录) while the case is being mediated.",
     prepare=_session_defaults,

@@ -6,4 +6,9 @@ class CaseworkConfig(AppConfig):
     verbose_name = "案件"
 
     def ready(self):
+        from common.append_only import protect
+
         from . import checks  # noqa: F401  (registers the calendar's horizon check)
+
+        # The case's file of events is append-only in the database (common.append_only).
+        protect(self, {"CaseEvent": ()})

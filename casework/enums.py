@@ -88,6 +88,13 @@ class Guidance(models.TextChoices):
     NONE = "none", _("无")
 
 
+class MediatorSelection(models.TextChoices):
+    """How the lead mediator came to the case (People's Mediation Law art. 19)."""
+
+    APPOINTED = "appointed", _("调解组织指派")
+    CHOSEN = "chosen", _("当事人选定")
+
+
 class Outcome(models.TextChoices):
     AGREED = "agreed", _("调解成功")
     FAILED = "failed", _("调解不成")

@@ -26,6 +26,7 @@ from .enums import (
     CaseStatus,
     Guidance,
     Level,
+    MediatorSelection,
     Outcome,
     PartyKind,
     PartyRole,
@@ -187,6 +188,12 @@ class DisputeCase(NeverDeleteModel):
     co_mediators = models.ManyToManyField(
         "mediation.Mediator", blank=True, related_name="co_cases", verbose_name=_("协助调解员")
     )
+    # art. 19: the committee (or centre) appoints the mediator, or the parties choose one.
+    mediator_selection = models.CharField(
+        _("调解员产生方式"), max_length=16, choices=MediatorSelection.choices, blank=True
+    )
+    # The ids of the parties who chose the lead mediator (when chosen).
+    chosen_by = models.JSONField(_("选定调解员的当事人"), default=list, blank=True)
     # The "331" ladder: how many mediation attempts were made at each level.
     community_attempts = models.PositiveSmallIntegerField(_("社区调解次数"), default=0)
     subdistrict_attempts = models.PositiveSmallIntegerField(_("街道调解次数"), default=0)
@@ -267,8 +274,10 @@ class DisputeCase(NeverDeleteModel):
         self.referral = referral
 
     @transition(field=status, source=S.ACCEPTED, target=S.ASSIGNED, permission=_perm(Transition.ASSIGN))
-    def assign(self, *, mediator):
+    def assign(self, *, mediator, selection=MediatorSelection.APPOINTED, chosen_by=()):
         self.lead_mediator = mediator
+        self.mediator_selection = selection
+        self.chosen_by = list(chosen_by)
 
     @transition(
         field=status,
@@ -276,8 +285,10 @@ class DisputeCase(NeverDeleteModel):
         target=S.ASSIGNED,
         permission=_perm(Transition.REASSIGN),
     )
-    def reassign(self, *, mediator):
+    def reassign(self, *, mediator, selection=MediatorSelection.APPOINTED, chosen_by=()):
         self.lead_mediator = mediator
+        self.mediator_selection = selection
+        self.chosen_by = list(chosen_by)
 
     @transition(field=status, source=S.ASSIGNED, target=S.MEDIATING, permission=_perm(Transition.START))
     def start(self):
@@ -295,6 +306,8 @@ class DisputeCase(NeverDeleteModel):
     def recuse(self):
         # The attempts already counted stay counted; co-mediators stay until the next assignment.
         self.lead_mediator = None
+        self.mediator_selection = ""
+        self.chosen_by = []
 
     def has_session(self) -> bool:
         return self.session_count > 0
@@ -346,6 +359,8 @@ class DisputeCase(NeverDeleteModel):
             self.conclude_extended = False
         self.level = Level.SUBDISTRICT
         self.lead_mediator = None
+        self.mediator_selection = ""
+        self.chosen_by = []
 
     @transition(
         field=status,
@@ -383,6 +398,11 @@ class DisputeCase(NeverDeleteModel):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.next_due is not None and self.next_due < today
+
+    def chosen_by_parties(self) -> list:
+        """The parties who chose the lead mediator (art. 19), from the loaded parties."""
+        chosen = set(self.chosen_by or [])
+        return [party for party in self.parties.all() if party.pk in chosen]
 
     @property
     def is_open(self) -> bool:

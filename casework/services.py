@@ -99,6 +99,32 @@ def check_transition(case, name: str, *, actor, imported=False) -> None:
     for condition in fsm_transition.conditions:
         if not condition(case):
             raise TransitionUnavailable(_UNMET.get(condition.__name__, _("此操作的条件尚未满足。")))
+    if name == Transition.REACH_AGREEMENT and not imported:
+        _require_voluntary_and_informed(case)
+
+
+def _require_voluntary_and_informed(case) -> None:
+    """Mediation is voluntary (People's Mediation Law art. 3, 17) and the parties are told first
+    (若干规定 art. 30): an agreement needs a sitting at which every party was told and none
+    refused, and a party's clear refusal ends mediation (fail, with guidance, or withdraw).
+
+    Reads the sessions through the reverse relation (prefetched on the case page). A replayed
+    paper ledger (imported) records what was done and is not held to it.
+    """
+    sessions = list(case.sessions.all())
+    refusal = next((s for s in sessions if s.party_refused), None)
+    if refusal is not None:
+        raise TransitionUnavailable(
+            _(
+                "当事人已明确拒绝调解（%(day)s 的调解记录），调解不能继续，不能达成协议："
+                "请以“调解不成”（告知其他解决途径）或“撤回”结束本案。"
+            )
+            % {"day": local_date(refusal.held_at).isoformat()}
+        )
+    if not any(s.rights_explained for s in sessions):
+        raise TransitionUnavailable(
+            _("尚无每位当事人均已被告知调解的性质、效力及其权利义务的调解记录（若干规定第三十条），不能达成协议。")
+        )
 
 
 def require_transition(case, name: str, *, actor, imported=False) -> None:
@@ -385,7 +411,7 @@ def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> Dispu
         [case.lead_mediator_id] if case.lead_mediator_id else []
     )
     data = {"released_mediators": released}
-    args, fields = {}, ["level", "lead_mediator"]
+    args, fields = {}, ["level", "lead_mediator", "mediator_selection", "chosen_by"]
     if case.status == CaseStatus.FAILED:
         at = at or timezone.now()
         data["community_failure"] = {

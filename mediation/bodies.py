@@ -6,7 +6,7 @@ Input serializers check types only; the services own every rule."""
 from django.core.validators import MaxLengthValidator
 from rest_framework import serializers
 
-from casework.enums import Guidance, Level, Referral
+from casework.enums import Guidance, Level, MediatorSelection, Referral
 from casework.forms import TEXT_LIMIT
 
 from .enums import AgreementForm
@@ -42,14 +42,23 @@ class DeclineSerializer(InputSerializer):
     referral = serializers.ChoiceField(choices=Referral.choices)
 
 
-class AssignSerializer(NoteSerializer):
+class SelectionSerializer(serializers.Serializer):
+    """art. 19: how the lead mediator came to the case."""
+
+    selection = serializers.ChoiceField(choices=MediatorSelection.choices, default=MediatorSelection.APPOINTED)
+    chosen_by = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list, help_text="选定调解员的当事人id（当事人选定时）"
+    )
+
+
+class AssignSerializer(NoteSerializer, SelectionSerializer):
     mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
     co_mediators = serializers.PrimaryKeyRelatedField(
         queryset=Mediator.objects.select_related("organization"), many=True, required=False
     )
 
 
-class ReassignSerializer(InputSerializer):
+class ReassignSerializer(InputSerializer, SelectionSerializer):
     mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("organization"))
     reason = serializers.CharField()
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import permissions
-from casework.enums import Guidance, Level, Referral
+from casework.enums import Guidance, Level, MediatorSelection, Referral
 from casework.forms import DATE, bound_text
 from common.forms import FreeTextForm
 
@@ -57,9 +57,23 @@ class _MediatorChoiceForm(TransitionForm):
     """Offers the mediators who may take the case; the others are listed with why not (回避)."""
 
     mediator = forms.TypedChoiceField(label=_("主调解员"), coerce=int)
+    selection = forms.ChoiceField(
+        label=_("调解员产生方式"),
+        choices=MediatorSelection.choices,
+        initial=MediatorSelection.APPOINTED,
+        required=False,
+    )
+    chosen_by = forms.TypedMultipleChoiceField(
+        label=_("选定调解员的当事人"),
+        coerce=int,
+        required=False,
+        help_text=_("由当事人选定时填写（人民调解法第十九条）。"),
+    )
 
     def __init__(self, *args, case, user, **kwargs):
         super().__init__(*args, case=case, user=user, **kwargs)
+        self.fields["chosen_by"].choices = [(p.pk, f"{p.name}（{p.get_role_display()}）") for p in case.parties.all()]
+        self.fields["chosen_by"].widget = forms.CheckboxSelectMultiple(choices=self.fields["chosen_by"].choices)
         options = assignment_options(case)
         self.mediators = {m.pk: m for m, reasons in options if not reasons}
         self.excluded = [(m, reasons) for m, reasons in options if reasons]
@@ -138,15 +152,39 @@ class SessionForm(CaseActionForm):
     attendees = forms.CharField(label=_("参加人员"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     summary = forms.CharField(label=_("调解情况"), widget=TEXT)
     public = forms.BooleanField(label=_("公开调解"), required=False)
-    rights_explained = forms.BooleanField(label=_("已告知当事人权利义务"), required=False)
     rights_explained_by = forms.CharField(label=_("告知人"), required=False, max_length=64)
-    party_refused = forms.BooleanField(label=_("当事人明确拒绝调解"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["held_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         if self.case.lead_mediator_id:
             self.fields["rights_explained_by"].initial = self.case.lead_mediator.name
+        # 告知 and consent, party by party (若干规定 art. 30; People's Mediation Law art. 3, 17).
+        self.parties = list(self.case.parties.all())
+        for party in self.parties:
+            who = f"{party.name}（{party.get_role_display()}）"
+            self.fields[f"informed_{party.pk}"] = forms.BooleanField(
+                label=_("%(who)s：已告知调解的性质、效力及其权利义务") % {"who": who}, required=False
+            )
+            self.fields[f"refused_{party.pk}"] = forms.BooleanField(
+                label=_("%(who)s：明确拒绝调解") % {"who": who}, required=False
+            )
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        informed_by = kwargs["rights_explained_by"]
+        kwargs["party_notes"] = [
+            {
+                "party": party.pk,
+                "informed": kwargs.pop(f"informed_{party.pk}"),
+                "informed_by": informed_by,
+                "refused": kwargs.pop(f"refused_{party.pk}"),
+            }
+            for party in self.parties
+        ]
+        # Derived from the notes by the service.
+        kwargs["rights_explained"] = False
+        return kwargs
 
 
 class FollowUpForm(CaseActionForm):

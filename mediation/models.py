@@ -140,7 +140,8 @@ class MediationSession(NeverDeleteModel):
     )
     # 若干规定 art. 29: public unless privacy, trade secrets or a party's objection forbid it.
     public = models.BooleanField(_("公开调解"), default=False)
-    # 若干规定 art. 30: the parties were told what mediation is, its effect, their rights and duties.
+    # 若干规定 art. 30: every party was told what mediation is, its effect, their rights and duties
+    # (per party in SessionParty when the sitting was recorded party by party).
     rights_explained = models.BooleanField(_("已告知权利义务"), default=False)
     rights_explained_by = models.CharField(_("告知人"), max_length=64, blank=True)
     # art. 3 and 17: mediation is voluntary; a clear refusal is recorded and mediation does not go ahead.
@@ -155,6 +156,28 @@ class MediationSession(NeverDeleteModel):
         verbose_name = _("调解记录")
         verbose_name_plural = _("调解记录")
         ordering = ["held_at", "id"]
+
+
+class SessionParty(NeverDeleteModel):
+    """One party at one sitting: told (告知, 若干规定 art. 30: who told them, when) and whether they
+    clearly refused to go on (art. 3, 17). The session's rights_explained and party_refused sum these up."""
+
+    session = models.ForeignKey(
+        MediationSession, on_delete=models.PROTECT, related_name="party_notes", verbose_name=_("调解记录")
+    )
+    party = models.ForeignKey("casework.Party", on_delete=models.PROTECT, related_name="+", verbose_name=_("当事人"))
+    informed = models.BooleanField(_("已告知"), default=False)
+    informed_by = models.CharField(_("告知人"), max_length=64, blank=True)
+    informed_at = models.DateTimeField(_("告知时间"), null=True, blank=True)
+    refused = models.BooleanField(_("明确拒绝调解"), default=False)
+
+    objects = NeverDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("当事人告知与意愿")
+        verbose_name_plural = _("当事人告知与意愿")
+        ordering = ["session_id", "party_id"]
+        constraints = [models.UniqueConstraint(fields=["session", "party"], name="session_party_once")]
 
 
 class Agreement(NeverDeleteModel):

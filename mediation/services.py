@@ -11,7 +11,16 @@ from django.utils.translation import gettext as _
 
 from casework import calendar, permissions, writes
 from casework import services as case_services
-from casework.enums import FOLLOW_UP_STATES, OPEN, SESSION_STATES, CaseStatus, Guidance, RecordKind, Transition
+from casework.enums import (
+    FOLLOW_UP_STATES,
+    OPEN,
+    SESSION_STATES,
+    CaseStatus,
+    Guidance,
+    MediatorSelection,
+    RecordKind,
+    Transition,
+)
 from casework.exceptions import CasePermissionDenied
 from casework.services import apply_transition, local_date
 from common.enums import NoticeKind
@@ -20,7 +29,15 @@ from grids.enums import Role
 from grids.selectors import users_with_roles
 
 from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation
-from .models import Agreement, ConflictDeclaration, FollowUp, MediationSession, Mediator, OrganizationConflict
+from .models import (
+    Agreement,
+    ConflictDeclaration,
+    FollowUp,
+    MediationSession,
+    Mediator,
+    OrganizationConflict,
+    SessionParty,
+)
 from .selectors import conflicted_co_mediators, mediator_conflicts, mediators_on_cases_of
 
 
@@ -43,10 +60,41 @@ def _check_mediator(mediator: Mediator, case, field="mediator"):
         )
 
 
-def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at=None, imported=False):
-    """分派: a lead mediator (and optionally co-mediators), none of them with a conflict of interest."""
+def _selection(case, selection, chosen_by) -> dict:
+    """art. 19: appointed by the committee or centre, or chosen by the parties (which of them)."""
+    selection = selection or MediatorSelection.APPOINTED
+    if selection not in MediatorSelection.values:
+        raise ValidationError({"selection": [_("请选择调解员的产生方式。")]})
+    ids = [getattr(p, "pk", p) for p in chosen_by or ()]
+    if selection == MediatorSelection.APPOINTED:
+        if ids:
+            raise ValidationError({"chosen_by": [_("指派的调解员无需填写选定的当事人。")]})
+        return {"selection": selection, "chosen_by": []}
+    parties = set(case.parties.values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError({"chosen_by": [_("请选择选定调解员的当事人。")]})
+    if not set(ids) <= parties:
+        raise ValidationError({"chosen_by": [_("当事人不属于本案。")]})
+    return {"selection": selection, "chosen_by": sorted(set(ids))}
+
+
+def case_assign(
+    case,
+    *,
+    actor,
+    mediator: Mediator,
+    co_mediators=(),
+    selection: str = MediatorSelection.APPOINTED,
+    chosen_by=(),
+    note="",
+    at=None,
+    imported=False,
+):
+    """分派: a lead mediator (and optionally co-mediators), none of them with a conflict of interest;
+    appointed, or chosen by the parties (art. 19)."""
     case_services.require_transition(case, Transition.ASSIGN, actor=actor)
     _check_mediator(mediator, case)
+    chosen = _selection(case, selection, chosen_by)
     # One place per person on a case: the lead is not also a co-mediator, nobody is named twice.
     co_mediators = list({m.pk: m for m in co_mediators if m.pk != mediator.pk}.values())
     for co in co_mediators:
@@ -56,25 +104,36 @@ def case_assign(case, *, actor, mediator: Mediator, co_mediators=(), note="", at
             case,
             Transition.ASSIGN,
             actor=actor,
-            fields=["lead_mediator"],
-            args={"mediator": mediator},
+            fields=["lead_mediator", "mediator_selection", "chosen_by"],
+            args={"mediator": mediator, **chosen},
             note=note,
             at=at,
-            data={"mediator": mediator.pk, "co_mediators": [m.pk for m in co_mediators]},
+            data={"mediator": mediator.pk, "co_mediators": [m.pk for m in co_mediators], **chosen},
             imported=imported,
         )
         writes.set_co_mediators(case, co_mediators)
     return case
 
 
-def case_reassign(case, *, actor, mediator: Mediator, reason: str, at=None, imported=False):
-    """改派 (centre staff): a different lead mediator, with a reason."""
+def case_reassign(
+    case,
+    *,
+    actor,
+    mediator: Mediator,
+    reason: str,
+    selection: str = MediatorSelection.APPOINTED,
+    chosen_by=(),
+    at=None,
+    imported=False,
+):
+    """改派 (centre staff): a different lead mediator, with a reason; appointed or chosen (art. 19)."""
     writes.refuse_deferred()
     case_services.require_transition(case, Transition.REASSIGN, actor=actor)
     reason = _text(reason, "reason", _("请填写改派理由。"))
     if mediator is not None and mediator.pk == case.lead_mediator_id:
         raise ValidationError({"mediator": [_("请选择与当前主调解员不同的调解员。")]})
     _check_mediator(mediator, case)
+    chosen = _selection(case, selection, chosen_by)
     # 回避 is rechecked for everyone on the case, not only the new lead: a co-mediator who may
     # no longer mediate it (a party added since, an organisation's declaration) leaves with the old lead.
     dropped = [co for co, _reasons in conflicted_co_mediators(case) if co.pk != mediator.pk]
@@ -83,14 +142,15 @@ def case_reassign(case, *, actor, mediator: Mediator, reason: str, at=None, impo
             case,
             Transition.REASSIGN,
             actor=actor,
-            fields=["lead_mediator"],
-            args={"mediator": mediator},
+            fields=["lead_mediator", "mediator_selection", "chosen_by"],
+            args={"mediator": mediator, **chosen},
             note=reason,
             at=at,
             data={
                 "from_mediator": case.lead_mediator_id,
                 "mediator": mediator.pk,
                 "dropped_co_mediators": [co.pk for co in dropped],
+                **chosen,
             },
             imported=imported,
         )
@@ -215,10 +275,16 @@ def session_log(
     attendees: str = "",
     party_refused: bool = False,
     presiding: Mediator | None = None,
+    party_notes: list[dict] | None = None,
     at=None,
     imported=False,
 ) -> MediationSession:
-    """调解记录: a sitting, logged while the case is being mediated."""
+    """调解记录: a sitting, logged while the case is being mediated.
+
+    `party_notes`, one dict per party ({"party", "informed", "informed_by", "refused"}), records
+    告知 and consent party by party; the session's rights_explained (every party of the case told)
+    and party_refused (someone refused) are then derived from them, not taken from the flags.
+    """
     if not permissions.can_log_session(actor, case):
         raise CasePermissionDenied(_("只有本案调解员或综治中心工作人员可以记录调解情况。"))
     at = at or timezone.now()
@@ -235,6 +301,16 @@ def session_log(
         errors["location"] = [_("请填写调解地点。")]
     if not (summary or "").strip():
         errors["summary"] = [_("请填写调解情况。")]
+    notes = None
+    if party_notes is not None:
+        writes.refuse_deferred()
+        notes, note_errors = _party_notes(case, party_notes, held_at)
+        errors.update(note_errors)
+        if not note_errors:
+            told = {n.party_id for n in notes if n.informed}
+            rights_explained = told == {p.pk for p in case.parties.all()}
+            party_refused = any(n.refused for n in notes)
+            rights_explained_by = "、".join(dict.fromkeys(n.informed_by for n in notes if n.informed))
     if rights_explained and not (rights_explained_by or "").strip():
         errors["rights_explained_by"] = [_("请填写告知人。")]
     if errors:
@@ -256,6 +332,10 @@ def session_log(
                 recorded_at=at,
             )
         )
+        if notes:
+            for note in notes:
+                note.session = session
+            SessionParty.objects.bulk_create(notes)
         case_services.add_record(
             case,
             actor=actor,
@@ -264,10 +344,45 @@ def session_log(
             counter="session_count",
             at=at,
             note=summary.strip()[:200],
-            data={"session": session.pk, "public": public, "rights_explained": rights_explained},
+            data={
+                "session": session.pk,
+                "public": public,
+                "rights_explained": rights_explained,
+                "party_refused": party_refused,
+            },
             imported=imported,
         )
     return session
+
+
+def _party_notes(case, party_notes, held_at) -> tuple[list, dict]:
+    """SessionParty rows (unsaved) from the notes, or the errors that refuse them."""
+    parties = {p.pk: p for p in case.parties.all()}
+    notes, seen = [], set()
+    for note in party_notes:
+        party = note.get("party")
+        party_id = getattr(party, "pk", party)
+        if party_id not in parties:
+            return [], {"party_notes": [_("当事人不属于本案。")]}
+        if party_id in seen:
+            return [], {"party_notes": [_("同一当事人只能记录一次。")]}
+        seen.add(party_id)
+        informed = bool(note.get("informed"))
+        informed_by = (note.get("informed_by") or "").strip()
+        if informed and not informed_by:
+            return [], {
+                "rights_explained_by": [_("请填写告知人（向%(name)s告知）。") % {"name": parties[party_id].name}]
+            }
+        notes.append(
+            SessionParty(
+                party_id=party_id,
+                informed=informed,
+                informed_by=informed_by if informed else "",
+                informed_at=(note.get("informed_at") or held_at) if informed else None,
+                refused=bool(note.get("refused")),
+            )
+        )
+    return notes, {}
 
 
 def follow_up_record(
@@ -374,7 +489,7 @@ def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -
                 case,
                 Transition.RECUSE,
                 actor=actor,
-                fields=["lead_mediator"],
+                fields=["lead_mediator", "mediator_selection", "chosen_by"],
                 note=reason,
                 at=at,
                 data={"from_mediator": mediator.pk, "reassignment": True},
@@ -397,7 +512,7 @@ def _tell_centre_of_recusal(case, mediator, reason, removed):
 
 def case_recuse(case, *, actor, reason: str, note="", at=None, imported=False):
     """回避退出: the lead mediator declares a conflict and leaves; the case awaits a new lead."""
-    case_services.check_transition(case, Transition.RECUSE, actor=actor)
+    case_services.require_transition(case, Transition.RECUSE, actor=actor)
     conflict_declare(case, actor=actor, mediator=case.lead_mediator, reason=reason, at=at)
     return case
 
@@ -448,6 +563,7 @@ def judicial_confirmation_record(
         raise ValidationError({"applied_on": [_("申请日期应在协议签订日期与今天之间。")]})
     if answered_on and not (applied_on or agreement.signed_on) <= answered_on <= local_date(at):
         raise ValidationError({"answered_on": [_("裁定日期应在申请日期与今天之间。")]})
+    previous = agreement.judicial_confirmation
     with writes.atomic():
         agreement.judicial_confirmation = status
         agreement.judicial_applied_on = applied_on
@@ -467,6 +583,15 @@ def judicial_confirmation_record(
             name=RecordKind.JUDICIAL_CONFIRMATION,
             allowed_states=FOLLOW_UP_STATES,
             at=at,
-            data={"status": status, "late": bool(applied_on and applied_on > agreement.judicial_deadline)},
+            # The agreement holds the current answer; each answer is appended here, so an update
+            # never loses the one before it.
+            data={
+                "status": status,
+                "from_status": previous,
+                "applied_on": applied_on.isoformat() if applied_on else None,
+                "court": agreement.judicial_court,
+                "answered_on": answered_on.isoformat() if answered_on else None,
+                "late": bool(applied_on and applied_on > agreement.judicial_deadline),
+            },
         )
     return agreement

@@ -337,7 +337,6 @@ RECORD_FORMS = {
             "location": "第三方调解室",
             "attendees": "张三、李四",
             "summary": "听取双方陈述",
-            "rights_explained": "on",
             "rights_explained_by": "调解员",
         },
         {

@@ -113,7 +113,9 @@ def walk_one_dispute(page, base):
     form = act(page, "session")
     form.locator("input[name=location]").fill("第三方调解室")
     form.locator("textarea[name=summary]").fill("听取双方陈述，查看漏水现场照片。")
-    form.locator("input[name=rights_explained]").check()
+    # 告知, party by party: every box of the checklist.
+    for box in form.locator("input[name^=informed_]").all():
+        box.check()
     submit(form)
     page.wait_for_selector("text=已保存")
     form = act(page, "reach_agreement")

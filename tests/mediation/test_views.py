@@ -267,13 +267,14 @@ def test_lost_race_on_an_action_no_longer_offered_still_shows_the_typed_input(cl
     assert "急办" in text(response)
 
 
-def session_data(**overrides):
+def session_data(case, **overrides):
     data = {
         "held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "location": "社区调解室",
         "summary": "双方同意再谈",
-        "rights_explained": "on",
         "rights_explained_by": "调解员",
+        # 告知, party by party: every party told.
+        **{f"informed_{pk}": "on" for pk in case.parties.values_list("pk", flat=True)},
     }
     data.update(overrides)
     return data
@@ -282,7 +283,7 @@ def session_data(**overrides):
 def test_session_form_logs_a_session(client, mediator, walk):
     case = walk(CaseStatus.MEDIATING)
     client.force_login(mediator.user)
-    response = client.post(record_url(case, "session"), session_data())
+    response = client.post(record_url(case, "session"), session_data(case))
     assert response.status_code == 302
     assert MediationSession.objects.filter(case=case).count() == 2
 
@@ -300,7 +301,7 @@ def test_session_form_logs_a_session(client, mediator, walk):
 def test_session_form_rejects_bad_input_and_writes_nothing(client, mediator, walk, overrides, message):
     case = walk(CaseStatus.MEDIATING)
     client.force_login(mediator.user)
-    response = client.post(record_url(case, "session"), session_data(**overrides))
+    response = client.post(record_url(case, "session"), session_data(case, **overrides))
     assert response.status_code == 400
     assert message in text(response)
     assert MediationSession.objects.filter(case=case).count() == 1
@@ -323,7 +324,7 @@ def test_follow_up_form_records_and_rejects_bad_satisfaction(client, mediator, w
 def test_session_form_is_refused_once_the_case_moved_on(client, mediator, walk):
     case = walk(CaseStatus.AGREED)
     client.force_login(mediator.user)
-    assert client.post(record_url(case, "session"), session_data()).status_code == 403
+    assert client.post(record_url(case, "session"), session_data(case)).status_code == 403
 
 
 def test_centre_extends_the_deadline_once_with_a_reason(client, centre, mediator, walk):

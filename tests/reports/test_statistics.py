@@ -76,7 +76,8 @@ def conclude(outcome, at, *, centre, mediator, grid) -> DisputeCase:
         location="第三方调解室",
         summary="听取陈述",
         public=False,
-        rights_explained=False,
+        rights_explained=True,
+        rights_explained_by=mediator.name,
         at=at - dt.timedelta(days=1),
     )
     if outcome == CaseStatus.AGREED:
