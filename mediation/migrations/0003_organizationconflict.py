@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mediation', '0001_initial'),
+        ('mediation', '0002_free_text_cleaned'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('casework', '0006_report_covering_indexes'),
-        ('mediation', '0002_organizationconflict'),
+        ('mediation', '0003_organizationconflict'),
     ]
 
     operations = [
