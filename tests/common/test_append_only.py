@@ -34,7 +34,7 @@ def records(centre, mediator, co_mediator, grid, client):
 
     from mediation.models import OrganizationConflict, SessionParty
 
-    case = drive("agreed", centre=centre, lead=mediator, co=co_mediator, grid=grid)
+    case = drive("agreed", centre=centre, lead=mediator, co=co_mediator, grid=grid, follow_up=True)
     SessionParty.objects.create(
         session=case.sessions.first(), party=case.parties.first(), informed=True, informed_by="王立言"
     )

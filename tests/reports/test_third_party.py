@@ -8,7 +8,8 @@ from casework.enums import CaseStatus
 from mediation.enums import MediatorKind
 from mediation.models import Mediator
 from reports.statistics import Period, report_figures, success_rate, success_rates
-from tests.factories import MediatorFactory, case_in_state
+from tests.factories import MediatorFactory
+from tests.workflow import drive
 
 pytestmark = pytest.mark.django_db
 S = CaseStatus
@@ -27,7 +28,7 @@ def world(centre, mediator, grid):
         ("f2", S.FAILED, peoples),
         ("a3", S.AGREED, volunteer),
     ]:
-        cases[key] = case_in_state(state, centre=centre, mediator=who, grid=grid)
+        cases[key] = drive(state, centre=centre, lead=who, grid=grid)
     return cases
 
 
