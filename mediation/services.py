@@ -23,10 +23,6 @@ from casework.enums import (
 )
 from casework.exceptions import CasePermissionDenied
 from casework.services import apply_transition, local_date
-from common.enums import NoticeKind
-from common.notices import notify
-from grids.enums import Role
-from grids.selectors import users_with_roles
 
 from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation
 from .models import (
@@ -451,8 +447,9 @@ def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -
 
     Declared after assignment, it removes the mediator from the case at once: a lead's case
     returns to `accepted` for a new lead (the 回避退出 transition; the attempt made stays
-    counted), a co-mediator is dropped; the centre is told. After a conclusion the record of
-    who mediated stands (follow-ups, statistics): the declaration is recorded and the centre told.
+    counted), a co-mediator is dropped. The centre is told by the declaration's event (casework
+    notices). After a conclusion the record of who mediated stands (follow-ups, statistics): the
+    declaration is recorded and the centre told.
     """
     writes.refuse_deferred()
     own = mediator.user_id == actor.id
@@ -494,20 +491,7 @@ def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -
                 at=at,
                 data={"from_mediator": mediator.pk, "reassignment": True},
             )
-        _tell_centre_of_recusal(case, mediator, reason, removed)
     return declaration
-
-
-def _tell_centre_of_recusal(case, mediator, reason, removed):
-    what = {"lead": _("已退出本案，案件退回待分派"), "co": _("已退出本案协助调解")}.get(removed, _("已声明回避"))
-    notify(
-        users_with_roles(Role.CENTRE_STAFF, subdistrict_id=case.subdistrict_id),
-        kind=NoticeKind.RECUSAL,
-        key=f"{case.pk}:{mediator.pk}",
-        case=case,
-        text=_("%(number)s：调解员%(name)s%(what)s。回避理由：%(reason)s")
-        % {"number": case.number, "name": mediator.name, "what": what, "reason": reason},
-    )
 
 
 def case_recuse(case, *, actor, reason: str, note="", at=None, imported=False):

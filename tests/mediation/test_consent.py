@@ -5,9 +5,9 @@ only fail or withdraw. Driven through the services, the web form and the API."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.services import token_issue
 from casework.enums import CaseStatus, Guidance
 from casework.exceptions import TransitionUnavailable
 from mediation import services
@@ -157,7 +157,7 @@ def test_the_session_form_is_a_checklist_per_party_and_the_page_says_why(client,
 
 def test_the_api_answers_409_with_the_reason_and_takes_party_notes(mediating, mediator):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=mediator.user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=mediator.user)[1]}")
     base = f"/api/v1/cases/{mediating.pk}"
     body = {"form": "oral", "terms": "赔偿500元", "signed_on": timezone.localdate().isoformat()}
     sit(mediating, mediator.user)

@@ -159,7 +159,7 @@ def test_a_lead_who_declares_after_assignment_leaves_the_case(client, centre, gr
 
 def test_a_co_mediator_who_declares_is_dropped(client, centre, grid, mediator, co_mediator):
     case = drive(S.ASSIGNED, centre=centre, lead=mediator, co=co_mediator, grid=grid)
-    services.conflict_declare(case, actor=centre, mediator=co_mediator, reason="曾为申请人代理")
+    services.conflict_declare(case, actor=co_mediator.user, mediator=co_mediator, reason="曾为申请人代理")
     case = fresh(case)
     assert case.status == S.ASSIGNED and case.lead_mediator == mediator
     assert list(case.co_mediators.all()) == []
@@ -183,12 +183,13 @@ def test_the_lead_recuses_from_the_case_page(client, centre, grid, mediator, co_
 
 
 def test_the_api_recuse_without_a_reason_is_400(centre, grid, mediator, co_mediator):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from api.services import token_issue
 
     case = drive(S.ASSIGNED, centre=centre, lead=mediator, co=co_mediator, grid=grid)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=mediator.user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=mediator.user)[1]}")
     response = api.post(f"/api/v1/cases/{case.pk}/transitions/recuse/", {"reason": " "}, format="json")
     assert response.status_code == 400
     assert fresh(case).status == S.ASSIGNED
@@ -199,7 +200,7 @@ def test_the_api_recuse_without_a_reason_is_400(centre, grid, mediator, co_media
 
 def test_a_declaration_after_conclusion_is_recorded_and_told_but_changes_nothing(centre, grid, mediator, co_mediator):
     case = drive(S.AGREED, centre=centre, lead=mediator, co=co_mediator, grid=grid)
-    services.conflict_declare(case, actor=centre, mediator=mediator, reason="事后发现系亲属")
+    services.conflict_declare(case, actor=mediator.user, mediator=mediator, reason="事后发现系亲属")
     case = fresh(case)
     assert case.status == S.AGREED and case.lead_mediator == mediator
     assert Notice.objects.filter(user=centre, kind=NoticeKind.RECUSAL).exists()

@@ -4,9 +4,9 @@ appointed or chosen by the parties, and which; shown on the case page and the �
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.services import token_issue
 from casework.enums import CaseStatus, MediatorSelection
 from mediation import services
 from tests.workflow import drive, fresh, log_session
@@ -77,7 +77,7 @@ def test_the_web_form_and_the_api_carry_the_choice(client, accepted, centre, med
     assert response.status_code == 302
     assert fresh(accepted).chosen_by == [parties[0].pk]
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=centre).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=centre)[1]}")
     body = {"mediator": spare_mediator.pk, "reason": "当事人申请", "selection": "chosen", "chosen_by": []}
     response = api.post(f"/api/v1/cases/{accepted.pk}/transitions/reassign/", body, format="json")
     assert response.status_code == 400 and "chosen_by" in str(response.json())

@@ -75,10 +75,10 @@ def test_the_dashboard_shows_both_rates_each_drillable(client, centre, world):
 
 
 def test_the_api_rate_filters_third_party(centre, world):
-    from rest_framework.authtoken.models import Token
+    from api.services import token_issue
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=centre).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=centre)[1]}")
     body = client.get("/api/v1/stats/success-rate/?third_party=true").json()
     assert (body["agreed"], body["concluded"]) == (2, 3)
     assert client.get("/api/v1/stats/success-rate/").json()["concluded"] == 5
