@@ -21,7 +21,10 @@ def _clean(value, path: str, depth: int):
         try:
             return clean_text(value, field=path or "body")
         except DjangoValidationError as exc:  # as DRF's, under the field's path
-            raise ValidationError({path or "detail": exc.messages}) from exc
+            if not path:
+                # Nothing to file it under (the body itself, or a key at its top): a plain detail.
+                raise ParseError(exc.messages[0]) from exc
+            raise ValidationError({path: exc.messages}) from exc
     if isinstance(value, dict):
         return {
             _clean(key, f"{path}.{key}" if path else key, depth): _clean(
