@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0006_report_covering_indexes'),
+        ('casework', '0010_audit_chain'),
     ]
 
     operations = [
