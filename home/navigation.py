@@ -48,7 +48,7 @@ def home_label(user):
     return _("首页")
 
 
-# The menu of each role (issue 13; 分析研判 from issue 16): centre — 首页 案件队列 登记纠纷 报表 排查与缺报
+# The menu of each role: centre — 首页 案件队列 登记纠纷 报表 排查与缺报
 # 分析研判 台账 调解员 调解组织 通知; leader — 首页 案件队列 报表 排查与缺报 分析研判 通知; community staff — 首页
 # 案件队列 登记纠纷 报表 排查与缺报 分析研判 通知;
 # grid worker — 我的网格 登记纠纷 排查填报 通知; mediator — 我的案件 通知.
