@@ -4,7 +4,7 @@ the screening returns and the report snapshots (kind, period)."""
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from casework.enums import CaseStatus, Level, Risk, Source
 from casework.models import DisputeCase
-from casework.selectors import search_cases
+from casework.selectors import involving_mediator, search_cases
 from grids.enums import InspectionKind
 from grids.models import Inspection
 from reports.enums import ReportKind
@@ -54,12 +54,6 @@ def period_of(kind: str, text: str) -> Period:
         return Period.of(kind, day)
     except (ValueError, OverflowError):  # December of year 9999 has no end
         raise ValidationError(_("期间超出范围。")) from None
-
-
-def involving_mediator(qs, mediator_id: int):
-    """Cases in which mediator `mediator_id` is the lead or a co-mediator."""
-    co = DisputeCase.co_mediators.through.objects.filter(disputecase_id=OuterRef("pk"), mediator_id=mediator_id)
-    return qs.filter(Q(lead_mediator_id=mediator_id) | Q(Exists(co)))
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -7,7 +7,6 @@ a case outside the user's scope is 404. Refusals raised by the services become
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -20,10 +19,11 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework import paging
 from casework import services as case_services
 from casework.enums import Transition
-from casework.models import CaseEvent, Category, DisputeCase, Party
-from casework.selectors import case_list_related, cases_visible_to
+from casework.models import Category, DisputeCase
+from casework.selectors import case_list_related, cases_visible_to, involving_mediator
 from common.audit import audit_reveal
 from grids import selectors as grid_selectors
 from grids import services as grid_services
@@ -31,6 +31,7 @@ from grids import twofactor
 from grids.models import Community, Grid
 from mediation import services as mediation_services
 from mediation.models import Mediator
+from mediation.selectors import case_page, case_page_related
 from mediation.workflow import TRANSITION_BODIES, TRANSITION_SERVICES
 from reports import selectors as report_selectors
 from reports import services as report_services
@@ -38,7 +39,7 @@ from reports.statistics import success_rate
 
 from . import serializers as s
 from . import services as api_services
-from .filters import CaseFilter, InspectionFilter, SnapshotFilter, empty_parameters, involving_mediator
+from .filters import CaseFilter, InspectionFilter, SnapshotFilter, empty_parameters
 
 _ERRORS = {
     400: OpenApiResponse(s.FIELD_ERRORS, description='请求内容无效：{"字段": ["说明", …]} 或 {"detail": "说明"}'),
@@ -63,25 +64,10 @@ def made_status(created: bool) -> int:
     return status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-# What the detail shows beyond the row, loaded in a fixed number of queries.
-DETAIL_RELATED = ("category", "lead_mediator", "agreement")
-DETAIL_PREFETCH = (
-    "co_mediators",
-    Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
-    Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-    "sessions",
-    "follow_ups",
-)
-
-
-def case_detail_queryset(user):
-    return cases_visible_to(user).select_related(*DETAIL_RELATED).prefetch_related(*DETAIL_PREFETCH)
-
-
 def visible_case(request, pk) -> DisputeCase:
-    """The one way a view gets a case: from the user's scope, else 404."""
+    """The one way a view gets a case: from the user's scope, with what its detail shows, else 404."""
     try:
-        return case_detail_queryset(request.user).get(pk=pk)
+        return case_page(request.user, pk)
     except DisputeCase.DoesNotExist:
         raise NotFound(_("案件不存在，或不在您的可见范围内。")) from None
 
@@ -89,13 +75,12 @@ def visible_case(request, pk) -> DisputeCase:
 def case_response(request, case, status_code=status.HTTP_200_OK) -> Response:
     """The case as it is now.
 
-    `case` was found through `visible_case` (or just registered by the actor); it is re-read
-    here rather than looked up again, because a write may take the case out of the
-    actor's scope (a mediator who escalates is released from it) and the answer must
-    still show what was saved. Personal data is masked by the actor's rights as they are now.
+    `case` was found through `visible_case` (or just registered by the actor); it is read again
+    here by its id alone, not through the actor's scope, because a write may take the case out of
+    it (a mediator who escalates is released from it) and the answer must still show what was
+    saved. Personal data is masked by the actor's rights as they are now.
     """
-    case.refresh_from_db()  # drops the prefetched lists and cached relations as well
-    prefetch_related_objects([case], *DETAIL_PREFETCH)
+    case = case_page_related(DisputeCase.objects).get(pk=case.pk)
     return with_etag(Response(case_data(request, case), status=status_code), case)
 
 
@@ -242,7 +227,48 @@ class Cursor(CursorPagination):
 
 
 class CasePagination(Cursor):
-    ordering = ("-registered_at", "-id")
+    """The queue's pages, early warnings first (see CaseOrdering).
+
+    DRF places a cursor by the first sort column alone and steps over rows that tie on it by an
+    OFFSET (capped at 1,000): with the warning flag first, nearly every row ties. Here a cursor
+    holds its row's whole sort key, as the web queue's pages do (casework/paging.py), so a page
+    is a range of the queue's index wherever it starts; the links are DRF's own.
+    """
+
+    ordering = ("-is_warning", "-registered_at", "-id")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, position = self.cursor or (0, False, None)
+        queryset = queryset.order_by(*self.ordering)
+        self.keys = paging.sort_keys(queryset)
+        keys = self.keys
+        if reverse:
+            keys = [(field, not descending) for field, descending in keys]
+            queryset = queryset.reverse()
+        if position is not None:
+            values = paging.parse_cursor(position, self.keys)
+            if values is None:
+                raise ValidationError({self.cursor_query_param: [str(self.invalid_cursor_message)]})
+            queryset = paging.after_key(queryset, keys, values)
+        rows = list(queryset[offset : offset + self.page_size + 1])
+        self.page = rows[: self.page_size]
+        following = paging.cursor_of(rows[-1], self.keys) if len(rows) > self.page_size else None
+        if reverse:
+            self.page.reverse()
+            self.has_next, self.has_previous = position is not None or offset > 0, following is not None
+            self.next_position, self.previous_position = position, following
+        else:
+            self.has_next, self.has_previous = following is not None, position is not None or offset > 0
+            self.next_position, self.previous_position = following, position
+        return self.page
+
+    def _get_position_from_instance(self, instance, ordering):
+        return paging.cursor_of(instance, self.keys)
 
 
 class PeriodPagination(Cursor):
@@ -251,9 +277,20 @@ class PeriodPagination(Cursor):
 
 
 class CaseOrdering(OrderingFilter):
-    # Only orderings that a cursor can page through (unique or nearly so, never null).
+    """Early warnings head the queue whatever the chosen order, as on the web (casework.filters.QueueOrdering);
+    the id breaks ties, so that a cursor names one row."""
+
+    # Only orderings that a cursor can page through (never null).
     ordering_fields = ["registered_at", "id", "number"]
-    ordering_description = _("排序：registered_at、id、number，前加“-”为倒序；默认 -registered_at,-id")
+    ordering_description = _(
+        "排序：registered_at、id、number，前加“-”为倒序；默认 -registered_at,-id。预警案件总是排在最前。"
+    )
+
+    def get_ordering(self, request, queryset, view):
+        chosen = [term for term in super().get_ordering(request, queryset, view) if term.lstrip("-") != "is_warning"]
+        if chosen[-1].lstrip("-") not in ("id", "number"):
+            chosen.append("-id" if chosen[-1].startswith("-") else "id")
+        return ["-is_warning", *chosen]
 
 
 class CaseListCreate(generics.ListCreateAPIView):

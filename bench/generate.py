@@ -17,7 +17,17 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework.enums import CaseStatus, Level, Outcome, Risk, Source
+from casework.enums import (
+    FOLLOW_UP_STATES,
+    OPEN,
+    WITH_MEDIATOR,
+    CaseStatus,
+    Level,
+    Outcome,
+    Risk,
+    Source,
+    running_deadline,
+)
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from common import chain, crypto
 from grids.enums import InspectionKind, Role
@@ -208,7 +218,6 @@ def generate(size: int, *, seed: int = 2021) -> dict:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM casework_disputecase")
         first_id = cursor.fetchone()[0] + 1
     counters: dict[tuple[int, int], int] = {}
-    open_states = {CaseStatus.REPORTED, CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.MEDIATING}
     plan = []  # (id, registered_at, party_count) for parties and events
 
     def case_rows():
@@ -216,7 +225,7 @@ def generate(size: int, *, seed: int = 2021) -> dict:
             sub = rng.choices(sub_ids, cum_weights=sub_cum)[0]
             grid_id, community_id = rng.choices(grid_info[sub], cum_weights=grid_cum[sub])[0]
             status = rng.choices(statuses, cum_weights=status_cum)[0]
-            if status in open_states or status in (CaseStatus.AGREED, CaseStatus.FAILED):
+            if status in OPEN:
                 day = today - dt.timedelta(days=int(rng.expovariate(1 / 20)) % 200)
             else:
                 day = START + dt.timedelta(days=rng.randrange(span_days))
@@ -233,11 +242,9 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                 accepted = registered + dt.timedelta(days=1)
                 level = Level.SUBDISTRICT if rng.random() < 0.6 else Level.COMMUNITY
                 conclude_due = (accepted + dt.timedelta(days=42)).date()
-            if status in (CaseStatus.ASSIGNED, CaseStatus.MEDIATING, CaseStatus.AGREED, CaseStatus.FAILED) or (
-                status == CaseStatus.CLOSED
-            ):
+            if status in WITH_MEDIATOR | FOLLOW_UP_STATES:
                 lead = rng.choice(mediator_ids)
-            if status in (CaseStatus.AGREED, CaseStatus.FAILED, CaseStatus.CLOSED):
+            if status in FOLLOW_UP_STATES:  # concluded (and perhaps closed since)
                 concluded = accepted + dt.timedelta(days=int(rng.gammavariate(2.0, 8.0)) + 1)
                 outcome = Outcome.AGREED if (status == CaseStatus.AGREED or rng.random() < 0.93) else Outcome.FAILED
                 if status == CaseStatus.FAILED:
@@ -245,13 +252,6 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                 follow_up_due = (concluded + dt.timedelta(days=21)).date() if outcome == Outcome.AGREED else None
             if status == CaseStatus.CLOSED:
                 closed = concluded + dt.timedelta(days=10)
-            next_due = {
-                CaseStatus.REPORTED: (registered + dt.timedelta(days=5)).date(),
-                CaseStatus.ACCEPTED: conclude_due,
-                CaseStatus.ASSIGNED: conclude_due,
-                CaseStatus.MEDIATING: conclude_due,
-                CaseStatus.AGREED: follow_up_due,
-            }.get(status)
             risk = rng.choices([Risk.NORMAL, Risk.ELEVATED, Risk.MAJOR], cum_weights=risk_cum)[0]
             party_count = 2 if rng.random() < 0.9 else rng.randrange(3, 8)
             warning = [r for r, on in (("major_risk", risk == Risk.MAJOR), ("many_parties", party_count >= 5)) if on]
@@ -282,7 +282,6 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                 "conclude_due": conclude_due,
                 "conclude_extended": False,
                 "follow_up_due": follow_up_due,
-                "next_due": next_due,
                 "lead_mediator_id": lead if status != CaseStatus.ACCEPTED else None,
                 "session_count": 1 if concluded else 0,
                 "follow_up_count": 1 if status == CaseStatus.CLOSED and outcome == Outcome.AGREED else 0,
@@ -290,6 +289,9 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                 "warning_reasons": json.dumps(warning),
                 "party_count": party_count,
             }
+            # The running deadline by the one rule (DisputeCase.current_due reads it too).
+            deadline = running_deadline(status, values["follow_up_count"])
+            values["next_due"] = values[deadline] if deadline else None
             yield [values[a] if a in values else defaults[a] for a in attnames]
 
     with transaction.atomic():

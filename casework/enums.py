@@ -16,14 +16,39 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", _("已结案")
 
 
+# The groups of states: every other module names these, never its own tuple of states.
 TERMINAL = frozenset({CaseStatus.DECLINED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED})
 OPEN = frozenset(set(CaseStatus) - TERMINAL)
-# States in which the conclusion deadline runs.
+# States in which the conclusion deadline runs (accepted and not yet concluded); the deadline may be extended.
 IN_MEDIATION = frozenset({CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.MEDIATING})
+# A mediator holds the case (a concluded case waiting to be closed is the centre's): the "调解中"
+# queue, a mediator's load.
+WITH_MEDIATOR = frozenset({CaseStatus.ASSIGNED, CaseStatus.MEDIATING})
 CONCLUDED = frozenset({CaseStatus.AGREED, CaseStatus.FAILED})
+# Open and not yet concluded: reported or in mediation.
+NOT_YET_CONCLUDED = frozenset(OPEN - CONCLUDED)
 # Sessions are logged while mediating; follow-ups after a conclusion.
 SESSION_STATES = frozenset({CaseStatus.MEDIATING})
 FOLLOW_UP_STATES = frozenset({CaseStatus.AGREED, CaseStatus.FAILED, CaseStatus.CLOSED})
+
+# The deadline that runs in each deadline-bearing state, by the DisputeCase field that holds it:
+# acceptance, then conclusion, then (after an agreement) the follow-up, until the first follow-up.
+DEADLINE_FIELDS = {
+    CaseStatus.REPORTED: "accept_due",
+    **dict.fromkeys(IN_MEDIATION, "conclude_due"),
+    CaseStatus.AGREED: "follow_up_due",
+}
+DEADLINE_STATES = frozenset(DEADLINE_FIELDS)
+
+
+def running_deadline(status: str, follow_up_count: int = 0) -> str | None:
+    """The field of the one deadline running in `status` (accept_due, conclude_due, follow_up_due), or None.
+
+    DisputeCase.current_due reads it; so does everything that needs the rule without a case object.
+    """
+    if status == CaseStatus.AGREED and follow_up_count:
+        return None
+    return DEADLINE_FIELDS.get(status)
 
 
 class Transition(models.TextChoices):

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import Community, Grid
 
-from .enums import OPEN, CaseStatus, Level, Outcome, Risk, Source
+from .enums import OPEN, WITH_MEDIATOR, CaseStatus, Level, Outcome, Risk, Source
 from .models import Category, DisputeCase
-from .selectors import case_queue, search_cases
+from .selectors import case_queue, involving_mediator, search_cases
 
 TABS = [
     ("reported", _("待受理")),
@@ -44,7 +44,7 @@ def tab_cases(qs, tab: str):
     if tab == "accepted":
         return qs.filter(status=CaseStatus.ACCEPTED)
     if tab == "mediating":
-        return qs.filter(status__in=[CaseStatus.ASSIGNED, CaseStatus.MEDIATING])
+        return qs.filter(status__in=WITH_MEDIATOR)
     if tab == "overdue":
         return qs.open().overdue(today)
     if tab == "warning":
@@ -146,7 +146,7 @@ class CaseFilter(django_filters.FilterSet):
     risk = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("风险等级"), choices=Risk.choices)
     level = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("调解层级"), choices=Level.choices)
     source = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("来源"), choices=Source.choices)
-    mediator = NamedChoiceFilter(label=_("主调解员"), field_name="lead_mediator", queryset=_mediators)
+    mediator = NamedChoiceFilter(label=_("调解员（主调或协助）"), method="filter_mediator", queryset=_mediators)
     third_party = django_filters.BooleanFilter(label=_("第三方调解"), method="filter_third_party", widget=YesNoSelect)
     overdue = django_filters.BooleanFilter(label=_("超期"), method="filter_overdue", widget=YesNoSelect)
     warning = django_filters.BooleanFilter(label=_("预警"), field_name="is_warning", widget=YesNoSelect)
@@ -194,6 +194,9 @@ class CaseFilter(django_filters.FilterSet):
         if value:
             return qs.filter(lead_mediator__in=third_party)
         return qs.exclude(lead_mediator__in=third_party)
+
+    def filter_mediator(self, qs, name, value):
+        return qs if value is None else involving_mediator(qs, value.pk)
 
     def filter_overdue(self, qs, name, value):
         today = timezone.localdate()

@@ -20,7 +20,6 @@ from common.fields import BlindIndexField, SealedField
 from . import permissions
 from .enums import (
     CONCLUDED,
-    IN_MEDIATION,
     OPEN,
     CalendarDayKind,
     CaseStatus,
@@ -34,6 +33,7 @@ from .enums import (
     Risk,
     Source,
     Transition,
+    running_deadline,
 )
 from .personal_data import mask_id_number, mask_phone, validate_id_number, validate_mobile
 
@@ -387,14 +387,10 @@ class DisputeCase(NeverDeleteModel):
     # Everything below is derived from the fields; no I/O.
 
     def current_due(self) -> dt.date | None:
-        """The one deadline running in the current state, or None."""
-        if self.status == S.REPORTED:
-            return self.accept_due
-        if self.status in IN_MEDIATION:
-            return self.conclude_due
-        if self.status == S.AGREED and self.follow_up_count == 0:
-            return self.follow_up_due
-        return None
+        """The one deadline running in the current state, or None (casework.enums.running_deadline says which)."""
+        # The follow-up count matters in `agreed` alone: read it only there (under .only() it would load itself).
+        field = running_deadline(self.status, self.follow_up_count if self.status == S.AGREED else 0)
+        return getattr(self, field) if field else None
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.next_due is not None and self.next_due < today

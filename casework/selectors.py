@@ -3,7 +3,7 @@ starts from `cases_visible_to(user)`: it is the one visibility scope."""
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 
 from grids.enums import Role
 from grids.models import Grid
@@ -37,22 +37,11 @@ def case_list_related(qs):
     return qs.select_related("community", "grid", "category", "lead_mediator")
 
 
-def case_detail_queryset(user):
-    """The visible cases with everything a case page shows; callers may add their own records."""
-    return (
-        cases_visible_to(user)
-        .select_related("subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization")
-        .prefetch_related(
-            "co_mediators__organization",
-            Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-        )
-    )
-
-
-def case_detail(user, pk: int) -> DisputeCase:
-    """One visible case with everything its page shows, or DisputeCase.DoesNotExist."""
-    return case_detail_queryset(user).get(pk=pk)
+def involving_mediator(qs, mediator_id: int):
+    """The cases of `qs` in which mediator `mediator_id` is the lead or a co-mediator (the queue's and the
+    API's `mediator` filter alike)."""
+    co = DisputeCase.co_mediators.through.objects.filter(disputecase_id=OuterRef("pk"), mediator_id=mediator_id)
+    return qs.filter(Q(lead_mediator_id=mediator_id) | Q(Exists(co)))
 
 
 def case_queue(user):

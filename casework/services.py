@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from grids.models import Grid
 
 from . import calendar, notices, permissions, writes
-from .enums import CaseStatus, Level, RecordKind, Referral, Risk, Source, Transition, WarningReason
+from .enums import IN_MEDIATION, CaseStatus, Level, RecordKind, Referral, Risk, Source, Transition, WarningReason
 from .exceptions import CaseConflict, CaseError, CasePermissionDenied, TransitionUnavailable
 from .models import CaseEvent, CaseNumberCounter, Category, DisputeCase, Party
 from .personal_data import normalize_id_number
@@ -473,7 +473,7 @@ def case_extend_deadline(case, *, actor, reason: str, at=None) -> DisputeCase:
     if not permissions.can_extend_deadline(actor, case):
         raise CasePermissionDenied(_("只有综治中心工作人员可以延长办理期限。"))
     reason = _require((reason or "").strip(), "reason", _("请填写延期理由。"))
-    if case.status not in (CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.MEDIATING):
+    if case.status not in IN_MEDIATION:
         raise TransitionUnavailable(_("只有办理中的案件可以延期。"))
     if case.conclude_extended:
         raise TransitionUnavailable(_("办理期限只能延长一次。"))

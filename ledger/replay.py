@@ -10,7 +10,7 @@ import datetime as dt
 from django.utils import timezone
 
 from casework import services as case_services
-from casework.enums import CaseStatus, Guidance, Referral
+from casework.enums import WITH_MEDIATOR, CaseStatus, Guidance, Referral
 from casework.models import DisputeCase
 from mediation import services as mediation_services
 
@@ -94,7 +94,7 @@ def replay(plan: LedgerRow, *, actor, now: dt.datetime) -> DisputeCase:
         )
     if status == S.WITHDRAWN:
         return case_services.case_withdraw(case, reason=plan.reason, at=clock.on(plan.concluded_on, 17), **common)
-    if status in (S.ASSIGNED, S.MEDIATING):
+    if status in WITH_MEDIATOR:
         return case
     concluded_at = clock.on(plan.concluded_on, 17)
     if status == S.AGREED:

@@ -4,9 +4,9 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from casework.enums import CaseStatus, Outcome, RecordKind, Transition
-from casework.models import DisputeCase
-from casework.selectors import case_detail_queryset, case_list_related, cases_visible_to
+from casework.enums import CONCLUDED, WITH_MEDIATOR, CaseStatus, Outcome, RecordKind, Transition
+from casework.models import CaseEvent, DisputeCase, Party
+from casework.selectors import case_list_related, cases_visible_to
 
 from .models import (
     Agreement,
@@ -113,17 +113,23 @@ def assignment_options(case):
     return options
 
 
-def case_page(user, pk: int):
-    """One visible case with its mediation records (sessions, agreement, follow-ups), or DoesNotExist."""
-    return (
-        case_detail_queryset(user)
-        .select_related("agreement")
-        .prefetch_related(
-            Prefetch("sessions", queryset=MediationSession.objects.select_related("presiding")),
-            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("recorded_by")),
-        )
-        .get(pk=pk)
+def case_page_related(qs):
+    """Everything a case's page shows (the web page and the API's case detail alike): parties, events,
+    mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries."""
+    return qs.select_related(
+        "subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization", "agreement"
+    ).prefetch_related(
+        Prefetch("co_mediators", queryset=Mediator.objects.select_related("organization")),
+        Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
+        Prefetch("sessions", queryset=MediationSession.objects.select_related("presiding")),
+        Prefetch("follow_ups", queryset=FollowUp.objects.select_related("recorded_by")),
     )
+
+
+def case_page(user, pk: int):
+    """One case visible to `user`, with everything its page shows, or DisputeCase.DoesNotExist."""
+    return case_page_related(cases_visible_to(user)).get(pk=pk)
 
 
 def case_agreement(case):
@@ -173,7 +179,7 @@ def next_step(case, user) -> str:
         return _("记录调解情况") if case.session_count == 0 else _("记录调解情况或调解结果")
     if case.status == CaseStatus.AGREED and case.follow_up_count == 0:
         return _("回访")
-    if case.status in (CaseStatus.AGREED, CaseStatus.FAILED):
+    if case.status in CONCLUDED:
         return _("等待综治中心结案")
     return case.get_status_display()
 
@@ -193,10 +199,6 @@ def _count(model, **match):
         ),
         0,
     )
-
-
-# A mediator's load: the cases in their hands (a concluded case waiting to be closed is the centre's).
-WITH_MEDIATOR = (CaseStatus.ASSIGNED, CaseStatus.MEDIATING)
 
 
 def mediator_statistics(subdistrict_id):

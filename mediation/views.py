@@ -15,7 +15,14 @@ from django.views.decorators.http import require_POST
 
 from casework import permissions
 from casework import services as case_services
-from casework.enums import FOLLOW_UP_STATES, IN_MEDIATION, SESSION_STATES, CaseStatus, Transition, WarningReason
+from casework.enums import (
+    FOLLOW_UP_STATES,
+    IN_MEDIATION,
+    SESSION_STATES,
+    Transition,
+    WarningReason,
+    running_deadline,
+)
 from casework.exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
 from casework.forms import add_service_errors
 from casework.models import DisputeCase
@@ -140,33 +147,33 @@ def _kept_input(bound, offered):
     return kept
 
 
+# The deadlines a case page lists (those set), the one running now marked.
+DEADLINE_LABELS = [
+    ("accept_due", gettext_lazy("受理期限")),
+    ("conclude_due", gettext_lazy("办结期限")),
+    ("follow_up_due", gettext_lazy("回访期限")),
+]
+
+
 def render_case(request, case, *, bound=None, conflict=None, status=200, revealed=False):
     today = timezone.localdate()
     actions, blocked, records = case_actions(request.user, case, bound)
+    running = running_deadline(case.status, case.follow_up_count)
     deadlines = [
-        ("accept", _("受理期限"), case.accept_due, case.status == CaseStatus.REPORTED),
-        ("conclude", _("办结期限"), case.conclude_due, case.status in IN_MEDIATION),
-        (
-            "follow_up",
-            _("回访期限"),
-            case.follow_up_due,
-            case.status == CaseStatus.AGREED and case.follow_up_count == 0,
-        ),
+        {
+            "key": field.removesuffix("_due"),
+            "label": label,
+            "date": getattr(case, field),
+            "running": field == running,
+            "overdue": field == running and getattr(case, field) < today,
+        }
+        for field, label in DEADLINE_LABELS
+        if getattr(case, field)
     ]
     context = {
         "case": case,
         "today": today,
-        "deadlines": [
-            {
-                "key": key,
-                "label": label,
-                "date": due,
-                "running": running,
-                "overdue": running and due is not None and due < today,
-            }
-            for key, label, due, running in deadlines
-            if due
-        ],
+        "deadlines": deadlines,
         "warning_reasons": [WarningReason(r).label for r in case.warning_reasons if r in WarningReason.values],
         "show_personal": permissions.can_see_personal_data(request.user, case),
         "revealed": revealed,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from casework import calendar
 from casework.enums import (
     CONCLUDED,
-    IN_MEDIATION,
+    NOT_YET_CONCLUDED,
     OPEN,
     CaseStatus,
     Level,
@@ -29,6 +29,7 @@ from casework.enums import (
     Source,
     Transition,
     WarningReason,
+    running_deadline,
 )
 from casework.models import CaseEvent, DisputeCase
 from grids.enums import InspectionKind, Role
@@ -122,22 +123,13 @@ def success_rate(
 # One definition per figure. Every page, export, API answer and the dashboard reads
 # these; a report applies them to each case's state at the period's last instant.
 
-NOT_YET_CONCLUDED = frozenset(OPEN - CONCLUDED)
-
 
 def running_due(status: str, *, accept_due, conclude_due, follow_up_due, followed_up: bool) -> dt.date | None:
-    """The one deadline running in a state (DisputeCase.current_due, from given values).
-
-    Registered: acceptance; accepted, assigned or mediating: conclusion; agreed and not
-    yet followed up: the first follow-up; otherwise none.
-    """
-    if status == CaseStatus.REPORTED:
-        return accept_due
-    if status in IN_MEDIATION:
-        return conclude_due
-    if status == CaseStatus.AGREED and not followed_up:
-        return follow_up_due
-    return None
+    """The one deadline running in a state, from given values (casework.enums.running_deadline says which,
+    as it does for DisputeCase.current_due)."""
+    field = running_deadline(status, int(followed_up))
+    dates = {"accept_due": accept_due, "conclude_due": conclude_due, "follow_up_due": follow_up_due}
+    return dates[field] if field else None
 
 
 def is_open(status: str) -> bool:
