@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import Community, Grid
 
-from .enums import OPEN, WITH_MEDIATOR, CaseStatus, Level, Outcome, Risk, Source
+from .enums import CONCLUDED, OPEN, WITH_MEDIATOR, CaseStatus, Level, Outcome, Risk, Source
 from .models import Category, DisputeCase
 from .selectors import case_queue, involving_mediator, search_cases
 
@@ -55,7 +55,7 @@ def tab_cases(qs, tab: str):
         return qs.open().filter(next_due__gte=today, next_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
     if tab == "closable":
         # 待结案: concluded (agreed or failed), awaiting a follow-up or the centre's closure.
-        return qs.filter(status__in=[CaseStatus.AGREED, CaseStatus.FAILED])
+        return qs.filter(status__in=CONCLUDED)
     return qs
 
 

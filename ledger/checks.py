@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from casework.enums import CaseStatus, Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source
+from casework.enums import CONCLUDED, CaseStatus, Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source
 from casework.models import Category
 from casework.personal_data import mask_id_number, mask_phone, validate_id_number, validate_mobile
 from common.text import clean_text
@@ -489,7 +489,7 @@ class RowChecker:
     def _consistency(self, plan: LedgerRow):
         """What the outcome requires of the other columns, and dates in a possible order."""
         status, registered = plan.status, plan.registered_on
-        concluded = status in (S.AGREED, S.FAILED)
+        concluded = status in CONCLUDED
         mediated = status in (S.MEDIATING, S.AGREED, S.FAILED)
         word = self.cells.get("outcome") or CaseStatus(status).label
         if status in (S.ASSIGNED, S.MEDIATING, S.AGREED, S.FAILED) and not plan.mediators:
