@@ -1,4 +1,4 @@
-"""Request bodies of api.md, valid unless changed, shared by the API tests."""
+"""Request bodies of the API, valid unless changed, shared by the API tests."""
 
 import datetime as dt
 

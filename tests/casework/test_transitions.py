@@ -1,4 +1,4 @@
-"""Every transition × every role, as the spec's table says; every requirement of each transition;
+"""Every transition × every role, as the table below says; every requirement of each transition;
 and a refused call writes nothing."""
 
 import datetime as dt
@@ -22,7 +22,7 @@ T = Transition
 
 ROLES = ["centre", "leader", "community", "other_community", "gridworker", "lead", "co", "unrelated_mediator", "admin"]
 
-# The spec's table, role column: who may run each transition on a community-level case of
+# Who may run each transition on a community-level case of
 # the community, with `lead` and `co` as the case's mediators.
 ALLOWED = {
     T.ACCEPT: {"centre", "community"},
@@ -38,7 +38,7 @@ ALLOWED = {
     # 回避: the lead leaves, or centre staff record it for them.
     T.RECUSE: {"centre", "lead"},
 }
-# from → to, as the spec's table says.
+# from → to, for each transition.
 SOURCES = {
     T.ACCEPT: [S.REPORTED],
     T.DECLINE: [S.REPORTED],

@@ -1,7 +1,7 @@
 """The access matrix (issue 7): every URL of the URLconf × every role and an anonymous visitor ×
-objects inside and outside the scope, each cell asserted against what domain.md and api.md say.
+objects inside and outside the scope, each cell asserted against the rules of who may see and do what.
 
-The expectations are written from the spec's tables, not read from casework.permissions:
+The expectations are written out here from those rules, not read from casework.permissions:
 - a case outside the user's scope answers 404 ("never its data");
 - a case the user may see, an action the user may not take: 403;
 - an anonymous visitor: 302 to the sign-in page on the web, 401 on the API;
@@ -51,10 +51,11 @@ PERSONAS = (
 )
 SIGNED_IN = frozenset(PERSONAS) - {"anon"}
 
-# domain.md, "Roles and what each may see": who sees a case of `community`/`grid` led by `lead`.
+# Who sees a case of `community`/`grid` led by `lead`: the subdistrict's centre and leaders, the
+# community's staff, the grid's worker and the case's mediators.
 SEES_CASE = frozenset({"centre", "leader", "community", "gridworker", "lead"})
 
-# domain.md, the transition table's "who" column, for a community-level case.
+# Who may run each transition on a community-level case.
 TRANSITION_WHO = {
     "accept": {"centre", "community"},
     "decline": {"centre", "community"},
@@ -77,7 +78,7 @@ RECORD_WHO = {
     "follow_up": ("agreed", {"centre", "lead"}),
     "judicial": ("agreed", {"centre", "lead"}),
 }
-# Full personal data: centre staff and the case's own mediators (domain.md, "Personal data").
+# Full personal data: centre staff and the case's own mediators.
 PERSONAL_DATA = {"centre", "lead"}
 # Reports: centre staff, leaders and community staff (of any community: a report is subdistrict-wide).
 REPORT_READERS = {"centre", "leader", "community", "community2"}
@@ -484,6 +485,6 @@ def test_access_matrix_every_cell_answers_as_the_spec_says(world, personas, sett
                 elif status == 404 and any(n in response.content.decode(errors="ignore") for n in numbers):
                     wrong.append(f"{cell.label} as {persona}: the 404 shows a case number")
     with capsys.disabled():
-        print(f"\naccess matrix: {checked} cells checked, {checked - len(wrong)} as the spec says")
+        print(f"\naccess matrix: {checked} cells checked, {checked - len(wrong)} as the rules say")
     assert not wrong, f"{len(wrong)} of {checked} cells wrong:\n" + "\n".join(wrong)
     assert checked == sum(len(cells) for cells in routes(world).values()) * len(PERSONAS)
