@@ -1,7 +1,7 @@
 """The one place where refusals become HTTP answers.
 
-Services raise CasePermissionDenied (403), TransitionUnavailable / CaseConflict (409)
-and django's ValidationError (400 with field messages); DRF raises its own errors.
+Services raise the refusals of common/refusals.py (NotPermitted: 403, NotAvailable: 409, each
+with its message) and django's ValidationError (400 with field messages); DRF raises its own errors.
 A 400 about fields leaves here as `{"field": ["message", …]}`, with nested serializer
 errors flattened to dotted paths (`parties[0].name`); one about the body as a whole,
 like every other error, as `{"detail": "…"}`: `detail` is always one string.
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from casework.exceptions import CasePermissionDenied, TransitionUnavailable
+from common.refusals import Refusal
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -53,10 +53,8 @@ def _django_validation_error(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, CasePermissionDenied):
-        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, TransitionUnavailable):  # CaseConflict included
-        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Refusal):  # 403 or 409, as its class says
+        return Response({"detail": exc.message}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         return Response(_django_validation_error(exc), status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)

@@ -6,7 +6,6 @@ a case outside the user's scope is 404. Refusals raised by the services become
 """
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -25,6 +24,7 @@ from casework.enums import Transition
 from casework.models import Category, DisputeCase
 from casework.selectors import case_list_related, cases_visible_to, involving_mediator
 from common.audit import audit_reveal
+from common.refusals import NotPermitted
 from grids import selectors as grid_selectors
 from grids import services as grid_services
 from grids import twofactor
@@ -173,23 +173,32 @@ class MeView(APIView):
 # Reference data: small lists, unpaginated.
 
 
-def reference_list(name: str, queryset, serializer_class) -> type[generics.ListAPIView]:
-    view = type(
-        name,
-        (generics.ListAPIView,),
-        {"queryset": queryset, "serializer_class": serializer_class, "pagination_class": None},
-    )
-    return extend_schema(tags=["reference"], responses={200: serializer_class(many=True), **errors()})(view)
+class ReferenceList(generics.ListAPIView):
+    pagination_class = None
 
 
-CommunityList = reference_list(
-    "CommunityList", Community.objects.order_by("subdistrict_id", "code"), s.CommunitySerializer
-)
-GridList = reference_list("GridList", Grid.objects.order_by("community_id", "code"), s.GridSerializer)
-CategoryList = reference_list("CategoryList", Category.objects.order_by("sort_order", "code"), s.CategorySerializer)
-MediatorList = reference_list(
-    "MediatorList", Mediator.objects.select_related("organization").order_by("name", "id"), s.MediatorSerializer
-)
+@extend_schema(tags=["reference"], responses={200: s.CommunitySerializer(many=True), **errors()})
+class CommunityList(ReferenceList):
+    queryset = Community.objects.order_by("subdistrict_id", "code")
+    serializer_class = s.CommunitySerializer
+
+
+@extend_schema(tags=["reference"], responses={200: s.GridSerializer(many=True), **errors()})
+class GridList(ReferenceList):
+    queryset = Grid.objects.order_by("community_id", "code")
+    serializer_class = s.GridSerializer
+
+
+@extend_schema(tags=["reference"], responses={200: s.CategorySerializer(many=True), **errors()})
+class CategoryList(ReferenceList):
+    queryset = Category.objects.order_by("sort_order", "code")
+    serializer_class = s.CategorySerializer
+
+
+@extend_schema(tags=["reference"], responses={200: s.MediatorSerializer(many=True), **errors()})
+class MediatorList(ReferenceList):
+    queryset = Mediator.objects.select_related("organization").order_by("name", "id")
+    serializer_class = s.MediatorSerializer
 
 
 # Cases
@@ -379,50 +388,58 @@ class TransitionView(APIView):
         return case_response(request, case)
 
 
-def _as_sent(request, data):
-    return data
+class RecordCreate(APIView):
+    # Adds one record (a session, a follow-up) to a visible case through its service.
+    body: type = None  # the request's serializer
+    answer: type = None  # the record's serializer
+    service = None  # the service that adds the record, as a staticmethod
 
-
-def record_view(name: str, *, body, answer, service, doc: str, prepare=_as_sent) -> type[APIView]:
-    """A view that adds one record (session, follow-up) to a visible case through its service."""
+    def prepare(self, request, data: dict) -> dict:
+        return data
 
     def post(self, request, pk):
         case = visible_case(request, pk)
-        data = prepare(request, validated(body, request))
+        data = self.prepare(request, validated(self.body, request))
         expect_version(request, case)
-        record = service(case, actor=request.user, **data)
-        return Response(answer(record).data, status=status.HTTP_201_CREATED)
-
-    post.__doc__ = doc
-    post = extend_schema(tags=["records"], request=body, responses={201: answer, **errors(400, 403, 404, 409)})(post)
-    return type(name, (APIView,), {"post": post})
+        record = self.service(case, actor=request.user, **data)
+        return Response(self.answer(record).data, status=status.HTTP_201_CREATED)
 
 
-def _session_defaults(request, data):
-    # The body need not say who explained the rights: by default the person recording the session did.
-    if data["rights_explained"] and not data.get("rights_explained_by", "").strip():
-        data["rights_explained_by"] = request.user.display_name
-    for note in data.get("party_notes", []):
-        if note["informed"] and not note.get("informed_by", "").strip():
-            note["informed_by"] = request.user.display_name
-    return data
+class SessionCreate(RecordCreate):
+    body, answer = s.SessionInputSerializer, s.SessionRecordedSerializer
+    service = staticmethod(mediation_services.session_log)
+
+    def prepare(self, request, data):
+        # The body need not say who explained the rights: by default the person recording the session did.
+        if data["rights_explained"] and not data.get("rights_explained_by", "").strip():
+            data["rights_explained_by"] = request.user.display_name
+        for note in data.get("party_notes", []):
+            if note["informed"] and not note.get("informed_by", "").strip():
+                note["informed_by"] = request.user.display_name
+        return data
+
+    @extend_schema(
+        tags=["records"],
+        request=s.SessionInputSerializer,
+        responses={201: s.SessionRecordedSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request, pk):
+        """Log a mediation session (调解记录) while the case is being mediated."""
+        return super().post(request, pk)
 
 
-SessionCreate = record_view(
-    "SessionCreate",
-    body=s.SessionInputSerializer,
-    answer=s.SessionRecordedSerializer,
-    service=mediation_services.session_log,
-    doc="Log a mediation session (调解记录) while the case is being mediated.",
-    prepare=_session_defaults,
-)
-FollowUpCreate = record_view(
-    "FollowUpCreate",
-    body=s.FollowUpInputSerializer,
-    answer=s.FollowUpSerializer,
-    service=mediation_services.follow_up_record,
-    doc="Record a follow-up (回访) after the case concluded.",
-)
+class FollowUpCreate(RecordCreate):
+    body, answer = s.FollowUpInputSerializer, s.FollowUpSerializer
+    service = staticmethod(mediation_services.follow_up_record)
+
+    @extend_schema(
+        tags=["records"],
+        request=s.FollowUpInputSerializer,
+        responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request, pk):
+        """Record a follow-up (回访) after the case concluded."""
+        return super().post(request, pk)
 
 
 class SuccessRateView(APIView):
@@ -492,7 +509,7 @@ class InspectionDetail(InspectionScope, generics.RetrieveAPIView):
 def report_reader(request):
     """Reports are for centre staff, leaders and community staff (reports.selectors.can_read_reports)."""
     if not report_selectors.can_read_reports(request.user):
-        raise PermissionDenied(_("只有综治中心工作人员、街道领导和社区干部可以查看报表。"))
+        raise NotPermitted(_("只有综治中心工作人员、街道领导和社区干部可以查看报表。"))
 
 
 class SnapshotList(generics.ListAPIView):
@@ -542,7 +559,7 @@ class ReportGenerate(APIView):
         A reason always makes a new version; without one, an unchanged report answers 200 with the latest.
         """
         if not report_services.can_generate_reports(request.user):
-            raise PermissionDenied(_("只有综治中心工作人员可以重新生成报表。"))
+            raise NotPermitted(_("只有综治中心工作人员可以重新生成报表。"))
         body = validated(s.GenerateReportSerializer, request)
         snapshot, created = report_services.report_generate(actor=request.user, **body)
         return Response(snapshot_data(request, snapshot), status=made_status(created))

@@ -1,21 +1,20 @@
-"""Errors a case service raises. Views and the API map them to 403 / 409 and a message."""
+"""The refusals of the case services, of the family in common/refusals.py (which maps them to 403 / 409
+and a message, on the web and in the API)."""
 
 from django.utils.translation import gettext as _
 
-
-class CaseError(Exception):
-    """Base of every refusal by a case service; its message is for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+from common.refusals import NotAvailable, NotPermitted, Refusal
 
 
-class CasePermissionDenied(CaseError):
+class CaseError(Refusal):
+    """Base of every refusal by a case service."""
+
+
+class CasePermissionDenied(CaseError, NotPermitted):
     """The user may see the case but may not do this to it (HTTP 403)."""
 
 
-class TransitionUnavailable(CaseError):
+class TransitionUnavailable(CaseError, NotAvailable):
     """Not available from the case's current state, or a requirement is unmet (HTTP 409)."""
 
 

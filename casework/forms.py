@@ -126,12 +126,3 @@ def contact_fields(data) -> dict[str, str]:
         elif key.endswith("-phone"):
             found[key] = value.strip()
     return found
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the fields it names; anything else goes to the top of the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)

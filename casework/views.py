@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,11 +20,11 @@ from openpyxl import Workbook
 from common import xlsx
 from common.audit import audit, audit_export
 from common.enums import AuditAction
+from common.refusals import NotPermitted, Refusal, show_refusal
 from grids.enums import Role
 
-from .exceptions import CasePermissionDenied
 from .filters import TABS, queue_filter
-from .forms import CaseIntakeForm, add_service_errors, contact_fields, party_formset
+from .forms import CaseIntakeForm, contact_fields, party_formset
 from .models import Party
 from .paging import cursor_of, keyset_page, keyset_page_before, sort_keys
 from .personal_data import mask_id_number, mask_phone
@@ -190,7 +190,7 @@ def _can_register(user) -> bool:
 @login_required
 def intake(request):
     if not _can_register(request.user):
-        raise PermissionDenied(_("只有网格员、社区干部和综治中心工作人员可以登记纠纷。"))
+        raise NotPermitted(_("只有网格员、社区干部和综治中心工作人员可以登记纠纷。"))
     data = request.POST if request.method == "POST" else None
     form = CaseIntakeForm(data, user=request.user)
     formset = party_formset(data)
@@ -199,14 +199,13 @@ def intake(request):
         if form.is_valid() and formset.is_valid():
             try:
                 case = case_register(actor=request.user, parties=formset.party_rows(), **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except CasePermissionDenied as exc:
-                form.add_error(None, exc.message)
+            except (ValidationError, Refusal) as exc:
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, _("已登记案件 %(number)s。") % {"number": case.number})
                 return redirect(settings.FENGQIAO_CASE_URL_NAME, pk=case.pk)
-        status = 400
+        else:
+            status = 400
     return render(request, "casework/intake.html", {"form": form, "formset": formset}, status=status)
 
 
@@ -228,7 +227,7 @@ def duplicates(request):
     """The intake page's live hint: one ID number or phone per request (the field the user has just
     changed), throttled per user, each lookup audited like a reveal of personal data."""
     if not _can_register(request.user):
-        raise PermissionDenied(_("只有网格员、社区干部和综治中心工作人员可以登记纠纷。"))
+        raise NotPermitted(_("只有网格员、社区干部和综治中心工作人员可以登记纠纷。"))
     numbers = contact_fields(request.POST)
     trigger = request.htmx.trigger_name if request.htmx else None
     if trigger in numbers:

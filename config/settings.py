@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "common.middleware.PrivateNoStoreMiddleware",
+    "common.middleware.RefusalMiddleware",
     # Last, as django-axes requires: it turns locked-out sign-ins into a refusal page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -212,7 +213,7 @@ REST_FRAMEWORK = {
     # JSON in and out, and nothing else.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Service refusals (403/409) and django ValidationErrors (400) are mapped in one place.
+    # Service refusals (403/409, common/refusals.py) and django ValidationErrors (400) are mapped in one place.
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

@@ -2,10 +2,12 @@
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from common.refusals import NotPermitted
 
 from . import boundaries
 from .enums import Crs, InspectionKind, Role
@@ -70,8 +72,8 @@ def inspection_file(
     on_behalf = not own and grid is not None and grids_filed_on_behalf_by(actor).filter(pk=grid.pk).exists()
     if not (own or on_behalf):
         if actor is not None and actor.has_role(Role.GRID_WORKER):
-            raise PermissionDenied(_("只能为本人负责的网格填报排查记录。"))
-        raise PermissionDenied(_("只能为本辖区内无网格员的网格代为填报排查记录。"))
+            raise NotPermitted(_("只能为本人负责的网格填报排查记录。"))
+        raise NotPermitted(_("只能为本辖区内无网格员的网格代为填报排查记录。"))
     if kind not in InspectionKind.values:
         raise ValidationError({"kind": [_("排查类型须为日查或月查。")]})
     if not isinstance(period, dt.date):

@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from casework import permissions, writes
 from casework.enums import CaseStatus
-from casework.exceptions import CaseError
 from casework.models import DisputeCase
+from common.refusals import NotPermitted, Refusal
 
 from .checks import LedgerRow, Problem, Reference, RowChecker
 from .layout import COLUMN_BY_KEY, COLUMNS, SHEET_TITLE, fold, match_headers
@@ -213,7 +213,7 @@ _FIELD_COLUMNS = {
 
 
 def _service_problems(row: int, exc: Exception) -> list[Problem]:
-    if isinstance(exc, CaseError):
+    if isinstance(exc, Refusal):
         return [Problem(row, COLUMN_BY_KEY["outcome"].header, exc.message)]
     problems = []
     for name, messages in getattr(exc, "message_dict", {"": exc.messages}).items():
@@ -238,11 +238,11 @@ def import_ledger(
 ) -> ImportReport:
     """Check every row of the ledger in `source` (a path or file), then import as the mode says.
 
-    Raises LedgerFileError when the file cannot be read as a ledger, and PermissionError
+    Raises LedgerFileError when the file cannot be read as a ledger, and NotPermitted
     when `user` is not centre staff of a subdistrict (only they may replay history).
     """
     if not permissions.is_own_centre_staff(user):
-        raise PermissionError(_("只有综治中心工作人员可以导入台账。"))
+        raise NotPermitted(_("只有综治中心工作人员可以导入台账。"))
     data = read_sheet(source, sheet)
     report = ImportReport(sheet=data.name, dry_run=dry_run, valid_only=valid_only, rows=len(data.rows))
     reference = Reference(user.subdistrict)
@@ -313,7 +313,7 @@ def _write(plans: list[LedgerRow], report: ImportReport, *, user, now, progress)
                     # A refusal by the services drops that row's writes only.
                     with pending.row():
                         case = replay(plan, actor=user, now=now)
-                except (ValidationError, CaseError) as exc:
+                except (ValidationError, Refusal) as exc:
                     report.problems.extend(_service_problems(plan.row, exc))
                     results[plan.row].action = "invalid"
                 else:

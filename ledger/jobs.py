@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import permissions
+from common.refusals import NotPermitted
 from ledger.enums import ImportState
 from ledger.models import LedgerImport
 
@@ -58,9 +59,9 @@ def import_request(
 ) -> LedgerImport:
     """Record a ledger file and queue its import (`queue=False`: the caller runs it, as the
     import_ledger command does). Raises LedgerFileError (the file is not a ledger: nothing is
-    recorded) or PermissionError (not centre staff)."""
+    recorded) or NotPermitted (not centre staff)."""
     if not permissions.is_own_centre_staff(user):
-        raise PermissionError("centre staff only")
+        raise NotPermitted(_("只有综治中心工作人员可以导入台账。"))
     content = upload.read()
     inspect(io.BytesIO(content))
     with transaction.atomic():
@@ -121,7 +122,7 @@ def import_run(job_id, *, on_progress: Callable[[int, int], None] | None = None)
             if job.state in FINISHED:
                 return job
             if job.requested_by.subdistrict_id != job.subdistrict_id:
-                raise PermissionError(_("上传人已不属于该街道，未导入。"))
+                raise NotPermitted(_("上传人已不属于该街道，未导入。"))
             report = import_ledger(
                 io.BytesIO(bytes(job.content)),
                 user=job.requested_by,
@@ -131,9 +132,9 @@ def import_run(job_id, *, on_progress: Callable[[int, int], None] | None = None)
                 progress=progress,
             )
             _finish(job, ImportState.DONE, report=report.as_data())
-    except (LedgerFileError, PermissionError) as exc:
+    except (LedgerFileError, NotPermitted) as exc:
         # The file was checked on upload and the user may have lost the role since: said, not retried.
-        return _fail(job_id, getattr(exc, "message", str(exc)))
+        return _fail(job_id, exc.message)
     except Exception:
         # Anything else rolled the import back whole: the upload ends, saying so, and the error is logged.
         _fail(job_id, _("导入时发生系统错误，未写入任何数据。请联系系统管理员。"))

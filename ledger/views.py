@@ -8,7 +8,6 @@ are masked, except in a full export that centre staff ask for on the ledger page
 import io
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from casework import permissions
 from casework.filters import queue_filter
 from casework.selectors import cases_visible_to
 from common.audit import audit_export
+from common.refusals import NotPermitted
 from reports import selectors as report_selectors
 
 from . import jobs
@@ -42,7 +42,7 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 def upload(request):
     """Import is the centre's: replaying history for the whole subdistrict."""
     if not permissions.is_own_centre_staff(request.user):
-        raise PermissionDenied(_("只有综治中心工作人员可以导入台账。"))
+        raise NotPermitted(_("只有综治中心工作人员可以导入台账。"))
     status = 200
     if request.method == "POST":
         form = LedgerUploadForm(request.POST, request.FILES)

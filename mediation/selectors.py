@@ -79,9 +79,8 @@ def conflicted_co_mediators(case) -> list[tuple[Mediator, list[str]]]:
 def mediators_on_cases_of(organization, party_name: str, *, subdistrict_id) -> list[tuple]:
     """(case, mediator) for each of `organization`'s mediators at work on a case of the subdistrict
     that `party_name` is a party to; co-mediators before the lead, so the lead's leaving comes last."""
-    at_work = (CaseStatus.ASSIGNED, CaseStatus.MEDIATING)
     cases = (
-        DisputeCase.objects.filter(subdistrict_id=subdistrict_id, status__in=at_work)
+        DisputeCase.objects.filter(subdistrict_id=subdistrict_id, status__in=WITH_MEDIATOR)
         .filter(Q(lead_mediator__organization=organization) | Q(co_mediators__organization=organization))
         .distinct()
         .select_related("lead_mediator")

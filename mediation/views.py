@@ -4,7 +4,7 @@ organisations' pages. Every case-specific view starts from the user's scope: out
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,11 +23,11 @@ from casework.enums import (
     WarningReason,
     running_deadline,
 )
-from casework.exceptions import CaseConflict, CasePermissionDenied, TransitionUnavailable
-from casework.forms import add_service_errors
+from casework.exceptions import CaseConflict
 from casework.models import DisputeCase
 from casework.selectors import cases_visible_to
 from common.audit import audit_reveal
+from common.refusals import NotPermitted, Refusal, show_refusal
 from grids.enums import Role
 
 from . import services
@@ -105,7 +105,7 @@ def transition_state(user, case, name: str) -> str | None:
         return ""
     try:
         case_services.check_transition(case, name, actor=user)
-    except (TransitionUnavailable, CasePermissionDenied) as exc:
+    except Refusal as exc:
         return exc.message
     return None
 
@@ -202,17 +202,11 @@ def _handle(request, case, name, form, call):
     if form.is_valid():
         try:
             call(form)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except CasePermissionDenied as exc:
-            form.add_error(None, exc.message)
-            status = 403
         except CaseConflict as exc:
             conflict = exc
             status = 409
-        except TransitionUnavailable as exc:
-            form.add_error(None, exc.message)
-            status = 409
+        except (ValidationError, Refusal) as exc:
+            status = show_refusal(form, exc)
         else:
             messages.success(request, _("已保存：%(what)s。") % {"what": form.action_label})
             if not cases_visible_to(request.user).filter(pk=case.pk).exists():
@@ -239,7 +233,7 @@ def reveal(request, pk: int):
     """Full ID numbers, phones and addresses of the parties, on request: each request is an audited reveal."""
     case = _visible_case(request, pk)
     if not permissions.can_see_personal_data(request.user, case):
-        raise PermissionDenied(_("只有综治中心工作人员和本案调解员可以查看完整个人信息。"))
+        raise NotPermitted(_("只有综治中心工作人员和本案调解员可以查看完整个人信息。"))
     audit_reveal(request, case_id=case.pk, number=case.number)
     if request.htmx:
         context = {"case": case, "parties": list(case.parties.all()), "show_personal": True, "revealed": True}
@@ -254,7 +248,7 @@ def transition(request, pk: int, name: str):
     if name not in TRANSITION_FORMS:
         raise Http404
     if not permissions.can_transition(request.user, case, name):
-        raise PermissionDenied(_("您不能对此案件执行“%(action)s”。") % {"action": Transition(name).label})
+        raise NotPermitted(_("您不能对此案件执行“%(action)s”。") % {"action": Transition(name).label})
     form = TRANSITION_FORMS[name](request.POST, case=case, user=request.user)
     form.action_label = Transition(name).label
 
@@ -275,7 +269,7 @@ def action_form(request, pk: int, name: str):
         raise Http404
     reason = transition_state(request.user, case, name)
     if reason is not None:
-        raise PermissionDenied(reason or _("您现在不能对此案件执行“%(action)s”。") % {"action": Transition(name).label})
+        raise NotPermitted(reason or _("您现在不能对此案件执行“%(action)s”。") % {"action": Transition(name).label})
     action = {
         "name": name,
         "label": Transition(name).label,
@@ -293,7 +287,7 @@ def record(request, pk: int, name: str):
     if spec is None:
         raise Http404
     if not spec["allowed"](request.user, case):
-        raise PermissionDenied(_("您不能为此案件%(action)s。") % {"action": spec["label"]})
+        raise NotPermitted(_("您不能为此案件%(action)s。") % {"action": spec["label"]})
     form = spec["form"](request.POST, case=case, user=request.user)
     form.action_label = spec["label"]
 
@@ -341,7 +335,7 @@ def agreement_pdf(request, pk: int):
 
 def _centre_only(user):
     if not user.has_role(Role.CENTRE_STAFF):
-        raise PermissionDenied(_("只有综治中心工作人员可以查看调解员和调解组织。"))
+        raise NotPermitted(_("只有综治中心工作人员可以查看调解员和调解组织。"))
 
 
 @login_required

@@ -11,7 +11,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from common.enums import NoticeKind
 from common.notices import notify
+from common.refusals import NotPermitted
 from grids.enums import Role
 from grids.models import SensitivePeriod, Subdistrict
 from grids.selectors import users_with_roles
@@ -115,11 +116,11 @@ def report_generate(
     if len(reason) > 200:
         raise ValidationError({"reason": [_("生成原因不能超过200字。")]})
     if actor is not None and not can_generate_reports(actor):
-        raise PermissionDenied(_("只有综治中心工作人员可以重新生成报表。"))
+        raise NotPermitted(_("只有综治中心工作人员可以重新生成报表。"))
     if subdistrict is None:
         subdistrict = actor.subdistrict if actor is not None else None
     elif actor is not None and actor.subdistrict_id != subdistrict.pk:
-        raise PermissionDenied(_("只能生成本街道的报表。"))
+        raise NotPermitted(_("只能生成本街道的报表。"))
     if subdistrict is None:
         raise ValidationError({"subdistrict": [_("请指定报表所属街道。")]})
     material = statistics.collect(subdistrict.pk, report_period)

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework.enums import CaseStatus
 from common.audit import audit_export
+from common.refusals import NotPermitted, Refusal, show_refusal
 from grids import selectors as grid_selectors
 from grids import services as grid_services
 from grids.enums import InspectionKind, Role
@@ -30,20 +31,16 @@ def _readers_only(user):
         raise Http404
 
 
-def _add_service_errors(form, exc: ValidationError):
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_list(request):
     _readers_only(request.user)
     can_generate = services.can_generate_reports(request.user)
     form = GenerateReportForm(request.POST or None)
+    status = 200
     if request.method == "POST":
         if not can_generate:
-            raise PermissionDenied(_("只有综治中心工作人员可以生成报表。"))
+            raise NotPermitted(_("只有综治中心工作人员可以生成报表。"))
         if form.is_valid():
             try:
                 snapshot, created = services.report_generate(
@@ -52,8 +49,8 @@ def report_list(request):
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
                 )
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
+            except (ValidationError, Refusal) as exc:
+                status = show_refusal(form, exc)
             else:
                 if not created:
                     messages.info(request, _("数据未变化，沿用现有第%(v)s版。") % {"v": snapshot.version})
@@ -63,6 +60,7 @@ def report_list(request):
         request,
         "reports/report_list.html",
         {"page": page, "form": form, "can_generate": can_generate},
+        status=status,
     )
 
 
@@ -215,14 +213,13 @@ def inspection_file(request):
     chosen = _chosen_return(request, owed)
     initial = {"grid": chosen["grid"].pk, "kind": chosen["kind"], "period": chosen["param"]} if chosen else {}
     form = InspectionForm(request.POST or None, grids=grids, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             inspection = grid_services.inspection_file(actor=request.user, **data)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error("grid", str(exc))
+        except (ValidationError, Refusal) as exc:
+            status = show_refusal(form, exc)
         else:
             done = _("%(grid)s %(period)s 已填报。") % {"grid": inspection.grid.name, "period": inspection.period_label}
             messages.success(request, done + (_("（补报）") if inspection.late else ""))
@@ -236,6 +233,7 @@ def inspection_file(request):
             "chosen": chosen,
             "filed": grid_selectors.inspections_filed_by(request.user),
         },
+        status=status,
     )
 
 

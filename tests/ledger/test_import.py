@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casework.enums import CaseStatus
 from casework.models import CaseEvent, DisputeCase, Party
+from common.refusals import NotPermitted
 from ledger.importer import LedgerFileError, import_ledger
 from mediation.models import FollowUp, MediationSession
 from reports.statistics import success_rate
@@ -114,7 +115,7 @@ def test_reimport_of_the_same_file_is_a_no_op(world):
 def test_import_refuses_a_missing_sheet_and_non_centre_users(world, community_staff):
     with pytest.raises(LedgerFileError, match="没有工作表"):
         import_ledger(xlsx([agreed_row(world)]), user=world["centre"], sheet="2022年")
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         import_ledger(xlsx([agreed_row(world)]), user=community_staff)
 
 

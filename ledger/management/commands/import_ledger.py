@@ -17,6 +17,7 @@ Verbosity: 0 silent but for errors, 1 summary and problems with a row counter, 2
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common.refusals import NotPermitted
 from grids.enums import Role
 from grids.models import User
 from ledger import jobs
@@ -59,8 +60,8 @@ class Command(BaseCommand):
                 )
         except LedgerFileError as exc:
             raise CommandError(exc.message) from exc
-        except PermissionError as exc:
-            raise CommandError("只有综治中心工作人员可以导入台账。") from exc
+        except NotPermitted as exc:
+            raise CommandError(exc.message) from exc
         except FileNotFoundError as exc:
             raise CommandError(f"文件不存在：{file}") from exc
         job = jobs.import_run(job.pk, on_progress=progress)
