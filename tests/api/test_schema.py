@@ -8,7 +8,7 @@ but three: the response-side ones, and schema-violating requests refused
 required (ignored_auth), required headers, unsupported methods (405 with Allow). Left out on
 purpose: positive_data_acceptance — the schema describes types, and the services refuse
 type-correct requests that break a rule (a written agreement without a deadline, a follow-up
-dated tomorrow) with 400/403/409, which is the contract of api.md, not a defect — and the two
+dated tomorrow) with 400/403/409, which is the API's published contract, not a defect — and the two
 stateful ones (use_after_free, ensure_resource_availability), since nothing here is deleted.
 """
 
