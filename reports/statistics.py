@@ -12,7 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from casework import calendar
@@ -533,7 +535,11 @@ class Collector:
                 at__gte=start_at,
                 at__lt=self.period.end_at,
             )
-            .annotate(lead=Subquery(lead.values("data__mediator")[:1]))
+            # As text cast to an integer, not the JSON value: SQLite (`make run`) hands back a bare
+            # number that JSONField would try to parse.
+            .annotate(
+                lead=Subquery(lead.annotate(lead_id=Cast(KT("data__mediator"), IntegerField())).values("lead_id")[:1])
+            )
             .order_by("at", "id")
             .values("case_id", "at", "to_status", "lead", "case__community_id", "case__status")
         )
