@@ -164,15 +164,19 @@ def verify(model, *, batch_size: int = 2000) -> Verdict:
             previous, expected, checked = obj.chain_hash, expected + 1, checked + 1
 
 
-def link_existing(model, *, trigger: str, batch_size: int = 2000) -> None:
+def link_existing(model, *, batch_size: int = 2000) -> None:
     """For a migration: chain the rows already in `model`'s table, in id order (their insertion order
-    as far as it can be known), lifting its append-only trigger only while it does so."""
+    as far as it can be known), lifting its append-only triggers only while it does so.
+
+    All of the table's own triggers, not one by name: the append-only guards are installed by more
+    than one hand (a migration's, and the record tables' reinstalled after every migrate), and a
+    database migrated backwards and forwards again already has them all."""
     table = connection.ops.quote_name(model._meta.db_table)
     postgres = connection.vendor == "postgresql"
     with transaction.atomic():
         if postgres:
             with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {connection.ops.quote_name(trigger)}")
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         last = 0
         while True:
             rows = list(model._base_manager.filter(pk__gt=last, chain_seq__isnull=True).order_by("pk")[:batch_size])
@@ -183,7 +187,7 @@ def link_existing(model, *, trigger: str, batch_size: int = 2000) -> None:
             last = rows[-1].pk
         if postgres:
             with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {connection.ops.quote_name(trigger)}")
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def chained_models():

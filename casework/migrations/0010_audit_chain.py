@@ -6,7 +6,7 @@ from common import chain
 
 
 def link_existing(apps, schema_editor):
-    chain.link_existing(apps.get_model("casework", "CaseEvent"), trigger="casework_caseevent_append_only")
+    chain.link_existing(apps.get_model("casework", "CaseEvent"))
 
 
 class Migration(migrations.Migration):

@@ -6,7 +6,7 @@ from common import chain
 
 
 def link_existing(apps, schema_editor):
-    chain.link_existing(apps.get_model("common", "AuditEntry"), trigger="common_auditentry_append_only")
+    chain.link_existing(apps.get_model("common", "AuditEntry"))
 
 
 class Migration(migrations.Migration):
