@@ -15,7 +15,7 @@ from casework.enums import (
     FOLLOW_UP_STATES,
     OPEN,
     SESSION_STATES,
-    CaseStatus,
+    WITH_MEDIATOR,
     Guidance,
     MediatorSelection,
     RecordKind,
@@ -438,10 +438,6 @@ def follow_up_record(
     return follow_up
 
 
-# While a mediator's work on a case is under way, a conflict takes them off it at once.
-_REMOVABLE = (CaseStatus.ASSIGNED, CaseStatus.MEDIATING)
-
-
 def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -> ConflictDeclaration:
     """回避声明: by the mediator themself, or by centre staff on their behalf.
 
@@ -466,9 +462,10 @@ def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -
         if not created:
             return declaration
         removed = ""
-        if case.status in _REMOVABLE and is_co:
+        # While a mediator's work on the case is under way, a conflict takes them off it at once.
+        if case.status in WITH_MEDIATOR and is_co:
             removed = "co"
-        elif case.status in _REMOVABLE and is_lead:
+        elif case.status in WITH_MEDIATOR and is_lead:
             removed = "lead"
         case_services.add_record(
             case,
