@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     # Ours, in import order: common <- grids <- casework <- mediation <- reports / ledger
-    # <- demo, api and home on top (docs/architecture.md).
+    # <- demo, api and home on top: an app imports only the apps listed before it.
     "common",
     "grids",
     "casework",
@@ -281,7 +281,7 @@ FENGQIAO_CATCH_UP_MONTHS = int(os.environ.get("FENGQIAO_CATCH_UP_MONTHS", "3"))
 FENGQIAO_REMIND_DAYS_BEFORE = int(os.environ.get("FENGQIAO_REMIND_DAYS_BEFORE", "1"))
 
 # Pages of higher (or sibling) apps that an app's own pages link to: named here, so that no app
-# names a URL of an app above it (docs/architecture.md, "Import direction").
+# names a URL of an app above it: links, like imports, run only downward.
 FENGQIAO_CASE_URL_NAME = "mediation:case"
 FENGQIAO_RETURN_URL_NAME = "reports:inspections"
 FENGQIAO_QUEUE_EXPORT_URL_NAMES = {"ledger": "ledger:export_queue"}

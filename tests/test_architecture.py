@@ -1,5 +1,5 @@
 """The house's one rule of direction: an app imports, names a task of, or links a URL of only the
-apps below it (docs/architecture.md).
+apps below it, so each floor can be read, tested and changed without the floors above.
 
     common <- grids <- casework <- mediation <- reports <- ledger <- demo, api, home <- config
 
