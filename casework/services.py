@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed
 
 from grids.models import Grid
 
@@ -85,12 +86,25 @@ def raise_conflict(case):
     )
 
 
+def declared_transition(case, name: str):
+    """The FSM's declaration of `name` out of the case's current state (with its conditions), or None.
+
+    Read through django-fsm's public listing, so a library upgrade cannot silently change what it means.
+    """
+    if not can_proceed(getattr(case, name), check_conditions=False):
+        return None
+    candidates = [t for t in case.get_all_status_transitions() if t.name == name]
+    # A declaration from this very state wins over a wildcard one.
+    return next((t for t in candidates if t.source == case.status), None) or next(
+        (t for t in candidates if t.source in ("*", "+")), None
+    )
+
+
 def check_transition(case, name: str, *, actor, imported=False) -> None:
     """Raise unless `actor` may run transition `name` on `case` as it was read (403, then 409)."""
     if not permissions.can_transition(actor, case, name, imported=imported):
         raise CasePermissionDenied(_("您无权对此案件执行“%(name)s”。") % {"name": Transition(name).label})
-    meta = getattr(case, name)._django_fsm
-    fsm_transition = meta.get_transition(case.status)
+    fsm_transition = declared_transition(case, name)
     if fsm_transition is None:
         raise TransitionUnavailable(
             _("案件当前状态为“%(status)s”，不能执行“%(name)s”。")

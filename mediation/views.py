@@ -101,7 +101,7 @@ def transition_state(user, case, name: str) -> str | None:
     """None when `user` may run `name` now; otherwise why not ("" when it is simply not theirs or not now)."""
     if not permissions.can_transition(user, case, name):
         return ""
-    if getattr(case, name)._django_fsm.get_transition(case.status) is None:
+    if case_services.declared_transition(case, name) is None:
         return ""
     try:
         case_services.check_transition(case, name, actor=user)
