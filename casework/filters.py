@@ -147,6 +147,8 @@ class CaseFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("调解层级"), choices=Level.choices)
     source = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("来源"), choices=Source.choices)
     mediator = NamedChoiceFilter(label=_("调解员（主调或协助）"), method="filter_mediator", queryset=_mediators)
+    # The roster's per-mediator counts are of the cases each one leads; their links must list the same cases.
+    lead = NamedChoiceFilter(label=_("主调解员"), field_name="lead_mediator", queryset=_mediators)
     third_party = django_filters.BooleanFilter(label=_("第三方调解"), method="filter_third_party", widget=YesNoSelect)
     overdue = django_filters.BooleanFilter(label=_("超期"), method="filter_overdue", widget=YesNoSelect)
     warning = django_filters.BooleanFilter(label=_("预警"), field_name="is_warning", widget=YesNoSelect)

@@ -467,3 +467,19 @@ def test_own_mediator_declares_a_conflict_from_the_case_page(client, mediator, o
     client.force_login(centre)
     assert "conflict" not in [r["name"] for r in client.get(case_url(case)).context["records"]]
     assert "申请人是我表亲" in text(client.get(reverse("mediation:mediator", args=[mediator.pk])))
+
+
+def test_the_rosters_counts_link_to_exactly_the_cases_counted(client, centre, case_at, mediator, co_mediator):
+    """在办（主办） and 办结 count the cases a mediator leads; a case where they only assist is not among them."""
+    case_at(CaseStatus.MEDIATING)
+    case_at(CaseStatus.FAILED, follow_up=False)
+    client.force_login(centre)
+    roster = text(client.get(reverse("mediation:mediators")))
+    for person, open_load, concluded in ((mediator, 1, 1), (co_mediator, 0, 0)):
+        open_link = f"{reverse('casework:queue')}?lead={person.pk}&amp;tab=mediating"
+        concluded_link = f"{reverse('casework:queue')}?lead={person.pk}&amp;concluded_any=true"
+        assert f'href="{open_link}">{open_load}<' in roster
+        assert f'href="{concluded_link}">{concluded}<' in roster
+        for link, expected in ((open_link, open_load), (concluded_link, concluded)):
+            listed = client.get(link.replace("&amp;", "&"))
+            assert listed.context["total"] == expected, (person, link)
