@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 SIZE ?= 1000000
 
-.PHONY: install run test test-fast lint format bench clean
+.PHONY: install run test test-fast lint format bench bench-tools clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,9 +64,17 @@ format: install
 clean:
 	rm -rf var/fengqiao.sqlite3 var/staticfiles .pytest_cache
 
+# The HTTP load generator of the throughput figures: Debian's wrk, installed when missing (root or sudo).
+bench-tools:
+	@command -v wrk >/dev/null || { \
+		echo "make bench: wrk (the HTTP load generator) is missing; installing Debian's wrk"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get install -y -qq wrk || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }; \
+		command -v wrk >/dev/null || { echo "make bench: could not install wrk; install it and rerun" >&2; exit 1; }; }
+
 # The benchmark suite (docs/performance.md; not a test): loads SIZE synthetic cases into its own database.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fengqiao_bench
-bench: install
+bench: install bench-tools
 	$(PY) -m bench.createdb "$(or $(DATABASE_URL),$(BENCH_DATABASE_URL))"
 	DATABASE_URL=$(or $(DATABASE_URL),$(BENCH_DATABASE_URL)) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(or $(DATABASE_URL),$(BENCH_DATABASE_URL)) $(PY) -m bench.run --size $(SIZE) $(BENCH_ARGS)

@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,7 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PAGE_SIZE = 50
 DEPTH_PAGE = 2000
-WRK = "/usr/bin/wrk"
+# The load generator: Debian's wrk, which `make bench` installs when it is missing.
+WRK = shutil.which("wrk")
 DECLARE = re.compile(r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH(OUT)? HOLD FOR ')
 GUNICORN = os.environ.get("BENCH_GUNICORN", str(Path(sys.executable).parent / "gunicorn"))
 
@@ -457,6 +459,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         raise SystemExit("the benchmark needs PostgreSQL: set DATABASE_URL")
+    if WRK is None:
+        # Refuse before the long in-process phases, not with a traceback after them.
+        raise SystemExit("the benchmark needs wrk on PATH: `make bench` installs it (Debian's wrk)")
     started = time.monotonic()
     step(f"data: {args.size:,} cases")
     t0 = time.monotonic()
