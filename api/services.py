@@ -1,6 +1,7 @@
 """Writes of the API layer itself: integrators' tokens, and registration made idempotent for pushing systems."""
 
 import datetime as dt
+import ipaddress
 import secrets
 
 from django.conf import settings
@@ -31,13 +32,38 @@ def token_user(username: str):
     return user
 
 
-def token_issue(*, user, days: int | None = None, revoke_others: bool = False) -> tuple[ApiToken, str]:
+def token_networks(entries) -> list[str]:
+    """The allow-list of a token from what an administrator typed: addresses or CIDR networks, each
+    entry possibly comma-separated; ValidationError naming the first that is not one. A network
+    with host bits set (`10.0.0.5/24`) is refused rather than widened: it is most likely a typo."""
+    networks: list[str] = []
+    for entry in entries or ():
+        for text in str(entry).split(","):
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                network = ipaddress.ip_network(text)
+            except ValueError:
+                raise ValidationError(
+                    _("“%(entry)s”不是IP地址或网段（例如 10.0.0.0/24）。") % {"entry": text[:64]}
+                ) from None
+            if str(network) not in networks:
+                networks.append(str(network))
+    return networks
+
+
+def token_issue(
+    *, user, days: int | None = None, revoke_others: bool = False, allowed_networks=()
+) -> tuple[ApiToken, str]:
     """A new API token for `user` (an active user: token_user), valid `days` (default
     FENGQIAO_API_TOKEN_DAYS); (token, key). The key is shown once: only its digest is kept.
-    `revoke_others` deletes the user's other tokens in the same transaction."""
+    `revoke_others` deletes the user's other tokens in the same transaction. `allowed_networks`
+    (token_networks) limits where it may be used from; empty: anywhere."""
     days = settings.FENGQIAO_API_TOKEN_DAYS if days is None else days
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValidationError(_("有效期应为1至%(limit)s天。") % {"limit": MAX_TOKEN_DAYS})
+    networks = token_networks(allowed_networks)
     key = secrets.token_hex(20)
     now = timezone.now()
     with transaction.atomic():
@@ -49,6 +75,7 @@ def token_issue(*, user, days: int | None = None, revoke_others: bool = False) -
             prefix=key[:8],
             created_at=now,
             expires_at=now + dt.timedelta(days=days),
+            allowed_networks=networks,
         )
     return token, key
 
