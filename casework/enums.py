@@ -77,6 +77,15 @@ class RecordKind(models.TextChoices):
     CONFLICT = "conflict_declared", _("回避声明")
 
 
+class WithdrawnBy(models.TextChoices):
+    """Whose decision a withdrawal was: mediation is voluntary, so a party may end it at any time;
+    the centre or the mediator may also end a case (it no longer needs or suits mediation)."""
+
+    PARTY = "party", _("当事人")
+    CENTRE = "centre", _("综治中心")
+    MEDIATOR = "mediator", _("调解员")
+
+
 class Level(models.TextChoices):
     COMMUNITY = "community", _("社区")
     SUBDISTRICT = "subdistrict", _("街道")

@@ -23,7 +23,18 @@ from django_fsm import can_proceed
 from grids.models import Grid
 
 from . import calendar, notices, permissions, writes
-from .enums import IN_MEDIATION, CaseStatus, Level, RecordKind, Referral, Risk, Source, Transition, WarningReason
+from .enums import (
+    IN_MEDIATION,
+    CaseStatus,
+    Level,
+    RecordKind,
+    Referral,
+    Risk,
+    Source,
+    Transition,
+    WarningReason,
+    WithdrawnBy,
+)
 from .exceptions import CaseConflict, CaseError, CasePermissionDenied, TransitionUnavailable
 from .models import CaseEvent, CaseNumberCounter, Category, DisputeCase, Party
 from .personal_data import normalize_id_number
@@ -451,9 +462,13 @@ def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> Dispu
     return case
 
 
-def case_withdraw(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
-    """撤回: a party withdraws or refuses mediation (it is voluntary, art. 3 and 17)."""
+def case_withdraw(case, *, actor, reason: str, by: str = "", at=None, imported=False) -> DisputeCase:
+    """撤回: a party withdraws or refuses mediation (it is voluntary, art. 3 and 17), or the centre or
+    the mediator ends the case. `by` says whose decision it was (WithdrawnBy); the one recording it
+    is often not the one deciding, so it is stated, not inferred: left empty, the event says nothing."""
     reason = _require((reason or "").strip(), "reason", _("请填写撤回理由。"))
+    if by:
+        _choice(by, WithdrawnBy, "by")
     return apply_transition(
         case,
         Transition.WITHDRAW,
@@ -462,6 +477,7 @@ def case_withdraw(case, *, actor, reason: str, at=None, imported=False) -> Dispu
         args={"reason": reason},
         note=reason,
         at=at,
+        data={"by": by} if by else None,
         imported=imported,
     )
 

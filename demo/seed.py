@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import services as case_services
-from casework.enums import Guidance, Level, Referral, Risk, Source
+from casework.enums import Guidance, Level, Referral, Risk, Source, WithdrawnBy
 from casework.models import Category, DisputeCase
 from casework.personal_data import id_check_digit
 from grids import services as grid_services
@@ -366,7 +366,11 @@ class DemoSeeder:
             return case
         if plan.story == "withdrawn":
             return case_services.case_withdraw(
-                case, actor=self.centre, reason="申请人表示双方已自行和解，撤回申请。", at=self._step(at, 2)
+                case,
+                actor=self.centre,
+                reason="申请人表示双方已自行和解，撤回申请。",
+                by=WithdrawnBy.PARTY,
+                at=self._step(at, 2),
             )
         mediator = self.mediators[plan.mediator_username]
         at = self._step(at, 1)

@@ -6,7 +6,7 @@ Input serializers check types only; the services own every rule."""
 from django.core.validators import MaxLengthValidator
 from rest_framework import serializers
 
-from casework.enums import Guidance, Level, MediatorSelection, Referral
+from casework.enums import Guidance, Level, MediatorSelection, Referral, WithdrawnBy
 from casework.forms import TEXT_LIMIT
 
 from .enums import AgreementForm
@@ -80,3 +80,8 @@ class FailSerializer(NoteSerializer):
 
 class ReasonSerializer(InputSerializer):
     reason = serializers.CharField()
+
+
+class WithdrawSerializer(ReasonSerializer):
+    # Optional for integrators that predate it; a withdrawal without it is reported as 未注明.
+    by = serializers.ChoiceField(choices=WithdrawnBy.choices, required=False)

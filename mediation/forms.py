@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import permissions
-from casework.enums import Guidance, Level, MediatorSelection, Referral
+from casework.enums import Guidance, Level, MediatorSelection, Referral, WithdrawnBy
 from casework.forms import DATE, bound_text
 from common.forms import FreeTextForm
 
@@ -140,6 +140,12 @@ class FailForm(TransitionForm):
 
 class ReasonForm(TransitionForm):
     reason = forms.CharField(label=_("理由"), widget=TEXT)
+
+
+class WithdrawForm(ReasonForm):
+    by = forms.ChoiceField(
+        label=_("撤回方"), choices=WithdrawnBy.choices, help_text=_("谁决定撤回：当事人、综治中心或调解员。")
+    )
 
 
 class SessionForm(CaseActionForm):

@@ -31,10 +31,11 @@ from casework.enums import (
     Source,
     Transition,
     WarningReason,
+    WithdrawnBy,
     running_deadline,
 )
 from casework.models import CaseEvent, DisputeCase
-from grids.enums import InspectionKind, Role
+from grids.enums import InspectionKind
 from grids.models import Grid, Inspection, SensitivePeriod, User
 from mediation.enums import THIRD_PARTY_KINDS
 from mediation.models import FollowUp, Mediator
@@ -271,6 +272,8 @@ def cumulative_since() -> dt.date:
 
 
 TREND_MONTHS = 6
+# A withdrawal recorded without saying whose decision it was.
+UNSTATED = "unstated"
 CONCLUSIONS = (Transition.REACH_AGREEMENT, Transition.FAIL)
 LEAD_EVENTS = (Transition.ASSIGN, Transition.REASSIGN, Transition.ESCALATE)
 
@@ -291,7 +294,7 @@ class CaseAtEnd:
     imported: bool = False
     # The period's last conclusion: (moment, outcome, level, lead, conclude_due then).
     conclusion: tuple | None = None
-    withdrawn_by: int | None = None
+    withdrawn_by: str = ""
     withdrawn: bool = False
     declined: str | None = None
 
@@ -335,7 +338,7 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
             due = _conclude_due_at(row, extensions, event["at"])
             case.conclusion = (event["at"], event["to_status"], case.level, case.lead, due)
         elif name == Transition.WITHDRAW:
-            case.withdrawn, case.withdrawn_by = True, event["actor_id"]
+            case.withdrawn, case.withdrawn_by = True, data.get("by") or UNSTATED
         elif name == Transition.DECLINE:
             case.declined = data.get("referral") or Referral.OTHER
     if not seen_event:
@@ -408,9 +411,6 @@ class Collector:
         ):
             events[event["case_id"]].append(event)
         mediators = {m["pk"]: m for m in Mediator.objects.values("pk", "name", "kind", "organization__name")}
-        actors = self._actor_roles(
-            {e["actor_id"] for rows_ in events.values() for e in rows_ if e["name"] == "withdraw"}
-        )
         self.overdue_rows, self.warning_rows, self.days = [], [], {}
         late_after = settings.FENGQIAO_LATE_REGISTRATION_WORKING_DAYS
         for row in rows:
@@ -444,17 +444,11 @@ class Collector:
             if case.conclusion:
                 self._concluded(case, row, mediators)
             if case.withdrawn:
-                roles = actors.get(case.withdrawn_by, ())
-                by = "centre" if Role.CENTRE_STAFF in roles else "mediator" if Role.MEDIATOR in roles else "other"
                 self.add("withdrawn", cid)
-                self.add(f"withdrawn:by={by}", cid)
+                self.add(f"withdrawn:by={case.withdrawn_by}", cid)
             if case.declined:
                 self.add("declined", cid)
                 self.add(f"declined:referral={case.declined}", cid)
-
-    @staticmethod
-    def _actor_roles(ids) -> dict[int, list]:
-        return dict(User.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "roles"))
 
     def _registered(self, case: CaseAtEnd, row: dict):
         cid = case.id
@@ -708,7 +702,8 @@ BASE_FIGURES = (
 )  # fmt: skip
 
 STATE_ORDER = list(CaseStatus.values)
-WITHDRAWN_BY = {"centre": "综治中心", "mediator": "调解员", "other": "其他（导入等）"}
+# Whose decision a withdrawal was, as recorded with it; older and imported withdrawals may not say.
+WITHDRAWN_BY = {**{b.value: str(b.label) for b in WithdrawnBy}, UNSTATED: "未注明"}
 
 
 def _breakdown(material: dict, base: str, dimension: str, order=None) -> list[dict]:

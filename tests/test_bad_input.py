@@ -296,7 +296,12 @@ TRANSITIONS = {
         {"reason": "text", "guidance": "choice"},
     ),
     "escalate": (CaseStatus.MEDIATING, "lead", {"reason": "需街道协调"}, {"reason": "text"}),
-    "withdraw": (CaseStatus.MEDIATING, "centre", {"reason": "申请人撤回"}, {"reason": "text"}),
+    "withdraw": (
+        CaseStatus.MEDIATING,
+        "centre",
+        {"reason": "申请人撤回", "by": "party"},
+        {"reason": "text", "by": "choice"},
+    ),
     "close": (CaseStatus.FAILED, "centre", {"note": ""}, {"note": "text"}),
 }
 

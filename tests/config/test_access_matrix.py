@@ -126,7 +126,7 @@ def api_transition_body(name, world):
         "reach_agreement": written_agreement_body(),
         "fail": {"reason": "双方分歧较大", "guidance": "litigation"},
         "escalate": {"reason": "需街道协调"},
-        "withdraw": {"reason": "申请人撤回"},
+        "withdraw": {"reason": "申请人撤回", "by": "party"},
         "close": {},
         "recuse": {"reason": "与申请人系亲属"},
     }[name]

@@ -243,7 +243,9 @@ def test_lost_race_names_who_changed_the_case_and_keeps_the_typed_input(client, 
     seen_version = case.version
     services.case_start(case, actor=mediator.user)  # someone else, meanwhile
     client.force_login(centre)
-    response = client.post(do_url(case, "withdraw"), {"version": seen_version, "reason": "当事人口头表示不再调解"})
+    response = client.post(
+        do_url(case, "withdraw"), {"version": seen_version, "reason": "当事人口头表示不再调解", "by": "party"}
+    )
     assert response.status_code == 409
     body = text(response)
     assert f"此案件已被{mediator.user}" in body
@@ -253,7 +255,9 @@ def test_lost_race_names_who_changed_the_case_and_keeps_the_typed_input(client, 
     # The re-shown form carries the current version: submitting it again is a deliberate choice and works.
     (withdraw,) = [a for a in response.context["actions"] if a["name"] == "withdraw"]
     assert withdraw["form"]["version"].value() == str(case.version)
-    response = client.post(do_url(case, "withdraw"), {"version": case.version, "reason": "当事人口头表示不再调解"})
+    response = client.post(
+        do_url(case, "withdraw"), {"version": case.version, "reason": "当事人口头表示不再调解", "by": "party"}
+    )
     assert response.status_code == 302
 
 
