@@ -284,6 +284,8 @@ FENGQIAO_REMIND_DAYS_BEFORE = int(os.environ.get("FENGQIAO_REMIND_DAYS_BEFORE", 
 # names a URL of an app above it: links, like imports, run only downward.
 FENGQIAO_CASE_URL_NAME = "mediation:case"
 FENGQIAO_RETURN_URL_NAME = "reports:inspections"
+# The case page's 类案参考 panel, loaded from the analysis (it takes the case's pk).
+FENGQIAO_SIMILAR_URL_NAME = "analysis:similar"
 FENGQIAO_QUEUE_EXPORT_URL_NAMES = {"ledger": "ledger:export_queue"}
 FENGQIAO_FIGURE_EXPORT_URL_NAMES = {"ledger": "ledger:export_report"}
 

@@ -186,6 +186,8 @@ def render_case(request, case, *, bound=None, conflict=None, status=200, reveale
         "records": records,
         "conflict": conflict,
         "kept": _kept_input(bound, actions + records) if conflict else None,
+        # Served by a higher app, named by setting: links, like imports, run only downward.
+        "similar_url": reverse(settings.FENGQIAO_SIMILAR_URL_NAME, args=[case.pk]),
     }
     return render(request, "mediation/case.html", context, status=status)
 

@@ -54,12 +54,37 @@ def _imported_apps(tree: ast.AST):
 DOTTED = re.compile(r"^([a-z_]+)\.[a-z_]+(\.[A-Za-z_]+)*$")
 
 
-def _named_apps(tree: ast.AST):
+# A URL name ("reports:inspections", "analysis:similar") given to reverse() or redirect(): a link.
+URL_STRING = re.compile(r"^([a-z_]+):[a-z_]+$")
+
+
+def _namespace_apps() -> dict[str, str]:
+    """Each URL namespace -> the package whose URLconf serves it. A namespace need not be an app's
+    name: "analysis" is served by reports (reports.analysis.urls), so a link to it reaches reports."""
+    from django.urls import get_resolver
+
+    apps = {}
+
+    def walk(resolver):
+        for namespace, (_prefix, sub) in resolver.namespace_dict.items():
+            module = getattr(sub.urlconf_name, "__name__", sub.urlconf_name)
+            apps[namespace] = module.split(".")[0] if isinstance(module, str) else namespace
+            walk(sub)
+
+    walk(get_resolver())
+    return apps
+
+
+def _named_apps(tree: ast.AST, namespaces: dict[str, str] | None = None):
+    namespaces = _namespace_apps() if namespaces is None else namespaces
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             match = DOTTED.match(node.value)
             if match and match.group(1) in FLOORS:
                 yield node.lineno, match.group(1)
+            match = URL_STRING.match(node.value)
+            if match and match.group(1) in namespaces:
+                yield node.lineno, namespaces[match.group(1)]
 
 
 def _upward(app: str, other: str) -> bool:
@@ -68,9 +93,10 @@ def _upward(app: str, other: str) -> bool:
 
 def test_no_module_imports_or_names_an_app_at_or_above_its_own_floor():
     violations = []
+    namespaces = _namespace_apps()
     for app, path in _modules():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for lineno, other in [*_imported_apps(tree), *_named_apps(tree)]:
+        for lineno, other in [*_imported_apps(tree), *_named_apps(tree, namespaces)]:
             if _upward(app, other):
                 violations.append(f"{path.relative_to(ROOT)}:{lineno} ({app}) reaches up to {other}")
     assert violations == []
@@ -79,16 +105,28 @@ def test_no_module_imports_or_names_an_app_at_or_above_its_own_floor():
 URL_NAME = re.compile(r"{%\s*url\s+['\"]([a-z_]+):")
 
 
+def _template_violations(folder: str, text: str, namespaces: dict[str, str]) -> list[tuple[int, str]]:
+    """(line, what) for each {% url %} in a template of `folder` that links a higher app's page, by
+    the app serving the namespace, or a namespace no URLconf serves."""
+    found = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        for namespace in URL_NAME.findall(line):
+            if namespace not in namespaces:
+                found.append((lineno, f"an unknown URL namespace {namespace}"))
+            elif _upward(folder, namespaces[namespace]):
+                found.append((lineno, f"{namespace} (served by {namespaces[namespace]})"))
+    return found
+
+
 def test_no_template_links_a_url_of_an_app_above_its_own():
     violations = []
+    namespaces = _namespace_apps()
     for path in sorted((ROOT / "templates").rglob("*.html")):
         folder = path.relative_to(ROOT / "templates").parts[0]
         if folder not in FLOORS:
             continue  # base.html, partials, registration: the project's own frame, above every app
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for other in URL_NAME.findall(line):
-                if _upward(folder, other):
-                    violations.append(f"{path.relative_to(ROOT)}:{lineno} ({folder}) links {other}")
+        for lineno, what in _template_violations(folder, path.read_text(encoding="utf-8"), namespaces):
+            violations.append(f"{path.relative_to(ROOT)}:{lineno} ({folder}) links {what}")
     assert violations == []
 
 
@@ -101,6 +139,17 @@ def test_the_rule_catches_what_it_is_meant_to_catch():
     assert not any(_upward("api", other) for other in reached)
     assert URL_NAME.findall("<a href=\"{% url 'mediation:case' case.pk %}\">") == ["mediation"]
     assert _upward("casework", "mediation") and not _upward("mediation", "casework")
+    # A namespace that is not an app's name is judged by the app that serves it.
+    namespaces = _namespace_apps()
+    assert namespaces["analysis"] == "reports"
+    upward = "<section hx-get=\"{% url 'analysis:similar' case.pk %}\"></section>"
+    assert _template_violations("mediation", upward, namespaces) == [(1, "analysis (served by reports)")]
+    assert _template_violations("ledger", upward, namespaces) == []
+    assert _template_violations("casework", "{% url 'nowhere:page' %}", namespaces) == [
+        (1, "an unknown URL namespace nowhere")
+    ]
+    called = ast.parse("redirect('analysis:cockpit')\n")
+    assert [other for _line, other in _named_apps(called, namespaces)] == ["reports"]
 
 
 def test_every_app_of_ours_is_on_a_floor():
