@@ -2,8 +2,11 @@
 
 The shape of real work: most cases concluded long ago, a few percent open, categories and
 communities skewed (a few busy communities, many quiet grids), one large subdistrict (the
-benchmark's centre staff) among many. Cases get two or more parties and a register event.
-Deterministic for a given size.
+benchmark's centre staff) among many. Cases get two or more parties, a description put together
+from their category's phrases, and every event of their path to their status (register, accept,
+assign, start, the conclusion, a follow-up, close; or decline, or withdraw), as the services write
+them: the reports replay those events to state a period as of its end. Deterministic for a given
+size; the transition events are written in committed chunks, so an interrupted load resumes.
 """
 
 import datetime as dt
@@ -24,8 +27,12 @@ from casework.enums import (
     CaseStatus,
     Level,
     Outcome,
+    RecordKind,
+    Referral,
     Risk,
     Source,
+    Transition,
+    WithdrawnBy,
     running_deadline,
 )
 from casework.models import CaseEvent, Category, DisputeCase, Party
@@ -53,6 +60,40 @@ STATUS_WEIGHTS = [
     (CaseStatus.MEDIATING, 23),
 ]
 START = dt.date(2020, 1, 1)
+# What a description is made of, by category code: what happened, then what is asked (two picks
+# each, so that similar cases share words and differ in others, as real ones do).
+PHRASES = {
+    "family": (["夫妻感情不和", "离婚后子女抚养权", "老人赡养费用", "兄弟姐妹分家", "家庭财产分割", "彩礼返还"],
+               ["要求支付抚养费", "要求分割房产", "协商赡养方案", "双方多次争吵"]),
+    "neighbour": (["楼上漏水渗到楼下", "装修噪音扰民", "楼道堆放杂物", "宠物狗夜间吠叫", "空调外机滴水",
+                   "共用墙体开裂"],
+                  ["要求赔偿维修费用", "双方多次争吵", "要求停止侵害", "上门沟通未果"]),
+    "property_mgmt": (["物业费上涨", "小区停车位管理", "电梯长期故障", "公共收益去向不明", "绿化带被占用"],
+                      ["业主拒绝缴纳物业费", "要求物业公司整改", "业主委员会出面交涉", "要求公开账目"]),
+    "housing": (["宅基地边界", "房屋租赁押金", "房屋买卖过户", "违章搭建遮挡采光", "租客拖欠房租"],
+                ["要求退还押金", "要求拆除搭建", "要求确认权属", "要求腾退房屋"]),
+    "labour": (["拖欠农民工工资", "未签劳动合同", "工伤医疗费用", "加班费计算", "解除劳动关系补偿"],
+               ["要求支付工资", "要求经济补偿", "要求补签合同", "班组长失联"]),
+    "consumer": (["网购商品质量问题", "预付卡商家跑路", "装修公司延期交房", "美容服务纠纷", "餐饮食品安全"],
+                 ["要求退款", "要求三倍赔偿", "商家拒绝退货", "要求继续履行"]),
+    "damages": (["饲养宠物咬伤路人", "高空抛物砸坏车辆", "施工损坏管道", "打架致人受伤", "广告牌脱落砸伤"],
+                ["要求赔偿医药费", "要求赔偿车辆损失", "责任划分有争议", "要求赔礼道歉"]),
+    "contract": (["民间借贷到期未还", "货款拖欠", "合伙经营散伙", "工程款结算", "担保责任"],
+                 ["要求归还借款", "要求支付货款及利息", "对账金额有争议", "要求解除合同"]),
+    "medical": (["手术后遗症", "诊所误诊", "药品不良反应", "护理不当摔伤"],
+                ["要求医疗机构赔偿", "要求复印病历", "对鉴定结论有异议", "要求减免医疗费"]),
+    "demolition": (["征收补偿标准", "拆迁安置房分配", "临时过渡费", "青苗补偿"],
+                   ["要求提高补偿", "拒绝签订协议", "要求尽快安置", "家庭成员分配有争议"]),
+    "traffic": (["电动车与行人相撞", "小区内车辆剐蹭", "停车场车辆被刮", "非机动车追尾"],
+                ["要求赔偿修车费", "保险理赔有争议", "要求赔偿误工费", "责任认定有争议"]),
+    "other": (["广场舞噪音", "村民用水纠纷", "垃圾站选址", "快递丢件"],
+              ["要求协调解决", "双方各执一词", "要求相关部门介入", "多次反映未果"]),
+}  # fmt: skip
+# Who withdrew a withdrawn case, and how often: mostly the parties themselves.
+WITHDRAWN_BY_WEIGHTS = [(WithdrawnBy.PARTY, 70), (WithdrawnBy.MEDIATOR, 18), (WithdrawnBy.CENTRE, 12)]
+# Marks the transition events this generator wrote, so that an interrupted load resumes after them.
+EVENT_NOTE = "基准数据"
+EVENT_CHUNK = 50_000
 
 
 def _progress(label: str, done: int, total: int, started: float):
@@ -139,7 +180,8 @@ def _inspections(grids_by_subdistrict, centre, seed: int):
             for grid_id in grid_ids:
                 if rng.random() < INSPECTION_FILED_SHARE:
                     found = 0 if rng.random() < 0.6 else rng.randrange(1, 4)
-                    yield [grid_id, InspectionKind.MONTHLY, month, found, min(found, 1), found == 0, "", centre.pk, now]
+                    row = [grid_id, InspectionKind.MONTHLY, month, found, min(found, 1), found == 0, "", centre.pk, now]
+                    yield [*row, False, False]
 
     total = sum(1 for _ in rows())
     rng.seed(seed + 1)
@@ -156,6 +198,8 @@ def _inspections(grids_by_subdistrict, centre, seed: int):
                 "notes",
                 "filed_by_id",
                 "filed_at",
+                "late",
+                "on_behalf",
             ],
             rows(),
             total,
@@ -170,7 +214,7 @@ def _copy(table: str, columns: list[str], rows, total: int, label: str):
         with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for n, row in enumerate(rows, start=1):
                 copy.write_row(row)
-                if n % 50_000 == 0 or n == total:
+                if total and (n % 50_000 == 0 or n == total):
                     _progress(label, n, total, started)
 
 
@@ -184,6 +228,9 @@ def generate(size: int, *, seed: int = 2021) -> dict:
     _inspections(grids_by_subdistrict, centre, seed)
     if current == size:
         print(f"  {size:,} benchmark cases already loaded")
+        if _transitions(centre, seed):
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
         return {"centre": centre, "generated": False}
     if current:
         raise SystemExit(f"the benchmark database holds {current:,} cases, not {size:,}: drop it first")
@@ -209,6 +256,11 @@ def generate(size: int, *, seed: int = 2021) -> dict:
     sub_cum, cat_cum, status_cum = list(cum(sub_weights)), list(cum(cat_weights)), list(cum(status_weights))
     risk_cum = list(cum([90, 8, 2]))
     sources = list(Source.values)
+    codes_by_category = dict(Category.objects.values_list("pk", "code"))
+
+    def description(category_id) -> str:
+        what, asked = PHRASES.get(codes_by_category[category_id], PHRASES["other"])
+        return "，".join([*rng.sample(what, 2), *rng.sample(asked, 2)]) + "。"
 
     fields = [f for f in DisputeCase._meta.concrete_fields if not f.primary_key]
     columns = [f.column for f in fields]
@@ -252,11 +304,16 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                 follow_up_due = (concluded + dt.timedelta(days=21)).date() if outcome == Outcome.AGREED else None
             if status == CaseStatus.CLOSED:
                 closed = concluded + dt.timedelta(days=10)
+            # Nothing concluded or closed in the future either.
+            latest = now - dt.timedelta(minutes=1)
+            concluded = min(concluded, latest) if concluded else None
+            closed = min(closed, latest) if closed else None
             risk = rng.choices([Risk.NORMAL, Risk.ELEVATED, Risk.MAJOR], cum_weights=risk_cum)[0]
             party_count = 2 if rng.random() < 0.9 else rng.randrange(3, 8)
             warning = [r for r, on in (("major_risk", risk == Risk.MAJOR), ("many_parties", party_count >= 5)) if on]
             case_id = first_id + n
             plan.append((case_id, registered, party_count))
+            category_id = rng.choices(categories, cum_weights=cat_cum)[0]
             values = {
                 "number": f"{codes[sub]}-{day.year}-{counters[key]:06d}",
                 "year": day.year,
@@ -264,11 +321,11 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                 "subdistrict_id": sub,
                 "community_id": community_id,
                 "grid_id": grid_id,
-                "category_id": rng.choices(categories, cum_weights=cat_cum)[0],
+                "category_id": category_id,
                 "source": rng.choice(sources),
                 "risk": risk,
                 "level": level,
-                "description": "楼上漏水影响楼下住户，双方多次协商未果。",
+                "description": description(category_id),
                 "occurred_on": day - dt.timedelta(days=3),
                 "status": status,
                 "version": 1,
@@ -340,16 +397,7 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                 previous = chain.digest(previous, CaseEvent(**values, chain_seq=seq))
                 yield [case_id, registered, centre.pk, "register", "", "reported", "", "{}", False, seq, previous]
 
-        _copy(
-            "casework_caseevent",
-            [
-                *("case_id", "at", "actor_id", "name", "from_status", "to_status", "note", "data", "imported"),
-                *("chain_seq", "chain_hash"),
-            ],
-            event_rows(),
-            size,
-            "events",
-        )
+        _copy("casework_caseevent", EVENT_COLUMNS, event_rows(), size, "events")
         for (sub, year), last in counters.items():
             connection.cursor().execute(
                 "INSERT INTO casework_casenumbercounter (subdistrict_id, year, last_number) VALUES (%s, %s, %s) "
@@ -357,11 +405,99 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                 "casework_casenumbercounter.last_number, EXCLUDED.last_number)",
                 [sub, year, last],
             )
+    _transitions(centre, seed)
     with connection.cursor() as cursor:
         # VACUUM too: it sets the visibility map, without which the reports' index-only scans read the heap.
         print("  VACUUM ANALYZE …")
         cursor.execute("VACUUM ANALYZE")
     return {"centre": centre, "generated": True}
+
+
+EVENT_COLUMNS = [
+    *("case_id", "at", "actor_id", "name", "from_status", "to_status", "note", "data", "imported"),
+    *("chain_seq", "chain_hash"),
+]
+
+
+def _path(case: dict, rng: random.Random, latest: dt.datetime) -> list[tuple]:
+    """The events after `register` that brought a case to its status: (name, from, to, at, data)."""
+    status, accepted = case["status"], case["accepted_at"]
+    registered = case["registered_at"]
+    if status == CaseStatus.REPORTED:
+        return []
+    if status == CaseStatus.DECLINED:
+        referral = rng.choice(list(Referral.values))
+        return [(Transition.DECLINE, "reported", status, registered + dt.timedelta(days=1), {"referral": referral})]
+    path = [(Transition.ACCEPT, "reported", "accepted", accepted, {"level": case["level"]})]
+    if status == CaseStatus.WITHDRAWN:
+        by = rng.choices([b for b, _ in WITHDRAWN_BY_WEIGHTS], weights=[w for _, w in WITHDRAWN_BY_WEIGHTS])[0]
+        at = accepted + dt.timedelta(days=rng.randrange(1, 20))
+        return [*path, (Transition.WITHDRAW, "accepted", status, at, {"by": by})]
+    if status == CaseStatus.ACCEPTED:
+        return path
+    path.append((Transition.ASSIGN, "accepted", "assigned", accepted + dt.timedelta(hours=2), {
+        "mediator": case["lead_mediator_id"]
+    }))  # fmt: skip
+    if status == CaseStatus.ASSIGNED:
+        return path
+    path.append((Transition.START, "assigned", "mediating", accepted + dt.timedelta(days=1), {}))
+    if status == CaseStatus.MEDIATING:
+        return path
+    concluded, outcome = case["concluded_at"], case["outcome"]
+    name = Transition.REACH_AGREEMENT if outcome == Outcome.AGREED else Transition.FAIL
+    path.append((name, "mediating", outcome, concluded, {}))
+    if case["follow_up_count"]:
+        path.append((RecordKind.FOLLOW_UP, "", "", concluded + dt.timedelta(days=7), {}))
+    if status == CaseStatus.CLOSED:
+        path.append((Transition.CLOSE, outcome, status, case["closed_at"], {}))
+    # In order and never after now (the service writes an event at the moment it happens).
+    moment = registered
+    timed = []
+    for name, from_status, to_status, at, data in path:
+        moment = max(moment, min(at, latest))
+        timed.append((name, from_status, to_status, moment, data))
+    return timed
+
+
+def _transitions(centre, seed: int) -> bool:
+    """Write every case's transition events after its `register`, EVENT_CHUNK cases a transaction,
+    resuming after the last case whose events were written. True if any were written."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(case_id), 0) FROM casework_caseevent WHERE note = %s", [EVENT_NOTE])
+        done = cursor.fetchone()[0]
+    bench = DisputeCase.objects.filter(external_ref__startswith="bench-")
+    last = bench.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if done >= last:
+        return False
+    total = bench.filter(pk__gt=done).count()
+    latest = timezone.now() - dt.timedelta(minutes=1)
+    fields = ["pk", "status", "registered_at", "accepted_at", "concluded_at", "closed_at", "outcome", "level"]
+    fields += ["lead_mediator_id", "follow_up_count"]
+    written, started = 0, time.monotonic()
+    while done < last:
+        rows = list(bench.filter(pk__gt=done).order_by("pk").values(*fields)[:EVENT_CHUNK])
+        with transaction.atomic():
+            head = chain.head(CaseEvent)
+
+            def event_rows(rows=rows, head=head):
+                seq, previous = head
+                for case in rows:
+                    rng = random.Random(seed * 1_000_003 + case["pk"])  # per case: the same on a resumed load
+                    for name, from_status, to_status, at, data in _path(case, rng, latest):
+                        seq += 1
+                        values = {"case_id": case["pk"], "at": at, "actor_id": centre.pk, "name": name}
+                        values |= {"from_status": from_status, "to_status": to_status, "note": EVENT_NOTE}
+                        values |= {"data": data, "imported": False}
+                        previous = chain.digest(previous, CaseEvent(**values, chain_seq=seq))
+                        yield [*list(values.values())[:-2], json.dumps(data), False, seq, previous]
+
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+            _copy("casework_caseevent", EVENT_COLUMNS, event_rows(), None, "transition events")
+        done = rows[-1]["pk"]
+        written += len(rows)
+        _progress("cases with their transition events", written, total, started)
+    return True
 
 
 def _default(field):
