@@ -7,7 +7,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +19,9 @@ LAST_SEEN = "fengqiao_last_seen"
 ASKED = "fengqiao_second_factor_asked"
 # The session is written at most this often for the idle clock (not on every request).
 LAST_SEEN_RESOLUTION = 60
+# Sent by the page's script on requests nobody asked for (a panel refreshing itself, an upload's
+# progress): they are served, but they do not count as use, so a screen left polling still times out.
+BACKGROUND_HEADER = "X-Fengqiao-Background"
 
 
 def _open_paths() -> tuple[str, ...]:
@@ -59,8 +62,12 @@ class SignInStepsMiddleware:
         if last is not None and now - last > settings.FENGQIAO_IDLE_TIMEOUT:
             logout(request)
             messages.info(request, _("您已长时间未操作，为保护数据已自动退出，请重新登录。"))
+            if request.headers.get("HX-Request") == "true":
+                # Not the sign-in page swapped into a panel: the whole page reloads onto it.
+                return HttpResponse(headers={"HX-Refresh": "true"})
             return self.get_response(request)
-        if last is None or now - last >= LAST_SEEN_RESOLUTION:
+        background = request.headers.get(BACKGROUND_HEADER) == "1"
+        if last is None or (now - last >= LAST_SEEN_RESOLUTION and not background):
             touch(request)
         step = self._next_step(request, user)
         if step is None or request.path.startswith(_open_paths()):

@@ -38,6 +38,16 @@
     if (el.matches && el.matches("[data-autosubmit]") && el.form) el.form.requestSubmit();
   });
 
+  // Requests from an element marked data-idle-background (a panel refreshing itself, an upload's
+  // progress) are not use of the system: the header tells the server not to restart its idle clock.
+  var background = function (event) {
+    var elt = event.detail && event.detail.elt;
+    return !!(elt && elt.closest && elt.closest("[data-idle-background]"));
+  };
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (background(event)) event.detail.headers["X-Fengqiao-Background"] = "1";
+  });
+
   // The idle timeout (等保 level 3): a warning a minute before the server ends an unused session;
   // "continue" is a request, which starts the server's idle clock again. At the end, a reload
   // shows the sign-in page (the server has signed the session out).
@@ -58,7 +68,9 @@
       if (!event.target.closest("[data-idle-continue]")) return;
       fetch(body.getAttribute("data-keepalive-url"), { credentials: "same-origin" }).then(arm);
     });
-    // htmx requests reach the server too.
-    document.addEventListener("htmx:afterRequest", arm);
+    // A user's htmx requests restart the server's clock too; background ones do not.
+    document.addEventListener("htmx:afterRequest", function (event) {
+      if (!background(event)) arm();
+    });
   }
 })();

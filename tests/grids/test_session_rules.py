@@ -45,6 +45,49 @@ def test_the_pages_carry_the_idle_timeout_for_the_warning_and_keepalive_restarts
     assert time.time() - client.session[LAST_SEEN] < 5
 
 
+BACKGROUND = {"HTTP_HX_REQUEST": "true", "HTTP_X_FENGQIAO_BACKGROUND": "1"}
+
+
+def test_a_panel_refreshing_itself_does_not_keep_an_idle_session_alive(client, centre, settings):
+    settings.FENGQIAO_IDLE_TIMEOUT = 30 * 60
+    sign_in(client, "centre")
+    idle_for(client, 20 * 60)
+    started = client.session[LAST_SEEN]
+    # The cockpit's 60-s refresh is served, and the idle clock runs on.
+    for _ in range(3):
+        response = client.get("/analysis/cockpit/panel/", **BACKGROUND)
+        assert response.status_code == 200 and "tile" in response.content.decode()
+    assert client.session[LAST_SEEN] == started
+    # Past the timeout the next refresh finds the session ended and turns the page to the sign-in.
+    idle_for(client, 31 * 60)
+    response = client.get("/analysis/cockpit/panel/", **BACKGROUND)
+    assert response.status_code == 200 and response.headers["HX-Refresh"] == "true"
+    assert response.content == b""
+    page = client.get("/analysis/cockpit/", follow=True)
+    assert page.request["PATH_INFO"] == "/login/" and "长时间未操作" in page.content.decode()
+
+
+def test_what_a_user_does_restarts_the_idle_clock_htmx_requests_too(client, centre, settings):
+    settings.FENGQIAO_IDLE_TIMEOUT = 30 * 60
+    sign_in(client, "centre")
+    idle_for(client, 20 * 60)
+    assert client.get("/analysis/cockpit/panel/", HTTP_HX_REQUEST="true").status_code == 200
+    assert time.time() - client.session[LAST_SEEN] < 5
+    idle_for(client, 20 * 60)
+    assert client.get("/cases/").status_code == 200
+    assert time.time() - client.session[LAST_SEEN] < 5
+    idle_for(client, 31 * 60)
+    # An htmx request after the timeout (a filter changed in a tab left open) reloads the page too.
+    response = client.get("/cases/", {"q": "x"}, HTTP_HX_REQUEST="true")
+    assert response.headers["HX-Refresh"] == "true"
+
+
+def test_the_pages_that_poll_mark_their_polling_as_background(client, centre):
+    sign_in(client, "centre")
+    cockpit = client.get("/analysis/cockpit/").content.decode()
+    assert 'hx-trigger="every 60s" hx-swap="innerHTML" data-idle-background' in cockpit
+
+
 def test_none_of_the_last_five_passwords_again(client, centre):
     sign_in(client, "centre")
     passwords = [PASSWORD, *(f"Qiao-{n}-lantern-river" for n in range(1, 6))]
