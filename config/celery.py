@@ -11,10 +11,14 @@ import os
 from celery import Celery, signals
 from celery.schedules import crontab
 
+from config import delivery
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("fengqiao")
+# Every task we publish is recorded on the broker until it has run (config/delivery.py).
+app = Celery("fengqiao", amqp="config.delivery:RecordingAMQP")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.steps["worker"].add(delivery.Sweep)
 app.autodiscover_tasks()
 # The analysis package lives inside reports, below autodiscovery's one level.
 app.autodiscover_tasks(["reports.analysis"])
