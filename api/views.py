@@ -5,13 +5,16 @@ a case outside the user's scope is 404. Refusals raised by the services become
 403 / 409 / 400 in api/exceptions.py, the one place that maps them.
 """
 
+import re
+from functools import cache
+
 from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
@@ -46,8 +49,45 @@ _ERRORS = {
     401: OpenApiResponse(s.DetailSerializer, description="未提供或无效的凭据"),
     403: OpenApiResponse(s.DetailSerializer, description="可见此案件，但无权执行此操作"),
     404: OpenApiResponse(s.DetailSerializer, description="不存在，或不在您的可见范围内"),
-    409: OpenApiResponse(s.DetailSerializer, description="当前状态不能执行此操作，或案件已被他人修改"),
+    409: OpenApiResponse(
+        s.DetailSerializer,
+        description="当前状态不能执行此操作，或案件已被他人修改（所送 version / If-Match 已不是案件的当前版本）",
+    ),
 }
+
+# The optimistic lock of a write to a case: the case's version as its ETag on every answer that
+# shows the case, and sent back as `version` in the body or as If-Match (`*`: whatever the version).
+IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]{1,18}"?)$'
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    pattern=IF_MATCH_PATTERN,
+    description="上次读取案件时的 ETag（即 version）：案件其后已被修改则返回409，不作任何改动",
+)
+
+
+def etag_header(*codes: int) -> OpenApiParameter:
+    return OpenApiParameter(
+        "ETag",
+        str,
+        OpenApiParameter.HEADER,
+        pattern=r'^"[0-9]+"$',
+        description="案件的当前版本（version），写操作可以 If-Match 送回",
+        response=list(codes),
+    )
+
+
+@cache
+def versioned(body: type) -> type:
+    """`body` with the optional `version` of the case the write was made from (same schema name)."""
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**62,
+        help_text="上次读取案件时的 version：案件其后已被修改则返回409，不作任何改动",
+    )
+    return type(body.__name__, (body,), {"version": version, "__module__": body.__module__})
 
 
 def errors(*codes: int) -> dict:
@@ -90,18 +130,18 @@ def with_etag(response: Response, case) -> Response:
     return response
 
 
-def expect_version(request, case) -> None:
-    """The version of the case the client's write was made from — `version` in the body, or
-    `If-Match` with the case's ETag — when it sends one: a stale one is a 409 (the lost-update
-    guard of the web forms). Without either the write applies to the case as it is."""
-    expected = request.data.get("version") if isinstance(request.data, dict) else None
-    if expected is None and request.headers.get("If-Match"):
-        expected = request.headers["If-Match"].strip().removeprefix("W/").strip('"')
-    if expected is None:
-        return
-    if isinstance(expected, bool) or not str(expected).strip().isdigit():
-        raise ValidationError({"version": [_("version 应为案件的版本号（整数），或以 If-Match 发送其 ETag。")]})
-    if int(expected) != case.version:
+def expect_version(request, case, data: dict) -> None:
+    """The version of the case the client's write was made from — `version` in the (validated)
+    body, taken out of it, or `If-Match` with the case's ETag — when it sends one: a stale one is a
+    409 (the lost-update guard of the web forms). Without either the write applies to the case as it is."""
+    expected = data.pop("version", None)
+    header = request.headers.get("If-Match")
+    if expected is None and header is not None:
+        matched = re.fullmatch(IF_MATCH_PATTERN, header)
+        if not matched:
+            raise ValidationError({"If-Match": [_("If-Match 应为案件的 ETag（其版本号），或 *。")]})
+        expected = None if header == "*" else int(header.removeprefix("W/").strip('"'))
+    if expected is not None and expected != case.version:
         case_services.raise_conflict(case)
 
 
@@ -323,6 +363,7 @@ class CaseListCreate(generics.ListCreateAPIView):
     @extend_schema(
         tags=["cases"],
         request=s.CaseRegisterSerializer,
+        parameters=[etag_header(201, 200)],
         responses={
             **made_or_found(s.CaseDetailSerializer, "同一 external_ref 已登记：返回已有案件，未作修改"),
             **errors(400, 403),
@@ -343,7 +384,9 @@ class CaseListCreate(generics.ListCreateAPIView):
 
 
 class CaseDetail(APIView):
-    @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer, **errors(404)})
+    @extend_schema(
+        tags=["cases"], parameters=[etag_header(200)], responses={200: s.CaseDetailSerializer, **errors(404)}
+    )
     def get(self, request, pk):
         """One case: parties (masked per role), events, records, deadlines and what this user may do next.
 
@@ -357,7 +400,7 @@ class TransitionSchema(AutoSchema):
     """Each transition's endpoint documents its own body, operation and summary (one view class serves them all)."""
 
     def get_request_serializer(self):
-        return TRANSITION_BODIES[self.view.transition]
+        return versioned(TRANSITION_BODIES[self.view.transition])
 
     def get_operation_id(self):
         return f"v1_cases_transitions_{self.view.transition}_create"
@@ -379,11 +422,15 @@ class TransitionView(APIView):
     transition: str = ""
     schema = TransitionSchema()
 
-    @extend_schema(tags=["transitions"], responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409)})
+    @extend_schema(
+        tags=["transitions"],
+        parameters=[IF_MATCH, etag_header(200)],
+        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409)},
+    )
     def post(self, request, pk):
         case = visible_case(request, pk)
-        body = validated(TRANSITION_BODIES[self.transition], request)
-        expect_version(request, case)
+        body = validated(versioned(TRANSITION_BODIES[self.transition]), request)
+        expect_version(request, case, body)
         TRANSITION_SERVICES[self.transition](case, actor=request.user, **body)
         return case_response(request, case)
 
@@ -399,10 +446,12 @@ class RecordCreate(APIView):
 
     def post(self, request, pk):
         case = visible_case(request, pk)
-        data = self.prepare(request, validated(self.body, request))
-        expect_version(request, case)
-        record = self.service(case, actor=request.user, **data)
-        return Response(self.answer(record).data, status=status.HTTP_201_CREATED)
+        data = validated(versioned(self.body), request)
+        expect_version(request, case, data)
+        record = self.service(case, actor=request.user, **self.prepare(request, data))
+        # The record moved the case's version on: its new ETag, for the client's next write.
+        case.refresh_from_db(fields=["version"])
+        return with_etag(Response(self.answer(record).data, status=status.HTTP_201_CREATED), case)
 
 
 class SessionCreate(RecordCreate):
@@ -420,7 +469,8 @@ class SessionCreate(RecordCreate):
 
     @extend_schema(
         tags=["records"],
-        request=s.SessionInputSerializer,
+        request=versioned(s.SessionInputSerializer),
+        parameters=[IF_MATCH, etag_header(201)],
         responses={201: s.SessionRecordedSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request, pk):
@@ -434,7 +484,8 @@ class FollowUpCreate(RecordCreate):
 
     @extend_schema(
         tags=["records"],
-        request=s.FollowUpInputSerializer,
+        request=versioned(s.FollowUpInputSerializer),
+        parameters=[IF_MATCH, etag_header(201)],
         responses={201: s.FollowUpSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request, pk):

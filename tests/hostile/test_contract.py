@@ -6,6 +6,7 @@ import pytest
 
 from casework.enums import CaseStatus
 from casework.models import DisputeCase
+from tests.api.bodies import session_body
 from tests.factories import MediatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,49 @@ def test_finding_8_a_write_made_from_a_stale_read_is_a_409(api, centre, mediator
         f"/api/v1/cases/{case.pk}/transitions/reassign/", back, format="json", HTTP_IF_MATCH=first["ETag"]
     )
     assert fresh.status_code == 200, fresh.json()
+    # A malformed If-Match is a 400 naming it; `*` matches whatever the version.
+    bad = api(centre).post(f"/api/v1/cases/{case.pk}/transitions/reassign/", body, format="json", HTTP_IF_MATCH="v1")
+    assert bad.status_code == 400 and "If-Match" in bad.json()
+    star = api(centre).post(f"/api/v1/cases/{case.pk}/transitions/reassign/", body, format="json", HTTP_IF_MATCH="*")
+    assert star.status_code == 200, star.json()
+
+
+def test_finding_8_a_record_made_from_a_stale_read_is_a_409_and_answers_the_new_etag(api, mediator, walk):
+    case = walk(CaseStatus.MEDIATING)
+    etag = api(mediator.user).get(f"/api/v1/cases/{case.pk}/")["ETag"]
+    session = session_body()
+    first = api(mediator.user).post(f"/api/v1/cases/{case.pk}/sessions/", session, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 201, first.json()
+    assert first["ETag"] == f'"{DisputeCase.objects.get(pk=case.pk).version}"' != etag
+    stale = api(mediator.user).post(f"/api/v1/cases/{case.pk}/sessions/", session, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 409
+    fresh = api(mediator.user).post(
+        f"/api/v1/cases/{case.pk}/sessions/",
+        {**session, "version": int(first["ETag"].strip('"'))},
+        format="json",
+    )
+    assert fresh.status_code == 201, fresh.json()
+
+
+def test_finding_8_the_schema_publishes_the_version_the_etag_and_the_409(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+    writes = [
+        (path, operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method == "post" and ("/transitions/" in path or path.endswith(("/sessions/", "/follow-ups/")))
+    ]
+    assert len(writes) >= 13
+    for path, operation in writes:
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        assert components[body]["properties"]["version"]["type"] == "integer", path
+        assert "version" not in components[body].get("required", []), path
+        (if_match,) = [p for p in operation["parameters"] if p["in"] == "header" and p["name"] == "If-Match"]
+        assert not if_match.get("required"), path
+        ok = "201" if path.endswith(("/sessions/", "/follow-ups/")) else "200"
+        assert "ETag" in operation["responses"][ok]["headers"], path
+        assert "version" in operation["responses"]["409"]["description"], path
+    detail = schema["paths"]["/api/v1/cases/{id}/"]["get"]
+    assert "ETag" in detail["responses"]["200"]["headers"]
+    assert "version" in components["CaseDetail"]["properties"]
