@@ -32,6 +32,15 @@
     }
   });
 
+  // htmx shows no 4xx answer by default; a 429 (too many requests in a while) is a message for
+  // the user, so it replaces the request's target like any answer.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 429) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // Filter selects submit their form at once (the submit button stays for keyboards and no-JS).
   document.addEventListener("change", function (event) {
     var el = event.target;
