@@ -31,6 +31,20 @@ class NoticeKind(models.TextChoices):
     RETURN_MISSED = "return_missed", _("排查缺报")
     JUDICIAL = "judicial", _("司法确认期限")
     ANOMALY = "anomaly", _("异常上升")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class Channel(models.TextChoices):
+    """How a notice reaches its reader besides the app itself (站内, always)."""
+
+    EMAIL = "email", _("电子邮件")
+    SMS = "sms", _("短信")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
 
 
 # Notices about a deadline or an early warning: nobody may switch them off.

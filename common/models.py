@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .chain import ChainedModel, ChainedQuerySet
-from .enums import AuditAction, NoticeKind
+from .enums import AuditAction, Channel, DeliveryStatus, NoticeKind
 
 
 class AuditEntry(ChainedModel):
@@ -87,3 +87,56 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+
+class NoticePreference(models.Model):
+    """How one user wants one kind of notice: in the app (unread until read), by e-mail, by SMS.
+
+    Without a row the defaults hold (common.delivery.DEFAULT_CHANNELS). Deadline reminders and
+    early warnings are always shown unread in the app: the service refuses a row muting them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notice_preferences",
+        verbose_name=_("用户"),
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=NoticeKind.choices)
+    in_app = models.BooleanField(_("站内"), default=True)
+    email = models.BooleanField(_("电子邮件"), default=True)
+    sms = models.BooleanField(_("短信"), default=False)
+
+    class Meta:
+        verbose_name = _("通知方式")
+        verbose_name_plural = _("通知方式")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notice_preference_once")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}"
+
+
+class NoticeDelivery(models.Model):
+    """One notice sent through one channel. The unique pair is what makes sending idempotent: the
+    row is written with the notice, and the task that sends marks it sent under a row lock, so a
+    retried or redelivered task finds it sent and sends nothing."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("通知"))
+    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
+    address = models.CharField(_("地址"), max_length=254)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    error = models.CharField(_("最近错误"), max_length=200, blank=True)
+    # What the gateway called the message, when it says.
+    reference = models.CharField(_("回执"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知发送")
+        verbose_name_plural = _("通知发送")
+        constraints = [models.UniqueConstraint(fields=["notice", "channel"], name="notice_delivery_once")]
+
+    def __str__(self):
+        return f"{self.notice_id} {self.channel} {self.status}"

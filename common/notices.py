@@ -1,35 +1,39 @@
 """Notices (通知): one row per user for each (kind, key), however often the same event is sent.
 
-Written by the services inside their transaction; the mail leaves on commit.
+Written by the services inside their transaction; what leaves the process (an e-mail, an SMS)
+is sent by a task queued on commit (common.delivery).
 """
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .enums import NoticeKind
-from .models import Notice
+from . import delivery
+from .enums import MANDATORY_NOTICE_KINDS, NoticeKind
+from .models import Notice, NoticePreference
 
 
 def notify(users, *, kind: str, key: str, text: str, case=None, link: str = "") -> list[Notice]:
-    """One notice per user for this (kind, key), however often it is sent; new ones are also mailed.
+    """One notice per user for this (kind, key), however often it is sent; a new one also goes out
+    by the channels its reader chose for the kind (sent by a task once this transaction commits).
 
-    `text` says what happened and what to do next; `link` is the path of the object it is about."""
+    `text` says what happened and what to do next; `link` is the path of the object it is about.
+    A reader who turned the app's channel off for the kind finds it already read."""
+    users = list(users)
+    if not users:
+        return []
+    channels = delivery.preferences_of(users, kind)
+    now = timezone.now()
     created = []
     for user in users:
+        read_at = None if channels[user.pk]["in_app"] else now
         notice, is_new = Notice.objects.get_or_create(
-            user=user, kind=kind, key=key, defaults={"text": text, "case": case, "link": link}
+            user=user, kind=kind, key=key, defaults={"text": text, "case": case, "link": link, "read_at": read_at}
         )
         if is_new:
             created.append(notice)
-    mails = [
-        (f"[枫桥] {NoticeKind(n.kind).label}", n.text, settings.DEFAULT_FROM_EMAIL, [n.user.email])
-        for n in created
-        if n.user.email
-    ]
-    if mails:
-        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+    delivery.plan(created, channels)
     return created
 
 
@@ -39,3 +43,27 @@ def notice_mark_read(*, user, notice_id: int | None = None) -> int:
     if notice_id is not None:
         notices = notices.filter(pk=notice_id)
     return notices.update(read_at=timezone.now())
+
+
+def notice_preferences_set(*, user, choices: dict[str, dict]) -> None:
+    """Store `user`'s channels per kind ({kind: {"in_app", "email", "sms"}}). Deadline reminders and
+    early warnings cannot be muted in the app: asking so is refused and nothing is written."""
+    refused = [
+        str(NoticeKind(kind).label)
+        for kind, channels in choices.items()
+        if kind in MANDATORY_NOTICE_KINDS and not channels.get("in_app")
+    ]
+    if refused:
+        raise ValidationError(
+            _("期限提醒和预警不能关闭站内通知：%(kinds)s。") % {"kinds": "、".join(refused)}, code="mandatory"
+        )
+    unknown = [kind for kind in choices if kind not in NoticeKind.values]
+    if unknown:
+        raise ValidationError(_("未知的通知类型。"), code="unknown")
+    with transaction.atomic():
+        for kind, channels in choices.items():
+            NoticePreference.objects.update_or_create(
+                user=user,
+                kind=kind,
+                defaults={name: bool(channels.get(name)) for name in ("in_app", "email", "sms")},
+            )

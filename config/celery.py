@@ -76,6 +76,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=40, hour=8),
         "options": {"expires": 6 * HOUR},
     },
+    # Notices' e-mails and SMS whose message was lost (the broker down at the change): sent again.
+    "delivery-sweep": {
+        "task": "common.tasks.delivery_sweep",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 15 * 60},
+    },
     # Reports missed while the system was down.
     "catch-up": {
         "task": "reports.tasks.catch_up",

@@ -203,6 +203,26 @@ CACHES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fengqiao@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+
+# Notices leave the app (站内, always) by these channels, each as the user chose per kind: e-mail
+# through EMAIL_BACKEND (SMTP in a deployment, the console in `make run`), SMS through the
+# backend named here: the logging one by default, or the HTTP gateway's with its URL and token.
+FENGQIAO_NOTICE_CHANNELS = tuple(
+    c.strip() for c in os.environ.get("FENGQIAO_NOTICE_CHANNELS", "email,sms").split(",") if c.strip()
+)
+FENGQIAO_SMS_BACKEND = os.environ.get("FENGQIAO_SMS_BACKEND", "common.sms.LoggingSmsBackend")
+FENGQIAO_SMS_GATEWAY_URL = os.environ.get("FENGQIAO_SMS_GATEWAY_URL", "")
+FENGQIAO_SMS_GATEWAY_TOKEN = os.environ.get("FENGQIAO_SMS_GATEWAY_TOKEN", "")
+FENGQIAO_SMS_SIGNATURE = os.environ.get("FENGQIAO_SMS_SIGNATURE", "枫桥")
+FENGQIAO_SMS_TIMEOUT = int(os.environ.get("FENGQIAO_SMS_TIMEOUT_SECONDS", "10"))
+# The site's address, put before a notice's link in an e-mail (blank: the path alone).
+FENGQIAO_SITE_URL = os.environ.get("FENGQIAO_SITE_URL", "").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

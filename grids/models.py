@@ -95,6 +95,8 @@ class User(AbstractUser):
         verbose_name=_("社区"),
     )
     grids = models.ManyToManyField(Grid, blank=True, related_name="workers", verbose_name=_("负责网格"))
+    # Where SMS notices go (the deployment's gateway); blank: none are sent.
+    mobile = models.CharField(_("手机号码"), max_length=11, blank=True)
     # Set on accounts an administrator creates: the first sign-in goes to the password change.
     must_change_password = models.BooleanField(_("须修改初始密码"), default=False)
 

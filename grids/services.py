@@ -1,8 +1,10 @@
 """Every write of territory and people: screening returns (排查) filed for a grid."""
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,9 @@ from . import boundaries
 from .enums import Crs, InspectionKind, Role
 from .models import Community, Grid, Inspection, SensitivePeriod, User, period_end
 from .permissions import active, is_grid_worker_for
+
+# A mainland mobile number, as SMS gateways take it.
+MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def grids_without_worker():
@@ -210,3 +215,20 @@ def boundaries_import(*, collection, crs: str, subdistrict_id: int | None = None
 
 def target_name(properties: dict) -> str:
     return str(properties.get("grid_code") or properties.get("community_code") or "?")
+
+
+def contact_update(*, user, email: str, mobile: str) -> None:
+    """Where the user's notices by e-mail and SMS go; blank: that channel is not used."""
+    email, mobile = (email or "").strip(), (mobile or "").strip()
+    errors = {}
+    if email:
+        try:
+            EmailValidator()(email)
+        except ValidationError:
+            errors["email"] = [_("请输入有效的电子邮箱地址。")]
+    if mobile and not MOBILE.fullmatch(mobile):
+        errors["mobile"] = [_("手机号码为 11 位数字，以 1 开头。")]
+    if errors:
+        raise ValidationError(errors)
+    user.email, user.mobile = email, mobile
+    user.save(update_fields=["email", "mobile"])

@@ -12,7 +12,8 @@ from django.test import override_settings
 from casework import notices as case_notices
 from casework.enums import Risk
 from common import notices
-from common.models import Notice
+from common.models import Notice, NoticeDelivery
+from common.tasks import deliver_notice
 from tests.factories import UserFactory, register
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +24,15 @@ def test_early_warning_notifies_centre_staff_once_in_app_and_by_mail(centre, gri
     centre.email = "centre@example.org"
     centre.save(update_fields=["email"])
     case = register(centre, grid, risk=Risk.MAJOR)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as queued:
         first = case_notices.warning_notify(case_id=case.pk)
         again = case_notices.warning_notify(case_id=case.pk)
     assert [n.user for n in first] == [centre] and again == []
     assert Notice.objects.get().case == case
+    # One mail to send, queued for the worker once the notice commits; run here, in-process.
+    (email,) = NoticeDelivery.objects.filter(notice=first[0], channel="email")
+    assert len(queued) == 1 and mail.outbox == []
+    deliver_notice.apply(args=[email.pk])
     assert len(mail.outbox) == 1 and case.number in mail.outbox[0].body
 
 

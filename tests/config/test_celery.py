@@ -35,6 +35,7 @@ def test_every_entry_is_a_crontab_with_expires_and_a_registered_task():
         "returns-owed",
         "judicial-window",
         "anomaly-alerts",
+        "delivery-sweep",
     }
     for name, item in app.conf.beat_schedule.items():
         assert isinstance(item["schedule"], crontab), name
