@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("notices/", views.notice_list, name="notices"),
     path("notices/read/", views.notice_read, name="notice_read"),
+    path("notices/settings/", views.notice_settings, name="notice_settings"),
 ]

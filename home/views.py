@@ -3,9 +3,12 @@ Every figure is drawn from cases_visible_to(user) and links to the queue showing
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, F
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,13 +20,16 @@ from django.views.decorators.http import require_POST
 from casework.calendar import horizon_gaps
 from casework.enums import CaseStatus
 from casework.selectors import case_queue, cases_visible_to
-from common import notices
+from common import delivery, notices
 from common import selectors as notice_selectors
+from common.refusals import show_refusal
 from grids.enums import Role
 from grids.selectors import returns_owed
-from grids.services import grids_for_filing
+from grids.services import contact_update, grids_for_filing
 from mediation.selectors import my_cases, next_step
 from reports.statistics import is_open, open_q, overdue_q, success_rate, success_rates, warning_q
+
+from .forms import NoticeSettingsForm
 
 ATTENTION_ROWS = 10
 RECENT_ROWS = 20
@@ -180,3 +186,31 @@ def notice_read(request):
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect("notices")
+
+
+@login_required
+def notice_settings(request):
+    """通知设置: where one's notices go and by which channels, per kind; deadline reminders and
+    预警 are always shown in the app (the service refuses to mute them, nothing is written)."""
+    user = request.user
+    table = delivery.preference_table(user)
+    initial = {"email": user.email, "mobile": user.mobile}
+    initial.update({f"{row['kind']}-{c}": row[c] for row in table for c in ("in_app", "email", "sms")})
+    form = NoticeSettingsForm(request.POST or None, table=table, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                contact_update(user=user, email=form.cleaned_data["email"], mobile=form.cleaned_data["mobile"])
+                notices.notice_preferences_set(user=user, choices=form.choices())
+        except ValidationError as exc:
+            status = show_refusal(form, exc)
+            user.refresh_from_db(fields=["email", "mobile"])
+        else:
+            messages.success(request, _("通知设置已保存。"))
+            return redirect("notice_settings")
+    elif request.method == "POST":
+        status = 400
+    rows = [{**row, "fields": [form[f"{row['kind']}-{c}"] for c in ("in_app", "email", "sms")]} for row in table]
+    context = {"form": form, "rows": rows, "offered": settings.FENGQIAO_NOTICE_CHANNELS}
+    return render(request, "home/notice_settings.html", context, status=status)
