@@ -154,6 +154,10 @@ def _community_staff(case) -> list:
     return [user for user in staff if user.has_role(Role.COMMUNITY_STAFF)]
 
 
+def _unique(users) -> list:
+    return list({user.pk: user for user in users if user is not None}.values())
+
+
 def _event_message(case, event):
     """(kind, recipients, text) for an event someone must hear of, or None."""
     words = {"number": case.number, "actor": str(event.actor) if event.actor else _("系统"), "note": event.note}
@@ -173,6 +177,17 @@ def _event_message(case, event):
             ids += list(case.co_mediators.values_list("pk", flat=True))
         text = _("%(actor)s 将案件 %(number)s 指派给您调解。请打开案件，联系当事人并开始调解。")
         return NoticeKind.ASSIGNED, _mediator_users(ids), text % words
+    if name == "withdraw":
+        # The registering user is told; so are the case's mediators (released by it) and, when a
+        # mediator withdrew it, the centre that answers for every case of the subdistrict.
+        recipients = [
+            case.registered_by,
+            *_mediator_users([case.lead_mediator_id, *(m.pk for m in case.related("co_mediators"))]),
+        ]
+        if not (event.actor and event.actor.has_role(Role.CENTRE_STAFF)):
+            recipients += _staff_of(case.subdistrict_id)
+        text = _("案件 %(number)s 已由 %(actor)s 撤回（理由：%(note)s），不再调处。可在案件页查看。")
+        return NoticeKind.WITHDRAWN, _unique(recipients), text % words
     if name == "escalate":
         text = _("案件 %(number)s 已由社区上报街道（理由：%(note)s）。请受理后分派街道层级的调解员。")
         return NoticeKind.ESCALATED, _staff_of(case.subdistrict_id), text % words

@@ -95,3 +95,42 @@ def test_an_imported_history_tells_nobody(centre, grid_worker, grid):
     case = register(grid_worker, grid)
     case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT, imported=True)
     assert notices_of(grid_worker) == []
+
+
+def test_a_withdrawal_by_a_mediator_tells_the_registering_user_the_other_mediators_and_the_centre(
+    centre, grid_worker, mediator, co_mediator, grid
+):
+    case = drive(CaseStatus.MEDIATING, centre=centre, lead=mediator, co=co_mediator, grid=grid)
+    DisputeCase.objects.filter(pk=case.pk).update(registered_by=grid_worker)
+    case = DisputeCase.objects.get(pk=case.pk)
+    case_services.case_withdraw(case, actor=mediator.user, reason="申请人撤回调解申请")
+    told = {n.user.username for n in Notice.objects.filter(kind="withdrawn", case=case)}
+    assert told == {"gridworker", "comediator", "centre"}  # not the mediator who withdrew it
+    notice = Notice.objects.get(kind="withdrawn", user=grid_worker)
+    assert "已由" in notice.text and "撤回" in notice.text and "申请人撤回调解申请" in notice.text
+    assert notice.link == reverse("mediation:case", args=[case.pk])
+
+
+def test_a_withdrawal_by_the_centre_tells_the_registering_user_and_the_mediators_only(
+    centre, grid_worker, mediator, grid
+):
+    colleague = UserFactory(username="centre2", roles=["centre_staff"], subdistrict=centre.subdistrict)
+    case = drive(CaseStatus.ASSIGNED, centre=centre, lead=mediator, co=None, grid=grid)
+    DisputeCase.objects.filter(pk=case.pk).update(registered_by=grid_worker)
+    case_services.case_withdraw(DisputeCase.objects.get(pk=case.pk), actor=centre, reason="当事人自行和解")
+    told = {n.user.username for n in Notice.objects.filter(kind="withdrawn")}
+    assert told == {"gridworker", "mediator"} and not notices_of(colleague)
+
+
+def test_an_agreement_at_community_level_tells_the_community_and_starting_tells_nobody(
+    centre, community_staff, mediator, grid
+):
+    case = drive(CaseStatus.ASSIGNED, centre=centre, lead=mediator, co=None, grid=grid, level=Level.COMMUNITY)
+    before = Notice.objects.count()
+    mediation_services.case_start(case, actor=mediator.user)
+    assert Notice.objects.count() == before
+    case = DisputeCase.objects.get(pk=case.pk)
+    log_session(case, mediator.user)
+    agreed = drive(CaseStatus.AGREED, centre=centre, lead=mediator, co=None, grid=grid, level=Level.COMMUNITY)
+    texts = [n.text for n in notices_of(community_staff, "progress")]
+    assert any(agreed.number in t and "已达成调解协议" in t for t in texts)
