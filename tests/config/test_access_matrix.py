@@ -208,6 +208,7 @@ def routes(world):
     # Notices: each user's own (a notice of someone else's is neither listed nor marked).
     add("notices", Cell("get", "/notices/", by_role(SIGNED_IN)))
     add("notice_read", Cell("post", "/notices/read/", by_role(SIGNED_IN)))
+    add("notice_settings", Cell("get", "/notices/settings/", by_role(SIGNED_IN)))
     add("casework:queue", Cell("get", "/cases/", by_role(SIGNED_IN)))
     add("casework:export", Cell("get", "/cases/export.xlsx", by_role(SIGNED_IN)))
     add("casework:intake", Cell("get", "/cases/new/", by_role(REGISTERING)))
