@@ -12,8 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from casework.models import Party
+from casework.models import DisputeCase, Party
+from casework.selectors import search_cases
 from tests.factories import party, register
+from tests.ledger.conftest import person_id
 
 ROOT = Path(__file__).resolve().parents[2]
 INDEX = "index:" + base64.b64encode(b"rotation-test-blind-index-key-32").decode()
@@ -101,3 +103,43 @@ def test_verification_names_a_row_left_under_the_old_key(settings, centre, grid)
     call_command("rotate_field_keys", stdout=out)
     assert "casework.party: 1/1 re-sealed" in out.getvalue()
     assert "verified" in out.getvalue()
+
+
+INDEX2 = "index:" + base64.b64encode(b"rotation-test-new-blind-index-32").decode()
+
+
+@pytest.mark.django_db
+def test_reindex_recomputes_the_blind_indexes_under_a_new_index_key_in_batches(settings, centre, grid):
+    settings.FENGQIAO_FIELD_KEYS = f"{K1},{INDEX}"
+    cases = [
+        register(centre, grid, parties=[party(id_number=person_id(n), phone=f"1371234{n:04d}"), party("respondent")])
+        for n in range(4)
+    ]
+    every = DisputeCase.objects.all()
+    assert list(search_cases(every, "13712340002")) == [cases[2]]
+
+    # The index key replaced: exact search misses every row until the indexes are recomputed.
+    settings.FENGQIAO_FIELD_KEYS = f"{K1},{INDEX2}"
+    assert list(search_cases(every, "13712340002")) == []
+    first = Party.objects.filter(case=cases[0], role="applicant").get().pk
+    with pytest.raises(CommandError, match=f"casework.party {first}: its blind index is not under the current"):
+        call_command("rotate_field_keys", "--reindex", "--verify-only", stdout=StringIO())
+
+    out = StringIO()
+    call_command("rotate_field_keys", "--reindex", "--batch-size", "3", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "casework.party: 8 rows to check against the current index key"
+    assert lines[1:4] == [
+        "casework.party: 3/8 checked, 2 reindexed",
+        "casework.party: 6/8 checked, 3 reindexed",
+        "casework.party: 8/8 checked, 4 reindexed",
+    ]
+    assert "casework.party: verified 8 rows, every index under the current key" in lines[-1]
+    assert list(search_cases(every, "13712340002")) == [cases[2]]
+    assert list(search_cases(every, person_id(3))) == [cases[3]]
+    # The field keys were not touched: the values still open, under k1.
+    assert set(key_ids()) == {"k1", ""}
+    # Run again (as after a crash), it finds nothing left to write.
+    again = StringIO()
+    call_command("rotate_field_keys", "--reindex", stdout=again)
+    assert "casework.party: 8/8 checked, 0 reindexed" in again.getvalue()

@@ -1,4 +1,5 @@
-"""Re-seal every sealed value under the current field key (docs/security.md, "Rotating the keys").
+"""Re-seal every sealed value under the current field key; with --reindex, recompute every blind
+index under the current index key instead.
 
 Put the new key first in FENGQIAO_FIELD_KEYS (the old one after it), restart the web and the
 workers, then run this. It works online: a row is readable under either key id until its turn,
@@ -6,6 +7,11 @@ and each batch is one short transaction holding only its own rows. It is resumab
 to do are found from the key ids stored beside the ciphertexts, so a run cut short (killed, a
 lost connection) is simply run again. At the end it reads every row back and checks that every
 value opens and is under the current key; only then may the old key be removed.
+
+The blind-index key has no id beside the indexes: after it is replaced, `--reindex` recomputes each
+row's indexes in batches, writing only the rows whose index differs, so a run cut short is simply
+run again and does only what is left. Until it ends an exact search misses the rows not yet done.
+It ends by checking that every index is its value's under the current key.
 """
 
 import time
@@ -15,17 +21,29 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from common import crypto
-from common.fields import SealedField
+from common.fields import BlindIndexField, SealedField
 
 
-def sealed_models():
-    """(model, its sealed fields) for every model that has any."""
+def models_with(field_class):
+    """(model, its fields of `field_class`) for every model that has any."""
     found = []
     for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, SealedField)]
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, field_class)]
         if fields:
             found.append((model, fields))
     return found
+
+
+def _stale_indexes(rows, fields) -> list:
+    """The rows whose indexes are not their values' under the current index key, put right in memory."""
+    stale = []
+    for row in rows:
+        fresh = {f.attname: f.for_value(getattr(row, f.source)) for f in fields}
+        if any(getattr(row, name) != value for name, value in fresh.items()):
+            for name, value in fresh.items():
+                setattr(row, name, value)
+            stale.append(row)
+    return stale
 
 
 def _stale_condition(fields) -> str:
@@ -47,11 +65,20 @@ class Command(BaseCommand):
             "--pause", type=float, default=0.0, help="seconds to wait between batches, to go easy on a busy database"
         )
         parser.add_argument("--verify-only", action="store_true", help="only check that every row is under the key")
+        parser.add_argument(
+            "--reindex", action="store_true", help="recompute the blind indexes under the current index key instead"
+        )
 
-    def handle(self, *args, batch_size, pause, verify_only, **options):
+    def handle(self, *args, batch_size, pause, verify_only, reindex, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1")
+        if reindex:
+            for model, fields in models_with(BlindIndexField):
+                self.reindex(model, fields, batch_size=batch_size, pause=pause, verify_only=verify_only)
+            return
         current = crypto.keyring().current_id
         self.stdout.write(f"Current field key: {current}")
-        for model, fields in sealed_models():
+        for model, fields in models_with(SealedField):
             if not verify_only:
                 self.rotate(model, fields, current, batch_size=batch_size, pause=pause)
             self.verify(model, fields, current, batch_size=batch_size)
@@ -120,3 +147,35 @@ class Command(BaseCommand):
             checked += len(rows)
             last = rows[-1][0]
         self.stdout.write(self.style.SUCCESS(f"{label}: verified {checked} rows, every value opens under {current}"))
+
+    def reindex(self, model, fields, *, batch_size: int, pause: float, verify_only: bool) -> None:
+        """Each batch is one short transaction locking its own rows; a row already right is not written."""
+        label = model._meta.label_lower
+        manager = model._base_manager
+        names = ["pk", *(f.source for f in fields), *(f.name for f in fields)]
+        total = manager.count()
+        if not verify_only:
+            self.stdout.write(f"{label}: {total} rows to check against the current index key")
+        checked, written, last = 0, 0, 0
+        while True:
+            with transaction.atomic():
+                rows = list(manager.filter(pk__gt=last).order_by("pk").only(*names).select_for_update()[:batch_size])
+                if not rows:
+                    break
+                stale = _stale_indexes(rows, fields)
+                if stale and verify_only:
+                    raise CommandError(f"{label} {stale[0].pk}: its blind index is not under the current index key")
+                manager.bulk_update(stale, [f.name for f in fields])
+            checked += len(rows)
+            written += len(stale)
+            last = rows[-1].pk
+            if not verify_only:
+                self.stdout.write(f"{label}: {checked}/{total} checked, {written} reindexed")
+                self.stdout.flush()
+                if pause:
+                    time.sleep(pause)
+        if not verify_only:
+            # The check that ends it: a row written meanwhile by a server still on the old key shows here.
+            self.reindex(model, fields, batch_size=batch_size, pause=0, verify_only=True)
+            return
+        self.stdout.write(self.style.SUCCESS(f"{label}: verified {checked} rows, every index under the current key"))
