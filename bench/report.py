@@ -37,6 +37,15 @@ def rows(r: dict) -> list[tuple[str, str, str, str]]:
     out.append(_pair(figure, "queue ≥ 3× faster", p["admin_vs_queue"], lambda v: v >= 3, "admin ", "queue "))
     d = p["depth"]
     out.append(_pair(f"depth: page {d['page']:,} vs page 1", "≤ 1.5×", d, lambda v: v <= 1.5))
+    for key, label in (("queue", "queue"), ("case_page", "case page"), ("intake", "intake POST")):
+        if key in r.get("sealing", {}):
+            x = r["sealing"][key]
+            n = x["values"]
+            figure = (
+                f"personal data sealed vs plain: {label} ({n['seal']} values sealed, {n['unseal']} opened, "
+                f"{n['blind_index']} indexed)"
+            )
+            out.append(_pair(figure, "≤ 1.2×", x, lambda v: v <= 1.2, "sealed ", "plain "))
     m = rep["report"]
     figure = f"monthly report {m['period'][:7]} vs its SQL ({m['queries']} queries)"
     out.append(_pair(figure, "≤ 1.3×", m, lambda v: v <= 1.3))

@@ -3,7 +3,8 @@
 Loads N synthetic cases (bench.generate), then measures each figure against its floor in the same
 run, alternating the two sides (bench.timing.alternate): the queue page vs its own SQL through
 psycopg, the queue vs the Django admin changelist, page 1 vs page 2,000, the monthly report vs its
-SQL, the all-time success rate, transitions raced by threads, and gunicorn under wrk on the queue
+SQL, the all-time success rate, the queue, a case page and an intake with the parties' personal
+data sealed vs plain (bench.sealing), transitions raced by threads, and gunicorn under wrk on the queue
 vs a raw-SQL floor endpoint. Writes bench/results/<date>-<size>.json and the table in
 docs/performance.md.
 """
@@ -49,6 +50,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench import report  # noqa: E402
 from bench.generate import generate  # noqa: E402
+from bench.sealing import measure_sealing  # noqa: E402
 from bench.timing import alternate, summary  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -481,6 +483,8 @@ def main(argv=None):
     with psycopg.connect(dsn(), autocommit=True) as conn:
         results["pages"] = measure_pages(client, centre, args.iterations, conn)
         results["reports"] = measure_reports(args.iterations, conn, centre.subdistrict_id)
+    step("personal data sealed vs plain: the queue, a case page, an intake")
+    results["sealing"] = measure_sealing(client, centre, iterations=args.iterations)
     close_old_connections()
     results["races"] = measure_races(centre, args.threads, args.race_cases)
     results["throughput"] = measure_throughput(
