@@ -227,13 +227,25 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 
 class DeadlinesSerializer(serializers.ModelSerializer):
-    """督办: the deadlines of the case; `next_due` is the one running now."""
+    """督办: the deadlines of the case; `next_due` is the one running now. An escalated case runs the
+    subdistrict's own clock; the community's leg (its deadline, days, lateness) is kept beside it."""
 
     overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = DisputeCase
-        fields = ["accept_due", "conclude_due", "conclude_extended", "follow_up_due", "next_due", "overdue"]
+        fields = [
+            "accept_due",
+            "conclude_due",
+            "conclude_extended",
+            "follow_up_due",
+            "next_due",
+            "overdue",
+            "escalated_at",
+            "community_conclude_due",
+            "community_days",
+            "community_overdue",
+        ]
 
     def get_overdue(self, case) -> bool:
         return case.is_overdue(self.context.get("today") or timezone.localdate())

@@ -5,6 +5,7 @@ override the Monday-to-Friday rule (a holiday on a weekday, a 调休 Saturday).
 """
 
 import datetime as dt
+from calendar import monthrange
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -74,6 +75,20 @@ def roll_to_working_day(day: dt.date) -> dt.date:
     while not calendar.is_working_day(day):
         day += dt.timedelta(days=1)
     return day
+
+
+def months_after(start: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months after `start`, or that month's last day when it has no such
+    day (31 January → 28 or 29 February)."""
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    return dt.date(year, month + 1, min(start.day, monthrange(year, month + 1)[1]))
+
+
+def conclusion_due(start: dt.date) -> dt.date:
+    """The conclusion deadline of a clock started on `start` (acceptance, an escalation, or the deadline
+    being extended): FENGQIAO_CONCLUDE_MONTHS calendar months later, moved to the next working day
+    when it falls on a rest day."""
+    return roll_to_working_day(months_after(start, settings.FENGQIAO_CONCLUDE_MONTHS))
 
 
 def is_working_day(day: dt.date) -> bool:

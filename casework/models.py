@@ -174,6 +174,13 @@ class DisputeCase(NeverDeleteModel):
     accept_due = models.DateField(_("受理期限"))
     conclude_due = models.DateField(_("办结期限"), null=True, blank=True)
     conclude_extended = models.BooleanField(_("已延期"), default=False)
+    # The ladder: the subdistrict starts its own conclusion clock when a case is escalated, and the
+    # community's leg is kept here, so that its lateness is charged to the community, not to the
+    # subdistrict that received the case.
+    escalated_at = models.DateTimeField(_("上报时间"), null=True, blank=True)
+    community_conclude_due = models.DateField(_("社区办结期限"), null=True, blank=True)
+    community_days = models.PositiveSmallIntegerField(_("社区办理天数"), null=True, blank=True)
+    community_overdue = models.BooleanField(_("社区逾期"), default=False)
     follow_up_due = models.DateField(_("回访期限"), null=True, blank=True)
     next_due = models.DateField(_("当前期限"), null=True, blank=True)
 
@@ -347,16 +354,21 @@ class DisputeCase(NeverDeleteModel):
         conditions=[is_community_level],
         permission=_perm(Transition.ESCALATE),
     )
-    def escalate(self, *, conclude_due=None):
-        # The subdistrict takes the case over; the community's mediators are released
-        # (co-mediators are cleared by the service, which owns the m2m write). A community
-        # failure taken up the ladder (小事不出社区，大事不出街道) is open again: its conclusion is
-        # now the subdistrict's, on a clock of its own; the failure stays in the file (its event).
+    def escalate(self, *, at, conclude_due, community_days, community_overdue):
+        # The subdistrict takes the case over on a clock of its own; the community's leg (its
+        # deadline, the days it held the case, whether it ran late) stays on the case. The community's
+        # mediators are released (co-mediators are cleared by the service, which owns the m2m write).
+        # A community failure taken up the ladder (小事不出社区，大事不出街道) is open again: its
+        # conclusion is now the subdistrict's; the failure stays in the file (its event).
         if self.status == S.FAILED:
             self.outcome = ""
             self.concluded_at = None
-            self.conclude_due = conclude_due
-            self.conclude_extended = False
+        self.escalated_at = at
+        self.community_conclude_due = self.conclude_due
+        self.community_days = community_days
+        self.community_overdue = community_overdue
+        self.conclude_due = conclude_due
+        self.conclude_extended = False
         self.level = Level.SUBDISTRICT
         self.lead_mediator = None
         self.mediator_selection = ""

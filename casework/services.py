@@ -395,7 +395,7 @@ def case_accept(case, *, actor, level: str, note="", at=None, imported=False) ->
     ):
         raise CasePermissionDenied(_("社区干部只能受理社区层级的案件，街道层级由综治中心受理。"))
     at = at or timezone.now()
-    due = calendar.add_working_days(local_date(at), settings.FENGQIAO_CONCLUDE_WORKING_DAYS)
+    due = calendar.conclusion_due(local_date(at))
     return apply_transition(
         case,
         Transition.ACCEPT,
@@ -429,23 +429,41 @@ def case_decline(case, *, actor, reason: str, referral: str, at=None, imported=F
 def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
     """上报: a community-level case goes to the subdistrict; its mediators are released. A failure
     at community level may be taken up too (failed → accepted at the subdistrict): only a
-    subdistrict-level failure ends the ladder."""
+    subdistrict-level failure ends the ladder. The subdistrict's conclusion clock starts now; the
+    community's leg ends at its failure, or now, and is judged against the community's deadline."""
     writes.refuse_deferred()
     reason = _require((reason or "").strip(), "reason", _("请填写上报理由。"))
+    at = at or timezone.now()
     released = sorted(m.pk for m in case.co_mediators.all()) + (
         [case.lead_mediator_id] if case.lead_mediator_id else []
     )
-    data = {"released_mediators": released}
-    args, fields = {}, ["level", "lead_mediator", "mediator_selection", "chosen_by"]
+    leg_end = local_date(case.concluded_at if case.status == CaseStatus.FAILED and case.concluded_at else at)
+    community = {
+        "due": case.conclude_due.isoformat() if case.conclude_due else None,
+        "days": (leg_end - local_date(case.accepted_at)).days if case.accepted_at else None,
+        "overdue": bool(case.conclude_due and leg_end > case.conclude_due),
+    }
+    due = calendar.conclusion_due(local_date(at))
+    data = {
+        "released_mediators": released,
+        "community": community,
+        "deadline": {"from": community["due"], "to": due.isoformat()},
+    }
+    fields = ["level", "lead_mediator", "mediator_selection", "chosen_by", "conclude_due", "conclude_extended"]
+    fields += ["escalated_at", "community_conclude_due", "community_days", "community_overdue"]
     if case.status == CaseStatus.FAILED:
-        at = at or timezone.now()
         data["community_failure"] = {
             "concluded_at": case.concluded_at.isoformat() if case.concluded_at else None,
             "reason": case.fail_reason,
             "guidance": case.guidance,
         }
-        args = {"conclude_due": calendar.add_working_days(local_date(at), settings.FENGQIAO_CONCLUDE_WORKING_DAYS)}
-        fields += ["outcome", "concluded_at", "conclude_due", "conclude_extended"]
+        fields += ["outcome", "concluded_at"]
+    args = {
+        "at": at,
+        "conclude_due": due,
+        "community_days": community["days"],
+        "community_overdue": community["overdue"],
+    }
     with writes.atomic():
         apply_transition(
             case,
@@ -498,7 +516,8 @@ def case_close(case, *, actor, note="", at=None, imported=False) -> DisputeCase:
 
 
 def case_extend_deadline(case, *, actor, reason: str, at=None) -> DisputeCase:
-    """Extend the conclusion deadline once, by the default period, with a reason (centre staff)."""
+    """Extend the conclusion deadline once, by the default span counted from the deadline, with a reason
+    (centre staff)."""
     writes.refuse_deferred()
     if not permissions.can_extend_deadline(actor, case):
         raise CasePermissionDenied(_("只有综治中心工作人员可以延长办理期限。"))
@@ -509,7 +528,7 @@ def case_extend_deadline(case, *, actor, reason: str, at=None) -> DisputeCase:
         raise TransitionUnavailable(_("办理期限只能延长一次。"))
     at = at or timezone.now()
     old_due = case.conclude_due
-    new_due = calendar.add_working_days(old_due, settings.FENGQIAO_CONCLUDE_WORKING_DAYS)
+    new_due = calendar.conclusion_due(old_due)
     with writes.atomic():
         claimed = DisputeCase.objects.filter(pk=case.pk, version=case.version, conclude_extended=False).update(
             conclude_due=new_due, next_due=new_due, conclude_extended=True, version=F("version") + 1

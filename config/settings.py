@@ -253,7 +253,10 @@ SPECTACULAR_SETTINGS = {
 
 # Deadlines (督办), in working days on the deployment's calendar (see casework.calendar).
 FENGQIAO_ACCEPT_WORKING_DAYS = int(os.environ.get("FENGQIAO_ACCEPT_WORKING_DAYS", "3"))
-FENGQIAO_CONCLUDE_WORKING_DAYS = int(os.environ.get("FENGQIAO_CONCLUDE_WORKING_DAYS", "30"))
+# A mediation is concluded within one month of acceptance (若干规定 art. 33): calendar months, the
+# last day moved to the next working day; extended once, by the same span. Each level of the ladder
+# starts its own clock when it receives the case.
+FENGQIAO_CONCLUDE_MONTHS = int(os.environ.get("FENGQIAO_CONCLUDE_MONTHS", "1"))
 FENGQIAO_FOLLOW_UP_WORKING_DAYS = int(os.environ.get("FENGQIAO_FOLLOW_UP_WORKING_DAYS", "15"))
 # Judicial confirmation (People's Mediation Law art. 33) is a statutory period in
 # calendar days; only its last day moves to the next working day.

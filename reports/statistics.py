@@ -20,6 +20,7 @@ from django.utils import timezone
 from casework import calendar
 from casework.enums import (
     CONCLUDED,
+    IN_MEDIATION,
     NOT_YET_CONCLUDED,
     OPEN,
     CaseStatus,
@@ -186,6 +187,11 @@ def warning_q() -> Q:
     return open_q() & Q(is_warning=True)
 
 
+def _ladder_level(level: str) -> str:
+    """The level of the ladder a leg belongs to (a case accepted before levels were recorded: community)."""
+    return Level.SUBDISTRICT if level == Level.SUBDISTRICT else Level.COMMUNITY
+
+
 def is_third_party(mediator_kind: str | None) -> bool:
     """Third-party (第三方) mediation: led by a lawyer, social worker or legal adviser (无限合伙人)."""
     return mediator_kind in THIRD_PARTY_KINDS
@@ -294,24 +300,39 @@ class CaseAtEnd:
     imported: bool = False
     # The period's last conclusion: (moment, outcome, level, lead, conclude_due then).
     conclusion: tuple | None = None
+    # Escalated in the period: whether the community's leg had overrun its deadline (None: not escalated).
+    community_leg_late: bool | None = None
     withdrawn_by: str = ""
     withdrawn: bool = False
     declined: str | None = None
 
 
-def _conclude_due_at(row: dict, extensions: list, moment: dt.datetime) -> dt.date | None:
-    """The conclusion deadline running at `moment`: an extension is the only later change to it."""
-    before = [e for e in extensions if e["at"] < moment]
+def _deadline_changes(events: list) -> list[tuple]:
+    """(moment, from, to) of every later change to the conclusion deadline: an extension, or the
+    subdistrict's own clock starting at an escalation."""
+    changes = []
+    for event in events:
+        data = event["data"] or {}
+        if event["name"] == RecordKind.EXTEND:
+            changes.append((event["at"], data["from"], data["to"]))
+        elif event["name"] == Transition.ESCALATE and data.get("deadline"):
+            changes.append((event["at"], data["deadline"]["from"], data["deadline"]["to"]))
+    return changes
+
+
+def _conclude_due_at(row: dict, changes: list, moment: dt.datetime) -> dt.date | None:
+    """The conclusion deadline running at `moment`, from the case's deadline changes."""
+    before = [c for c in changes if c[0] < moment]
     if before:
-        return dt.date.fromisoformat(before[-1]["data"]["to"])
-    if extensions:
-        return dt.date.fromisoformat(extensions[0]["data"]["from"])
+        return dt.date.fromisoformat(before[-1][2])
+    if changes:
+        return dt.date.fromisoformat(changes[0][1]) if changes[0][1] else None
     return row["conclude_due"]
 
 
 def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
     case = CaseAtEnd(id=row["pk"], number=row["number"], community_id=row["community_id"])
-    extensions = [e for e in events if e["name"] == RecordKind.EXTEND]
+    changes = _deadline_changes(events)
     seen_event = False
     for event in events:
         if event["at"] >= period.end_at:
@@ -335,8 +356,11 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
         if event["at"] < period.start_at:
             continue
         if name in CONCLUSIONS:
-            due = _conclude_due_at(row, extensions, event["at"])
+            due = _conclude_due_at(row, changes, event["at"])
             case.conclusion = (event["at"], event["to_status"], case.level, case.lead, due)
+        elif name == Transition.ESCALATE and "community" in data and "community_failure" not in data:
+            # The community's leg ends here (a failure taken up was judged at its conclusion).
+            case.community_leg_late = bool(data["community"]["overdue"])
         elif name == Transition.WITHDRAW:
             case.withdrawn, case.withdrawn_by = True, data.get("by") or UNSTATED
         elif name == Transition.DECLINE:
@@ -345,7 +369,7 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
         # Registered before the period's end but without events (data older than the log):
         # its present state is the best evidence there is.
         case.status = row["status"]
-    case.conclude_due = _conclude_due_at(row, extensions, period.end_at)
+    case.conclude_due = _conclude_due_at(row, changes, period.end_at)
     case.due = running_due(
         case.status,
         accept_due=row["accept_due"],
@@ -439,10 +463,14 @@ class Collector:
                 if is_pending_overdue(case.status, case.due, period.end):
                     self.add("pending_overdue", cid)
                     self.add("late", cid)
+                    if case.status in IN_MEDIATION:
+                        self.add(f"late_{_ladder_level(case.level)}", cid)
                 else:
                     self.add("overdue_follow_up", cid)
             if case.conclusion:
                 self._concluded(case, row, mediators)
+            if case.community_leg_late is not None:
+                self.add("late_community" if case.community_leg_late else "on_time_community", cid)
             if case.withdrawn:
                 self.add("withdrawn", cid)
                 self.add(f"withdrawn:by={case.withdrawn_by}", cid)
@@ -477,6 +505,7 @@ class Collector:
             self.add("concluded_imported", cid)
         concluded_on = timezone.localtime(moment).date()
         self.add("on_time" if is_on_time(concluded_on, due) else "late", cid)
+        self.add(f"{'on_time' if is_on_time(concluded_on, due) else 'late'}_{_ladder_level(level)}", cid)
         if not is_on_time(concluded_on, due):
             self.add("late_concluded", cid)
         self.days[cid] = round((moment - row["registered_at"]).total_seconds() / 86400, 2)
@@ -698,7 +727,8 @@ BASE_FIGURES = (
     "overdue", "pending_overdue", "overdue_follow_up", "warning", "on_time", "late", "late_concluded",
     "withdrawn", "declined", "ladder_community", "ladder_subdistrict", "third_party_concluded",
     "third_party_agreed", "cumulative_concluded", "cumulative_agreed", "cumulative_third_party_concluded",
-    "cumulative_third_party_agreed", "followed_up", "late_registration",
+    "cumulative_third_party_agreed", "followed_up", "late_registration", "on_time_community", "late_community",
+    "on_time_subdistrict", "late_subdistrict",
 )  # fmt: skip
 
 STATE_ORDER = list(CaseStatus.values)
@@ -770,6 +800,17 @@ def derive(material: dict) -> dict:
             "concluded": n["concluded"],
             "pending_overdue": n["pending_overdue"],
             "rate": on_time_rate(n["on_time"], n["concluded"], n["pending_overdue"]),
+            # Each level of the ladder on its own clock: the community's legs end in a conclusion or
+            # an escalation, the subdistrict's in a conclusion; a level's overdue cases not yet
+            # concluded count against it.
+            "by_level": {
+                level.value: {
+                    "on_time": n[f"on_time_{level}"],
+                    "late": n[f"late_{level}"],
+                    "rate": _rate(n[f"on_time_{level}"], n[f"on_time_{level}"] + n[f"late_{level}"]),
+                }
+                for level in (Level.COMMUNITY, Level.SUBDISTRICT)
+            },
         },
         # Beside the rate: what left the denominator, and where the cases ended up on the ladder.
         "withdrawn": _breakdown(material, "withdrawn", "by", WITHDRAWN_BY),
@@ -974,6 +1015,22 @@ FIGURES = {
     "on_time": ("按期办结", False, "本期办结、且办结日不晚于当时的办结期限的案件。"),
     "late": ("超期办结或逾期未结", False, "本期超期办结的案件，加上期末逾期未办结的案件。"),
     "late_concluded": ("超期办结", False, "本期办结、但办结日晚于办结期限的案件。"),
+    "on_time_community": (
+        "社区层级按期",
+        False,
+        "社区层级在本期按期了结的案件：在社区的办结期限内办结，或在期限内上报街道。",
+    ),
+    "late_community": (
+        "社区层级超期",
+        False,
+        "社区层级超期的案件：本期超期办结、超期后上报街道，或期末在社区逾期未办结。",
+    ),
+    "on_time_subdistrict": (
+        "街道层级按期",
+        False,
+        "街道层级本期按期办结的案件（上报的案件按街道自己的办结期限计，自上报之日起算）。",
+    ),
+    "late_subdistrict": ("街道层级超期", False, "街道层级本期超期办结，或期末在街道逾期未办结的案件。"),
     "withdrawn": ("撤回案件", False, "本期撤回的案件（离开成功率分母，须单列）。"),
     "declined": ("不予受理（引导至其他途径）", False, "本期不予受理、引导至法院、公安、信访、仲裁等的案件。"),
     "ladder_community": ("社区层级办结", False, "本期在社区层级办结的案件（小事不出社区）。"),

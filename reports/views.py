@@ -103,6 +103,11 @@ def report_detail(request, pk: int):
         "third_party_rate": exports.rate_text(figures["third_party"]["cumulative"]),
         "third_party_rate_period": exports.rate_text(figures["third_party"]["period"]),
         "on_time_rate": percent(figures["on_time"]["rate"]),
+        "level_rates": [
+            {**row, "key": level, "label": label, "rate": percent(row["rate"])}
+            for level, label in (("community", _("社区")), ("subdistrict", _("街道")))
+            if (row := figures["on_time"].get("by_level", {}).get(level))
+        ],
         "coverage": percent(figures["inspections"]["coverage"]),
         "ladder": {key: exports.share_text(figures["ladder"][key]) for key in ("community", "subdistrict", "referred")},
         "charts": charts.report_charts(figures),

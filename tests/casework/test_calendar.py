@@ -106,17 +106,25 @@ def test_register_late_evening_counts_from_the_local_day(centre, grid):
 
 
 def test_accept_before_national_day_conclude_deadline(centre, grid):
+    # One calendar month: 15 September → 15 October, a Wednesday after the 国庆 holiday.
     case = register(centre, grid, at=_at(D(2025, 9, 12)))
     assert case.accept_due == D(2025, 9, 17)
     case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT, at=_at(D(2025, 9, 15)))
-    assert (case.conclude_due, case.next_due) == (D(2025, 10, 31), D(2025, 10, 31))
+    assert (case.conclude_due, case.next_due) == (D(2025, 10, 15), D(2025, 10, 15))
 
 
-def test_extend_deadline_counts_working_days_again(centre, grid):
+def test_accept_a_month_before_a_holiday_ends_on_the_next_working_day(centre, grid):
+    # 1 September + one month = 1 October, inside 国庆 (off 1–8 October): the deadline is Thursday 9.
+    case = register(centre, grid, at=_at(D(2025, 8, 29)))
+    case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT, at=_at(D(2025, 9, 1)))
+    assert case.conclude_due == D(2025, 10, 9) and chinese_calendar.is_workday(D(2025, 10, 9))
+
+
+def test_extend_deadline_adds_another_month(centre, grid):
     case = register(centre, grid, at=_at(D(2025, 9, 12)))
     case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT, at=_at(D(2025, 9, 15)))
     case_services.case_extend_deadline(case, actor=centre, reason="案情复杂")
-    assert case.conclude_due == calendar.add_working_days(D(2025, 10, 31), 30) == by_package(D(2025, 10, 31), 30)
+    assert case.conclude_due == D(2025, 11, 17)  # 15 November is a Saturday
 
 
 # The calendar is the deployment's: editing its rows changes the answer

@@ -57,6 +57,12 @@ def test_totals_of_march_match_the_hand_count(world, subdistrict):
         "cumulative_third_party_agreed": 2,
         "followed_up": 2,  # A D
         "late_registration": 0,
+        # Each level on its own clock: A B D on time at the subdistrict; E F are late to be accepted,
+        # which no level's conclusion clock charges.
+        "on_time_community": 0,
+        "late_community": 0,
+        "on_time_subdistrict": 3,
+        "late_subdistrict": 0,
     }
     assert totals == expected
 
@@ -76,7 +82,12 @@ def test_cumulative_success_rate_counts_from_the_start_date_to_the_period_end(wo
 
 def test_on_time_rate_counts_overdue_open_cases_against_it(world, subdistrict):
     on_time = figures_of(Period.monthly(MARCH), subdistrict)["on_time"]
+    by_level = on_time.pop("by_level")
     assert on_time == {"on_time": 3, "late": 2, "concluded": 3, "pending_overdue": 2, "rate": 0.6}
+    assert by_level == {
+        "community": {"on_time": 0, "late": 0, "rate": None},
+        "subdistrict": {"on_time": 3, "late": 0, "rate": 1.0},
+    }
 
 
 def test_durations_give_p50_and_p90_in_days(world, subdistrict):
