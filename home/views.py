@@ -33,6 +33,7 @@ from .forms import NoticeSettingsForm
 
 ATTENTION_ROWS = 10
 RECENT_ROWS = 20
+MISSED_SHOWN = 3
 
 
 def _queue_url(**params) -> str:
@@ -143,7 +144,18 @@ def grid_worker_home(request):
     today = timezone.localdate()
     rows = list(case_queue(request.user).order_by("-registered_at", "-id")[:RECENT_ROWS])
     owed = returns_owed(grids_for_filing(request.user), today)
-    return render(request, "home/grid_worker_home.html", {"rows": rows, "owed": owed, "today": today})
+    due = [row for row in owed if not row["missed"]]
+    missed = [row for row in owed if row["missed"]]
+    context = {
+        "rows": rows,
+        "owed": owed,
+        "due": due,
+        # A long list of missed returns folds: the oldest few shown, 展开 for the rest.
+        "missed_shown": missed[:MISSED_SHOWN],
+        "missed_folded": missed[MISSED_SHOWN:],
+        "today": today,
+    }
+    return render(request, "home/grid_worker_home.html", context)
 
 
 @login_required

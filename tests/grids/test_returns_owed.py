@@ -56,6 +56,33 @@ def test_todays_return_is_filed_from_the_home_page_in_two_taps(client, grid_work
     assert f"period={today.isoformat()}" not in client.get(reverse("home")).content.decode()
 
 
+def test_a_long_list_of_missed_returns_folds_on_the_home_page(client, grid_worker, grid):
+    """A fortnight of sensitive days missed: what is owed now and the oldest three missed show, 展开
+    opens the rest; every one is still one tap away."""
+    today = timezone.localdate()
+    SensitivePeriod.objects.create(name="防汛", start=today - dt.timedelta(days=20), end=today)
+    owed = returns_owed(grid_worker.grids.all(), today)
+    missed = [row for row in owed if row["missed"]]
+    assert len(missed) > 3 + 1
+    client.force_login(grid_worker)
+    home = client.get(reverse("home")).content.decode()
+    shown, _, folded = home.partition('<details class="owed-more">')
+    folded = folded.partition("</details>")[0]
+    assert f"展开其余 {len(missed) - 3} 条缺报" in folded
+    assert len(OWED_LINK.findall(shown)) == (len(owed) - len(missed)) + 3
+    assert len(OWED_LINK.findall(folded)) == len(missed) - 3
+    assert f"period={today.isoformat()}" in shown  # today's return is never folded away
+    assert f"period={missed[0]['param']}" in shown and f"period={missed[-1]['param']}" in folded
+
+
+def test_a_short_list_of_missed_returns_does_not_fold(client, grid_worker, grid):
+    today = timezone.localdate()
+    SensitivePeriod.objects.create(name="国庆", start=today - dt.timedelta(days=1), end=today)
+    client.force_login(grid_worker)
+    home = client.get(reverse("home")).content.decode()
+    assert "owed-more" not in home and len(OWED_LINK.findall(home)) == len(returns_owed(grid_worker.grids.all(), today))
+
+
 def test_a_return_filed_after_its_month_is_late_and_shown_as_such_on_missing(client, grid_worker, grid, centre):
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     client.force_login(grid_worker)
