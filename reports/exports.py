@@ -126,6 +126,8 @@ def tables(figures: dict) -> list[Table]:
         ["引导至其他途径", share_text(ladder["referred"])],
         ["排查覆盖率", f"{percent(inspections['coverage'])}（{inspections['filed']}/{inspections['grids']}）"
          if inspections["required"] else "本期无需日查日报"],
+        ["缺报 / 补报网格", f"{len(inspections['missing'])} / {len(inspections['late'])}"
+         if inspections["required"] else "—"],
     ]  # fmt: skip
     result = [Table("概要", ["指标", "数值"], summary)]
     result.append(

@@ -926,6 +926,8 @@ def _inspection_figures(material: dict) -> dict:
     filed = [g for g in grids if g["filed"]]
     required = data["required"]
     workers = lambda g: g["workers"]  # noqa: E731
+    missing = [g for g in grids if required and not g["filed"] and not g["late"]]
+    late = [g for g in grids if required and g["late"]]
     return {
         "kind": data["kind"],
         "period": data["period"],
@@ -937,15 +939,16 @@ def _inspection_figures(material: dict) -> dict:
         "disputes_found": sum(g["found"] for g in filed),
         "cases_registered": sum(g["reported_registered"] or 0 for g in filed),
         "coverage": _rate(len(filed), len(grids)) if required else None,
+        # 补报 (filed after the return was due) is neither on time nor missing: counted on its own.
+        "missing_count": len(missing),
+        "late_count": len(late),
         "missing": [
             {"grid_id": g["grid_id"], "grid": g["grid"], "community": g["community"], "workers": workers(g)}
-            for g in grids
-            if required and not g["filed"] and not g["late"]
+            for g in missing
         ],
         "late": [
             {"grid_id": g["grid_id"], "grid": g["grid"], "community": g["community"], "workers": workers(g)}
-            for g in grids
-            if required and g["late"]
+            for g in late
         ],
         "mismatched": [
             {

@@ -192,6 +192,9 @@ def test_a_return_filed_after_the_report_was_due_is_late_not_filed(world, subdis
     assert coverage["filed"] == 0
     assert [(m["grid"], m["workers"]) for m in coverage["late"]] == [(grid.name, [grid_worker.display_name])]
     assert grid.name not in [m["grid"] for m in coverage["missing"]]
+    # Counted as 补报, apart from both the returns on time and the ones still missing.
+    assert (coverage["late_count"], coverage["missing_count"]) == (1, len(coverage["missing"]))
+    assert coverage["late_count"] + coverage["missing_count"] + coverage["filed"] == coverage["grids"]
 
 
 def test_daily_coverage_inside_a_sensitive_period_lists_every_grid_without_a_return(
