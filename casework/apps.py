@@ -9,6 +9,9 @@ class CaseworkConfig(AppConfig):
         from common.append_only import protect
 
         from . import checks  # noqa: F401  (registers the calendar's horizon check)
+        from .filters import watch_reference_data
+
+        watch_reference_data()
 
         # The case's file of events is append-only in the database (common.append_only).
         protect(self, {"CaseEvent": ()})

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from common.options import options, watch
 from grids.models import Community, Grid
 
 from .enums import CONCLUDED, OPEN, WITH_MEDIATOR, CaseStatus, Level, Outcome, Risk, Source
@@ -85,45 +86,59 @@ class PlainSelect(forms.Select):
         return mark_safe("".join(parts))
 
 
-class _NameRows(django_filters.fields.ModelChoiceIterator):
-    """Options straight from (pk, name) rows: a list of hundreds of mediators needs no model instances."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        yield from self.queryset.values_list("pk", "name")
+def _named(qs) -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in qs.values_list("pk", "name")]
 
 
-class _NamedChoiceField(django_filters.fields.ModelChoiceField):
-    iterator = _NameRows
-
-
-class NamedChoiceFilter(django_filters.ModelChoiceFilter):
-    """A model choice filter over a model with a `name`, its options rendered by PlainSelect."""
-
-    field_class = _NamedChoiceField
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, widget=PlainSelect, empty_label=ALL, **kwargs)
-
-
-def _communities(request):
+def _user_scope(request):
+    """Whose communities and grids the filters offer: ("subdistrict", id), ("community", id) or None."""
     user = request.user if request else None
     if user is None or not user.is_authenticated:
-        return Community.objects.none()
+        return None
     if user.subdistrict_id:
-        return Community.objects.filter(subdistrict_id=user.subdistrict_id)
-    return Community.objects.filter(pk=user.community_id)
+        return ("subdistrict", user.subdistrict_id)
+    return ("community", user.community_id)
 
 
-def _grids(request):
-    return Grid.objects.filter(community__in=_communities(request)).order_by("community_id", "code")
+def _communities(scope):
+    if scope is None:
+        return Community.objects.none()
+    if scope[0] == "subdistrict":
+        return Community.objects.filter(subdistrict_id=scope[1])
+    return Community.objects.filter(pk=scope[1])
 
 
-def _mediators(request):
+def _mediator_model():
     # casework may not import mediation: the model comes from the relation itself.
-    mediator_model = DisputeCase._meta.get_field("lead_mediator").related_model
-    return mediator_model.objects.filter(active=True).order_by("name", "id")
+    return DisputeCase._meta.get_field("lead_mediator").related_model
+
+
+def reference_options(request) -> dict[str, list[tuple[str, str]]]:
+    """The (pk, name) options of the queue's reference-data filters, from the per-process lists."""
+    scope = _user_scope(request)
+    return {
+        "community": options(("communities", scope), lambda: _named(_communities(scope)), request),
+        "grid": options(
+            ("grids", scope),
+            lambda: _named(Grid.objects.filter(community__in=_communities(scope)).order_by("community_id", "code")),
+            request,
+        ),
+        "category": options(("categories",), lambda: _named(Category.objects.all()), request),
+        "mediator": options(("mediators",), lambda: _named(_mediator_model().objects.filter(active=True)), request),
+    }
+
+
+def watch_reference_data():
+    """Any write of a model behind the options replaces the lists in every process (common.options)."""
+    watch(Community, Grid, Category, _mediator_model())
+
+
+class NamedChoiceFilter(django_filters.ChoiceFilter):
+    """A choice among reference rows by pk; the options are set per request (CaseFilter.__init__) and
+    checked against the same list, so a choice costs no query."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, widget=PlainSelect, empty_label=ALL, choices=[], **kwargs)
 
 
 class QueueOrdering(django_filters.OrderingFilter):
@@ -140,15 +155,15 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         empty_label=ALL, widget=PlainSelect, label=_("状态"), choices=CaseStatus.choices
     )
-    community = NamedChoiceFilter(label=_("社区"), queryset=_communities)
-    grid = NamedChoiceFilter(label=_("网格"), queryset=_grids)
-    category = NamedChoiceFilter(label=_("类别"), queryset=Category.objects.all())
+    community = NamedChoiceFilter(label=_("社区"))
+    grid = NamedChoiceFilter(label=_("网格"))
+    category = NamedChoiceFilter(label=_("类别"))
     risk = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("风险等级"), choices=Risk.choices)
     level = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("调解层级"), choices=Level.choices)
     source = django_filters.ChoiceFilter(empty_label=ALL, widget=PlainSelect, label=_("来源"), choices=Source.choices)
-    mediator = NamedChoiceFilter(label=_("调解员（主调或协助）"), method="filter_mediator", queryset=_mediators)
+    mediator = NamedChoiceFilter(label=_("调解员（主调或协助）"), method="filter_mediator")
     # The roster's per-mediator counts are of the cases each one leads; their links must list the same cases.
-    lead = NamedChoiceFilter(label=_("主调解员"), field_name="lead_mediator", queryset=_mediators)
+    lead = NamedChoiceFilter(label=_("主调解员"), field_name="lead_mediator")
     third_party = django_filters.BooleanFilter(label=_("第三方调解"), method="filter_third_party", widget=YesNoSelect)
     overdue = django_filters.BooleanFilter(label=_("超期"), method="filter_overdue", widget=YesNoSelect)
     warning = django_filters.BooleanFilter(label=_("预警"), field_name="is_warning", widget=YesNoSelect)
@@ -182,6 +197,17 @@ class CaseFilter(django_filters.FilterSet):
         model = DisputeCase
         fields = []
 
+    @property
+    def form(self):
+        # The options go on the form's fields, not on the filters: the filters and the fields are deep
+        # copied for each request, and hundreds of options would be copied with them.
+        if not hasattr(self, "_form"):
+            form = super().form
+            choices = reference_options(self.request)
+            for name, field_choices in (*choices.items(), ("lead", choices["mediator"])):
+                form.fields[name].choices = field_choices
+        return self._form
+
     def filter_tab(self, qs, name, value):
         return tab_cases(qs, value)
 
@@ -198,7 +224,7 @@ class CaseFilter(django_filters.FilterSet):
         return qs.exclude(lead_mediator__in=third_party)
 
     def filter_mediator(self, qs, name, value):
-        return qs if value is None else involving_mediator(qs, value.pk)
+        return involving_mediator(qs, int(value)) if value else qs
 
     def filter_overdue(self, qs, name, value):
         today = timezone.localdate()

@@ -42,6 +42,9 @@ def _text(value) -> str:
 
 
 def cursor_of(row, keys) -> str:
+    """The cursor of a row: a model instance or a values() dict (which carries the sort columns)."""
+    if isinstance(row, dict):
+        return ",".join(_text(row[field.attname]) for field, _ in keys)
     return ",".join(_text(field.value_from_object(row)) for field, _ in keys)
 
 

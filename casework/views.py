@@ -28,6 +28,7 @@ from .forms import CaseIntakeForm, contact_fields, party_formset
 from .models import Party
 from .paging import cursor_of, keyset_page, keyset_page_before, sort_keys
 from .personal_data import mask_id_number, mask_phone
+from .rows import as_rows, row_values
 from .selectors import case_list_related, cases_visible_to, prior_cases_of_parties
 from .services import case_register
 
@@ -73,18 +74,18 @@ def queue(request):
     after, before = request.GET.get("after") or None, request.GET.get("before") or None
     previous_cursor = None
     if before and not after:
-        rows, previous_cursor, next_cursor = keyset_page_before(cases, before, PAGE_SIZE)
+        values, previous_cursor, next_cursor = keyset_page_before(row_values(cases), before, PAGE_SIZE)
         page = _page_number(request) if previous_cursor else 1
     else:
-        rows, next_cursor = keyset_page(cases, after, PAGE_SIZE)
+        values, next_cursor = keyset_page(row_values(cases), after, PAGE_SIZE)
         page = _page_number(request) if after else 1
-        if after and rows:
-            previous_cursor = cursor_of(rows[0], sort_keys(cases))
+        if after and values:
+            previous_cursor = cursor_of(values[0], sort_keys(cases))
     total = cases.order_by()[: COUNT_LIMIT + 1].count()
     cleaned = getattr(filterset.form, "cleaned_data", {})
     context = {
         "filter": filterset,
-        "rows": rows,
+        "rows": as_rows(values),
         "page": page,
         "total": total,
         "total_capped": total > COUNT_LIMIT,

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from casework.calendar import horizon_gaps
 from casework.enums import CaseStatus
-from casework.selectors import case_queue, cases_visible_to
+from casework.rows import case_rows
+from casework.selectors import cases_visible_to
 from common import delivery, notices
 from common import selectors as notice_selectors
 from common.refusals import show_refusal
@@ -97,11 +98,12 @@ def dashboard_figures(user, today: dt.date) -> dict:
 
 def _attention(user, today):
     """Open cases that need someone now: early warnings first, then the most overdue."""
-    return list(
-        case_queue(user)
+    return case_rows(
+        cases_visible_to(user)
         .filter(open_q())
         .filter(warning_q() | overdue_q(today))
-        .order_by("-is_warning", F("next_due").asc(nulls_last=True), "id")[:ATTENTION_ROWS]
+        .order_by("-is_warning", F("next_due").asc(nulls_last=True), "id")[:ATTENTION_ROWS],
+        today,
     )
 
 
@@ -133,16 +135,16 @@ def community_home(request):
 
 
 def mediator_home(request):
-    rows = list(my_cases(request.user))
-    for case in rows:
-        case.next_step = next_step(case, request.user)
+    rows = case_rows(my_cases(request.user))
+    for row in rows:
+        row.next_step = next_step(row, request.user)
     return render(request, "home/mediator_home.html", {"rows": rows, "today": timezone.localdate()})
 
 
 def grid_worker_home(request):
     """我的网格: the screening returns owed (one tap each to file), then the grid's recent cases."""
     today = timezone.localdate()
-    rows = list(case_queue(request.user).order_by("-registered_at", "-id")[:RECENT_ROWS])
+    rows = case_rows(cases_visible_to(request.user).order_by("-registered_at", "-id")[:RECENT_ROWS], today)
     owed = returns_owed(grids_for_filing(request.user), today)
     due = [row for row in owed if not row["missed"]]
     missed = [row for row in owed if row["missed"]]

@@ -168,19 +168,19 @@ def case_timeline(case) -> list[dict]:
     return items
 
 
-def next_step(case, user) -> str:
-    """What a mediator's case needs next, in the words of the "my cases" list."""
-    if case.status == CaseStatus.ASSIGNED:
-        if case.lead_mediator_id and case.lead_mediator.user_id == user.id:
+def next_step(row, user) -> str:
+    """What a mediator's case needs next, in the words of the "my cases" list (a casework.rows.CaseRow)."""
+    if row.status == CaseStatus.ASSIGNED:
+        if row.lead_user_id == user.id:
             return _("开始调解")
         return _("等待主调解员开始调解")
-    if case.status == CaseStatus.MEDIATING:
-        return _("记录调解情况") if case.session_count == 0 else _("记录调解情况或调解结果")
-    if case.status == CaseStatus.AGREED and case.follow_up_count == 0:
+    if row.status == CaseStatus.MEDIATING:
+        return _("记录调解情况") if row.session_count == 0 else _("记录调解情况或调解结果")
+    if row.status == CaseStatus.AGREED and row.follow_up_count == 0:
         return _("回访")
-    if case.status in CONCLUDED:
+    if row.status in CONCLUDED:
         return _("等待综治中心结案")
-    return case.get_status_display()
+    return row.status_label
 
 
 def my_cases(user):

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from casework.enums import Level
+from common import options
 from demo.seed import DemoSeeder
 from grids.enums import Role
 from tests.factories import (
@@ -24,6 +25,13 @@ def fast_password_hashing(settings):
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_option_lists():
+    """A test's rows are rolled back without a signal: the next test must not be offered them."""
+    yield
+    options.bump()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,68 @@
+"""Option lists of reference data (categories, communities, grids, mediators) kept in each web
+process, so a filter form does not read them on every request.
+
+They change rarely and any change must show at once in every process: each list is stored with
+the version it was read under, and the version lives in the shared cache. Any write of a model
+registered with `watch` (a save in the admin or through a service, a delete) replaces the
+version, right away and again when the transaction commits (a process that read the old rows
+between the two reads them again). A request reads the version once, whatever it lists.
+"""
+
+import threading
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+VERSION_KEY = "fengqiao:options:version"
+# The version a request has read, kept on the request so that its lists agree with each other.
+REQUEST_ATTRIBUTE = "fengqiao_options_version"
+
+_lists: dict[tuple, tuple[str, list]] = {}
+_lock = threading.Lock()
+
+
+def current_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A fresh or flushed cache: start a version (another process may have started one first).
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump(**_):
+    """A new version: every process reads its lists again."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _changed(**kwargs):
+    bump()
+    transaction.on_commit(bump, robust=True)
+
+
+def watch(*models):
+    """Bump the version on any save or delete of these models."""
+    for model in models:
+        post_save.connect(_changed, sender=model, dispatch_uid=f"options:{model._meta.label}:save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"options:{model._meta.label}:delete")
+
+
+def options(key: tuple, read, request=None) -> list:
+    """The list `read()` returns, from this process's memory while the version holds. `key` names
+    the list and its scope (e.g. ("grids", subdistrict_id))."""
+    if request is not None:
+        version = getattr(request, REQUEST_ATTRIBUTE, None)
+        if version is None:
+            version = current_version()
+            setattr(request, REQUEST_ATTRIBUTE, version)
+    else:
+        version = current_version()
+    held = _lists.get(key)
+    if held is not None and held[0] == version:
+        return held[1]
+    value = list(read())
+    with _lock:
+        _lists[key] = (version, value)
+    return value
