@@ -80,7 +80,7 @@ def world(centre, mediator, other_mediator, grid, sibling_grid, other_grid):
     cases["E"] = register(centre, other_grid, category=neighbour, at=at(3, 12), source=Source.HOTLINE)
     cases["F"] = register(centre, other_grid, category=neighbour, at=at(3, 15), risk=Risk.MAJOR)
     cases["G"] = register(centre, grid, category=neighbour, at=at(3, 20))
-    case_services.case_withdraw(cases["G"], actor=centre, reason="已和解", at=at(3, 21))
+    case_services.case_withdraw(cases["G"], actor=centre, reason="已和解", by="party", at=at(3, 21))
     follow_up(cases["A"], mediator, dt.date(2025, 3, 14), 4, True)
     follow_up(cases["D"], mediator, dt.date(2025, 3, 25), 5, False)
     for case in cases.values():

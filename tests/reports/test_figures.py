@@ -126,7 +126,7 @@ def test_breakdowns_by_every_dimension(world, subdistrict, community, other_comm
     assert _counts(figures["by_mediator"]) == {mediator.name: 2, other_mediator.name: 1}
     assert _counts(figures["by_organization"]) == {mediator.organization.name: 2, other_mediator.organization.name: 1}
     assert sum(row["count"] for row in figures["by_grid"]) == 6
-    assert _counts(figures["withdrawn"]) == {"综治中心": 1}
+    assert _counts(figures["withdrawn"]) == {"当事人": 1}
 
 
 def test_hot_spots_are_community_by_category_busiest_first(world, subdistrict, community, other_community):
