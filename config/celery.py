@@ -82,6 +82,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 15 * 60},
     },
+    # 类案参考's index: the cases concluded since the last run (a few minutes' lag is harmless: the
+    # lookup also ranks the scope's latest conclusions, indexed or not).
+    "similar-index": {
+        "task": "reports.analysis.tasks.similar_index",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 5 * 60},
+    },
     # Reports missed while the system was down.
     "catch-up": {
         "task": "reports.tasks.catch_up",

@@ -91,3 +91,48 @@ class Snapshot(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("报表快照不可删除。"))
+
+
+class SimilarDocument(models.Model):
+    """类案参考's index entry for one concluded case: its description segmented once, as it stood at
+    the conclusion indexed (a case concluded again is indexed again). Filled in the background and
+    by the demo, never on a case's own write path (which lives below this app)."""
+
+    case = models.OneToOneField(
+        "casework.DisputeCase", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("案件")
+    )
+    concluded_at = models.DateTimeField(_("办结时间"))
+    # The segmented words, space-separated: ranking the candidates needs no segmenter.
+    terms = models.TextField(_("分词"))
+
+    class Meta:
+        verbose_name = _("类案索引")
+        verbose_name_plural = _("类案索引")
+        indexes = [models.Index(fields=["-concluded_at"], name="similar_doc_concluded_idx")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.terms[:40]}"
+
+
+class SimilarTerm(models.Model):
+    """One posting of the inverted index: a word of a concluded case's description, with where the
+    case is and when it concluded, so a lookup reads the latest postings of each of the query's words
+    in one subdistrict from one index range, never the cases table."""
+
+    term = models.CharField(_("词"), max_length=32)
+    document = models.ForeignKey(SimilarDocument, on_delete=models.CASCADE, related_name="postings")
+    subdistrict = models.ForeignKey("grids.Subdistrict", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("casework.Category", on_delete=models.CASCADE, related_name="+")
+    concluded_at = models.DateTimeField(_("办结时间"))
+
+    class Meta:
+        verbose_name = _("类案索引词")
+        verbose_name_plural = _("类案索引词")
+        indexes = [
+            models.Index(
+                fields=["subdistrict", "term", "-concluded_at"], name="similar_term_lookup_idx", include=["document"]
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.term} → {self.document_id}"

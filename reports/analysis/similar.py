@@ -1,10 +1,14 @@
 """类案参考: the concluded cases most like this one, among those the reader may see.
 
 Candidates are the concluded cases (agreed or failed) in the reader's scope of the same or a related
-category, the most recently concluded first, at most CANDIDATES of them (an index read, not a scan).
-They are ranked by BM25 over the descriptions, segmented by jieba (a maintained Chinese
-segmenter), plus a fixed bonus for the very same category; the top five are shown with their outcome,
-the agreement's terms or the guidance given on failure, and how long the case took.
+category: those sharing a word with the case's description, found through an inverted index
+(SimilarTerm: the latest POSTINGS_PER_TERM postings of each word in the case's subdistrict, one
+index range each), and the RECENT most recently concluded ones of the scope (so a reader who sees
+few cases still gets theirs). They are ranked by BM25 over the descriptions, segmented by jieba (a
+maintained Chinese segmenter) once when indexed, plus a fixed bonus for the very same category; the
+top five are shown with their outcome, the agreement's terms or the guidance given on failure, and
+how long the case took. At a million cases the lookup reads a few thousand index entries, not the
+cases: the cost does not grow with the table.
 """
 
 import json
@@ -14,7 +18,12 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
+
 from casework.enums import Guidance, Outcome
+from casework.models import Category, DisputeCase
+from reports.models import SimilarDocument, SimilarTerm
 
 # Categories whose disputes resemble each other (by category code): where people live, harm to
 # persons or property, money owed. A category not listed is related to itself only.
@@ -24,6 +33,9 @@ RELATED_GROUPS = [
     {"contract", "consumer", "labour"},
 ]
 CANDIDATES = 1000
+POSTINGS_PER_TERM = 200
+RECENT = 100
+QUERY_TERMS = 16
 TOP = 5
 SAME_CATEGORY_BONUS = 0.3  # on top of a BM25 score scaled to 0–1 within the candidates
 K1, B = 1.2, 0.75
@@ -81,9 +93,10 @@ def bm25_scores(query: list[str], documents: list[list[str]]) -> list[float]:
 
 
 def rank(query_text: str, category_code: str | None, candidates: list[dict], top: int = TOP) -> list[dict]:
-    """The `top` candidates by scaled BM25 plus the same-category bonus; ties by recency (input order)."""
+    """The `top` candidates by scaled BM25 plus the same-category bonus; ties by recency (input order).
+    A candidate's words are its indexed ones when it has them (`words`), else segmented here."""
     query = tokens(query_text)
-    bm25 = bm25_scores(query, [tokens(c["description"]) for c in candidates])
+    bm25 = bm25_scores(query, [c.get("words") or tokens(c["description"]) for c in candidates])
     best = max(bm25, default=0.0) or 1.0
     scored = []
     for index, (candidate, score) in enumerate(zip(candidates, bm25, strict=True)):
@@ -95,6 +108,38 @@ def rank(query_text: str, category_code: str | None, candidates: list[dict], top
     ]
 
 
+CANDIDATE_FIELDS = (
+    "pk",
+    "number",
+    "description",
+    "category__code",
+    "category__name",
+    "outcome",
+    "fail_reason",
+    "guidance",
+    "registered_at",
+    "concluded_at",
+    "agreement__terms",
+)
+
+
+def _candidate(row: dict, terms: str | None = None) -> dict:
+    return {
+        "pk": row["pk"],
+        "number": row["number"],
+        "description": row["description"],
+        "category": row["category__code"],
+        "category_name": row["category__name"],
+        "outcome": row["outcome"],
+        "terms": row["agreement__terms"] or "",
+        "fail_reason": row["fail_reason"],
+        "outcome_label": Outcome(row["outcome"]).label if row["outcome"] in Outcome.values else "",
+        "guidance": Guidance(row["guidance"]).label if row["guidance"] in Guidance.values else "",
+        "days": max((row["concluded_at"] - row["registered_at"]).days, 0),
+        **({"words": terms.split()} if terms else {}),
+    }
+
+
 def candidates(cases, category_codes: set[str] | None, exclude_pk: int | None = None) -> list[dict]:
     """The concluded cases of `cases` (a scope) in these categories (None: all), latest first; one query."""
     # Concluded: agreed or failed, closed since or not (the reports' definition).
@@ -103,41 +148,85 @@ def candidates(cases, category_codes: set[str] | None, exclude_pk: int | None = 
         qs = qs.filter(category__code__in=category_codes)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
-    rows = qs.order_by("-concluded_at", "-pk").values(
-        "pk",
-        "number",
-        "description",
-        "category__code",
-        "category__name",
-        "outcome",
-        "fail_reason",
-        "guidance",
-        "registered_at",
-        "concluded_at",
-        "agreement__terms",
-    )[:CANDIDATES]
-    return [
-        {
-            "pk": row["pk"],
-            "number": row["number"],
-            "description": row["description"],
-            "category": row["category__code"],
-            "category_name": row["category__name"],
-            "outcome": row["outcome"],
-            "terms": row["agreement__terms"] or "",
-            "fail_reason": row["fail_reason"],
-            "outcome_label": Outcome(row["outcome"]).label if row["outcome"] in Outcome.values else "",
-            "guidance": Guidance(row["guidance"]).label if row["guidance"] in Guidance.values else "",
-            "days": max((row["concluded_at"] - row["registered_at"]).days, 0),
-        }
-        for row in rows
+    return [_candidate(row) for row in qs.order_by("-concluded_at", "-pk").values(*CANDIDATE_FIELDS)[:CANDIDATES]]
+
+
+def indexed_candidates(cases, case, category_codes: set[str], recent: int = RECENT) -> list[dict]:
+    """The concluded cases of `cases` in these categories that share a word with `case`'s description
+    (the latest POSTINGS_PER_TERM postings of each of its longest words, in its subdistrict), and the
+    `recent` latest of the scope; each with its indexed words. Two queries."""
+    category_ids = Category.objects.filter(code__in=category_codes).values("pk")
+    # Longer words first: in Chinese they are the more specific ones (漏水 before 楼上).
+    words = sorted(set(tokens(case.description)), key=lambda w: (-len(w), w))[:QUERY_TERMS]
+    per_word = [
+        SimilarTerm.objects.filter(subdistrict_id=case.subdistrict_id, term=word[:32], category_id__in=category_ids)
+        .order_by("-concluded_at")
+        .values_list("document_id", flat=True)[:POSTINGS_PER_TERM]
+        for word in words
     ]
+    if per_word and connection.features.supports_slicing_ordering_in_compound:
+        found = set(per_word[0].union(*per_word[1:], all=True))
+    else:  # SQLite (`make run`): one small query per word
+        found = {pk for postings in per_word for pk in postings}
+    latest = (
+        cases.concluded()
+        .filter(category_id__in=category_ids)
+        .exclude(pk=case.pk)
+        .order_by("-concluded_at", "-pk")
+        .values("pk")[:recent]
+    )
+    rows = (
+        cases.concluded()
+        .filter(Q(pk__in=found - {case.pk}) | Q(pk__in=latest))
+        .annotate(words=Subquery(SimilarDocument.objects.filter(case_id=OuterRef("pk")).values("terms")[:1]))
+        .order_by("-concluded_at", "-pk")
+        .values(*CANDIDATE_FIELDS, "words")
+    )
+    return [_candidate(row, row["words"]) for row in rows]
 
 
-def similar_cases(cases, case, top: int = TOP) -> list[dict]:
+def similar_cases(cases, case, top: int = TOP, recent: int = RECENT) -> list[dict]:
     """The `top` concluded cases of `cases` (the reader's scope) most like `case`."""
-    pool = candidates(cases, related_codes(case.category.code), exclude_pk=case.pk)
+    pool = indexed_candidates(cases, case, related_codes(case.category.code), recent)
     return rank(case.description, case.category.code, pool, top)
+
+
+def index_concluded(chunk: int = 5000, limit: int | None = None) -> int:
+    """Index the concluded cases not yet indexed as of their latest conclusion (a case concluded
+    again replaces its entry), `chunk` cases a transaction; returns how many were indexed."""
+    stale = SimilarDocument.objects.filter(case_id=OuterRef("pk"), concluded_at=OuterRef("concluded_at"))
+    pending = DisputeCase.objects.concluded().filter(~Exists(stale))
+    done = 0
+    while limit is None or done < limit:
+        size = chunk if limit is None else min(chunk, limit - done)
+        rows = list(
+            pending.order_by("pk").values("pk", "description", "subdistrict_id", "category_id", "concluded_at")[:size]
+        )
+        if not rows:
+            break
+        with transaction.atomic():
+            ids = [row["pk"] for row in rows]
+            SimilarDocument.objects.filter(case_id__in=ids).delete()  # postings go with them
+            documents, postings = [], []
+            for row in rows:
+                words = tokens(row["description"])
+                documents.append(
+                    SimilarDocument(case_id=row["pk"], concluded_at=row["concluded_at"], terms=" ".join(words))
+                )
+                postings += [
+                    SimilarTerm(
+                        term=word[:32],
+                        document_id=row["pk"],
+                        subdistrict_id=row["subdistrict_id"],
+                        category_id=row["category_id"],
+                        concluded_at=row["concluded_at"],
+                    )
+                    for word in set(words)
+                ]
+            SimilarDocument.objects.bulk_create(documents)
+            SimilarTerm.objects.bulk_create(postings, batch_size=5000)
+        done += len(rows)
+    return done
 
 
 LABELLED_SET = Path(__file__).with_name("labelled_queries.json")

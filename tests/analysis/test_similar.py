@@ -6,7 +6,9 @@ import pytest
 from django.utils import timezone
 
 from casework.models import DisputeCase
-from reports.analysis.similar import bm25_scores, evaluate, rank, related_codes, tokens
+from casework.selectors import cases_visible_to
+from reports.analysis.similar import bm25_scores, evaluate, index_concluded, rank, related_codes, similar_cases, tokens
+from reports.models import SimilarDocument, SimilarTerm
 from tests.factories import category, register
 from tests.workflow import drive
 
@@ -69,6 +71,30 @@ def test_the_fragment_keeps_to_the_readers_scope(concluded, client, community_st
     # A case the reader cannot see: 404, as everywhere.
     client.force_login(grid_worker)
     assert client.get(f"/analysis/similar/{concluded['far'].pk}/").status_code == 404
+
+
+def test_the_index_finds_related_cases_that_are_not_among_the_latest(concluded, centre):
+    scope, query = cases_visible_to(centre), concluded["query"]
+    # Without the latest conclusions in the pool, only the index can find them: nothing before it is built.
+    assert similar_cases(scope, query, recent=0) == []
+    assert index_concluded() == 4
+    found = [c["pk"] for c in similar_cases(scope, query, recent=0)]
+    # Sharing 漏水 with the query: the neighbour case and the far one; 物业费上涨 shares no word.
+    assert set(found[:2]) == {concluded["made"][0].pk, concluded["far"].pk} and concluded["made"][1].pk not in found
+    assert concluded["made"][2].pk not in found  # labour: not a related category
+
+
+def test_the_index_is_built_once_and_follows_a_case_concluded_again(concluded):
+    assert index_concluded(chunk=2) == 4
+    postings = SimilarTerm.objects.count()
+    assert index_concluded() == 0 and SimilarTerm.objects.count() == postings
+    again = concluded["made"][0]
+    moment = timezone.now()
+    DisputeCase.objects.filter(pk=again.pk).update(concluded_at=moment, description="楼上漏水又渗到楼下")
+    assert index_concluded() == 1
+    document = SimilarDocument.objects.get(case=again)
+    assert document.concluded_at == moment and "渗到" in document.terms.split()
+    assert set(SimilarTerm.objects.filter(document=document).values_list("concluded_at", flat=True)) == {moment}
 
 
 def test_the_case_page_loads_the_fragment(concluded, client, centre):

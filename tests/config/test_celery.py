@@ -36,6 +36,7 @@ def test_every_entry_is_a_crontab_with_expires_and_a_registered_task():
         "judicial-window",
         "anomaly-alerts",
         "delivery-sweep",
+        "similar-index",
     }
     for name, item in app.conf.beat_schedule.items():
         assert isinstance(item["schedule"], crontab), name

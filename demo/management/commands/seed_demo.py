@@ -7,6 +7,7 @@ Idempotent: a second run changes nothing. Shows progress (silence it with -v 0).
 from django.core.management.base import BaseCommand
 
 from demo.seed import DEFAULT_PASSWORD, DemoSeeder
+from reports.analysis.similar import index_concluded
 from reports.statistics import success_rate
 
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
     def handle(self, *args, password, verbosity, **options):
         progress = self.stdout.write if verbosity >= 1 else (lambda message: None)
         created = DemoSeeder(password=password, progress=progress).run()
+        # 类案参考's index at once, not at the scheduler's next round.
+        indexed = index_concluded()
         if verbosity >= 1:
             if not any(created.values()):
                 self.stdout.write("demo already loaded: nothing changed")
@@ -31,5 +34,6 @@ class Command(BaseCommand):
                     f"created {created['users']} accounts, {created['cases']} cases"
                     f" and {created['inspections']} screening returns"
                 )
+            self.stdout.write(f"类案参考 index: {indexed} concluded cases added")
             self.stdout.write(f"third-party success rate since 2020-01-01: {success_rate(third_party=True)}")
             self.stdout.write(f"overall success rate since 2020-01-01: {success_rate()}")
