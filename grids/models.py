@@ -202,6 +202,10 @@ class Inspection(models.Model):
     def period_label(self) -> str:
         return period_label(self.kind, self.period)
 
+    @property
+    def period_end(self) -> dt.date:
+        return period_end(self.kind, self.period)
+
 
 def period_end(kind: str, period: dt.date) -> dt.date:
     """The last day a return for `period` is on time: the day itself, or the month's last day."""
@@ -230,3 +234,35 @@ class PasswordHistory(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.set_at:%Y-%m-%d}"
+
+
+class SpotResolution(models.Model):
+    """就地化解: a dispute found in screening and resolved there and then, without opening a case.
+
+    It belongs to the screening return that found it: of a return's disputes found, some were
+    registered as cases, some resolved on the spot, the rest not pursued (found = registered +
+    resolved on the spot + not pursued), so the resolutions of a return never outnumber what it
+    found less what it registered.
+    """
+
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="resolutions", verbose_name=_("排查记录")
+    )
+    what = models.CharField(_("纠纷简述"), max_length=200)
+    place = models.CharField(_("地点"), max_length=100)
+    resolved_by = models.CharField(_("化解人"), max_length=50)
+    parties = models.CharField(_("当事人"), max_length=200, blank=True)
+    resolved_on = models.DateField(_("化解日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("就地化解")
+        verbose_name_plural = _("就地化解")
+        ordering = ["-resolved_on", "-pk"]
+        indexes = [models.Index(fields=["resolved_on"], name="spot_resolved_on_idx")]
+
+    def __str__(self):
+        return f"{self.resolved_on} {self.place}：{self.what[:20]}"

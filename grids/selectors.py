@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .enums import InspectionKind, Role
 from .models import Inspection, SensitivePeriod, User, period_end, period_label
@@ -36,7 +36,12 @@ def inspections_visible_to(user):
 
 
 def inspections_filed_by(user, limit: int = 50):
-    return Inspection.objects.filter(filed_by=user).select_related("grid__community").order_by("-filed_at")[:limit]
+    return (
+        Inspection.objects.filter(filed_by=user)
+        .select_related("grid__community")
+        .annotate(on_spot=Count("resolutions"))
+        .order_by("-filed_at")[:limit]
+    )
 
 
 # How far back a grid worker is shown the daily returns they missed (补报 is still possible after).

@@ -8,12 +8,14 @@ from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.refusals import NotPermitted
+from common.text import clean_text
 
 from . import boundaries
 from .enums import Crs, InspectionKind, Role
-from .models import Community, Grid, Inspection, SensitivePeriod, User, period_end
+from .models import Community, Grid, Inspection, SensitivePeriod, SpotResolution, User, period_end
 from .permissions import active, is_grid_worker_for
 
 # A mainland mobile number, as SMS gateways take it.
@@ -58,6 +60,18 @@ def _count(value, field: str) -> int:
     return number
 
 
+def _filer(actor, grid) -> bool:
+    """May `actor` write a return of `grid`: its grid worker, or staff for a grid without one (then
+    True: on its behalf); refused otherwise."""
+    own = grid is not None and is_grid_worker_for(actor, grid.pk)
+    on_behalf = not own and grid is not None and grids_filed_on_behalf_by(actor).filter(pk=grid.pk).exists()
+    if not (own or on_behalf):
+        if actor is not None and actor.has_role(Role.GRID_WORKER):
+            raise NotPermitted(_("只能为本人负责的网格填报排查记录。"))
+        raise NotPermitted(_("只能为本辖区内无网格员的网格代为填报排查记录。"))
+    return on_behalf
+
+
 def inspection_file(
     *,
     actor,
@@ -73,12 +87,7 @@ def inspection_file(
     """排查填报: a grid worker files one return for one of their grids and one period; centre or
     community staff file for a grid without a grid worker (recorded as filed on its behalf). A
     return filed after its day or month has ended is 补报 (late)."""
-    own = grid is not None and is_grid_worker_for(actor, grid.pk)
-    on_behalf = not own and grid is not None and grids_filed_on_behalf_by(actor).filter(pk=grid.pk).exists()
-    if not (own or on_behalf):
-        if actor is not None and actor.has_role(Role.GRID_WORKER):
-            raise NotPermitted(_("只能为本人负责的网格填报排查记录。"))
-        raise NotPermitted(_("只能为本辖区内无网格员的网格代为填报排查记录。"))
+    on_behalf = _filer(actor, grid)
     if kind not in InspectionKind.values:
         raise ValidationError({"kind": [_("排查类型须为日查或月查。")]})
     if not isinstance(period, dt.date):
@@ -119,6 +128,68 @@ def inspection_file(
             )
     except IntegrityError:
         raise ValidationError({"period": [_("该网格本期的排查记录已填报。")]}) from None
+
+
+SPOT_TEXT_LIMITS = {
+    "what": (gettext_lazy("纠纷简述"), 200),
+    "place": (gettext_lazy("地点"), 100),
+    "resolved_by": (gettext_lazy("化解人"), 50),
+}
+
+
+def _spot_text(value, field: str, label: str, limit: int, *, required: bool = True) -> str:
+    value = clean_text((value or "").strip(), field=label)
+    if required and not value:
+        raise ValidationError({field: [_("请填写%(label)s。") % {"label": label}]})
+    if len(value) > limit:
+        raise ValidationError({field: [_("%(label)s不能超过%(limit)s字。") % {"label": label, "limit": limit}]})
+    return value
+
+
+def spot_resolution_add(
+    *, actor, inspection: Inspection, what, place, resolved_by, resolved_on, parties="", at=None
+) -> SpotResolution:
+    """就地化解: record a dispute of a filed return that was resolved on the spot, without a case.
+    Whoever may file the grid's return may record it; it falls within the return's period and not
+    after today; a return's resolutions never outnumber its disputes found less its registered cases."""
+    _filer(actor, inspection.grid)
+    given = {"what": what, "place": place, "resolved_by": resolved_by}
+    texts = {field: _spot_text(given[field], field, label, limit) for field, (label, limit) in SPOT_TEXT_LIMITS.items()}
+    parties = _spot_text(parties, "parties", _("当事人"), 200, required=False)
+    at = at or timezone.now()
+    if not isinstance(resolved_on, dt.date):
+        raise ValidationError({"resolved_on": [_("请填写化解日期。")]})
+    start, end = inspection.period, period_end(inspection.kind, inspection.period)
+    if not start <= resolved_on <= end:
+        raise ValidationError(
+            {"resolved_on": [_("化解日期须在该排查期间内（%(start)s～%(end)s）。") % {"start": start, "end": end}]}
+        )
+    if resolved_on > timezone.localtime(at).date():
+        raise ValidationError({"resolved_on": [_("化解日期不能晚于今天。")]})
+    with transaction.atomic():
+        # Locked: two resolutions recorded at once must not both take the return's last place.
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        room = locked.disputes_found - locked.cases_registered - locked.resolutions.count()
+        if room <= 0:
+            raise ValidationError(
+                _(
+                    "该排查记录发现纠纷 %(found)s 件，其中登记立案 %(registered)s 件，已记录就地化解 %(spot)s 件，"
+                    "不能再增加。如有遗漏，请联系综治中心更正排查记录。"
+                )
+                % {
+                    "found": locked.disputes_found,
+                    "registered": locked.cases_registered,
+                    "spot": locked.disputes_found - locked.cases_registered - room,
+                }
+            )
+        return SpotResolution.objects.create(
+            inspection=locked,
+            **texts,
+            parties=parties,
+            resolved_on=resolved_on,
+            recorded_by=actor,
+            recorded_at=at,
+        )
 
 
 def password_changed_by_owner(*, user) -> None:

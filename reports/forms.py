@@ -62,3 +62,13 @@ class InspectionForm(PeriodForm):
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["grid"].queryset = grids
+
+
+class SpotResolutionForm(forms.Form):
+    """就地化解, one short form for a phone: what, where, who resolved it, the parties if known."""
+
+    what = forms.CharField(label=_("纠纷简述"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
+    place = forms.CharField(label=_("地点"), max_length=100)
+    resolved_by = forms.CharField(label=_("化解人"), max_length=50)
+    parties = forms.CharField(label=_("当事人（可不填）"), max_length=200, required=False)
+    resolved_on = forms.DateField(label=_("化解日期"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.models import DisputeCase
 from common.enums import NoticeKind
 from common.notices import notify
 from common.refusals import NotPermitted
@@ -25,6 +26,7 @@ from grids.models import SensitivePeriod, Subdistrict
 from grids.selectors import users_with_roles
 
 from . import statistics
+from .analysis import judgement
 from .enums import ReportKind
 from .models import Snapshot
 from .statistics import Period, add_months
@@ -52,6 +54,23 @@ def _check_report_request(kind: str, period: dt.date, today: dt.date) -> Period:
 
 def _latest(subdistrict, kind: str, period: dt.date) -> Snapshot | None:
     return Snapshot.objects.filter(subdistrict=subdistrict, kind=kind, period=period).order_by("-version").first()
+
+
+def report_material(subdistrict, report_period: statistics.Period) -> dict:
+    """What a snapshot stores: the figures' material as of the period's end and, in a monthly report,
+    the month's 研判 (the 研判 page's tables) for the subdistrict and for each of its communities, so
+    that a community's view of the report carries its own."""
+    material = statistics.collect(subdistrict.pk, report_period)
+    if report_period.kind == ReportKind.MONTHLY:
+        cases = DisputeCase.objects.filter(subdistrict=subdistrict)
+        material["judgement"] = {
+            "all": judgement.for_report(cases, report_period.start),
+            "communities": {
+                str(community.pk): judgement.for_report(cases.filter(community=community), report_period.start)
+                for community in subdistrict.communities.order_by("pk")
+            },
+        }
+    return material
 
 
 def _insert_snapshot(*, subdistrict, report_period, version, material, actor, reason, now) -> Snapshot:
@@ -86,7 +105,7 @@ def report_ensure(
     existing = _latest(subdistrict, kind, report_period.start)
     if existing is not None:
         return existing
-    material = statistics.collect(subdistrict.pk, report_period)
+    material = report_material(subdistrict, report_period)
     try:
         return _insert_snapshot(
             subdistrict=subdistrict,
@@ -123,7 +142,7 @@ def report_generate(
         raise NotPermitted(_("只能生成本街道的报表。"))
     if subdistrict is None:
         raise ValidationError({"subdistrict": [_("请指定报表所属街道。")]})
-    material = statistics.collect(subdistrict.pk, report_period)
+    material = report_material(subdistrict, report_period)
     for _attempt in range(MAX_VERSION_CLAIMS):
         latest = _latest(subdistrict, kind, report_period.start)
         if latest is not None and not reason and latest.fingerprint == fingerprint(material):

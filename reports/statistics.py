@@ -627,7 +627,9 @@ class Collector:
             r["grid_id"]: r
             for r in Inspection.objects.filter(
                 grid__community__subdistrict_id=self.subdistrict_id, kind=kind, period=period_date
-            ).values("grid_id", "disputes_found", "cases_registered", "zero_report", "filed_at")
+            )
+            .annotate(on_spot=Count("resolutions"))
+            .values("grid_id", "disputes_found", "cases_registered", "zero_report", "filed_at", "on_spot")
         }
         grids = []
         for grid in (
@@ -649,6 +651,8 @@ class Collector:
                     "late": bool(filed) and not on_time,
                     "zero_report": bool(filed and on_time and filed["zero_report"]),
                     "found": filed["disputes_found"] if filed and on_time else 0,
+                    # 就地化解: of the disputes found, those resolved on the spot without a case.
+                    "on_spot": filed["on_spot"] if filed and on_time else 0,
                     "reported_registered": filed["cases_registered"] if filed else None,
                     "actual_registered": registered_by_grid.get(grid.pk, 0),
                 }
@@ -716,6 +720,11 @@ def restrict(material: dict, community_id: int) -> dict:
             **material["inspections"],
             "grids": [g for g in material["inspections"]["grids"] if g["community_id"] == community_id],
         },
+        **(
+            {"judgement": {"all": material["judgement"]["communities"].get(str(community_id))}}
+            if "judgement" in material
+            else {}
+        ),
     }
 
 
@@ -842,6 +851,8 @@ def derive(material: dict) -> dict:
                 "hot_spots": _hot_spots(material),
                 "mediators": _mediators(material),
                 "follow_up": _follow_up(material),
+                # 研判: computed when the snapshot was made (the 研判 page's tables, as of the month's end).
+                "judgement": material.get("judgement", {}).get("all"),
             }
         )
     return figures
@@ -936,8 +947,11 @@ def _inspection_figures(material: dict) -> dict:
         "grids": len(grids),
         "filed": len(filed),
         "zero_reports": sum(1 for g in filed if g["zero_report"]),
+        # Found = registered + resolved on the spot + not pursued, as the returns say.
         "disputes_found": sum(g["found"] for g in filed),
         "cases_registered": sum(g["reported_registered"] or 0 for g in filed),
+        "resolved_on_spot": sum(g.get("on_spot", 0) for g in filed),
+        "not_pursued": sum(g["found"] - (g["reported_registered"] or 0) - g.get("on_spot", 0) for g in filed),
         "coverage": _rate(len(filed), len(grids)) if required else None,
         # 补报 (filed after the return was due) is neither on time nor missing: counted on its own.
         "missing_count": len(missing),

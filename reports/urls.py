@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/export.pdf", views.report_pdf, name="pdf"),
     path("inspections/", views.inspection_file, name="inspections"),
     path("inspections/missing/", views.inspection_missing, name="missing"),
+    path("inspections/<int:pk>/spot/", views.spot_resolutions, name="spot"),
+    path("inspections/spot/", views.spot_resolutions_of_grid, name="spot_grid"),
 ]

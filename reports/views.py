@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +22,9 @@ from grids import services as grid_services
 from grids.enums import InspectionKind, Role
 
 from . import charts, exports, selectors, services, statistics
+from .analysis.views import report_judgement
 from .exports import percent
-from .forms import GenerateReportForm, InspectionForm, parse_period
+from .forms import GenerateReportForm, InspectionForm, SpotResolutionForm, parse_period
 
 
 def _readers_only(user):
@@ -119,6 +120,7 @@ def report_detail(request, pk: int):
             subdistrict_id=snapshot.subdistrict_id, kind=snapshot.kind, period=snapshot.period
         ),
         "can_generate": services.can_generate_reports(request.user),
+        "judgement": report_judgement(figures.get("judgement")),
     }
     return render(request, "reports/report_detail.html", context)
 
@@ -240,6 +242,57 @@ def inspection_file(request):
         },
         status=status,
     )
+
+
+@login_required
+def spot_resolutions(request, pk: int):
+    """就地化解 of one screening return: the ones recorded, and the short form to record another
+    (whoever may file the grid's return). A return the reader may not see: 404."""
+    inspection = get_object_or_404(
+        grid_selectors.inspections_visible_to(request.user).select_related("grid__community"), pk=pk
+    )
+    today = timezone.localdate()
+    initial = {"resolved_by": request.user.display_name, "resolved_on": min(today, inspection.period_end)}
+    form = SpotResolutionForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        try:
+            grid_services.spot_resolution_add(actor=request.user, inspection=inspection, **form.cleaned_data)
+        except (ValidationError, Refusal) as exc:
+            status = show_refusal(form, exc)
+        else:
+            messages.success(request, _("已记录就地化解。"))
+            return redirect("reports:spot", pk=inspection.pk)
+    resolutions = list(inspection.resolutions.order_by("-resolved_on", "-pk"))
+    return render(
+        request,
+        "reports/spot_resolutions.html",
+        {
+            "inspection": inspection,
+            "form": form,
+            "resolutions": resolutions,
+            "not_pursued": inspection.disputes_found - inspection.cases_registered - len(resolutions),
+        },
+        status=status,
+    )
+
+
+@login_required
+def spot_resolutions_of_grid(request):
+    """The 就地化解 of a grid's return for a period (the map's link): 404 without such a return in
+    the reader's scope."""
+    try:
+        kind = request.GET["kind"]
+        period = parse_period(kind, request.GET["period"])
+        grid = int(request.GET["grid"])
+    except (KeyError, ValueError, ValidationError):
+        raise Http404 from None
+    inspection = get_object_or_404(
+        grid_selectors.inspections_visible_to(request.user), grid_id=grid, kind=kind, period=period
+    )
+    return redirect("reports:spot", pk=inspection.pk)
 
 
 @login_required

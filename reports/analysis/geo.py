@@ -7,7 +7,9 @@ by conditional aggregation; flows (new, concluded, agreed) are the period's, sto
 
 import datetime as dt
 
-from grids.models import Grid
+from django.db.models import Count
+
+from grids.models import Grid, SpotResolution
 from reports.statistics import Period, wilson_interval
 
 from . import live
@@ -19,6 +21,7 @@ MEASURES = {
     "overdue": "逾期案件",
     "warning": "预警案件",
     "success": "调解成功率",
+    "on_spot": "就地化解",
 }
 
 
@@ -37,6 +40,19 @@ def grid_figures(cases, period: Period, today: dt.date) -> dict[int, dict]:
     return live.counts(cases, period, today, FIGURES, by="grid_id")
 
 
+def spot_counts(grids, period: Period) -> dict[int, int]:
+    """就地化解 per grid: disputes resolved on the spot in `period` (not cases: screening returns
+    record them); one query."""
+    return dict(
+        SpotResolution.objects.filter(
+            inspection__grid__in=grids, resolved_on__gte=period.start, resolved_on__lte=period.end
+        )
+        .values_list("inspection__grid_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
 def success(figures: dict) -> dict:
     concluded, agreed = figures["concluded"], figures["agreed"]
     ci = wilson_interval(agreed, concluded)
@@ -46,13 +62,15 @@ def success(figures: dict) -> dict:
     }
 
 
-def map_data(grids, figures: dict[int, dict]) -> dict:
+def map_data(grids, figures: dict[int, dict], on_spot: dict[int, int] | None = None) -> dict:
     """The map's GeoJSON (the grids with a boundary; each feature named by the grid's id, which
-    ECharts joins on) and each grid's figures; the grids without a boundary listed apart."""
+    ECharts joins on) and each grid's figures, 就地化解 among them; the grids without a boundary
+    listed apart."""
     features, regions, unmapped = [], [], []
     for grid in grids:
         counts = figures.get(grid.pk, dict.fromkeys(FIGURES, 0))
         region = {
+            "on_spot": (on_spot or {}).get(grid.pk, 0),
             "id": grid.pk,
             "name": str(grid.pk),
             "grid": grid.name,

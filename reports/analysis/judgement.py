@@ -164,3 +164,40 @@ def repeat_places(cases, end: dt.date, today: dt.date, limit: int = 30) -> list[
         .order_by("-cases", "grid__name", "category__name")[:limit]
     )
     return [{**row, "start": window.start, "end": window.end} for row in rows]
+
+
+def for_report(cases, month: dt.date) -> dict:
+    """The 研判 of a month as a monthly report stores it: the very tables of the 研判 page, as of the
+    month's last day, in JSON (a snapshot keeps what it said; the page is live)."""
+    end = add_months(month.replace(day=1), 1) - dt.timedelta(days=1)
+    figures = judgement(cases, month, end)
+    windows = figures["windows"]
+    tables = {
+        dimension: [
+            {**row, "vs_year": row["vs_year"].as_dict(), "vs_previous": row["vs_previous"].as_dict()} for row in rows
+        ]
+        for dimension, rows in figures["tables"].items()
+    }
+    return {
+        "windows": {
+            name: {"start": getattr(windows, name).start.isoformat(), "end": getattr(windows, name).end.isoformat()}
+            for name in ("current", "last_year", "previous")
+        },
+        "tables": tables,
+        "repeat_parties": [
+            {**p, "case_list": [list(pair) for pair in p["case_list"]]} for p in figures["repeat_parties"]
+        ],
+        "repeat_places": [
+            {**p, "start": p["start"].isoformat(), "end": p["end"].isoformat()} for p in figures["repeat_places"]
+        ],
+    }
+
+
+def stored_windows(stored: dict) -> Windows:
+    """The windows of a stored 研判, as Periods again."""
+    return Windows(
+        **{
+            name: Period("range", dt.date.fromisoformat(w["start"]), dt.date.fromisoformat(w["end"]))
+            for name, w in stored["windows"].items()
+        }
+    )

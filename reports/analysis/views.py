@@ -44,39 +44,55 @@ def queue_link(period, **filters) -> str:
     return f"{reverse('casework:queue')}?{urlencode(params)}"
 
 
+JUDGEMENT_TITLES = {"category": "按纠纷类别", "community": "按社区", "grid": "按网格"}
+
+
+def judgement_context(tables: dict, windows, repeat_parties: list, repeat_places: list) -> dict:
+    """What the 研判 tables show, with every count linked to its cases in the queue (scope applies
+    there): the 研判 page's and the monthly report's section alike."""
+    sections = []
+    for dimension, rows in tables.items():
+        for row in rows:
+            param = {DRILL_PARAMS[dimension]: row["key"]}
+            row["drill"] = {
+                name: queue_link(getattr(windows, name), **param) for name in ("current", "last_year", "previous")
+            }
+        sections.append({"dimension": dimension, "title": JUDGEMENT_TITLES[dimension], "rows": rows})
+    for place in repeat_places:
+        start, end = (dt.date.fromisoformat(str(place[k])) for k in ("start", "end"))
+        place["drill"] = queue_link(Period("range", start, end), grid=place["grid_id"], category=place["category_id"])
+    return {
+        "windows": windows,
+        "sections": sections,
+        "rising": {dimension: [row for row in rows if row["rising"]] for dimension, rows in tables.items()},
+        "repeat_parties": repeat_parties,
+        "repeat_places": repeat_places,
+        "alpha": ALPHA,
+    }
+
+
+def report_judgement(stored: dict | None) -> dict | None:
+    """The monthly report's 研判 section from what its snapshot stored (None: made before it had one)."""
+    if not stored:
+        return None
+    return judgement_context(
+        stored["tables"], judgement.stored_windows(stored), stored["repeat_parties"], stored["repeat_places"]
+    )
+
+
 @login_required
 def judgement_page(request):
     _readers_only(request.user)
     today = timezone.localdate()
     month = _month(request, today)
     figures = judgement.judgement(cases_visible_to(request.user), month, today)
-    windows = figures["windows"]
-    sections = []
-    titles = {"category": "按纠纷类别", "community": "按社区", "grid": "按网格"}
-    for dimension, rows in figures["tables"].items():
-        for row in rows:
-            param = {DRILL_PARAMS[dimension]: row["key"]}
-            row["drill"] = {
-                name: queue_link(getattr(windows, name), **param) for name in ("current", "last_year", "previous")
-            }
-        sections.append({"dimension": dimension, "title": titles[dimension], "rows": rows})
-    for place in figures["repeat_places"]:
-        place["drill"] = queue_link(
-            Period("range", place["start"], place["end"]), grid=place["grid_id"], category=place["category_id"]
-        )
+    context = judgement_context(
+        figures["tables"], figures["windows"], figures["repeat_parties"], figures["repeat_places"]
+    )
     return render(
         request,
         "analysis/judgement.html",
-        {
-            "month": month,
-            "month_text": month.strftime("%Y-%m"),
-            "windows": windows,
-            "sections": sections,
-            "rising": figures["rising"],
-            "repeat_parties": figures["repeat_parties"],
-            "repeat_places": figures["repeat_places"],
-            "alpha": ALPHA,
-        },
+        {"month": month, "month_text": month.strftime("%Y-%m"), **context},
     )
 
 
@@ -125,7 +141,8 @@ def map_page(request):
         raise Http404
     period = Period.monthly(month)
     grids = geo.grids_for(request.user).select_related("community").order_by("community__code", "code")
-    data = geo.map_data(grids, geo.grid_figures(cases_visible_to(request.user), period, today))
+    figures = geo.grid_figures(cases_visible_to(request.user), period, today)
+    data = geo.map_data(grids, figures, geo.spot_counts(grids, period))
     drill = {
         # Where a click on a grid leads: the queue, narrowed as the measure is (scope applies there).
         "registered": {"registered_after": period.start.isoformat(), "registered_before": period.end.isoformat()},
@@ -133,9 +150,15 @@ def map_page(request):
         "overdue": {"overdue": "true"},
         "warning": {"warning": "true"},
         "success": {"concluded_after": period.start.isoformat(), "concluded_before": period.end.isoformat()},
+        # Not cases: the month's screening returns of the grid, where they are recorded.
+        "on_spot": None,
     }[measure]
     for region in data["regions"] + data["unmapped"]:
-        region["drill"] = f"{reverse('casework:queue')}?{urlencode({'grid': region['id'], **drill})}"
+        if drill is None:
+            query = {"grid": region["id"], "kind": "monthly", "period": period.start.strftime("%Y-%m")}
+            region["drill"] = f"{reverse('reports:spot_grid')}?{urlencode(query)}"
+        else:
+            region["drill"] = f"{reverse('casework:queue')}?{urlencode({'grid': region['id'], **drill})}"
     return render(
         request,
         "analysis/map.html",

@@ -29,7 +29,8 @@
           var rate = r.success_rate === null ? "—（0 件办结）"
             : (r.success_rate * 100).toFixed(1) + "%，" + r.agreed + " / " + r.concluded + " 件";
           return "<b>" + r.community + " · " + r.grid + "</b><br>新增 " + r.registered + "　在办 " + r.open +
-            "<br>逾期 " + r.overdue + "　预警 " + r.warning + "<br>调解成功率 " + rate + "<br><small>点击查看案件</small>";
+            "<br>逾期 " + r.overdue + "　预警 " + r.warning + "<br>调解成功率 " + rate + "<br>就地化解 " + r.on_spot +
+            "<br><small>" + (data.measure === "on_spot" ? "点击查看排查记录" : "点击查看案件") + "</small>";
         }
       },
       visualMap: {

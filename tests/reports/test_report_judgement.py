@@ -1,0 +1,73 @@
+"""The monthly report's 研判 section: the 研判 page's own tables, frozen as of the month's end, for the
+subdistrict and, in a community's view, for that community only."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casework.models import DisputeCase
+from reports import selectors, services
+from reports.analysis import judgement
+from tests.factories import category, register
+
+pytestmark = pytest.mark.django_db
+OCTOBER = dt.date(2025, 10, 1)
+
+
+def moment(year, month, day):
+    return timezone.make_aware(dt.datetime(year, month, day, 10))
+
+
+@pytest.fixture
+def rise(centre, grid, other_grid):
+    """Labour disputes jump in `grid`'s community in October 2025 (12, against 1 a year before and
+    2 in the three months before); neighbour disputes hold steady in the other community."""
+    labour = category("labour")
+    for day in range(1, 13):
+        register(centre, grid, category=labour, at=moment(2025, 10, day))
+    register(centre, grid, category=labour, at=moment(2024, 10, 5))
+    register(centre, grid, category=labour, at=moment(2025, 8, 5))
+    register(centre, grid, category=labour, at=moment(2025, 9, 5))
+    for month in (7, 8, 9, 10):
+        register(centre, other_grid, at=moment(2025, month, 3))
+    register(centre, other_grid, at=moment(2024, 10, 3))
+
+
+def row(table, label):
+    (found,) = [r for r in table if r["label"] == label]
+    return found
+
+
+def test_the_monthly_report_carries_the_judgement_pages_tables_as_of_the_months_end(rise, subdistrict, centre):
+    snapshot = services.report_ensure(subdistrict=subdistrict, kind="monthly", period=OCTOBER, now=moment(2025, 11, 1))
+    stored = snapshot.figures["judgement"]
+    # The same code as the 研判 page, over the subdistrict's cases, as of 10-31.
+    page = judgement.judgement(DisputeCase.objects.filter(subdistrict=subdistrict), OCTOBER, dt.date(2025, 10, 31))
+    assert stored["windows"]["current"] == {"start": "2025-10-01", "end": "2025-10-31"}
+    assert stored["windows"]["previous"] == {"start": "2025-07-01", "end": "2025-09-30"}
+    for dimension in ("category", "community", "grid"):
+        assert [(r["key"], r["current"], r["rising"]) for r in stored["tables"][dimension]] == [
+            (r["key"], r["current"], r["rising"]) for r in page["tables"][dimension]
+        ]
+    labour = row(stored["tables"]["category"], "劳动争议")
+    assert (labour["current"], labour["vs_year"]["current"], labour["vs_year"]["baseline"]) == (12, 12, 1)
+    assert labour["rising"] and labour["vs_previous"]["rising"] and labour["vs_previous"]["q_rise"] < 0.05
+    # Steady: one a month, never flagged.
+    assert not row(stored["tables"]["category"], "邻里纠纷")["rising"]
+
+
+def test_a_communitys_view_has_its_own_judgement(rise, subdistrict, community_staff, community, other_community):
+    snapshot = services.report_ensure(subdistrict=subdistrict, kind="monthly", period=OCTOBER, now=moment(2025, 11, 1))
+    mine = selectors.view_figures(community_staff, snapshot)["judgement"]
+    assert [r["label"] for r in mine["tables"]["community"]] == [community.name]
+    assert [r["label"] for r in mine["tables"]["category"]] == ["劳动争议"]  # the other community's are not here
+
+
+def test_the_report_page_shows_the_section_with_drill_downs(rise, subdistrict, client, leader):
+    snapshot = services.report_ensure(subdistrict=subdistrict, kind="monthly", period=OCTOBER, now=moment(2025, 11, 1))
+    client.force_login(leader)
+    html = client.get(f"/reports/{snapshot.pk}/").content.decode()
+    assert "研判：与去年同期、前三个月相比" in html and "显著上升" in html
+    labour = category("labour")
+    assert f"category={labour.pk}&amp;registered_after=2025-10-01&amp;registered_before=2025-10-31" in html
