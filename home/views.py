@@ -42,9 +42,10 @@ def _queue_url(**params) -> str:
     return reverse("casework:queue") + (f"?{query}" if query else "")
 
 
-def dashboard_figures(user, today: dt.date) -> dict:
+def dashboard_figures(user, today: dt.date, *, community: bool = False) -> dict:
     """Counts by state, unassigned, overdue and early warnings in one query; two more for the success
-    rates (this month; cumulative, overall and third-party)."""
+    rates (this month; cumulative, overall and third-party). A community's figures (`community`)
+    keep its failures taken up the ladder, which escalation reopened."""
     cases = cases_visible_to(user)
     # Overdue, open and early warning as reports.statistics defines them (one definition each).
     rows = (
@@ -59,7 +60,7 @@ def dashboard_figures(user, today: dt.date) -> dict:
     by_state = {row["status"]: row for row in rows}
     open_rows = [row for status, row in by_state.items() if is_open(status)]
     month_start = today.replace(day=1)
-    cumulative, third_party = success_rates(cases)
+    cumulative, third_party = success_rates(cases, community_failures=community)
     return {
         "states": [
             {"status": s, "label": s.label, "count": by_state.get(s, {}).get("n", 0), "url": _queue_url(status=s)}
@@ -70,7 +71,7 @@ def dashboard_figures(user, today: dt.date) -> dict:
         "unassigned": by_state.get(CaseStatus.ACCEPTED, {}).get("n", 0),
         "overdue": sum(row["overdue"] for row in open_rows),
         "warning": sum(row["warning"] for row in open_rows),
-        "month": success_rate(cases, since=month_start, until=today),
+        "month": success_rate(cases, since=month_start, until=today, community_failures=community),
         "cumulative": cumulative,
         # The seed's headline is this figure: mediations led by lawyers, social workers, legal advisers.
         "third_party": third_party,
@@ -125,7 +126,7 @@ def community_home(request):
     and the community's figures; the same figures as the centre's, scoped to the community."""
     today = timezone.localdate()
     context = {
-        "figures": dashboard_figures(request.user, today),
+        "figures": dashboard_figures(request.user, today, community=True),
         "rows": _attention(request.user, today),
         "today": today,
         "month_start": today.replace(day=1),

@@ -97,13 +97,36 @@ def concluded_cases(cases=None, *, since: dt.date | None = None, until: dt.date 
     )
 
 
+def escalated_community_failure_q(*, since: dt.date | None = None, until: dt.date | None = None) -> Q:
+    """Cases that failed at community level between two dates (inclusive) and were taken up the
+    ladder since, not concluded again. Escalation clears the case's outcome (it is open again), so
+    the failure is read from its events: a community's own figures still count it; concluded again
+    at the subdistrict, the case counts as it ended, once."""
+    failed = CaseEvent.objects.filter(case_id=OuterRef("pk"), name=Transition.FAIL)
+    if since:
+        failed = failed.filter(at__gte=day_start(since))
+    if until:
+        failed = failed.filter(at__lt=day_start(until + dt.timedelta(days=1)))
+    taken_up = CaseEvent.objects.filter(case_id=OuterRef("pk"), name=Transition.ESCALATE, from_status=CaseStatus.FAILED)
+    return Q(outcome="", concluded_at__isnull=True) & Q(Exists(failed)) & Q(Exists(taken_up))
+
+
 def success_rates(
-    cases=None, *, since: dt.date | None = None, until: dt.date | None = None
+    cases=None, *, since: dt.date | None = None, until: dt.date | None = None, community_failures: bool = False
 ) -> tuple[SuccessRate, SuccessRate]:
-    """(all, third-party) agreed ÷ concluded over `cases` (default: all), by conclusion date; one query."""
+    """(all, third-party) agreed ÷ concluded over `cases` (default: all), by conclusion date; one query.
+
+    `community_failures`: a community's own figures, which keep its failures taken up the ladder
+    (counted as failures, in the same query)."""
     agreed = Q(outcome=Outcome.AGREED)
     third_party = Q(lead_mediator__kind__in=THIRD_PARTY_KINDS)
-    figures = concluded_cases(cases, since=since, until=until).aggregate(
+    concluded = concluded_cases(cases, since=since, until=until)
+    if community_failures:
+        cases = DisputeCase.objects.all() if cases is None else cases
+        concluded = cases.filter(
+            Q(pk__in=concluded.values("pk")) | escalated_community_failure_q(since=since, until=until)
+        )
+    figures = concluded.aggregate(
         concluded=Count("pk"),
         agreed=Count("pk", filter=agreed),
         third_party_concluded=Count("pk", filter=third_party),
@@ -116,10 +139,15 @@ def success_rates(
 
 
 def success_rate(
-    cases=None, *, since: dt.date | None = None, until: dt.date | None = None, third_party: bool = False
+    cases=None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    third_party: bool = False,
+    community_failures: bool = False,
 ) -> SuccessRate:
     """Agreed ÷ concluded over `cases` (default: all), or over their third-party mediations."""
-    overall, third = success_rates(cases, since=since, until=until)
+    overall, third = success_rates(cases, since=since, until=until, community_failures=community_failures)
     return third if third_party else overall
 
 
@@ -304,6 +332,8 @@ class CaseAtEnd:
     community_leg_late: bool | None = None
     withdrawn_by: str = ""
     withdrawn: bool = False
+    # Failed at community level in the period (taken up the ladder since or not).
+    community_failed: bool = False
     declined: str | None = None
 
 
@@ -358,6 +388,8 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
         if name in CONCLUSIONS:
             due = _conclude_due_at(row, changes, event["at"])
             case.conclusion = (event["at"], event["to_status"], case.level, case.lead, due)
+            if name == Transition.FAIL and case.level == Level.COMMUNITY:
+                case.community_failed = True
         elif name == Transition.ESCALATE and "community" in data and "community_failure" not in data:
             # The community's leg ends here (a failure taken up was judged at its conclusion).
             case.community_leg_late = bool(data["community"]["overdue"])
@@ -469,6 +501,8 @@ class Collector:
                     self.add("overdue_follow_up", cid)
             if case.conclusion:
                 self._concluded(case, row, mediators)
+            if case.community_failed:
+                self.add("failed_community", cid)
             if case.community_leg_late is not None:
                 self.add("late_community" if case.community_leg_late else "on_time_community", cid)
             if case.withdrawn:
@@ -737,7 +771,7 @@ BASE_FIGURES = (
     "withdrawn", "declined", "ladder_community", "ladder_subdistrict", "third_party_concluded",
     "third_party_agreed", "cumulative_concluded", "cumulative_agreed", "cumulative_third_party_concluded",
     "cumulative_third_party_agreed", "followed_up", "late_registration", "on_time_community", "late_community",
-    "on_time_subdistrict", "late_subdistrict",
+    "on_time_subdistrict", "late_subdistrict", "failed_community",
 )  # fmt: skip
 
 STATE_ORDER = list(CaseStatus.values)
@@ -1052,6 +1086,12 @@ FIGURES = {
     "declined": ("不予受理（引导至其他途径）", False, "本期不予受理、引导至法院、公安、信访、仲裁等的案件。"),
     "ladder_community": ("社区层级办结", False, "本期在社区层级办结的案件（小事不出社区）。"),
     "ladder_subdistrict": ("街道层级办结", False, "本期在街道层级办结的案件。"),
+    "failed_community": (
+        "社区调解不成",
+        False,
+        "本期在社区层级调解不成的案件，其后上报街道的仍计入（社区的统计保留其失败）；"
+        "小事不出社区、大事不出街道只按案件最终办结的层级计一次。",
+    ),
     "third_party_concluded": ("第三方调解办结", False, "本期由律师、社工、法律顾问主持办结的案件。"),
     "third_party_agreed": ("第三方调解成功", False, "本期由律师、社工、法律顾问主持调解成功的案件。"),
     "cumulative_concluded": ("累计办结", False, "统计起始日至期末办结的案件。"),

@@ -36,6 +36,7 @@ def test_totals_of_march_match_the_hand_count(world, subdistrict):
         "concluded": 3,  # A B D
         "agreed": 2,  # A D
         "failed": 1,  # B
+        "failed_community": 0,  # B failed at the subdistrict (drive's level)
         "concluded_imported": 0,
         "open": 6,  # A B D (agreed/failed, not closed) C (mediating on 03-31) E F
         "overdue": 2,  # E F: never accepted; C's conclusion deadline lies in April
