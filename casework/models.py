@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from common.chain import ChainedModel, ChainedQuerySet
-from common.fields import BlindIndexField, SealedField
+from common.fields import BlindIndexField, SealedField, SealedQuerySet
 
 from . import permissions
 from .enums import (
@@ -466,6 +466,10 @@ class DisputeCase(NeverDeleteModel):
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 
+class PartyQuerySet(SealedQuerySet, NeverDeleteQuerySet):
+    pass
+
+
 class Party(NeverDeleteModel):
     case = models.ForeignKey(DisputeCase, on_delete=models.PROTECT, related_name="parties", verbose_name=_("案件"))
     role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
@@ -482,7 +486,7 @@ class Party(NeverDeleteModel):
     phone_index = BlindIndexField(source="phone", db_index=True)
     address = SealedField(_("住址"), purpose="casework.party.address", max_length=200, blank=True)
 
-    objects = NeverDeleteQuerySet.as_manager()
+    objects = PartyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("当事人")

@@ -88,3 +88,32 @@ class BlindIndexField(models.CharField):
         value = self.for_value(getattr(model_instance, self.source))
         setattr(model_instance, self.attname, value)
         return value
+
+
+class SealedQuerySet(models.QuerySet):
+    """Keeps the blind indexes right on the two writes that skip a field's `pre_save`: `update()`
+    and `bulk_update()` of a sealed value also write the index computed from it, so a correction
+    made either way is found by exact search under its new value and no longer under the old."""
+
+    def _indexes_of(self, names) -> list:
+        return [
+            f for f in self.model._meta.concrete_fields if isinstance(f, BlindIndexField) and f.source in set(names)
+        ]
+
+    def update(self, **kwargs):
+        for field in self._indexes_of(kwargs):
+            if field.name in kwargs:  # given with it (bulk_update's own update, below)
+                continue
+            value = kwargs[field.source]
+            if not isinstance(value, str):
+                raise FieldError(f"{field.source} is sealed: update it with a value, not an expression")
+            kwargs[field.name] = field.for_value(value)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        indexes = self._indexes_of(fields)
+        for obj in objs:
+            for field in indexes:
+                setattr(obj, field.attname, field.for_value(getattr(obj, field.source)))
+        names = list(fields) + [f.name for f in indexes if f.name not in fields]
+        return super().bulk_update(objs, names, batch_size=batch_size)

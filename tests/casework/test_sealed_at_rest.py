@@ -4,7 +4,9 @@ after the demo seed, a registration or a ledger import, and exact search still f
 import base64
 
 import pytest
+from django.core.exceptions import FieldError
 from django.db import connection
+from django.db.models import F
 from django.urls import reverse
 
 from casework.models import DisputeCase, Party
@@ -61,7 +63,6 @@ def test_a_ciphertext_moved_to_another_column_does_not_open(centre, grid):
 
 @pytest.mark.django_db
 def test_sealed_fields_refuse_searches_other_than_the_blind_index():
-    from django.core.exceptions import FieldError
 
     with pytest.raises(FieldError, match="blind index"):
         Party.objects.filter(phone="13712345678")
@@ -81,6 +82,24 @@ def test_search_finds_a_full_id_number_or_phone_and_nothing_partial(centre, grid
     assert list(search_cases(every, person_id(7)[:10])) == []
     prior = prior_cases_of_parties(id_numbers=[person_id(7)], phones=[], since=target.registered_at)
     assert list(prior) == [target]
+
+
+@pytest.mark.django_db
+def test_a_correction_by_update_or_bulk_update_moves_the_blind_index_with_the_value(centre, grid):
+    first = register(centre, grid, parties=[party(phone="13712345678", id_number=person_id(1))])
+    second = register(centre, grid, parties=[party(phone="13712340000")])
+    every = DisputeCase.objects.all()
+    Party.objects.filter(case=first).update(phone="13800001111", id_number=person_id(2))
+    assert list(search_cases(every, "13800001111")) == [first]
+    assert list(search_cases(every, person_id(2))) == [first]
+    assert list(search_cases(every, "13712345678")) == list(search_cases(every, person_id(1))) == []
+    corrected = Party.objects.get(case=second)
+    corrected.phone = "13900002222"
+    Party.objects.bulk_update([corrected], ["phone"])
+    assert list(search_cases(every, "13900002222")) == [second]
+    assert list(search_cases(every, "13712340000")) == []
+    with pytest.raises(FieldError, match="update it with a value"):
+        Party.objects.filter(case=second).update(phone=F("address"))
 
 
 @pytest.mark.django_db
