@@ -27,6 +27,8 @@ WITH_MEDIATOR = frozenset({CaseStatus.ASSIGNED, CaseStatus.MEDIATING})
 CONCLUDED = frozenset({CaseStatus.AGREED, CaseStatus.FAILED})
 # Open and not yet concluded: reported or in mediation.
 NOT_YET_CONCLUDED = frozenset(OPEN - CONCLUDED)
+# An agreement's judicial-confirmation window (art. 33) runs in these: agreed, closed since or not.
+JUDICIAL_WINDOW_STATES = frozenset({CaseStatus.AGREED, CaseStatus.CLOSED})
 # Sessions are logged while mediating; follow-ups after a conclusion.
 SESSION_STATES = frozenset({CaseStatus.MEDIATING})
 FOLLOW_UP_STATES = frozenset({CaseStatus.AGREED, CaseStatus.FAILED, CaseStatus.CLOSED})

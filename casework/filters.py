@@ -29,6 +29,19 @@ TABS = [
     ("closable", _("待结案")),
     ("all", _("全部")),
 ]
+# Tabs a higher app adds (the mediation app's judicial-confirmation window): code -> (label, the
+# queryset's filter given today), placed before 全部. Filled from the app's ready().
+EXTRA_TABS: dict = {}
+
+
+def register_tab(code: str, label, apply) -> None:
+    EXTRA_TABS[code] = (label, apply)
+
+
+def tab_choices() -> list:
+    return [*TABS[:-1], *((code, label) for code, (label, _apply) in EXTRA_TABS.items()), TABS[-1]]
+
+
 # Tabs about a deadline list the most pressing first (deadline ascending, the most overdue on top);
 # the others keep 预警 first, then the newest.
 DEADLINE_TABS = frozenset({"reported", "accepted", "due_soon", "overdue"})
@@ -57,6 +70,8 @@ def tab_cases(qs, tab: str):
     if tab == "closable":
         # 待结案: concluded (agreed or failed), awaiting a follow-up or the centre's closure.
         return qs.filter(status__in=CONCLUDED)
+    if tab in EXTRA_TABS:
+        return EXTRA_TABS[tab][1](qs, today)
     return qs
 
 
@@ -150,7 +165,9 @@ class QueueOrdering(django_filters.OrderingFilter):
 
 
 class CaseFilter(django_filters.FilterSet):
-    tab = django_filters.ChoiceFilter(label=_("队列"), choices=TABS, method="filter_tab", widget=forms.HiddenInput)
+    tab = django_filters.ChoiceFilter(
+        label=_("队列"), choices=tab_choices, method="filter_tab", widget=forms.HiddenInput
+    )
     q = django_filters.CharFilter(label=_("关键词"), method="filter_text")
     status = django_filters.ChoiceFilter(
         empty_label=ALL, widget=PlainSelect, label=_("状态"), choices=CaseStatus.choices

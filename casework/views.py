@@ -23,7 +23,7 @@ from common.enums import AuditAction
 from common.refusals import NotPermitted, Refusal, show_refusal
 from grids.enums import Role
 
-from .filters import TABS, queue_filter
+from .filters import queue_filter, tab_choices
 from .forms import CaseIntakeForm, contact_fields, party_formset
 from .models import Party
 from .paging import cursor_of, keyset_page, keyset_page_before, sort_keys
@@ -94,7 +94,7 @@ def queue(request):
         "previous_cursor": previous_cursor,
         "has_next": next_cursor is not None,
         "has_previous": page > 1,
-        "tabs": TABS,
+        "tabs": tab_choices(),
         "current_tab": cleaned.get("tab") or "all",
         "sort_links": _sort_links(request.GET.get("o", "")),
         "today": timezone.localdate(),

@@ -261,6 +261,10 @@ FENGQIAO_FOLLOW_UP_WORKING_DAYS = int(os.environ.get("FENGQIAO_FOLLOW_UP_WORKING
 # Judicial confirmation (People's Mediation Law art. 33) is a statutory period in
 # calendar days; only its last day moves to the next working day.
 FENGQIAO_JUDICIAL_CONFIRMATION_DAYS = int(os.environ.get("FENGQIAO_JUDICIAL_CONFIRMATION_DAYS", "30"))
+# The case's mediators are reminded this many days before the window closes, while nobody applied.
+FENGQIAO_JUDICIAL_REMIND_DAYS = tuple(
+    int(d) for d in os.environ.get("FENGQIAO_JUDICIAL_REMIND_DAYS", "7,1").split(",") if d.strip()
+)
 # The calendar's horizon (casework.calendar.horizon_gaps): warn when a deadline running now, or
 # one a case registered in the next LOOKAHEAD days could get, falls in a year whose calendar has
 # fewer than MIN_DAYS rows. The official calendars since 2004 hold 21–35 overrides a year.

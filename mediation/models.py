@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casework.enums import JUDICIAL_WINDOW_STATES
 from casework.models import NeverDeleteModel, NeverDeleteQuerySet
 
 from .enums import (
@@ -180,6 +181,16 @@ class SessionParty(NeverDeleteModel):
         constraints = [models.UniqueConstraint(fields=["session", "party"], name="session_party_once")]
 
 
+class AgreementQuerySet(NeverDeleteQuerySet):
+    def awaiting_application(self, today):
+        """Art. 33's window running: agreed (closed since or not), nobody applied, and not yet closed."""
+        return self.filter(
+            judicial_confirmation=JudicialConfirmation.NOT_APPLIED,
+            judicial_deadline__gte=today,
+            case__status__in=JUDICIAL_WINDOW_STATES,
+        )
+
+
 class Agreement(NeverDeleteModel):
     """调解协议: written (调解协议书, art. 29) or oral (art. 28)."""
 
@@ -209,11 +220,17 @@ class Agreement(NeverDeleteModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("记录时间"))
 
-    objects = NeverDeleteQuerySet.as_manager()
+    objects = AgreementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("调解协议")
         verbose_name_plural = _("调解协议")
+
+    def judicial_window(self, today) -> str:
+        """Where art. 33's window stands: "applied" (any answer recorded), "open" or "lapsed"."""
+        if self.judicial_confirmation != JudicialConfirmation.NOT_APPLIED:
+            return "applied"
+        return "open" if self.judicial_deadline >= today else "lapsed"
 
 
 class FollowUp(NeverDeleteModel):

@@ -1,5 +1,6 @@
 """The judicial-confirmation window (司法确认, art. 33): the case's mediators are told before the
-30 days run out, while the parties have not applied. Once per (mediator, agreement, day)."""
+30 days run out (FENGQIAO_JUDICIAL_REMIND_DAYS before: a week and a day by default), while the
+parties have not applied. Once per (mediator, agreement, day)."""
 
 import datetime as dt
 
@@ -8,27 +9,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.enums import CaseStatus
 from common.enums import NoticeKind
 from common.notices import notify
 from grids.models import User
 
-from .enums import JudicialConfirmation
 from .models import Agreement
-
-# Told this many days before the window closes, and on its last day.
-JUDICIAL_REMIND_DAYS_BEFORE = 5
 
 
 def judicial_window_reminders(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
-    soon = today + dt.timedelta(days=JUDICIAL_REMIND_DAYS_BEFORE)
+    closing = [today + dt.timedelta(days=days) for days in settings.FENGQIAO_JUDICIAL_REMIND_DAYS]
     agreements = (
-        Agreement.objects.filter(
-            judicial_confirmation=JudicialConfirmation.NOT_APPLIED,
-            judicial_deadline__in=[today, soon],
-            case__status__in=[CaseStatus.AGREED, CaseStatus.CLOSED],
-        )
+        Agreement.objects.awaiting_application(today)
+        .filter(judicial_deadline__in=closing)
         .select_related("case__lead_mediator")
         .prefetch_related("case__co_mediators")
     )
@@ -43,7 +36,7 @@ def judicial_window_reminders(*, today: dt.date | None = None) -> int:
         ) % {
             "number": case.number,
             "due": deadline.isoformat(),
-            "today": _("（今日截止）") if deadline == today else "",
+            "today": _("（明日截止）") if deadline == today + dt.timedelta(days=1) else "",
         }
         sent += len(
             notify(

@@ -155,6 +155,25 @@ DEADLINE_LABELS = [
 ]
 
 
+JUDICIAL_WINDOW_LABELS = {
+    "open": gettext_lazy("当事人尚未申请"),
+    "lapsed": gettext_lazy("已届满，当事人未申请"),
+}
+
+
+def judicial_deadline_row(agreement, today) -> dict:
+    """Art. 33's window as a deadline of the case page: running while nobody applied."""
+    window = agreement.judicial_window(today)
+    return {
+        "key": "judicial",
+        "label": gettext_lazy("司法确认申请期限"),
+        "date": agreement.judicial_deadline,
+        "running": window == "open",
+        "overdue": False,
+        "state": JUDICIAL_WINDOW_LABELS.get(window) or agreement.get_judicial_confirmation_display(),
+    }
+
+
 def render_case(request, case, *, bound=None, conflict=None, status=200, revealed=False):
     today = timezone.localdate()
     actions, blocked, records = case_actions(request.user, case, bound)
@@ -170,6 +189,9 @@ def render_case(request, case, *, bound=None, conflict=None, status=200, reveale
         for field, label in DEADLINE_LABELS
         if getattr(case, field)
     ]
+    agreement = case_agreement(case)
+    if agreement is not None:
+        deadlines.append(judicial_deadline_row(agreement, today))
     context = {
         "case": case,
         "today": today,
@@ -179,7 +201,7 @@ def render_case(request, case, *, bound=None, conflict=None, status=200, reveale
         "revealed": revealed,
         "parties": list(case.parties.all()),
         "co_mediators": list(case.co_mediators.all()),
-        "agreement": case_agreement(case),
+        "agreement": agreement,
         "timeline": case_timeline(case),
         "actions": actions,
         "blocked": blocked,

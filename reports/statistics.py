@@ -38,8 +38,8 @@ from casework.enums import (
 from casework.models import CaseEvent, DisputeCase
 from grids.enums import InspectionKind
 from grids.models import Grid, Inspection, SensitivePeriod, User
-from mediation.enums import THIRD_PARTY_KINDS
-from mediation.models import FollowUp, Mediator
+from mediation.enums import THIRD_PARTY_KINDS, JudicialConfirmation
+from mediation.models import Agreement, FollowUp, Mediator
 
 Z95 = 1.959963984540054
 
@@ -437,6 +437,7 @@ class Collector:
             if self.period.kind == "monthly":
                 self._trend()
             self._follow_ups()
+            self._judicial()
             self._inspections()
         return self.material()
 
@@ -645,6 +646,39 @@ class Collector:
             self.add("followed_up", case_id)
             self.follow_ups.append([case_id, performed, satisfaction])
 
+    # -- the judicial-confirmation window (art. 33) ---------------------------
+
+    def _judicial(self):
+        """Applications and confirmations recorded in the period, and windows that closed in it with
+        no application made in time, as known at the period's end (the answers are appended events)."""
+        period = self.period
+        answers = defaultdict(list)
+        for event in CaseEvent.objects.filter(
+            case__subdistrict_id=self.subdistrict_id, name=RecordKind.JUDICIAL_CONFIRMATION, at__lt=period.end_at
+        ).values("case_id", "at", "data", "case__community_id", "case__status"):
+            answers[event["case_id"]].append(event)
+            data, in_period = event["data"] or {}, event["at"] >= period.start_at
+            status, before = data.get("status"), data.get("from_status")
+            if in_period and before == JudicialConfirmation.NOT_APPLIED and status != before:
+                self.note(event["case_id"], event["case__community_id"], event["case__status"])
+                self.add("judicial_applied", event["case_id"])
+            if in_period and status == JudicialConfirmation.CONFIRMED and before != status:
+                self.note(event["case_id"], event["case__community_id"], event["case__status"])
+                self.add("judicial_confirmed", event["case_id"])
+        for case_id, community_id, status, deadline in Agreement.objects.filter(
+            case__subdistrict_id=self.subdistrict_id,
+            judicial_deadline__gte=period.start,
+            judicial_deadline__lte=period.end,
+        ).values_list("case_id", "case__community_id", "case__status", "judicial_deadline"):
+            applied = [
+                e
+                for e in answers[case_id]
+                if (e["data"] or {}).get("applied_on") and e["data"]["applied_on"] <= deadline.isoformat()
+            ]
+            if not applied:
+                self.note(case_id, community_id, status)
+                self.add("judicial_lapsed", case_id)
+
     # -- screening returns (信息责任追究) ----------------------------------
 
     def _inspections(self):
@@ -771,7 +805,8 @@ BASE_FIGURES = (
     "withdrawn", "declined", "ladder_community", "ladder_subdistrict", "third_party_concluded",
     "third_party_agreed", "cumulative_concluded", "cumulative_agreed", "cumulative_third_party_concluded",
     "cumulative_third_party_agreed", "followed_up", "late_registration", "on_time_community", "late_community",
-    "on_time_subdistrict", "late_subdistrict", "failed_community",
+    "on_time_subdistrict", "late_subdistrict", "failed_community", "judicial_applied", "judicial_confirmed",
+    "judicial_lapsed",
 )  # fmt: skip
 
 STATE_ORDER = list(CaseStatus.values)
@@ -1082,6 +1117,13 @@ FIGURES = {
         "街道层级本期按期办结的案件（上报的案件按街道自己的办结期限计，自上报之日起算）。",
     ),
     "late_subdistrict": ("街道层级超期", False, "街道层级本期超期办结，或期末在街道逾期未办结的案件。"),
+    "judicial_applied": ("申请司法确认", False, "本期记录当事人已共同申请司法确认的调解协议所属案件。"),
+    "judicial_confirmed": ("司法确认有效", False, "本期记录人民法院确认调解协议有效的案件。"),
+    "judicial_lapsed": (
+        "司法确认期限届满未申请",
+        False,
+        "司法确认申请期限（协议生效之日起三十日）在本期届满，期限内未申请的案件。",
+    ),
     "withdrawn": ("撤回案件", False, "本期撤回的案件（离开成功率分母，须单列）。"),
     "declined": ("不予受理（引导至其他途径）", False, "本期不予受理、引导至法院、公安、信访、仲裁等的案件。"),
     "ladder_community": ("社区层级办结", False, "本期在社区层级办结的案件（小事不出社区）。"),

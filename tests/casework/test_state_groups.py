@@ -74,7 +74,7 @@ def test_the_check_catches_a_group_and_spares_rules_and_the_fsm():
     assert groups_spelled_out("qs.filter(status__in=[S.ASSIGNED, S.MEDIATING])\n") == [1]
     assert groups_spelled_out("OPEN_STATES = {S.REPORTED, S.ACCEPTED}\n") == [1]
     assert groups_spelled_out("needs_reason = status in (S.DECLINED, S.WITHDRAWN, S.FAILED)\n") == []
-    assert groups_spelled_out("qs.filter(case__status__in=[S.AGREED, S.CLOSED])\n") == []
+    assert groups_spelled_out("qs.filter(case__status__in=[S.DECLINED, S.CLOSED])\n") == []
     fsm = "@transition(field=status, source=[S.AGREED, S.FAILED], target=S.CLOSED)\ndef close(self): pass\n"
     assert groups_spelled_out(fsm) == []
     assert groups_spelled_out("WEIGHTS = [(CaseStatus.CLOSED, 880), (CaseStatus.AGREED, 12)]\n") == []

@@ -64,6 +64,10 @@ def test_totals_of_march_match_the_hand_count(world, subdistrict):
         "late_community": 0,
         "on_time_subdistrict": 3,
         "late_subdistrict": 0,
+        # A and D were agreed in March: their judicial-confirmation windows close in April.
+        "judicial_applied": 0,
+        "judicial_confirmed": 0,
+        "judicial_lapsed": 0,
     }
     assert totals == expected
 
