@@ -22,6 +22,8 @@ LAST_SEEN_RESOLUTION = 60
 # Sent by the page's script on requests nobody asked for (a panel refreshing itself, an upload's
 # progress): they are served, but they do not count as use, so a screen left polling still times out.
 BACKGROUND_HEADER = "X-Fengqiao-Background"
+# Seconds left before an unused session ends, on every signed-in answer.
+IDLE_LEFT_HEADER = "X-Fengqiao-Idle-Left"
 
 
 def _open_paths() -> tuple[str, ...]:
@@ -69,6 +71,17 @@ class SignInStepsMiddleware:
         background = request.headers.get(BACKGROUND_HEADER) == "1"
         if last is None or (now - last >= LAST_SEEN_RESOLUTION and not background):
             touch(request)
+            last = now
+        # What is left of the idle time as the server counts it (it writes the clock at most once a
+        # minute, and not for background requests): the page times its warning from this, not
+        # from its own last request, so the warning comes a minute before the real end.
+        request.idle_left = settings.FENGQIAO_IDLE_TIMEOUT - (now - last)
+        response = self._steps(request, user)
+        if request.user.is_authenticated:
+            response.headers[IDLE_LEFT_HEADER] = str(request.idle_left)
+        return response
+
+    def _steps(self, request, user):
         step = self._next_step(request, user)
         if step is None or request.path.startswith(_open_paths()):
             return self.get_response(request)

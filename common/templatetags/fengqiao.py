@@ -32,7 +32,9 @@ def too_perfect(agreed, concluded) -> bool:
     return bool(concluded) and concluded >= PERFECT_RATE_MIN_CASES and agreed == concluded
 
 
-@register.simple_tag
-def idle_timeout() -> int:
-    """Seconds a session may stay unused (FENGQIAO_IDLE_TIMEOUT): the page warns a minute before."""
-    return settings.FENGQIAO_IDLE_TIMEOUT
+@register.simple_tag(takes_context=True)
+def idle_timeout(context) -> int:
+    """Seconds before this session ends unused, as the sign-in middleware counted them for this
+    request (FENGQIAO_IDLE_TIMEOUT when it did not): the page warns a minute before."""
+    request = context.get("request")
+    return getattr(request, "idle_left", settings.FENGQIAO_IDLE_TIMEOUT)

@@ -59,27 +59,35 @@
 
   // The idle timeout (等保 level 3): a warning a minute before the server ends an unused session;
   // "continue" is a request, which starts the server's idle clock again. At the end, a reload
-  // shows the sign-in page (the server has signed the session out).
+  // shows the sign-in page (the server has signed the session out). The time left is the
+  // server's: the page's data-idle-timeout, then each answer's X-Fengqiao-Idle-Left (background
+  // answers included: they tell the time left without adding to it).
   var body = document.body;
   var timeout = parseInt(body.getAttribute("data-idle-timeout") || "0", 10);
   if (timeout > 0) {
     var warning = document.getElementById("idle-warning");
     var warnTimer, endTimer;
-    var arm = function () {
+    var arm = function (left) {
       clearTimeout(warnTimer);
       clearTimeout(endTimer);
-      if (warning) warning.hidden = true;
-      warnTimer = setTimeout(function () { if (warning) warning.hidden = false; }, Math.max(timeout - 60, 0) * 1000);
-      endTimer = setTimeout(function () { window.location.reload(); }, (timeout + 2) * 1000);
+      if (warning) warning.hidden = left > 60;
+      warnTimer = setTimeout(function () { if (warning) warning.hidden = false; }, Math.max(left - 60, 0) * 1000);
+      endTimer = setTimeout(function () { window.location.reload(); }, (Math.max(left, 0) + 2) * 1000);
     };
-    arm();
+    var rearm = function (header) {
+      var left = parseInt(header || "", 10);
+      if (!isNaN(left)) arm(left);
+    };
+    arm(timeout);
     document.addEventListener("click", function (event) {
       if (!event.target.closest("[data-idle-continue]")) return;
-      fetch(body.getAttribute("data-keepalive-url"), { credentials: "same-origin" }).then(arm);
+      fetch(body.getAttribute("data-keepalive-url"), { credentials: "same-origin" }).then(function (response) {
+        rearm(response.headers.get("X-Fengqiao-Idle-Left"));
+      });
     });
-    // A user's htmx requests restart the server's clock too; background ones do not.
     document.addEventListener("htmx:afterRequest", function (event) {
-      if (!background(event)) arm();
+      var xhr = event.detail && event.detail.xhr;
+      if (xhr) rearm(xhr.getResponseHeader("X-Fengqiao-Idle-Left"));
     });
   }
 })();

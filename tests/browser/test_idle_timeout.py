@@ -28,18 +28,21 @@ def last_seen(page) -> int:
     return session_of(page)[LAST_SEEN]
 
 
-def set_idle(page, seconds: int) -> int:
+def advance(page, seconds: int) -> int:
+    """Let `seconds` pass for the server's idle clock (moved back in the session) and for the page's
+    timers (Playwright's clock) alike; the server's clock as it then stands."""
     session = session_of(page)
-    session[LAST_SEEN] = int(time.time()) - seconds
+    session[LAST_SEEN] -= seconds
     session.save()
+    page.clock.run_for(seconds * 1000)
     return session[LAST_SEEN]
 
 
-def poll(page, minutes: int = 1):
-    """Let the page's clock run until the panel's next refresh, and that refresh's request."""
+def refresh(page, seconds: int):
+    """`advance`, and the panel's refresh that comes in that time."""
     with page.expect_response(lambda r: PANEL in r.url) as response:
-        page.clock.run_for(f"{minutes:02d}:01")
-    return response.value
+        last = advance(page, seconds)
+    return response.value, last
 
 
 @pytest.mark.browser
@@ -56,16 +59,17 @@ def test_the_cockpits_refresh_does_not_keep_an_idle_session_alive(browser_page, 
         page.goto(f"{base}/analysis/cockpit/")
         warning = page.locator("#idle-warning")
         assert warning.is_hidden()
-        # The server last saw the user 100 s ago; the page's own clock starts at its load.
-        started = set_idle(page, 100)
 
-        first = poll(page)
+        first, last = refresh(page, 61)
         assert first.ok and first.request.headers.get("x-fengqiao-background") == "1"
-        assert last_seen(page) == started
+        # Served, and the server's clock did not move: the answer tells what is left of it.
+        assert last_seen(page) == last
+        assert 110 <= int(first.headers["x-fengqiao-idle-left"]) <= 180 - 61
         assert warning.is_hidden()
-        second = poll(page)
-        assert second.ok and last_seen(page) == started
-        # Two minutes of refreshes were no use: a minute before the end, the warning shows.
+        second, last = refresh(page, 61)
+        assert second.ok and last_seen(page) == last
+        assert int(second.headers["x-fengqiao-idle-left"]) <= 60
+        # Two minutes of refreshes were no use: with a minute left, the warning shows.
         assert warning.is_visible()
         page.screenshot(path=str(ARTIFACTS / "idle-warning-1366.png"))
         page.set_viewport_size({"width": 390, "height": 844})
@@ -76,12 +80,13 @@ def test_the_cockpits_refresh_does_not_keep_an_idle_session_alive(browser_page, 
             page.click("[data-idle-continue]")
         assert keepalive.value.status == 204
         assert time.time() - last_seen(page) < 5
-        assert warning.is_hidden()
+        assert int(keepalive.value.headers["x-fengqiao-idle-left"]) >= 175
+        warning.wait_for(state="hidden")
 
         # Left alone past the timeout, the next refresh finds the session ended: the sign-in page.
-        set_idle(page, 3 * 60 + 30)
         with page.expect_navigation(url=lambda url: "/login/" in url):
-            poll(page)
+            ended, _ = refresh(page, 181)
+        assert ended.headers.get("hx-refresh") == "true"
         assert "长时间未操作" in page.content()
         assert page.locator("#login-form").is_visible()
     finally:

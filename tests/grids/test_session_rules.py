@@ -57,6 +57,8 @@ def test_a_panel_refreshing_itself_does_not_keep_an_idle_session_alive(client, c
     for _ in range(3):
         response = client.get("/analysis/cockpit/panel/", **BACKGROUND)
         assert response.status_code == 200 and "tile" in response.content.decode()
+        # It says what is left of the idle time, for the page to time its warning by.
+        assert 10 * 60 - 5 <= int(response.headers["X-Fengqiao-Idle-Left"]) <= 10 * 60
     assert client.session[LAST_SEEN] == started
     # Past the timeout the next refresh finds the session ended and turns the page to the sign-in.
     idle_for(client, 31 * 60)
@@ -71,7 +73,8 @@ def test_what_a_user_does_restarts_the_idle_clock_htmx_requests_too(client, cent
     settings.FENGQIAO_IDLE_TIMEOUT = 30 * 60
     sign_in(client, "centre")
     idle_for(client, 20 * 60)
-    assert client.get("/analysis/cockpit/panel/", HTTP_HX_REQUEST="true").status_code == 200
+    response = client.get("/analysis/cockpit/panel/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and int(response.headers["X-Fengqiao-Idle-Left"]) == 30 * 60
     assert time.time() - client.session[LAST_SEEN] < 5
     idle_for(client, 20 * 60)
     assert client.get("/cases/").status_code == 200
@@ -80,6 +83,17 @@ def test_what_a_user_does_restarts_the_idle_clock_htmx_requests_too(client, cent
     # An htmx request after the timeout (a filter changed in a tab left open) reloads the page too.
     response = client.get("/cases/", {"q": "x"}, HTTP_HX_REQUEST="true")
     assert response.headers["HX-Refresh"] == "true"
+
+
+def test_a_page_carries_the_idle_time_left_as_the_server_counts_it(client, centre, settings):
+    settings.FENGQIAO_IDLE_TIMEOUT = 30 * 60
+    sign_in(client, "centre")
+    # Within a minute of the last write the clock is not written again: the page is told so.
+    idle_for(client, 50)
+    page = client.get("/cases/")
+    left = int(page.headers["X-Fengqiao-Idle-Left"])
+    assert 30 * 60 - 55 <= left <= 30 * 60 - 50
+    assert f'data-idle-timeout="{left}"' in page.content.decode()
 
 
 def test_the_pages_that_poll_mark_their_polling_as_background(client, centre):
