@@ -6,6 +6,7 @@ from html import escape
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -78,7 +79,38 @@ def tab_cases(qs, tab: str):
 ALL = _("全部")
 
 
-class YesNoSelect(forms.NullBooleanSelect):
+class PlainSelect(forms.Select):
+    """A <select> written out in plain Python. The widget templates cost a template render per option,
+    which made the filter form (hundreds of mediators, ~100 grids) most of the queue's server time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        values = self.format_value(value)
+        selected = {values} if isinstance(values, str) else {str(v) for v in values}
+        parts = [f"<select{flatatt({'name': name, **self.build_attrs(self.attrs, attrs)})}>"]
+        for option, label in self.options():
+            option = str(option)
+            mark = " selected" if option in selected else ""
+            parts.append(f'<option value="{escape(option)}"{mark}>{escape(str(label))}</option>')
+        parts.append("</select>")
+        return mark_safe("".join(parts))
+
+    def options(self):
+        return self.choices
+
+
+class OptionSelect(PlainSelect):
+    """PlainSelect over (pk, name) rows kept as given (OptionField)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.rows = []
+
+    def options(self):
+        yield ("", ALL)
+        yield from self.rows
+
+
+class YesNoSelect(PlainSelect, forms.NullBooleanSelect):
     """The same three values as NullBooleanSelect, in the words of a filter rather than of a form."""
 
     def __init__(self, attrs=None):
@@ -86,19 +118,23 @@ class YesNoSelect(forms.NullBooleanSelect):
         self.choices = [("unknown", ALL), ("true", _("是")), ("false", _("否"))]
 
 
-class PlainSelect(forms.Select):
-    """A <select> written out in plain Python. The widget templates cost a template render per option,
-    which made the filter form (hundreds of mediators, ~100 grids) most of the queue's server time."""
+class PlainDateRange(django_filters.widgets.DateRangeWidget):
+    """From and to as two date inputs, written out in Python like PlainSelect."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        selected = {str(v) for v in self.format_value(value)}
-        parts = [f"<select{flatatt({'name': name, **self.build_attrs(self.attrs, attrs)})}>"]
-        for option, label in self.choices:
-            option = str(option)
-            mark = " selected" if option in selected else ""
-            parts.append(f'<option value="{escape(option)}"{mark}>{escape(str(label))}</option>')
-        parts.append("</select>")
-        return mark_safe("".join(parts))
+        if not isinstance(value, list):
+            value = self.decompress(value)
+        base = self.build_attrs(self.attrs, attrs)
+        inputs = []
+        for i, (widget, suffix) in enumerate(zip(self.widgets, self.suffixes, strict=True)):
+            part = value[i] if i < len(value) else None
+            own = {**base, **widget.attrs, "name": f"{name}_{suffix}"}
+            if part not in (None, ""):
+                own["value"] = widget.format_value(part)
+            if "id" in base:
+                own["id"] = f"{base['id']}_{i}"
+            inputs.append(f"<input{flatatt({'type': 'date', **own})}>")
+        return mark_safe("-".join(inputs))
 
 
 def _named(qs) -> list[tuple[str, str]]:
@@ -148,12 +184,32 @@ def watch_reference_data():
     watch(Community, Grid, Category, _mediator_model())
 
 
-class NamedChoiceFilter(django_filters.ChoiceFilter):
-    """A choice among reference rows by pk; the options are set per request (CaseFilter.__init__) and
-    checked against the same list, so a choice costs no query."""
+class OptionField(forms.Field):
+    """A choice among (pk, name) options given per request, kept as given: a ChoiceField would
+    normalise and wrap hundreds of options again on every request."""
+
+    widget = OptionSelect
+    default_error_messages = {"invalid_choice": forms.ChoiceField.default_error_messages["invalid_choice"]}
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, widget=PlainSelect, empty_label=ALL, choices=[], **kwargs)
+        super().__init__(*args, **kwargs)
+        self.options = []
+
+    def set_options(self, options: list[tuple[str, str]]):
+        self.options = options
+        self.widget.rows = options
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not any(value == pk for pk, _ in self.options):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+
+
+class NamedChoiceFilter(django_filters.Filter):
+    """A choice among reference rows by pk; the options are set per request (CaseFilter.form) and
+    checked against the same list, so a choice costs no query."""
+
+    field_class = OptionField
 
 
 class QueueOrdering(django_filters.OrderingFilter):
@@ -193,12 +249,12 @@ class CaseFilter(django_filters.FilterSet):
     registered = django_filters.DateFromToRangeFilter(
         label=_("登记日期"),
         field_name="registered_at",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=PlainDateRange(),
     )
     concluded = django_filters.DateFromToRangeFilter(
         label=_("办结日期"),
         field_name="concluded_at",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=PlainDateRange(),
     )
     o = QueueOrdering(
         label=_("排序"),
@@ -222,7 +278,7 @@ class CaseFilter(django_filters.FilterSet):
             form = super().form
             choices = reference_options(self.request)
             for name, field_choices in (*choices.items(), ("lead", choices["mediator"])):
-                form.fields[name].choices = field_choices
+                form.fields[name].set_options(field_choices)
         return self._form
 
     def filter_tab(self, qs, name, value):

@@ -7,11 +7,12 @@ translate the field's choices on every call.
 """
 
 import datetime as dt
+from html import escape
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -136,62 +137,50 @@ class CaseRow:
         self.next_step = ""
 
 
-ROW = (
-    '<tr{}><td data-label="{}"><a href="{}">{}</a>{}</td><td data-label="{}">{}</td><td data-label="{}">{}</td>'
-    '<td data-label="{}">{}</td><td data-label="{}"><span class="badge{}">{}</span></td>'
-    '<td data-label="{}">{}<div class="small">{}</div></td><td data-label="{}">{}</td>'
-    '<td data-label="{}">{}</td>{}</tr>\n'
-)
+WARNING_ROW = ' class="warning"'
 
 
 def rows_html(rows: list[CaseRow], show_next: bool = False) -> str:
-    """The <tr>s of a case list, escaped like the template engine would."""
-    number, registered, place, category, risk, status, mediator, due, step, warning, overdue = (
-        _("编号"),
-        _("登记时间"),
-        _("社区 · 网格"),
-        _("类别"),
-        _("风险"),
-        _("状态"),
-        _("主调解员"),
-        _("期限"),
-        _("下一步"),
-        _("预警"),
-        _("超期"),
-    )
-    warning_badge = format_html(' <span class="badge danger">{}</span>', warning)
-
-    def cells(row: CaseRow):
-        if row.overdue:
-            due_cell = format_html('<span class="overdue">{} {}</span>', row.due, overdue)
-        else:
-            due_cell = format_html("<span>{}</span>", row.due) if row.due else "—"
-        return (
-            ' class="warning"' if row.is_warning else "",
-            number,
-            row.url,
-            row.number,
-            warning_badge if row.is_warning else "",
-            registered,
-            row.registered,
-            place,
-            row.place,
-            category,
-            row.category,
-            risk,
-            row.risk_badge,
-            row.risk_label,
-            status,
-            row.status_label,
-            row.ladder,
-            mediator,
-            row.mediator,
-            due,
-            due_cell,
-            format_html('<td data-label="{}">{}</td>', step, row.next_step) if show_next else "",
+    """The <tr>s of a case list. Every text is escaped (the labels once per page); the ladder is
+    already HTML. Plain f-strings: format_html per cell cost more than the rest of the rows."""
+    label = {
+        key: escape(text)
+        for key, text in (
+            ("number", _("编号")),
+            ("registered", _("登记时间")),
+            ("place", _("社区 · 网格")),
+            ("category", _("类别")),
+            ("risk", _("风险")),
+            ("status", _("状态")),
+            ("mediator", _("主调解员")),
+            ("due", _("期限")),
+            ("step", _("下一步")),
         )
-
-    return format_html_join("", ROW, (cells(row) for row in rows))
+    }
+    warning_badge = f' <span class="badge danger">{escape(_("预警"))}</span>'
+    overdue = escape(_("超期"))
+    out = []
+    for row in rows:
+        if row.overdue:
+            due = f'<span class="overdue">{escape(row.due)} {overdue}</span>'
+        else:
+            due = f"<span>{escape(row.due)}</span>" if row.due else "—"
+        warning = row.is_warning
+        out.append(
+            f"<tr{WARNING_ROW if warning else ''}>"
+            f'<td data-label="{label["number"]}"><a href="{escape(row.url)}">{escape(row.number)}</a>'
+            f"{warning_badge if warning else ''}</td>"
+            f'<td data-label="{label["registered"]}">{escape(row.registered)}</td>'
+            f'<td data-label="{label["place"]}">{escape(row.place)}</td>'
+            f'<td data-label="{label["category"]}">{escape(row.category)}</td>'
+            f'<td data-label="{label["risk"]}"><span class="badge{row.risk_badge}">{escape(row.risk_label)}</span></td>'
+            f'<td data-label="{label["status"]}">{escape(row.status_label)}<div class="small">{row.ladder}</div></td>'
+            f'<td data-label="{label["mediator"]}">{escape(row.mediator)}</td>'
+            f'<td data-label="{label["due"]}">{due}</td>'
+            + (f'<td data-label="{label["step"]}">{escape(row.next_step)}</td>' if show_next else "")
+            + "</tr>\n"
+        )
+    return mark_safe("".join(out))
 
 
 def case_url_prefix() -> str:
