@@ -37,11 +37,13 @@ def _enforced(kind: str, channels: dict) -> dict:
     return {**channels, "in_app": True} if kind in MANDATORY_NOTICE_KINDS else channels
 
 
-def preference_table(user) -> list[dict]:
-    """Every kind with the user's channels for it, for the settings page."""
+def preference_table(user, kinds=None) -> list[dict]:
+    """The kinds given (default: every kind) with the user's channels for each, for the settings page."""
     chosen = {p.kind: p for p in NoticePreference.objects.filter(user=user)}
     rows = []
     for kind in NoticeKind:
+        if kinds is not None and kind not in kinds:
+            continue
         stored = chosen.get(kind.value)
         channels = (
             {"in_app": stored.in_app, "email": stored.email, "sms": stored.sms} if stored else default_channels(kind)

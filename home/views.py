@@ -23,6 +23,7 @@ from casework.rows import case_rows
 from casework.selectors import cases_visible_to
 from common import delivery, notices
 from common import selectors as notice_selectors
+from common.enums import NoticeKind
 from common.refusals import show_refusal
 from grids.enums import Role
 from grids.selectors import returns_owed
@@ -203,12 +204,29 @@ def notice_read(request):
     return redirect("notices")
 
 
+# The notices each role is sent (the settings page offers these; a user with several roles gets the union).
+_DEADLINES = {NoticeKind.DUE_SOON, NoticeKind.DUE_TODAY, NoticeKind.OVERDUE}
+_REGISTERED = {NoticeKind.DECIDED, NoticeKind.CLOSED, NoticeKind.WITHDRAWN}
+NOTICE_KINDS_BY_ROLE = {
+    Role.CENTRE_STAFF: set(NoticeKind) - {NoticeKind.ASSIGNED, NoticeKind.PROGRESS, NoticeKind.JUDICIAL},
+    Role.LEADER: {NoticeKind.REPORT},
+    Role.COMMUNITY_STAFF: _DEADLINES | _REGISTERED | {NoticeKind.PROGRESS},
+    Role.GRID_WORKER: _REGISTERED | {NoticeKind.RETURN_OWED, NoticeKind.RETURN_MISSED},
+    Role.MEDIATOR: _DEADLINES | {NoticeKind.ASSIGNED, NoticeKind.JUDICIAL, NoticeKind.WITHDRAWN},
+}
+
+
+def notice_kinds_of(user) -> set:
+    kinds = set().union(*(NOTICE_KINDS_BY_ROLE.get(role, ()) for role in user.roles or []))
+    return kinds or set(NoticeKind)
+
+
 @login_required
 def notice_settings(request):
     """通知设置: where one's notices go and by which channels, per kind; deadline reminders and
     预警 are always shown in the app (the service refuses to mute them, nothing is written)."""
     user = request.user
-    table = delivery.preference_table(user)
+    table = delivery.preference_table(user, notice_kinds_of(user))
     initial = {"email": user.email, "mobile": user.mobile}
     initial.update({f"{row['kind']}-{c}": row[c] for row in table for c in ("in_app", "email", "sms")})
     form = NoticeSettingsForm(request.POST or None, table=table, initial=initial)

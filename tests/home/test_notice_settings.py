@@ -19,15 +19,19 @@ def every_kind_as_shown(**overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_the_settings_page_is_linked_from_the_notices_and_lists_every_kind(client, grid_worker):
+def test_the_settings_page_is_linked_from_the_notices_and_lists_the_kinds_the_role_is_sent(client, grid_worker, centre):
     client.force_login(grid_worker)
     assert reverse("notice_settings") in client.get(reverse("notices")).content.decode()
     body = client.get(reverse("notice_settings")).content.decode()
-    for kind in NoticeKind:
-        assert str(kind.label) in body
+    for kind in (NoticeKind.DECIDED, NoticeKind.CLOSED, NoticeKind.RETURN_OWED, NoticeKind.RETURN_MISSED):
+        assert f'name="{kind}-email"' in body
+    assert 'name="assigned-email"' not in body and "不能关闭</span>" not in body
+    assert "保存通知设置" in body
+    client.force_login(centre)
+    body = client.get(reverse("notice_settings")).content.decode()
     assert body.count("不能关闭</span>") == len(MANDATORY_NOTICE_KINDS)
     assert body.count("checked disabled aria-label=") == len(MANDATORY_NOTICE_KINDS)
-    assert "保存通知设置" in body
+    assert 'name="escalated-email"' in body and 'name="recusal-sms"' in body
 
 
 def test_a_user_sets_addresses_and_channels_per_kind(client, mediator):
@@ -36,14 +40,15 @@ def test_a_user_sets_addresses_and_channels_per_kind(client, mediator):
     data = every_kind_as_shown(
         email="li@example.gov.cn", mobile="13812345678", **{"assigned-email": None, "assigned-sms": "on"}
     )
-    data.pop("progress-in_app")
+    data.pop("judicial-in_app")
     response = client.post(reverse("notice_settings"), data)
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.email, user.mobile) == ("li@example.gov.cn", "13812345678")
     assigned = NoticePreference.objects.get(user=user, kind="assigned")
     assert (assigned.in_app, assigned.email, assigned.sms) == (True, False, True)
-    assert NoticePreference.objects.get(user=user, kind="progress").in_app is False
+    assert NoticePreference.objects.get(user=user, kind="judicial").in_app is False
+    assert not NoticePreference.objects.filter(user=user, kind="report").exists()  # not a mediator's notice
     body = client.get(reverse("notice_settings")).content.decode()
     assert 'name="assigned-sms" id="id_assigned-sms" checked' in body
     assert 'name="assigned-email" id="id_assigned-email" aria-label' in body  # unchecked
