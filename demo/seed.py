@@ -31,6 +31,14 @@ from reports.statistics import add_months
 from .boundaries import schematic
 
 DEFAULT_PASSWORD = "baihuazhou2021"
+# 就地化解 the demo's grid workers record: what, and where in the grid.
+SPOT_RESOLUTIONS = [
+    ("两户因楼道堆放杂物争吵，当场协调清理", "3栋楼道"),
+    ("邻居装修噪音扰民，现场约定施工时间", "5栋402"),
+    ("停车占用消防通道引发口角，当场劝离", "小区东门"),
+    ("宠物狗夜间吠叫，双方当面沟通后和解", "8栋楼下"),
+    ("晾晒衣物滴水纠纷，现场调整晾晒位置", "2栋"),
+]
 SEED = 2021
 # The headline figure of Baihuazhou's 2021 work summary: 83 third-party mediations, 78 agreed.
 CONCLUDED, AGREED = 83, 78
@@ -512,7 +520,8 @@ class DemoSeeder:
                 rng = random.Random(f"{SEED}-{grid.code}-{kind}-{day}")
                 found = rng.choice([0, 0, 0, 1, 2]) if kind == InspectionKind.MONTHLY else rng.choice([0] * 6 + [1])
                 filed_on = day if kind == InspectionKind.DAILY else add_months(day, 1)
-                grid_services.inspection_file(
+                at = timezone.make_aware(dt.datetime.combine(filed_on, dt.time(17, 30)))
+                inspection = grid_services.inspection_file(
                     actor=worker,
                     grid=grid,
                     kind=kind,
@@ -521,9 +530,22 @@ class DemoSeeder:
                     cases_registered=min(found, rng.choice([0, 1])),
                     zero_report=found == 0,
                     notes="" if found == 0 else "入户走访发现邻里矛盾，已现场劝解。",
-                    at=timezone.make_aware(dt.datetime.combine(filed_on, dt.time(17, 30))),
+                    at=at,
                 )
                 self.created["inspections"] += 1
+                # Most of what a return found and did not register was talked through on the spot.
+                for _n in range(inspection.disputes_found - inspection.cases_registered):
+                    if rng.random() < 0.7:
+                        what, place = rng.choice(SPOT_RESOLUTIONS)
+                        grid_services.spot_resolution_add(
+                            actor=worker,
+                            inspection=inspection,
+                            what=what,
+                            place=f"{grid.name}{place}",
+                            resolved_by=worker.display_name,
+                            resolved_on=min(day + dt.timedelta(days=rng.randrange(0, 20)), inspection.period_end),
+                            at=at,
+                        )
 
     def run(self) -> dict:
         with transaction.atomic():

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from demo.seed import DemoSeeder
-from grids.models import Inspection, SensitivePeriod, Subdistrict
+from grids.models import Inspection, SensitivePeriod, SpotResolution, Subdistrict
 from reports import statistics
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,12 @@ def test_demo_screening_returns_have_zero_reports_and_missing_returns_and_seed_o
     workers = [worker for missing in monthly["missing"] for worker in missing["workers"]]
     assert "何军（网格员）" in workers  # his second grid misses its return
     assert Inspection.objects.filter(kind="daily").exists()
+    # 就地化解 recorded on returns, within what each found and did not register.
+    on_spot = SpotResolution.objects.count()
+    assert on_spot > 0 and monthly["disputes_found"] == (
+        monthly["cases_registered"] + monthly["resolved_on_spot"] + monthly["not_pursued"]
+    )
     again = DemoSeeder(progress=lambda message: None).run()
     assert again == {"users": 0, "cases": 0, "inspections": 0}
+    assert SpotResolution.objects.count() == on_spot
     assert demo["inspections"] > 0
