@@ -51,6 +51,8 @@ def judgement_context(tables: dict, windows, repeat_parties: list, repeat_places
     """What the 研判 tables show, with every count linked to its cases in the queue (scope applies
     there): the 研判 page's and the monthly report's section alike."""
     sections = []
+    # In the 研判's own order (a stored report's JSON keeps no order).
+    tables = {dimension: tables[dimension] for dimension in judgement.JUDGED_DIMENSIONS if dimension in tables}
     for dimension, rows in tables.items():
         for row in rows:
             param = {DRILL_PARAMS[dimension]: row["key"]}

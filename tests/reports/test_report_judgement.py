@@ -69,5 +69,8 @@ def test_the_report_page_shows_the_section_with_drill_downs(rise, subdistrict, c
     client.force_login(leader)
     html = client.get(f"/reports/{snapshot.pk}/").content.decode()
     assert "研判：与去年同期、前三个月相比" in html and "显著上升" in html
+    # The tables in the 研判 page's order, whatever order the stored JSON kept.
+    section = html[html.index('id="section-judgement"') :]
+    assert section.index("按纠纷类别") < section.index("按社区") < section.index("按网格")
     labour = category("labour")
     assert f"category={labour.pk}&amp;registered_after=2025-10-01&amp;registered_before=2025-10-31" in html
