@@ -143,6 +143,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fengqiao.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A kept connection is checked before a request reuses it: a restarted server costs one
+        # failed check, not a failed page.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -356,6 +359,9 @@ FENGQIAO_IDLE_TIMEOUT = int(os.environ.get("FENGQIAO_IDLE_TIMEOUT_MINUTES", "30"
 # request: that would cost a write per page.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = False
+# Read from the cache (Redis; the file cache under `make run`) and written through to the database,
+# so that a flushed cache signs nobody out: a page costs one cache read for its session, no query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
