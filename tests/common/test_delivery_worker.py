@@ -13,7 +13,7 @@ from tests.common.sms_gateway import TOKEN, serving
 from tests.factories import UserFactory
 from tests.reports.conftest import running_worker, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_retried_and_redelivered_delivery_task_sends_once(settings, monkeypatch):
