@@ -246,6 +246,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The default hook (enums as components), then the rules every request obeys (api.schema).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.text_rules"],
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "casework.enums.PartyKind",
         "MediatorKindEnum": "mediation.enums.MediatorKind",
