@@ -5,7 +5,9 @@ checksum fails."""
 
 import datetime as dt
 import os
+import sqlite3
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -34,6 +36,38 @@ def test_finding_7_report_snapshots_are_append_only_in_the_database(centre, medi
             with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
                 cursor.execute(statement, [snapshot.pk])
     assert Snapshot.objects.get(pk=snapshot.pk).figures == snapshot.figures
+
+
+def test_finding_7_on_sqlite_report_snapshots_are_append_only_too(tmp_path):
+    """`make run`'s database: built by the migrations as `make run` builds it (SQLite under the var
+    dir), a snapshot row written raw, and a raw UPDATE and DELETE refused by the database itself."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "FENGQIAO_VAR_DIR": str(tmp_path)},
+        timeout=600,
+    )
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "fengqiao.sqlite3")
+    with db:
+        db.execute("INSERT INTO grids_subdistrict (name, code) VALUES ('白化洲街道', 'bhz')")
+        db.execute(
+            "INSERT INTO reports_snapshot (kind, period, version, generated_at, reason, fingerprint, figures,"
+            " material, subdistrict_id) VALUES ('monthly', '2021-03-01', 1, '2021-04-01 08:00:00', '', 'f',"
+            " '{\"registered\": 3}', '{}', (SELECT id FROM grids_subdistrict))"
+        )
+    for statement in (
+        "UPDATE reports_snapshot SET figures = '{}'",
+        "UPDATE reports_snapshot SET reason = 'edited'",
+        "DELETE FROM reports_snapshot",
+    ):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"), db:
+            db.execute(statement)
+    assert db.execute("SELECT figures, reason FROM reports_snapshot").fetchall() == [('{"registered": 3}', "")]
+    db.close()
 
 
 def run(args, **env):
