@@ -59,6 +59,10 @@ def read_the_report(page, base):
                           ".getOption().series.map(s => s.name)")  # fmt: skip
     assert trend == ["新登记", "办结", "调解成功"]
     assert page.locator("#section-trend table tbody tr").count() == 6  # the table beside the chart
+    # The 研判 section: the subdistrict's communities, each count a link to its cases.
+    judgement = page.locator("#section-judgement")
+    assert judgement.locator("#by-community tbody tr").count() >= 2
+    assert judgement.locator("#by-category tbody tr a").count() >= 1
     shots(page, "report-leader")
     for extension in ("pdf", "xlsx"):  # kept for a person to open and look at
         exported = page.request.get(f"{url}export.{extension}")
@@ -81,6 +85,9 @@ def read_the_report(page, base):
     page.goto(url)
     assert "火神庙" in page.locator("h1").inner_text()
     assert charts_with_series(page) >= 6
+    # Their community's own 研判: one community row, theirs.
+    rows = page.locator("#section-judgement #by-community tbody tr")
+    assert rows.count() <= 1 and (rows.count() == 0 or "火神庙" in rows.first.inner_text())
     shots(page, "report-community")
     page.click(".tiles a.tile >> nth=1")  # 办结
     page.wait_for_url("**/cases/?figure=concluded")
