@@ -25,6 +25,7 @@ from casework import paging
 from casework import services as case_services
 from casework.enums import Transition
 from casework.models import Category, DisputeCase
+from casework.personal_data import audit_sealed_search
 from casework.selectors import case_list_related, cases_visible_to, involving_mediator
 from common.audit import audit_reveal
 from common.refusals import NotPermitted
@@ -357,8 +358,12 @@ class CaseListCreate(generics.ListCreateAPIView):
 
     @extend_schema(tags=["cases"], responses={200: s.CaseListSerializer(many=True), **errors(400)})
     def get(self, request, *args, **kwargs):
-        """The queue: the cases visible to the user, newest first, cursor-paginated."""
-        return super().get(request, *args, **kwargs)
+        """The queue: the cases visible to the user, newest first, cursor-paginated. A search by a
+        party's whole ID number or phone (`q`) is audited like a reveal."""
+        response = super().get(request, *args, **kwargs)
+        if response.status_code == 200:
+            audit_sealed_search(request, request.query_params.get("q", ""), where="api:cases")
+        return response
 
     @extend_schema(
         tags=["cases"],

@@ -62,3 +62,26 @@ def mask_id_number(value: str) -> str:
     if not value:
         return ""
     return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:] if len(value) > 8 else "*" * len(value)
+
+
+def sealed_search(text: str) -> tuple[str, str] | None:
+    """("id_number" | "phone", the whole value) when a search names a party's whole ID number or
+    phone: found through the blind index, and audited like a reveal (it says who has that number)."""
+    value = normalize_id_number((text or "").strip())
+    if is_full_id_number(value):
+        return "id_number", value
+    if is_full_mobile(value):
+        return "phone", value
+    return None
+
+
+def audit_sealed_search(request, text: str, *, where: str) -> None:
+    """A search by a party's whole ID number or phone is audited like a reveal (the page and the API);
+    the audit keeps the number masked."""
+    from common.audit import audit_search  # the audit's model loads after this module (the case model uses it)
+
+    sealed = sealed_search(text)
+    if sealed is not None:
+        field, value = sealed
+        masked = mask_id_number(value) if field == "id_number" else mask_phone(value)
+        audit_search(request, field=field, masked=masked, where=where)

@@ -9,7 +9,7 @@ from grids.enums import Role
 from grids.models import Grid
 
 from .models import CaseEvent, DisputeCase, Party
-from .personal_data import is_full_id_number, is_full_mobile, normalize_id_number
+from .personal_data import sealed_search
 
 
 def cases_visible_to(user):
@@ -95,13 +95,10 @@ def search_cases(qs, text: str):
     # Exists, not a join, so a case with two matching parties is one row and no DISTINCT is needed.
     named = Party.objects.filter(case_id=OuterRef("pk"), name__icontains=text)
     match = Q(number__icontains=text) | Q(description__icontains=text) | Q(Exists(named))
-    value = normalize_id_number(text)
-    exact = None
-    if is_full_id_number(value):
-        exact = Q(id_number_index=Party.index_of("id_number", value))
-    elif is_full_mobile(value):
-        exact = Q(phone_index=Party.index_of("phone", value))
-    if exact is not None:
+    sealed = sealed_search(text)
+    if sealed is not None:
+        field, value = sealed
+        exact = Q(**{f"{field}_index": Party.index_of(field, value)})
         match |= Q(Exists(Party.objects.filter(exact, case_id=OuterRef("pk"))))
     return qs.filter(match)
 

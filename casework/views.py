@@ -27,7 +27,7 @@ from .filters import queue_filter, tab_choices
 from .forms import CaseIntakeForm, contact_fields, party_formset
 from .models import Party
 from .paging import cursor_of, keyset_page, keyset_page_before, sort_keys
-from .personal_data import mask_id_number, mask_phone
+from .personal_data import audit_sealed_search, mask_id_number, mask_phone
 from .rows import as_rows, row_values
 from .selectors import case_list_related, cases_visible_to, prior_cases_of_parties
 from .services import case_register
@@ -83,6 +83,7 @@ def queue(request):
             previous_cursor = cursor_of(values[0], sort_keys(cases))
     total = cases.order_by()[: COUNT_LIMIT + 1].count()
     cleaned = getattr(filterset.form, "cleaned_data", {})
+    audit_sealed_search(request, cleaned.get("q") or "", where="casework:queue")
     context = {
         "filter": filterset,
         "rows": as_rows(values),

@@ -48,6 +48,18 @@ def audit_reveal(request, *, case_id: int, number: str) -> AuditEntry:
     )
 
 
+def audit_search(request, *, field: str, masked: str, where: str) -> AuditEntry:
+    """A search by a party's whole ID number or phone: it tells who has that number, like a reveal.
+    The audit keeps the masked number, not the number itself."""
+    return audit(
+        AuditAction.PERSONAL_DATA_SEARCHED,
+        actor=request.user,
+        request=request,
+        target=where,
+        detail={"field": field, "value": masked},
+    )
+
+
 def scope_of(user) -> dict:
     """What a role change can alter: roles, territory and admin powers."""
     return {

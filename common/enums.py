@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     EXPORTED = "exported", _("导出")
     TEXT_CLEANED = "text_cleaned", _("清除控制字符")
     DUPLICATE_CHECKED = "duplicate_checked", _("重复纠纷查询")
+    PERSONAL_DATA_SEARCHED = "personal_data_searched", _("按证件号码或手机号码查找")
 
 
 class NoticeKind(models.TextChoices):

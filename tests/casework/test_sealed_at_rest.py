@@ -114,3 +114,27 @@ def test_queue_and_api_search_by_full_phone_within_scope(client, centre, grid, o
     client.force_login(community_staff)
     page = client.get(reverse("casework:queue"), {"q": "13712345678"}).content.decode()
     assert mine.number in page and elsewhere.number not in page
+
+
+@pytest.mark.django_db
+def test_a_search_by_a_whole_phone_or_id_number_is_audited_like_a_reveal(client, centre, grid):
+    from common.models import AuditEntry
+
+    id_number = "11010519491231002X"
+    case = register(centre, grid, parties=[party(phone="13712345678", id_number=id_number)])
+    client.force_login(centre)
+    searched = lambda: list(AuditEntry.objects.filter(action="personal_data_searched").order_by("id"))  # noqa: E731
+    # Partial numbers, names and case numbers find as before and are not audited.
+    for text in ("1371234", "张三", case.number):
+        client.get(reverse("casework:queue"), {"q": text})
+    client.get("/api/v1/cases/", {"q": "张三"})
+    assert searched() == []
+    page = client.get(reverse("casework:queue"), {"q": "13712345678"}).content.decode()
+    assert case.number in page
+    client.get("/api/v1/cases/", {"q": id_number.lower()})
+    phone, id_search = searched()
+    assert (phone.actor, phone.target, phone.detail["field"]) == (centre, "casework:queue", "phone")
+    assert (id_search.target, id_search.detail["field"]) == ("api:cases", "id_number")
+    # The audit keeps the number masked: a reader of the log learns no more than the queue shows.
+    assert "13712345678" not in str(phone.detail) and phone.detail["value"].startswith("137")
+    assert id_number not in str(id_search.detail).upper()
