@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -337,7 +339,27 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def wrk(url: str, cookie: str, seconds: int) -> dict:
+def server_cpu(proc: subprocess.Popen) -> float:
+    """CPU seconds used so far by a gunicorn master and its workers (from /proc): unlike req/s on a
+    shared machine, CPU per request does not depend on what else runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [proc.pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    except OSError:
+        pass
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def wrk(url: str, cookie: str, seconds: int, server: subprocess.Popen | None = None) -> dict:
+    cpu_before = server_cpu(server) if server else None
     out = subprocess.run(
         [WRK, "-c", "8", "-t", "2", "-d", f"{seconds}s", "--latency", "-H", f"Cookie: {cookie}", url],
         capture_output=True,
@@ -349,17 +371,47 @@ def wrk(url: str, cookie: str, seconds: int) -> dict:
     if "50" not in pct:
         raise SystemExit(f"wrk measured nothing on {url}:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu = {}
+    if server and requests:
+        cpu = {"server_cpu_ms_per_request": round((server_cpu(server) - cpu_before) * 1000 / requests, 2)}
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": _ms(pct["50"]),
         "p99_ms": _ms(pct["99"]),
         "non_2xx": int(errors.group(1)) if errors else 0,
+        "requests": requests,
+        **cpu,
     }
 
 
-def serve(app: str, port: int, env: dict, log: Path) -> subprocess.Popen:
+# The floor is always served by 3 sync workers; `--gunicorn` sets how Fengqiao is served.
+FLOOR_GUNICORN = "-w 3"
+
+
+def ready(url: str, cookie: str, timeout: float = 120):
+    """Wait until `url` answers 200 (gunicorn's workers import the whole project before they serve)."""
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{url} did not answer 200 within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def serve(app: str, port: int, env: dict, log: Path, options: str = FLOOR_GUNICORN) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [GUNICORN, "-w", "3", "-b", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning", app],
+        [
+            GUNICORN,
+            *shlex.split(options),
+            *("-b", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning", app),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -378,8 +430,8 @@ def serve(app: str, port: int, env: dict, log: Path) -> subprocess.Popen:
     raise SystemExit(f"gunicorn {app} did not listen in 30 s")
 
 
-def measure_throughput(client, url: str, seconds: int, rounds: int) -> dict:
-    step(f"gunicorn (3 workers) under wrk -c 8 -t 2 -d {seconds}s: {url} vs the raw-SQL floor")
+def measure_throughput(client, url: str, seconds: int, rounds: int, options: str = FLOOR_GUNICORN) -> dict:
+    step(f"gunicorn ({options}) under wrk -c 8 -t 2 -d {seconds}s: {url} vs the raw-SQL floor")
     statements = capture(getter(client, url))
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     workdir = Path(tempfile.mkdtemp(prefix="fq-bench-"))
@@ -389,20 +441,25 @@ def measure_throughput(client, url: str, seconds: int, rounds: int) -> dict:
     env.update({"DEBUG": "0", "BENCH_FLOOR_SQL": str(sql_file), "BENCH_FLOOR_DSN": dsn()})
     app_port, floor_port = free_port(), free_port()
     procs = [
-        serve("config.wsgi:application", app_port, env, workdir / "app.log"),
+        serve("config.wsgi:application", app_port, env, workdir / "app.log", options),
         serve("bench.floor:app", floor_port, env, workdir / "floor.log"),
     ]
     try:
         runs = {"queue": [], "floor": []}
         targets = {"queue": f"http://127.0.0.1:{app_port}{url}", "floor": f"http://127.0.0.1:{floor_port}/"}
-        for side in ("queue", "floor"):  # warm both: the first requests open connections and load code
-            wrk(targets[side], cookie, 2)
+        for side in ("queue", "floor"):
+            # Every worker up and answering, then warm: the first requests open connections and load code.
+            ready(targets[side], cookie)
+            wrk(targets[side], cookie, 3)
         for r in range(rounds):
             order = ("queue", "floor") if r % 2 == 0 else ("floor", "queue")
             for side in order:
-                result = wrk(targets[side], cookie, seconds)
+                result = wrk(targets[side], cookie, seconds, procs[0 if side == "queue" else 1])
                 runs[side].append(result)
-                print(f"  {side}: {result['rps']:.0f} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
+                print(
+                    f"  {side}: {result['rps']:.0f} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
+                    f"server CPU {result.get('server_cpu_ms_per_request')} ms a request"
+                )
     finally:
         for proc in procs:
             proc.terminate()
@@ -422,6 +479,7 @@ def measure_throughput(client, url: str, seconds: int, rounds: int) -> dict:
         raise SystemExit(f"non-2xx answers under load: queue {queue['non_2xx']}, floor {floor['non_2xx']}")
     return {
         "url": url,
+        "gunicorn": options,
         "queries": len(statements),
         "seconds": seconds,
         "rounds": runs,
@@ -458,6 +516,7 @@ def main(argv=None):
     parser.add_argument("--race-cases", type=int, default=200)
     parser.add_argument("--wrk-seconds", type=int, default=15)
     parser.add_argument("--wrk-rounds", type=int, default=2)
+    parser.add_argument("--gunicorn", default=FLOOR_GUNICORN, help="how gunicorn serves Fengqiao, e.g. '-w 3'")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         raise SystemExit("the benchmark needs PostgreSQL: set DATABASE_URL")
@@ -488,7 +547,7 @@ def main(argv=None):
     close_old_connections()
     results["races"] = measure_races(centre, args.threads, args.race_cases)
     results["throughput"] = measure_throughput(
-        client, results["pages"]["queue_status_community"]["url"], args.wrk_seconds, args.wrk_rounds
+        client, results["pages"]["queue_status_community"]["url"], args.wrk_seconds, args.wrk_rounds, args.gunicorn
     )
     results["total_seconds"] = round(time.monotonic() - started, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
