@@ -13,4 +13,4 @@ class LedgerImportAdmin(RecordAdmin):
     exclude = ["report"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("content", "report")
+        return super().get_queryset(request).defer("report")

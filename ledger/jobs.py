@@ -3,7 +3,8 @@ its whole import nor leaves the user without progress.
 
 The upload page answers at once: it refuses only what the archive's directory shows (not an
 .xlsx, over the reader's limits: a 400 with the reason, nothing recorded, nothing inflated),
-records the upload (ledger.models.LedgerImport) and queues it; a worker reads it (the header
+records the upload (ledger.models.LedgerImport, its file in the site's storage: a bucket shared
+by every machine in a deployment of several) and queues it; a worker reads it (the header
 check included: a file that is not a ledger ends its upload with the reason, shown on the
 import's page), runs `import_ledger` on it and keeps its report; the import's page shows the
 rows done while it runs, then the report. Progress lives in the cache (shared by the web and the worker),
@@ -24,6 +25,8 @@ from pathlib import PurePath
 
 from celery import current_app
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -64,22 +67,44 @@ def import_request(
         raise NotPermitted(_("只有综治中心工作人员可以导入台账。"))
     content = upload.read()
     inspect(io.BytesIO(content))
-    with transaction.atomic():
-        job = LedgerImport.objects.create(
-            subdistrict_id=user.subdistrict_id,
-            requested_by=user,
-            requested_at=timezone.now(),
-            filename=(PurePath(getattr(upload, "name", "") or "ledger.xlsx").name)[:255],
-            sha256=hashlib.sha256(content).hexdigest(),
-            size=len(content),
-            content=content,
-            sheet=sheet,
-            valid_only=valid_only,
-            dry_run=dry_run,
-        )
-        if queue:
-            transaction.on_commit(lambda: _send(job.pk))
+    job = LedgerImport(
+        subdistrict_id=user.subdistrict_id,
+        requested_by=user,
+        requested_at=timezone.now(),
+        filename=(PurePath(getattr(upload, "name", "") or "ledger.xlsx").name)[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        sheet=sheet,
+        valid_only=valid_only,
+        dry_run=dry_run,
+    )
+    # Stored before the row is written: a recorded upload always names a file that exists.
+    job.file.save(f"{job.pk}.xlsx", ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            job.save(force_insert=True)
+            if queue:
+                transaction.on_commit(lambda: _send(job.pk))
+    except BaseException:
+        _discard(job.file.name)
+        raise
     return job
+
+
+def _read(job: LedgerImport) -> bytes:
+    """The upload's bytes, through the storage: the worker reading them may not be the machine that took them."""
+    with job.file.open("rb") as stream:
+        return stream.read()
+
+
+def _discard(name: str) -> None:
+    """Remove a file that is no longer needed; a storage that fails here leaves it behind, logged."""
+    if not name:
+        return
+    try:
+        default_storage.delete(name)
+    except Exception:
+        logger.exception("ledger upload %s could not be removed from storage", name)
 
 
 def _send(job_id) -> bool:
@@ -124,7 +149,7 @@ def import_run(job_id, *, on_progress: Callable[[int, int], None] | None = None)
             if job.requested_by.subdistrict_id != job.subdistrict_id:
                 raise NotPermitted(_("上传人已不属于该街道，未导入。"))
             report = import_ledger(
-                io.BytesIO(bytes(job.content)),
+                io.BytesIO(_read(job)),
                 user=job.requested_by,
                 sheet=job.sheet or None,
                 dry_run=job.dry_run,
@@ -161,10 +186,15 @@ def _out_of_attempts(job: LedgerImport) -> bool:
 def _finish(job: LedgerImport, state: str, *, report=None, error: str = "") -> None:
     """Record the outcome (inside the caller's transaction) and drop the file."""
     job.state, job.report, job.error = state, report or {}, error
-    job.content = None  # the cases (or the report) are what stays; the file was the user's
+    name, job.file = job.file.name, ""  # the cases (or the report) are what stays; the file was the user's
     job.finished_at = timezone.now()
-    job.save(update_fields=["state", "report", "error", "content", "finished_at"])
-    transaction.on_commit(lambda: cache.delete(_progress_key(job.pk)))
+    job.save(update_fields=["state", "report", "error", "file", "finished_at"])
+
+    def forget():
+        cache.delete(_progress_key(job.pk))
+        _discard(name)
+
+    transaction.on_commit(forget)
 
 
 def import_sweep(now: dt.datetime | None = None) -> list[str]:
@@ -188,7 +218,7 @@ def import_sweep(now: dt.datetime | None = None) -> list[str]:
 
 def import_for(user, job_id) -> LedgerImport:
     """An upload, for the centre staff of its subdistrict (who uploaded it is not enough: roles change); else 404."""
-    job = LedgerImport.objects.filter(pk=job_id).select_related("requested_by").defer("content").first()
+    job = LedgerImport.objects.filter(pk=job_id).select_related("requested_by").first()
     if job is None or not permissions.is_centre_staff_for(user, job.subdistrict_id):
         raise Http404
     return job
@@ -198,7 +228,7 @@ def recent_imports(user, limit: int = 10):
     return (
         LedgerImport.objects.filter(subdistrict_id=user.subdistrict_id)
         .select_related("requested_by")
-        .defer("content", "report")[:limit]
+        .defer("report")[:limit]
     )
 
 

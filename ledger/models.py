@@ -28,7 +28,8 @@ class LedgerImport(models.Model):
     filename = models.CharField(_("文件名"), max_length=255)
     sha256 = models.CharField(_("文件摘要"), max_length=64)
     size = models.PositiveIntegerField(_("文件大小"))
-    content = models.BinaryField(null=True, editable=False)
+    # The file, in the site's storage (shared by the web and worker machines) until a worker has read it.
+    file = models.FileField(_("文件"), upload_to="ledger/uploads/", max_length=255, blank=True, editable=False)
     sheet = models.CharField(_("工作表"), max_length=100, blank=True)
     valid_only = models.BooleanField(_("只导入无误的行"), default=False)
     dry_run = models.BooleanField(_("试导入"), default=False)

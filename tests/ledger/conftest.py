@@ -170,3 +170,9 @@ def timezone_date(moment):
 
 def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def uploads_in_tmp(settings, tmp_path):
+    """Each test's uploads in a directory of its own, not the checkout's var dir."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -68,7 +68,7 @@ def test_upload_page_dry_run_then_import(client, world):
         (False, False, "done", False),
         (False, True, "done", True),
     ]
-    assert all(j.content is None and len(j.sha256) == 64 and j.size > 0 for j in jobs)
+    assert all(not j.file and len(j.sha256) == 64 and j.size > 0 for j in jobs)
     listing = client.get(reverse("ledger:upload")).content.decode()
     assert listing.count(reverse("ledger:import", args=[jobs[0].pk])) == 1
 
@@ -82,7 +82,7 @@ def test_import_page_shows_progress_and_only_to_whom_it_belongs(client, world, c
     login(client, world["centre"])
     response = client.post(reverse("ledger:upload"), {"file": xlsx([agreed_row(world)]), "mode": "all"})
     job = LedgerImport.objects.get()
-    assert job.state == "queued" and bytes(job.content).startswith(b"PK")
+    assert job.state == "queued" and job.file.open("rb").read().startswith(b"PK")
     page = client.get(response["Location"]).content.decode()
     assert "等待后台处理" in page and 'hx-trigger="every 1s"' in page
     # What the worker's progress callback leaves in the shared cache while it imports.
@@ -125,7 +125,7 @@ def test_upload_that_cannot_be_queued_or_is_stuck_says_so_and_is_sent_again(
     finally:
         app.set_current()
     job = LedgerImport.objects.get()
-    assert job.state == "failed" and job.content is None and "后台服务暂时无法连接" in job.error
+    assert job.state == "failed" and not job.file and "后台服务暂时无法连接" in job.error
     assert "后台服务暂时无法连接" in client.get(response["Location"]).content.decode()
 
     # An upload that has waited too long: the page says the background service may be down, and
@@ -139,7 +139,7 @@ def test_upload_that_cannot_be_queued_or_is_stuck_says_so_and_is_sent_again(
     LedgerImport.objects.filter(pk=stuck.pk).update(state="running", attempts=jobs.MAX_ATTEMPTS)
     assert jobs.import_sweep() == []
     stuck.refresh_from_db()
-    assert stuck.state == "failed" and "多次尝试" in stuck.error and stuck.content is None
+    assert stuck.state == "failed" and "多次尝试" in stuck.error and not stuck.file
     assert not DisputeCase.objects.exists()
 
 
