@@ -181,6 +181,17 @@ def sweep(app, grace: float | None = None) -> list[str]:
             client.delete(LOCK)
 
 
+def purge(app) -> int:
+    """Drop every queued task and every record: `celery purge` alone empties the queues, and the
+    sweep would then send their tasks again as lost. The number of messages dropped."""
+    with app.pool.acquire(block=True) as connection:
+        dropped = app.control.purge(connection=connection)
+        client = _redis(connection)
+        if client is not None:
+            client.delete(RECORDS)
+    return dropped
+
+
 class Sweep(bootsteps.StartStopStep):
     """Runs `sweep` in its own thread for as long as the worker runs."""
 
@@ -205,3 +216,17 @@ class Sweep(bootsteps.StartStopStep):
 
     def stop(self, parent):
         self.stopping.set()
+
+
+if __name__ == "__main__":
+    # python -m config.delivery purge: what `celery -A config purge` does, the records included.
+    import sys
+
+    import django
+
+    if sys.argv[1:] != ["purge"]:
+        sys.exit("usage: python -m config.delivery purge")
+    django.setup()
+    from config.celery import app
+
+    print(f"Dropped {purge(app)} queued task(s) and their records.")

@@ -85,6 +85,10 @@ def test_finding_6_a_message_taken_and_never_recorded_is_sent_again(tmp_path):
             assert set(client.hkeys(delivery.RECORDS)) == {task_id.encode() for task_id in sent}
             # Queued messages are not lost: a second sweep sends nothing.
             assert delivery.sweep(app, grace=0) == []
+            # Dropping the queued tasks on purpose drops their records too, or the sweep would send them again.
+            assert delivery.purge(app) == 3
+            assert client.llen("celery") == 0 and client.hlen(delivery.RECORDS) == 0
+            assert delivery.sweep(app, grace=0) == []
     finally:
         redis.terminate()
         redis.wait(timeout=30)

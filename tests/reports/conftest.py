@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from casework import services as case_services
 from casework.enums import Risk, Source
+from config import delivery
 from grids import services as grid_services
 from grids.enums import Role
 from mediation import services as mediation_services
@@ -136,7 +137,7 @@ def running_worker(monkeypatch, work_controller=TestWorkController, concurrency=
     # Each task then closes its thread's connection when it ends.
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "worker tests run on Redis (REDIS_URL)"
-    app.control.purge()  # messages queued by earlier tests that registered warning cases
+    delivery.purge(app)  # messages queued (and recorded) by earlier tests that registered warning cases
     with start_worker(
         app,
         pool="threads",
