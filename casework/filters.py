@@ -98,16 +98,39 @@ class PlainSelect(forms.Select):
         return self.choices
 
 
+# The <option>s of each list in the per-process store, written once per list (by its identity; the
+# list is held here so that its id is not reused).
+_written: dict[int, tuple[list, str]] = {}
+
+
+def _options_html(rows: list) -> str:
+    held = _written.get(id(rows))
+    if held is None or held[0] is not rows:
+        if len(_written) > 1000:
+            _written.clear()
+        text = "".join(f'<option value="{escape(str(pk))}">{escape(str(label))}</option>' for pk, label in rows)
+        held = _written[id(rows)] = (rows, text)
+    return held[1]
+
+
 class OptionSelect(PlainSelect):
-    """PlainSelect over (pk, name) rows kept as given (OptionField)."""
+    """A <select> over (pk, name) rows kept as given (OptionField): their options are written once
+    per list, and the chosen one is marked in the text."""
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.rows = []
 
-    def options(self):
-        yield ("", ALL)
-        yield from self.rows
+    def render(self, name, value, attrs=None, renderer=None):
+        values = self.format_value(value)
+        chosen = values[0] if values else ""
+        attributes = flatatt({"name": name, **self.build_attrs(self.attrs, attrs)})
+        rows = _options_html(self.rows)
+        if chosen:
+            mark = f'<option value="{escape(chosen)}">'
+            rows = rows.replace(mark, f"{mark[:-1]} selected>", 1)
+        empty = f'<option value=""{"" if chosen else " selected"}>{escape(str(ALL))}</option>'
+        return mark_safe(f"<select{attributes}>{empty}{rows}</select>")
 
 
 class YesNoSelect(PlainSelect, forms.NullBooleanSelect):

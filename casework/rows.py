@@ -44,21 +44,6 @@ LADDER_FLAG_ATTEMPTS = 3
 RISK_BADGES = {Risk.MAJOR: " danger", Risk.ELEVATED: " warn"}
 
 
-def _label(enum, value) -> str:
-    try:
-        return str(enum(value).label)
-    except ValueError:
-        return value
-
-
-def status_label(value) -> str:
-    return _label(CaseStatus, value)
-
-
-def risk_label(value) -> str:
-    return _label(Risk, value)
-
-
 def ladder_html(level: str, community_attempts: int, subdistrict_attempts: int) -> str:
     """The 331 ladder of a case: 社区 n 次 → 街道 n 次, a 上报 marker once it went up, and a flag
     for the centre when three community attempts left it at the community."""
@@ -113,25 +98,25 @@ class CaseRow:
         "url",
     )
 
-    def __init__(self, values: dict, url_prefix: str, today: dt.date):
+    def __init__(self, values: dict, page: "RowPage"):
         self.pk = values["id"]
         self.number = values["number"]
-        self.url = f"{url_prefix}{self.pk}/"
+        self.url = f"{page.url_prefix}{self.pk}/"
         self.is_warning = values["is_warning"]
         self.registered = timezone.localtime(values["registered_at"]).strftime("%Y-%m-%d %H:%M")
         self.place = f"{values['community__name']} · {values['grid__name']}"
         self.category = values["category__name"]
         self.risk = values["risk"]
-        self.risk_label = risk_label(self.risk)
+        self.risk_label = page.risk_labels.get(self.risk, self.risk)
         self.risk_badge = RISK_BADGES.get(self.risk, "")
         self.status = values["status"]
-        self.status_label = status_label(self.status)
+        self.status_label = page.status_labels.get(self.status, self.status)
         self.ladder = ladder_html(values["level"], values["community_attempts"], values["subdistrict_attempts"])
         self.mediator = values["lead_mediator__name"] or "—"
         self.lead_user_id = values["lead_mediator__user_id"]
         self.next_due = values["next_due"]
         self.due = self.next_due.isoformat() if self.next_due else ""
-        self.overdue = self.next_due is not None and self.next_due < today
+        self.overdue = self.next_due is not None and self.next_due < page.today
         self.session_count = values["session_count"]
         self.follow_up_count = values["follow_up_count"]
         self.next_step = ""
@@ -197,11 +182,21 @@ def row_values(qs):
     return qs.values(*COLUMNS)
 
 
+class RowPage:
+    """What every row of a page shares, worked out once: the case page's URL prefix, the day, the
+    labels in the page's language (a lazy label translates itself each time it is read)."""
+
+    def __init__(self, today: dt.date | None = None):
+        self.url_prefix = case_url_prefix()
+        self.today = today or timezone.localdate()
+        self.status_labels = {value: str(label) for value, label in CaseStatus.choices}
+        self.risk_labels = {value: str(label) for value, label in Risk.choices}
+
+
 def as_rows(values, today: dt.date | None = None) -> list[CaseRow]:
     """Rows from row_values() dicts."""
-    today = today or timezone.localdate()
-    prefix = case_url_prefix()
-    return [CaseRow(v, prefix, today) for v in values]
+    page = RowPage(today)
+    return [CaseRow(v, page) for v in values]
 
 
 def case_rows(qs, today: dt.date | None = None) -> list[CaseRow]:
