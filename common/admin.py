@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, Notice
+from .models import AuditEntry, Notice, NoticeDelivery
 
 
 class RecordAdmin(admin.ModelAdmin):
@@ -29,3 +29,12 @@ class NoticeAdmin(RecordAdmin):
     list_display = ["user", "kind", "case", "created_at", "read_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user", "case"]
+
+
+@admin.register(NoticeDelivery)
+class NoticeDeliveryAdmin(RecordAdmin):
+    """Each notice's e-mails and SMS: what was sent, and what failed with the gateway's or server's answer."""
+
+    list_display = ["notice", "channel", "status", "attempts", "error", "sent_at"]
+    list_filter = ["channel", "status"]
+    raw_id_fields = ["notice"]
