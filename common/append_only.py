@@ -74,12 +74,18 @@ def install(app_config, tables: dict[str, tuple[str, ...]], using: str = "defaul
             table = model._meta.db_table
             if table not in existing:
                 continue  # not migrated yet (a partial migrate)
-            columns = [field.column for field in model._meta.concrete_fields]
-            unknown = set(mutable) - set(columns)
+            unknown = set(mutable) - {field.column for field in model._meta.concrete_fields}
             if unknown:
                 raise ValueError(f"{table}: no such columns {sorted(unknown)}")
+            # The table as it is, not as the model is: after `migrate APP EARLIER` a column the
+            # model has may not exist yet, and SQLite's trigger names every column it compares.
+            columns = [column.name for column in connection.introspection.get_table_description(cursor, table)]
             for statement in trigger_sql(
-                connection.vendor, table, columns, mutable, quote=lambda n: _quote(connection, n)
+                connection.vendor,
+                table,
+                columns,
+                tuple(c for c in mutable if c in columns),
+                quote=lambda n: _quote(connection, n),
             ):
                 cursor.execute(statement)
             done.append(table)
