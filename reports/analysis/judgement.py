@@ -55,8 +55,11 @@ def _counts(cases, dimension: str, windows: Windows, today: dt.date) -> list[dic
     """Per value of the dimension: registered cases in each window; one query."""
     field, label = DIMENSIONS[dimension]
     registered = {name: registered_q(getattr(windows, name)) for name in ("current", "last_year", "previous")}
+    # The span from last year's window to the current one bounds the three: one index range.
+    span = registered_q(Period("range", windows.last_year.start, windows.current.end))
     return list(
-        cases.filter(registered["current"] | registered["last_year"] | registered["previous"])
+        cases.filter(span)
+        .filter(registered["current"] | registered["last_year"] | registered["previous"])
         .values(field, label)
         .annotate(**{name: Count("pk", filter=q) for name, q in registered.items()})
         .order_by(label, field)
