@@ -6,7 +6,7 @@ class CommonConfig(AppConfig):
     verbose_name = "审计与通知"
 
     def ready(self):
-        from . import crypto, signals  # noqa: F401  (signals connects the sign-in audit)
+        from . import checks, crypto, signals  # noqa: F401  (signals: the sign-in audit; checks: shared state)
 
         # Malformed field keys stop the start here, not at the first party read.
         crypto.keyring()

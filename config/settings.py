@@ -150,6 +150,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if env_bool("FENGQIAO_DB_TRANSACTION_POOLER", False):
+    # Behind PgBouncer in transaction mode a session's state does not outlive its transaction:
+    # no server-side cursors (iterator() reads in chunks client-side) and no prepared statements.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, scheduler) share the file under `make run`.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -334,6 +339,10 @@ FENGQIAO_FIGURE_EXPORT_URL_NAMES = {"ledger": "ledger:export_report"}
 CELERY_BROKER_URL = REDIS_URL or f"redis+socket://{VAR_DIR.resolve() / 'redis.sock'}"
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("FENGQIAO_BROKER_VISIBILITY_TIMEOUT", "3600")),
+    # How often a worker looks for messages whose timeout has passed (those of a worker that died)
+    # and queues them again: every scan, at this interval (kombu's own default comes to ~100 s).
+    "unacked_restore_interval": int(os.environ.get("FENGQIAO_BROKER_RESTORE_SECONDS", "100")),
+    "unacked_restore_throttle": 1,
 }
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_IGNORE_RESULT = not REDIS_URL
@@ -345,6 +354,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+if REDIS_URL:
+    # One scheduler however many machines start one: the schedule's state (each entry's last run)
+    # lives in Redis, and only the beat holding the lock there sends anything. The holder renews
+    # its lease every loop; another beat waits, and takes over within a lease once the holder is
+    # gone, from the same last runs: nothing sent twice, nothing skipped.
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = "fengqiao:beat"
+    # The connection is its own: the broker's transport options are not the lock's.
+    CELERY_REDBEAT_REDIS_OPTIONS = {}
+    CELERY_BEAT_MAX_LOOP_INTERVAL = int(os.environ.get("FENGQIAO_BEAT_LOOP_SECONDS", "10"))
+    CELERY_REDBEAT_LOCK_TIMEOUT = int(os.environ.get("FENGQIAO_BEAT_LEASE_SECONDS", "60"))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Security. Sign-in throttling: 5 failures lock that username from that address for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

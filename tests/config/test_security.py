@@ -28,26 +28,42 @@ def test_content_security_policy_forbids_inline_scripts(client):
     assert response["X-Frame-Options"] == "DENY"
 
 
+PRODUCTION_CHECK_ENV = {
+    **os.environ,
+    "FENGQIAO_PRODUCTION": "1",
+    "DEBUG": "0",
+    "SECRET_KEY": "k3J9#vLq2!pZ8xR4tW7mN1bC6yH0dF5sA-fengqiao-test-only-key",
+    "ALLOWED_HOSTS": "fengqiao.baihuazhou.gov.internal",
+    "FENGQIAO_FIELD_KEYS": "t1:dGVzdC1vbmx5LXNtNC1rIQ==,index:dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS0zMmJ5dGU=",
+}
+
+
 @pytest.mark.django_db(transaction=False)
 def test_check_deploy_reports_no_issue_under_production_settings():
-    env = {
-        **os.environ,
-        "FENGQIAO_PRODUCTION": "1",
-        "DEBUG": "0",
-        "SECRET_KEY": "k3J9#vLq2!pZ8xR4tW7mN1bC6yH0dF5sA-fengqiao-test-only-key",
-        "ALLOWED_HOSTS": "fengqiao.baihuazhou.gov.internal",
-        "FENGQIAO_FIELD_KEYS": "t1:dGVzdC1vbmx5LXNtNC1rIQ==,index:dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS0zMmJ5dGU=",
-    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
         cwd=ROOT,
-        env=env,
+        env=PRODUCTION_CHECK_ENV,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)" in result.stdout
+
+
+@pytest.mark.django_db(transaction=False)
+def test_check_deploy_warns_when_production_keeps_sessions_and_limits_per_machine():
+    env = {key: value for key, value in PRODUCTION_CHECK_ENV.items() if key != "REDIS_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "common.W001" in result.stdout + result.stderr and "REDIS_URL is not set" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
