@@ -358,10 +358,30 @@ def server_cpu(proc: subprocess.Popen) -> float:
     return total / tick
 
 
-def wrk(url: str, cookie: str, seconds: int, server: subprocess.Popen | None = None) -> dict:
+def wrk(
+    url: str,
+    cookie: str,
+    seconds: int,
+    server: subprocess.Popen | None = None,
+    *,
+    connections: int = 8,
+    threads: int = 2,
+) -> dict:
     cpu_before = server_cpu(server) if server else None
     out = subprocess.run(
-        [WRK, "-c", "8", "-t", "2", "-d", f"{seconds}s", "--latency", "-H", f"Cookie: {cookie}", url],
+        [
+            WRK,
+            "-c",
+            str(connections),
+            "-t",
+            str(threads),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-H",
+            f"Cookie: {cookie}",
+            url,
+        ],
         capture_output=True,
         text=True,
         timeout=seconds + 30,
