@@ -196,14 +196,18 @@ def index_concluded(chunk: int = 5000, limit: int | None = None) -> int:
     again replaces its entry), `chunk` cases a transaction; returns how many were indexed."""
     stale = SimilarDocument.objects.filter(case_id=OuterRef("pk"), concluded_at=OuterRef("concluded_at"))
     pending = DisputeCase.objects.concluded().filter(~Exists(stale))
-    done = 0
+    done, after = 0, 0
     while limit is None or done < limit:
         size = chunk if limit is None else min(chunk, limit - done)
+        # On from the last case seen: each chunk reads its own range, not the indexed ones again.
         rows = list(
-            pending.order_by("pk").values("pk", "description", "subdistrict_id", "category_id", "concluded_at")[:size]
+            pending.filter(pk__gt=after)
+            .order_by("pk")
+            .values("pk", "description", "subdistrict_id", "category_id", "concluded_at")[:size]
         )
         if not rows:
             break
+        after = rows[-1]["pk"]
         with transaction.atomic():
             ids = [row["pk"] for row in rows]
             SimilarDocument.objects.filter(case_id__in=ids).delete()  # postings go with them
