@@ -51,6 +51,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench import report  # noqa: E402
+from bench.analysis import measure_analysis  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.sealing import measure_sealing  # noqa: E402
 from bench.timing import alternate, summary  # noqa: E402
@@ -208,11 +209,53 @@ def measure_reports(iterations, conn, subdistrict_id) -> dict:
         rate = success_rate()
         times.append((time.perf_counter() - t0) * 1000)
     print(f"  {rate}: {summary(times)['median_ms']} ms")
+    every = every_subdistrict(period)
     return {
         "report": {"period": period.start.isoformat(), "queries": len(statements), **result},
         "snapshot": {"bytes": stored, "case_ids": ids, "figures": len(material["sets"])},
+        "every_subdistrict": every,
         "success_rate": {"value": str(rate), **summary(times)},
     }
+
+
+def every_subdistrict(period) -> dict:
+    """Each subdistrict's monthly snapshot once, as the schedule makes them (the material with its
+    研判, then the figures): its generation time and what it stores (the material, frozen drill-down
+    ids and all, and the figures), in bytes of JSON."""
+    import json
+
+    from grids.models import Subdistrict
+    from reports.services import report_material
+    from reports.statistics import derive
+
+    step(f"monthly report {period.start:%Y-%m} of every subdistrict: time and stored size")
+    rows = []
+    for subdistrict in Subdistrict.objects.order_by("code"):
+        t0 = time.perf_counter()
+        material = report_material(subdistrict, period)
+        figures = derive(material)
+        ms = (time.perf_counter() - t0) * 1000
+        stored = len(json.dumps(material, ensure_ascii=False).encode()) + len(
+            json.dumps(figures, ensure_ascii=False).encode()
+        )
+        ids = sum(len(v) for v in material["sets"].values())
+        rows.append({"code": subdistrict.code, "ms": round(ms, 1), "bytes": stored, "case_ids": ids})
+    times = [r["ms"] for r in rows]
+    sizes = [r["bytes"] for r in rows]
+    out = {
+        "subdistricts": len(rows),
+        "time": summary(times),
+        "max_ms": max(times),
+        "total_bytes": sum(sizes),
+        "max_bytes": max(sizes),
+        "median_bytes": sorted(sizes)[len(sizes) // 2],
+        "rows": rows,
+    }
+    print(
+        f"  {len(rows)} subdistricts: median {out['time']['median_ms']} ms, max {out['max_ms']} ms; stored "
+        f"{out['total_bytes'] / 2**20:.1f} MiB in all, largest {out['max_bytes'] / 2**20:.2f} MiB"
+    )
+    return out
 
 
 def measure_races(centre, threads: int, cases: int) -> dict:
@@ -564,6 +607,7 @@ def main(argv=None):
         results["reports"] = measure_reports(args.iterations, conn, centre.subdistrict_id)
     step("personal data sealed vs plain: the queue, a case page, an intake")
     results["sealing"] = measure_sealing(client, centre, iterations=args.iterations)
+    results["analysis"] = measure_analysis(client, centre, args.iterations)
     close_old_connections()
     results["races"] = measure_races(centre, args.threads, args.race_cases)
     results["throughput"] = measure_throughput(

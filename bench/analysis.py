@@ -1,0 +1,63 @@
+"""The analysis at scale: 类案参考's index (built, then looked up from case pages) and the cockpit's
+refresh, timed in-process on the loaded benchmark (part of `make bench`; not a test)."""
+
+import random
+import time
+
+from django.urls import reverse
+from django.utils import timezone
+
+from bench.timing import summary
+
+
+def measure_analysis(client, centre, iterations: int) -> dict:
+    from casework.models import DisputeCase
+    from casework.selectors import cases_visible_to
+    from reports.analysis import cockpit
+    from reports.analysis.similar import index_concluded, similar_cases
+
+    print("\n== 类案参考: index the concluded cases (only those not yet indexed)", flush=True)
+    t0 = time.monotonic()
+    indexed = index_concluded(chunk=20_000)
+    build_seconds = round(time.monotonic() - t0, 1)
+    print(f"  {indexed:,} cases indexed in {build_seconds} s")
+
+    scope = cases_visible_to(centre)
+    rng = random.Random(7)
+    pks = list(
+        DisputeCase.objects.filter(subdistrict_id=centre.subdistrict_id)
+        .order_by("-registered_at")
+        .values_list("pk", flat=True)[:5000]
+    )
+    sample = [
+        DisputeCase.objects.select_related("category").get(pk=pk) for pk in rng.sample(pks, min(iterations, len(pks)))
+    ]
+    print(f"== 类案参考 lookup as the centre (scope: {scope.count():,} cases), {len(sample)} cases", flush=True)
+    similar_cases(scope, sample[0])  # the segmenter's dictionary loads once per process
+    times, found = [], 0
+    for case in sample:
+        t0 = time.perf_counter()
+        found += len(similar_cases(scope, case))
+        times.append((time.perf_counter() - t0) * 1000)
+    lookup = {**summary(times), "found_per_case": round(found / len(sample), 2)}
+    print(f"  median {lookup['median_ms']} ms, p95 {lookup['p95_ms']} ms")
+
+    print("== 驾驶舱 panel refresh (the htmx poll), server time", flush=True)
+    url = reverse("analysis:cockpit_panel")
+    client.get(url)
+    page_times, panel_times = [], []
+    today = timezone.localdate()
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        page_times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, response.status_code
+        t0 = time.perf_counter()
+        cockpit.panel(scope, today)
+        panel_times.append((time.perf_counter() - t0) * 1000)
+    refresh = {"page": summary(page_times), "figures": summary(panel_times)}
+    print(f"  page median {refresh['page']['median_ms']} ms (figures {refresh['figures']['median_ms']} ms)")
+    return {
+        "similar": {"indexed": indexed, "build_seconds": build_seconds, "lookup": lookup},
+        "cockpit": refresh,
+    }
