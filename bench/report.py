@@ -24,7 +24,10 @@ def rows(r: dict) -> list[tuple[str, str, str, str]]:
     for key, label in (("queue_mediating", "调解中 tab"), ("queue_status_community", "status + community")):
         x = p[key]
         figure = f"queue page overhead, {label} (`{x['url']}`, {x['queries']} queries)"
-        out.append(_pair(figure, "≤ 10× raw SQL", x, lambda v: v <= 10))
+        out.append(_pair(figure, "≤ 3× raw SQL", x, lambda v: v <= 3))
+        if "cpu_median_ms" in x["a"]:
+            cpu = x["a"]["cpu_median_ms"]
+            out.append((f"queue CPU a page, {label}", "≤ 8 ms", f"{cpu} ms", _check(cpu <= 8)))
         out.append(
             (
                 f"queue p95 server time, {label}",
@@ -108,9 +111,14 @@ def rows(r: dict) -> list[tuple[str, str, str, str]]:
     q, f = tp["queue"], tp["floor"]
     out.append(
         (
-            "gunicorn 3 workers, wrk -c 8: filtered queue, req/s",
+            f"gunicorn `{tp.get('gunicorn', '-w 3')}`, wrk -c 8: filtered queue, req/s",
             "≥ 250 req/s",
-            f"{q['rps']:.0f} req/s (floor {f['rps']:.0f}; ×{tp['rps_ratio']} of the floor)",
+            f"{q['rps']:.0f} req/s (floor {f['rps']:.0f}; ×{tp['rps_ratio']} of the floor)"
+            + (
+                f"; server CPU {q['server_cpu_ms_per_request']} ms a request (floor {f['server_cpu_ms_per_request']})"
+                if "server_cpu_ms_per_request" in q
+                else ""
+            ),
             _check(q["rps"] >= 250),
         )
     )
