@@ -293,6 +293,15 @@ class CaseFilter(django_filters.FilterSet):
         model = DisputeCase
         fields = []
 
+    def get_form_class(self):
+        # The form class depends on no request (the options are set on each form below): built once
+        # per process, not from freshly built fields on every request.
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
     @property
     def form(self):
         # The options go on the form's fields, not on the filters: the filters and the fields are deep
