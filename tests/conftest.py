@@ -183,3 +183,16 @@ def walk(centre, mediator, grid):
         return drive(state, centre=centre, lead=mediator, grid=grid, **kwargs)
 
     return make
+
+
+def pytest_collection_modifyitems(items):
+    """A transactional test flushes the tables when it ends. Without serialized_rollback that flush
+    re-creates the content types and permissions, and the next test that restores the serialized
+    database collides with them (every later transactional test then errors in its setup)."""
+    bare = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            bare.append(item.nodeid)
+    if bare:
+        raise pytest.UsageError("transactional tests must also set serialized_rollback=True:\n  " + "\n  ".join(bare))

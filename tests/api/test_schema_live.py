@@ -20,7 +20,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_schemathesis_with_every_check_against_a_live_server(live_server, seeded, centre, tmp_path):  # noqa: F811
     token = token_issue(user=centre)[1]
     run = subprocess.run(

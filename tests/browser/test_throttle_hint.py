@@ -10,7 +10,7 @@ from tests.browser.conftest import ARTIFACTS, sign_in
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_duplicate_hints_throttle_message_is_shown_on_the_intake_page(
     browser_page, live_server, settings, grid_worker
 ):
