@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.enums import PartyKind, PartyRole, Risk, Source, Transition
+from casework.enums import PartyKind, PartyRole, Risk, Sex, Source, Transition
 from casework.models import CaseEvent, Category, DisputeCase, Party
 from casework.permissions import can_see_personal_data
 from casework.services import MAX_PARTIES, PARTIES_LIMIT_MESSAGE
@@ -137,7 +137,20 @@ class PartySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Party
-        fields = ["id", "role", "kind", "name", "phone", "id_number", "address"]
+        fields = [
+            "id",
+            "role",
+            "kind",
+            "name",
+            "phone",
+            "id_number",
+            "address",
+            "sex",
+            "ethnicity",
+            "birth_date",
+            "age",
+            "legal_representative",
+        ]
 
     def _full(self) -> bool:
         return not self.context.get("masked", True)
@@ -151,6 +164,14 @@ class PartySerializer(serializers.ModelSerializer):
     def get_address(self, party) -> str:
         # The address is withheld, not masked: there is no safe partial form of it.
         return party.address if self._full() else ""
+
+    def to_representation(self, party):
+        data = super().to_representation(party)
+        if not self._full():
+            # The art. 29 particulars are personal data, withheld like the address.
+            for field in ("sex", "ethnicity", "birth_date", "age", "legal_representative"):
+                data[field] = ""
+        return data
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -205,11 +226,15 @@ class AgreementSerializer(serializers.ModelSerializer):
             "id",
             "form",
             "facts",
+            "disputed_matters",
             "responsibilities",
             "terms",
             "performance_method",
             "performance_deadline",
             "signed_on",
+            "signatures",
+            "mediator_signed",
+            "committee_sealed",
             "judicial_confirmation",
             "judicial_deadline",
             "judicial_applied_on",
@@ -323,6 +348,11 @@ class PartyInputSerializer(InputSerializer):
     phone = serializers.CharField(required=False, allow_blank=True, help_text="11位大陆手机号码")
     id_number = serializers.CharField(required=False, allow_blank=True, help_text="18位身份证号（含校验码）")
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True, help_text="可由身份证号得出")
+    ethnicity = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    birth_date = serializers.DateField(required=False, allow_null=True, help_text="可由身份证号得出")
+    age = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=149)
+    legal_representative = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
 class CaseRegisterSerializer(InputSerializer):

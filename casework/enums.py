@@ -146,6 +146,11 @@ class PartyKind(models.TextChoices):
     ORGANISATION = "organisation", _("单位")
 
 
+class Sex(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
 class WarningReason(models.TextChoices):
     MAJOR_RISK = "major_risk", _("重大风险")
     MANY_PARTIES = "many_parties", _("群体性（5人以上）")

@@ -31,11 +31,20 @@ from .enums import (
     PartyRole,
     Referral,
     Risk,
+    Sex,
     Source,
     Transition,
     running_deadline,
 )
-from .personal_data import mask_id_number, mask_phone, validate_id_number, validate_mobile
+from .personal_data import (
+    mask_id_number,
+    mask_phone,
+    particulars_from_id,
+    validate_age,
+    validate_id_number,
+    validate_iso_date,
+    validate_mobile,
+)
 
 S = CaseStatus
 
@@ -504,6 +513,18 @@ class Party(NeverDeleteModel):
     )
     phone_index = BlindIndexField(source="phone", db_index=True)
     address = SealedField(_("住址"), purpose="casework.party.address", max_length=200, blank=True)
+    # The particulars a written agreement names (People's Mediation Law art. 29), sealed like the rest:
+    # for a person sex, ethnicity, date of birth or age (sex and birth taken from a valid ID number);
+    # for an organisation its legal representative.
+    sex = SealedField(_("性别"), purpose="casework.party.sex", max_length=8, blank=True, choices=Sex.choices)
+    ethnicity = SealedField(_("民族"), purpose="casework.party.ethnicity", max_length=16, blank=True)
+    birth_date = SealedField(
+        _("出生日期"), purpose="casework.party.birth_date", max_length=10, blank=True, validators=[validate_iso_date]
+    )
+    age = SealedField(_("年龄"), purpose="casework.party.age", max_length=3, blank=True, validators=[validate_age])
+    legal_representative = SealedField(
+        _("法定代表人"), purpose="casework.party.legal_representative", max_length=100, blank=True
+    )
 
     objects = PartyQuerySet.as_manager()
 
@@ -515,6 +536,31 @@ class Party(NeverDeleteModel):
 
     def __str__(self):
         return self.name
+
+    def missing_particulars(self) -> list[str]:
+        """The particulars a written agreement needs (art. 29) that this party lacks, by field name: a
+        person's name, sex, ethnicity, date of birth or age, address and ID number; an organisation's
+        name, address and legal representative."""
+        if self.kind == PartyKind.ORGANISATION:
+            needed = ["name", "address", "legal_representative"]
+        else:
+            needed = ["name", "sex", "ethnicity", "birth_date", "address", "id_number"]
+        return [f for f in needed if not getattr(self, f) and not (f == "birth_date" and self.age)]
+
+    def settle_particulars(self) -> None:
+        """Sex and date of birth from a valid ID number: filled when blank, refused when they differ."""
+        derived = particulars_from_id(self.id_number) if self.kind != PartyKind.ORGANISATION else None
+        if derived is None:
+            return
+        sex, born = derived
+        errors = {}
+        if self.sex and self.sex != sex:
+            errors["sex"] = [_("性别与身份证号不符（身份证号为%(sex)s）。") % {"sex": Sex(sex).label}]
+        if self.birth_date and self.birth_date != born.isoformat():
+            errors["birth_date"] = [_("出生日期与身份证号不符（身份证号为%(d)s）。") % {"d": born.isoformat()}]
+        if errors:
+            raise ValidationError(errors)
+        self.sex, self.birth_date = sex, born.isoformat()
 
     @property
     def masked_phone(self) -> str:

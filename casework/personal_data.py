@@ -45,6 +45,29 @@ def validate_id_number(value: str) -> None:
         raise ValidationError(_("身份证号校验码不正确。"), code="id_checksum")
 
 
+def particulars_from_id(value: str) -> tuple[str, dt.date] | None:
+    """(sex, date of birth) read off a valid ID number (the 17th digit odd: male), or None."""
+    value = normalize_id_number(value)
+    try:
+        validate_id_number(value)
+    except ValidationError:
+        return None
+    born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    return ("male" if int(value[16]) % 2 else "female"), born
+
+
+def validate_iso_date(value: str) -> None:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("日期格式应为YYYY-MM-DD。"), code="date") from None
+
+
+def validate_age(value: str) -> None:
+    if not (value.isdigit() and 0 < int(value) < 150):
+        raise ValidationError(_("年龄应为1至149之间的整数。"), code="age")
+
+
 def validate_mobile(value: str) -> None:
     if not _MOBILE_RE.match((value or "").strip()):
         raise ValidationError(_("请输入11位大陆手机号码（以1开头）。"), code="mobile")

@@ -265,6 +265,10 @@ MAX_PARTIES = 200
 PARTIES_LIMIT_MESSAGE = format_lazy(gettext_lazy("一件案件最多登记{}名当事人。"), MAX_PARTIES)
 
 
+# A party's particulars beyond name, ID number, phone and address (art. 29), each optional at registration.
+PARTICULARS = ("sex", "ethnicity", "birth_date", "age", "legal_representative")
+
+
 def _clean_parties(parties: list[dict]) -> list[Party]:
     if not parties:
         raise ValidationError({"parties": [_("至少需要一名当事人。")]})
@@ -279,9 +283,11 @@ def _clean_parties(parties: list[dict]) -> list[Party]:
             id_number=normalize_id_number(data.get("id_number") or ""),
             phone=(data.get("phone") or "").strip(),
             address=(data.get("address") or "").strip(),
+            **{f: str(data.get(f) or "").strip() for f in PARTICULARS},
         )
         try:
             party.full_clean(exclude=["case"])
+            party.settle_particulars()
         except ValidationError as exc:
             errors[f"parties[{index}]"] = [f"{k}: {m}" for k, msgs in exc.message_dict.items() for m in msgs]
         cleaned.append(party)

@@ -24,7 +24,7 @@ from grids.enums import Crs, InspectionKind, Role
 from grids.models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
 from grids.permissions import user_grid_ids
 from mediation import services as mediation_services
-from mediation.enums import AgreementForm, FollowUpMethod, MediatorKind, OrganizationKind
+from mediation.enums import AgreementForm, FollowUpMethod, MediatorKind, OrganizationKind, SignatureMark
 from mediation.models import MediationOrganization, Mediator
 from reports.statistics import add_months
 
@@ -73,6 +73,7 @@ MEDIATORS = [
 THIRD_PARTY = {"mediator", "mediator2", "mediator3", "mediator6", "mediator7"}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文"
+STREETS = ("百花洲路", "中山路", "胜利路", "象山北路", "叠山路", "孺子路")
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红娟建国志强海燕春梅德兴文彬晓东丹子豪思远雨婷佳怡宏"
 
 DESCRIPTIONS = {
@@ -221,6 +222,9 @@ class DemoSeeder:
             "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
             "id_number": first17 + id_check_digit(first17),
             "phone": f"1{rng.choice('3578')}{rng.randrange(0, 10)}{rng.randrange(0, 10**8):08d}",
+            # Drawn after the rest, so that the names and numbers above stay what they were.
+            "ethnicity": rng.choice(("汉族",) * 9 + ("回族", "畲族")),
+            "address": f"南昌市东湖区{rng.choice(STREETS)}{rng.randrange(1, 200)}号",
         }
 
     def _parties(self, plan: Plan, index: int) -> list[dict]:
@@ -444,6 +448,11 @@ class DemoSeeder:
             performance_method="银行转账" if written else "",
             performance_deadline=timezone.localtime(at).date() + dt.timedelta(days=15) if written else None,
             responsibilities="被申请人承担主要责任。",
+            facts=case.description,
+            disputed_matters="赔偿数额及支付期限。",
+            signatures=[{"party": p.pk, "mark": SignatureMark.SIGNATURE} for p in case.parties.all()],
+            mediator_signed=True,
+            committee_sealed=True,
             signed_on=timezone.localtime(at).date(),
             at=at,
         )

@@ -6,10 +6,11 @@ Input serializers check types only; the services own every rule."""
 from django.core.validators import MaxLengthValidator
 from rest_framework import serializers
 
-from casework.enums import Guidance, Level, MediatorSelection, Referral, WithdrawnBy
+from casework.enums import Guidance, Level, MediatorSelection, Referral, Sex, WithdrawnBy
 from casework.forms import TEXT_LIMIT
+from casework.services import MAX_PARTIES
 
-from .enums import AgreementForm
+from .enums import AgreementForm, SignatureMark
 from .models import Mediator
 
 
@@ -63,14 +64,40 @@ class ReassignSerializer(InputSerializer, SelectionSerializer):
     reason = serializers.CharField()
 
 
+class ParticularsSerializer(InputSerializer):
+    """A party's particulars the file lacks (a recorded value is changed only by a correction)."""
+
+    party = serializers.IntegerField()
+    id_number = serializers.CharField(required=False, allow_blank=True, max_length=18)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
+    ethnicity = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    age = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=149)
+    legal_representative = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class SignatureSerializer(serializers.Serializer):
+    party = serializers.IntegerField()
+    mark = serializers.ChoiceField(choices=SignatureMark.choices)
+
+
 class ReachAgreementSerializer(NoteSerializer):
+    """Written (art. 29): every party's particulars, facts, matters in dispute, responsibilities, terms,
+    performance, and the signing; a missing one is a 400 naming it. Oral (art. 28): the terms."""
+
     form = serializers.ChoiceField(choices=AgreementForm.choices)
     terms = serializers.CharField()
     performance_method = serializers.CharField(required=False, allow_blank=True, max_length=200)
     performance_deadline = serializers.DateField(required=False, allow_null=True)
-    signed_on = serializers.DateField()
+    signed_on = serializers.DateField(help_text="签订日期：协议自签订之日起生效，司法确认申请期限自此起算")
     facts = serializers.CharField(required=False, allow_blank=True)
+    disputed_matters = serializers.CharField(required=False, allow_blank=True)
     responsibilities = serializers.CharField(required=False, allow_blank=True)
+    signatures = SignatureSerializer(many=True, required=False, max_length=MAX_PARTIES)
+    mediator_signed = serializers.BooleanField(required=False, default=False)
+    committee_sealed = serializers.BooleanField(required=False, default=False)
+    particulars = ParticularsSerializer(many=True, required=False, max_length=MAX_PARTIES)
 
 
 class FailSerializer(NoteSerializer):

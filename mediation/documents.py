@@ -2,10 +2,15 @@
 printed page, with the signature block (parties, mediators, the committee's seal) kept whole on
 one page: when it does not fit under the terms' end, the whole block moves to the next page."""
 
+import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
 from fpdf import FPDF
+
+from casework.enums import PartyKind, Sex
+
+from .enums import SignatureMark
 
 FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
 LINE = 7
@@ -35,6 +40,34 @@ def _paragraph(pdf: FPDF, text: str):
     pdf.multi_cell(0, LINE, text or "—", new_x="LMARGIN", new_y="NEXT")
 
 
+def party_line(party, *, show_personal: bool) -> str:
+    """A party as the agreement names it (art. 29): a person's sex, ethnicity, date of birth or age,
+    ID number and address, an organisation's address and legal representative. Outside the case's
+    own people the personal particulars are withheld and the ID number and phone masked."""
+    details = [party.name + ("（单位）" if party.kind == PartyKind.ORGANISATION else "")]
+    if show_personal:
+        if party.kind == PartyKind.ORGANISATION:
+            if party.legal_representative:
+                details.append(f"法定代表人 {party.legal_representative}")
+        else:
+            details += [str(Sex(party.sex).label)] if party.sex in Sex.values else []
+            details += [party.ethnicity] if party.ethnicity else []
+            if party.birth_date:
+                born = dt.date.fromisoformat(party.birth_date)
+                details.append(f"{born.year}年{born.month}月{born.day}日出生")
+            elif party.age:
+                details.append(f"{party.age}岁")
+    id_number = party.id_number if show_personal else party.masked_id_number
+    phone = party.phone if show_personal else party.masked_phone
+    if id_number:
+        details.append(f"身份证号 {id_number}")
+    if phone:
+        details.append(f"联系电话 {phone}")
+    if show_personal and party.address:
+        details.append(f"{'地址' if party.kind == PartyKind.ORGANISATION else '住址'} {party.address}")
+    return f"{party.get_role_display()}：{'，'.join(details)}"
+
+
 def agreement_pdf(*, case, agreement, parties: list, mediators: list, organization: str, show_personal: bool) -> bytes:
     pdf = _pdf()
     pdf.set_title(f"人民调解协议书 {case.number}")
@@ -47,21 +80,13 @@ def agreement_pdf(*, case, agreement, parties: list, mediators: list, organizati
         pdf.cell(0, 6, f"调解组织：{organization}", new_x="LMARGIN", new_y="NEXT", align="R")
     pdf.set_font("cjk", size=11)
     for party in parties:
-        details = [party.name]
-        id_number = party.id_number if show_personal else party.masked_id_number
-        phone = party.phone if show_personal else party.masked_phone
-        if id_number:
-            details.append(f"身份证号 {id_number}")
-        if phone:
-            details.append(f"联系电话 {phone}")
-        if show_personal and party.address:
-            details.append(f"住址 {party.address}")
-        _paragraph(pdf, f"{party.get_role_display()}：{'，'.join(details)}")
-    _heading(pdf, "纠纷主要事实、争议事项")
-    _paragraph(pdf, agreement.facts or case.description)
-    if agreement.responsibilities:
-        _heading(pdf, "各方当事人的责任")
-        _paragraph(pdf, agreement.responsibilities)
+        _paragraph(pdf, party_line(party, show_personal=show_personal))
+    _heading(pdf, "纠纷的主要事实")
+    _paragraph(pdf, agreement.facts)
+    _heading(pdf, "争议事项")
+    _paragraph(pdf, agreement.disputed_matters)
+    _heading(pdf, "各方当事人的责任")
+    _paragraph(pdf, agreement.responsibilities)
     _heading(pdf, "经调解，自愿达成如下协议")
     _paragraph(pdf, agreement.terms)
     _heading(pdf, "履行方式、时限")
@@ -82,17 +107,26 @@ def agreement_pdf(*, case, agreement, parties: list, mediators: list, organizati
     return bytes(pdf.output())
 
 
-def signature_rows(*, parties, mediators, organization) -> list[str]:
-    rows = [f"{p.get_role_display()}（签名、盖章或按指印）：" for p in parties]
-    rows += [f"人民调解员（签名）：{m.name}" for m in mediators]
-    rows.append(f"{organization or '人民调解委员会'}（印章）：")
+def signature_rows(*, agreement, parties, mediators, organization) -> list[str]:
+    """The signature block, with what the record says was done: each party's mark, the mediator's
+    signature, the committee's seal."""
+    marks = {row["party"]: row["mark"] for row in agreement.signatures or []}
+    rows = [
+        f"{p.get_role_display()} {p.name}（"
+        + (f"已{SignatureMark(marks[p.pk]).label}" if marks.get(p.pk) in SignatureMark.values else "签名、盖章或按指印")
+        + "）："
+        for p in parties
+    ]
+    rows += [f"人民调解员（签名{'，已签' if agreement.mediator_signed else ''}）：{m.name}" for m in mediators]
+    rows.append(f"{organization or '人民调解委员会'}（印章{'，已盖' if agreement.committee_sealed else ''}）：")
     return rows
 
 
 def _signatures(pdf: FPDF, *, case, agreement, parties, mediators, organization):
     """The block is signed as one: it never starts on one page and ends on the next."""
-    rows = signature_rows(parties=parties, mediators=mediators, organization=organization)
-    height = SIGNATURE_ROW * (len(rows) + 1) + 8
+    rows = signature_rows(agreement=agreement, parties=parties, mediators=mediators, organization=organization)
+    # The oral agreement's note stays with the block it annotates.
+    height = SIGNATURE_ROW * (len(rows) + 1) + 8 + (12 if agreement.form == "oral" else 0)
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
     pdf.ln(8)

@@ -29,6 +29,14 @@ class AgreementForm(models.TextChoices):
     ORAL = "oral", _("口头协议")
 
 
+class SignatureMark(models.TextChoices):
+    """How a party executed a written agreement (art. 29: 签名、盖章或者按指印)."""
+
+    SIGNATURE = "signature", _("签名")
+    SEAL = "seal", _("盖章")
+    FINGERPRINT = "fingerprint", _("按指印")
+
+
 class JudicialConfirmation(models.TextChoices):
     NOT_APPLIED = "not_applied", _("未申请")
     PENDING = "pending", _("已申请，待裁定")

@@ -6,12 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import permissions
-from casework.enums import Guidance, Level, MediatorSelection, Referral, WithdrawnBy
+from casework.enums import Guidance, Level, MediatorSelection, Referral, Sex, WithdrawnBy
 from casework.forms import DATE, bound_text
+from casework.models import Party
 from common.forms import FreeTextForm
 
 from .enums import AgreementForm as AgreementKind
-from .enums import FollowUpMethod, JudicialConfirmation
+from .enums import FollowUpMethod, JudicialConfirmation, SignatureMark
 from .selectors import assignment_options
 
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -115,9 +116,12 @@ class NoteForm(TransitionForm):
 
 class ReachAgreementForm(TransitionForm):
     form = forms.ChoiceField(label=_("协议形式"), choices=AgreementKind.choices)
-    signed_on = forms.DateField(label=_("签订日期"), widget=DATE)
-    facts = forms.CharField(label=_("纠纷主要事实、争议事项"), required=False, widget=TEXT)
-    responsibilities = forms.CharField(label=_("各方当事人的责任"), required=False, widget=TEXT)
+    signed_on = forms.DateField(label=_("签订日期"), widget=DATE, help_text=_("协议自签订之日起生效。"))
+    facts = forms.CharField(label=_("纠纷的主要事实"), required=False, widget=TEXT, help_text=_("书面协议必填。"))
+    disputed_matters = forms.CharField(label=_("争议事项"), required=False, widget=TEXT, help_text=_("书面协议必填。"))
+    responsibilities = forms.CharField(
+        label=_("各方当事人的责任"), required=False, widget=TEXT, help_text=_("书面协议必填。")
+    )
     terms = forms.CharField(label=_("协议内容"), widget=TEXT)
     performance_method = forms.CharField(
         label=_("履行方式"), required=False, max_length=200, help_text=_("书面协议必填。")
@@ -125,11 +129,51 @@ class ReachAgreementForm(TransitionForm):
     performance_deadline = forms.DateField(
         label=_("履行期限"), required=False, widget=DATE, help_text=_("书面协议必填。")
     )
+    mediator_signed = forms.BooleanField(label=_("人民调解员已签名"), required=False)
+    committee_sealed = forms.BooleanField(label=_("已加盖人民调解委员会印章"), required=False)
     note = forms.CharField(label=_("备注"), required=False, widget=TEXT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["signed_on"].initial = timezone.localdate()
+        # Party by party: how they signed, and the art. 29 particulars the file still lacks.
+        self.parties = list(self.case.parties.all())
+        for party in self.parties:
+            who = f"{party.name}（{party.get_role_display()}）"
+            self.fields[f"mark_{party.pk}"] = forms.ChoiceField(
+                label=_("%(who)s：签署方式") % {"who": who},
+                choices=[("", _("未签署")), *SignatureMark.choices],
+                required=False,
+            )
+            for field in party.missing_particulars():
+                model_field = Party._meta.get_field(field)
+                self.fields[f"p{party.pk}_{field}"] = forms.CharField(
+                    label=_("%(who)s：%(what)s") % {"who": who, "what": model_field.verbose_name},
+                    required=False,
+                    max_length=model_field.max_length,
+                    help_text=_("YYYY-MM-DD，或改填年龄") if field == "birth_date" else "",
+                )
+                if field == "sex":
+                    self.fields[f"p{party.pk}_{field}"] = forms.ChoiceField(
+                        label=_("%(who)s：性别") % {"who": who}, choices=[("", "—"), *Sex.choices], required=False
+                    )
+            if "birth_date" in party.missing_particulars():
+                self.fields[f"p{party.pk}_age"] = forms.CharField(
+                    label=_("%(who)s：年龄") % {"who": who}, required=False, max_length=3
+                )
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        kwargs["signatures"] = [
+            {"party": party.pk, "mark": mark} for party in self.parties if (mark := kwargs.pop(f"mark_{party.pk}"))
+        ]
+        kwargs["particulars"] = []
+        for party in self.parties:
+            prefix = f"p{party.pk}_"
+            row = {key.removeprefix(prefix): kwargs.pop(key) for key in list(kwargs) if key.startswith(prefix)}
+            if any(row.values()):
+                kwargs["particulars"].append({"party": party.pk, **row})
+        return kwargs
 
 
 class FailForm(TransitionForm):

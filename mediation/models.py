@@ -199,13 +199,20 @@ class Agreement(NeverDeleteModel):
     )
     form = models.CharField(_("协议形式"), max_length=8, choices=AgreementForm.choices)
     # art. 29: the main facts, the matters in dispute and each party's responsibility …
-    facts = models.TextField(_("纠纷主要事实、争议事项"), blank=True)
+    facts = models.TextField(_("纠纷的主要事实"), blank=True)
+    disputed_matters = models.TextField(_("争议事项"), blank=True)
     responsibilities = models.TextField(_("各方当事人的责任"), blank=True)
     # … what was agreed, and how and by when it is performed.
     terms = models.TextField(_("协议内容"))
     performance_method = models.CharField(_("履行方式"), max_length=200, blank=True)
     performance_deadline = models.DateField(_("履行期限"), null=True, blank=True)
+    # The agreement takes effect when signed (art. 29); its art. 33 window runs from then. A written
+    # one records who signed and how ([{"party": id, "mark": SignatureMark}]), the mediator's signature
+    # and the committee's seal.
     signed_on = models.DateField(_("签订日期"))
+    signatures = models.JSONField(_("当事人签署"), default=list, blank=True)
+    mediator_signed = models.BooleanField(_("调解员已签名"), default=False)
+    committee_sealed = models.BooleanField(_("已加盖调解委员会印章"), default=False)
     # art. 33: the parties may jointly apply for judicial confirmation within 30 days.
     judicial_confirmation = models.CharField(
         _("司法确认"),

@@ -22,9 +22,11 @@ from casework.enums import (
     Transition,
 )
 from casework.exceptions import CasePermissionDenied
+from casework.models import Party
+from casework.personal_data import normalize_id_number
 from casework.services import apply_transition, local_date
 
-from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation
+from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation, SignatureMark
 from .models import (
     Agreement,
     ConflictDeclaration,
@@ -179,11 +181,23 @@ def case_reach_agreement(
     performance_deadline: dt.date | None = None,
     facts: str = "",
     responsibilities: str = "",
+    disputed_matters: str = "",
+    signatures=(),
+    mediator_signed: bool = False,
+    committee_sealed: bool = False,
+    particulars=(),
     note: str = "",
     at=None,
     imported=False,
 ):
-    """调解成功: the agreement joins the case; the follow-up and judicial-confirmation deadlines start."""
+    """调解成功: the agreement joins the case, in effect from its signing; the follow-up and
+    judicial-confirmation deadlines start.
+
+    A written agreement (art. 29) names every party's particulars (`particulars` fills those the
+    file lacks: [{"party": id, field: value}]), the main facts, the matters in dispute, each party's
+    responsibility, the terms, how and by when they are performed, and records its signing: each
+    party's mark (`signatures`: [{"party": id, "mark": SignatureMark}]), the mediator's signature and
+    the committee's seal. An oral one (art. 28) records its content, the terms."""
     case_services.require_transition(case, Transition.REACH_AGREEMENT, actor=actor, imported=imported)
     at = at or timezone.now()
     if form not in AgreementForm.values:
@@ -193,15 +207,21 @@ def case_reach_agreement(
         raise ValidationError({"signed_on": [_("请填写签订日期。")]})
     if signed_on > local_date(at):
         raise ValidationError({"signed_on": [_("签订日期不能晚于今天。")]})
-    if form == AgreementForm.WRITTEN:
-        # art. 29: a written agreement says how and by when it is performed.
-        errors = {}
-        if not (performance_method or "").strip():
-            errors["performance_method"] = [_("书面协议须载明履行方式。")]
-        if performance_deadline is None:
-            errors["performance_deadline"] = [_("书面协议须载明履行期限。")]
-        if errors:
-            raise ValidationError(errors)
+    parties = list(case.related("parties"))
+    filled = _filled_particulars(parties, particulars, imported=imported)
+    signatures = _signatures(parties, signatures)
+    if form == AgreementForm.WRITTEN and not imported:
+        _require_written(
+            filled,
+            signatures,
+            facts=facts,
+            disputed_matters=disputed_matters,
+            responsibilities=responsibilities,
+            performance_method=performance_method,
+            performance_deadline=performance_deadline,
+            mediator_signed=mediator_signed,
+            committee_sealed=committee_sealed,
+        )
     if performance_deadline is not None and performance_deadline < signed_on:
         raise ValidationError({"performance_deadline": [_("履行期限不能早于签订日期。")]})
     follow_up_due = calendar.add_working_days(local_date(at), settings.FENGQIAO_FOLLOW_UP_WORKING_DAYS)
@@ -220,12 +240,20 @@ def case_reach_agreement(
             data={"form": form, "signed_on": signed_on.isoformat()},
             imported=imported,
         )
+        for party, fields in filled:
+            if fields:
+                indexes = ["id_number_index"] if "id_number" in fields else []
+                party.save(update_fields=[*fields, *indexes])
         writes.save_new(
             Agreement(
                 case=case,
                 form=form,
-                facts=(facts or "").strip() or case.description,
+                facts=(facts or "").strip(),
+                disputed_matters=(disputed_matters or "").strip(),
                 responsibilities=(responsibilities or "").strip(),
+                signatures=signatures,
+                mediator_signed=bool(mediator_signed),
+                committee_sealed=bool(committee_sealed),
                 terms=terms,
                 performance_method=(performance_method or "").strip(),
                 performance_deadline=performance_deadline,
@@ -236,6 +264,87 @@ def case_reach_agreement(
             )
         )
     return case
+
+
+# The particulars an agreement may supply for a party, beside those given at registration.
+AGREEMENT_PARTICULARS = ("id_number", "address", *case_services.PARTICULARS)
+
+
+def _filled_particulars(parties, given, *, imported=False) -> list[tuple]:
+    """(party, the fields filled) for each party, the blanks filled from `given`; a recorded value is
+    not changed here (that is a correction). Sex and birth are checked against the ID number."""
+    by_party = {}
+    for index, row in enumerate(given or ()):
+        if not isinstance(row, dict) or row.get("party") not in {p.pk for p in parties}:
+            raise ValidationError({f"particulars[{index}]": [_("请指明本案的当事人。")]})
+        by_party[row["party"]] = row
+    filled, errors = [], {}
+    for index, party in enumerate(parties):
+        if imported:
+            filled.append((party, []))
+            continue
+        row, fields = by_party.get(party.pk, {}), []
+        for field in AGREEMENT_PARTICULARS:
+            value = normalize_id_number(row.get(field)) if field == "id_number" else str(row.get(field) or "").strip()
+            if value and not getattr(party, field):
+                setattr(party, field, value)
+                fields.append(field)
+        try:
+            if fields:
+                party.full_clean(exclude=["case"])
+            before = (party.sex, party.birth_date)
+            party.settle_particulars()
+            fields += [f for f, old in zip(("sex", "birth_date"), before, strict=True) if old != getattr(party, f)]
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"parties[{index}].{field}"] = [f"{party.name}：{m}" for m in messages]
+        filled.append((party, sorted(set(fields))))
+    if errors:
+        raise ValidationError(errors)
+    return filled
+
+
+def _signatures(parties, given) -> list[dict]:
+    marks, ids = {}, {p.pk for p in parties}
+    for index, row in enumerate(given or ()):
+        if not isinstance(row, dict) or row.get("party") not in ids or row.get("mark") not in SignatureMark.values:
+            raise ValidationError({f"signatures[{index}]": [_("请指明本案的当事人及签署方式（签名、盖章或按指印）。")]})
+        marks[row["party"]] = row["mark"]
+    return [{"party": p.pk, "mark": marks[p.pk]} for p in parties if p.pk in marks]
+
+
+def _require_written(filled, signatures, **given) -> None:
+    """Art. 29: refused, naming each missing particular, unless the written agreement holds them all."""
+    errors = {}
+    for index, (party, _fields) in enumerate(filled):
+        for field in party.missing_particulars():
+            label = Party._meta.get_field(field).verbose_name
+            if field == "birth_date":
+                label = _("出生日期或年龄")
+            errors[f"parties[{index}].{field}"] = [
+                _("书面协议须载明当事人“%(name)s”的%(what)s。") % {"name": party.name, "what": label}
+            ]
+    for field, message in (
+        ("facts", _("书面协议须载明纠纷的主要事实。")),
+        ("disputed_matters", _("书面协议须载明争议事项。")),
+        ("responsibilities", _("书面协议须载明各方当事人的责任。")),
+        ("performance_method", _("书面协议须载明履行方式。")),
+    ):
+        if not (given[field] or "").strip():
+            errors[field] = [message]
+    if given["performance_deadline"] is None:
+        errors["performance_deadline"] = [_("书面协议须载明履行期限。")]
+    signed = {row["party"] for row in signatures}
+    unsigned = [party.name for party, _fields in filled if party.pk not in signed]
+    if unsigned:
+        message = _("书面协议须由各方当事人签名、盖章或按指印：%(who)s未签署。")
+        errors["signatures"] = [message % {"who": "、".join(unsigned)}]
+    if not given["mediator_signed"]:
+        errors["mediator_signed"] = [_("书面协议须由人民调解员签名。")]
+    if not given["committee_sealed"]:
+        errors["committee_sealed"] = [_("书面协议须加盖人民调解委员会印章。")]
+    if errors:
+        raise ValidationError(errors)
 
 
 def case_fail(case, *, actor, reason: str, guidance: str, note="", at=None, imported=False):

@@ -32,6 +32,7 @@ from grids.enums import Role
 
 from . import services
 from .documents import agreement_pdf as agreement_pdf_bytes
+from .documents import party_line, signature_rows
 from .forms import ConflictForm, ExtendForm, FollowUpForm, JudicialForm, SessionForm, own_mediator
 from .selectors import (
     case_agreement,
@@ -345,7 +346,10 @@ def _agreement_document(request, pk: int) -> dict:
 
 @login_required
 def agreement_print(request, pk: int):
-    return render(request, "mediation/agreement_print.html", _agreement_document(request, pk))
+    document = _agreement_document(request, pk)
+    lines = [party_line(p, show_personal=document["show_personal"]) for p in document["parties"]]
+    rows = signature_rows(**{k: document[k] for k in ("agreement", "parties", "mediators", "organization")})
+    return render(request, "mediation/agreement_print.html", {**document, "party_lines": lines, "signature_rows": rows})
 
 
 @login_required

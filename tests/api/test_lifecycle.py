@@ -37,7 +37,7 @@ LIFECYCLE = [
     ("sessions/", session_body(), "mediator", 201, ["community", "gridworker", "leader"], ["mediator2"]),
     (
         "transitions/reach_agreement/",
-        written_agreement_body(),
+        written_agreement_body,  # called with the case, whose parties it names
         "mediator",
         200,
         ["centre", "gridworker"],
@@ -56,6 +56,7 @@ def test_dispute_lifecycle_through_the_api(api, roles, grid, mediator):
     assert response.status_code == 201
     pk = response.json()["id"]
     for path, body, by, expected, forbidden, hidden in LIFECYCLE:
+        body = body(pk) if callable(body) else body
         body = {**body, "mediator": mediator.pk} if body.get("mediator") == "lead" else body
         url = f"/api/v1/cases/{pk}/{path}"
         refused(api, roles, url, body, forbidden=forbidden, hidden=hidden)

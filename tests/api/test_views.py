@@ -474,7 +474,10 @@ def test_transition_rule_error_from_the_service_is_400(api, centre, mediator, gr
     body = {"form": "written", "terms": "赔偿", "signed_on": timezone.localdate().isoformat()}
     response = api(mediator.user).post(f"/api/v1/cases/{case.pk}/transitions/reach_agreement/", body, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"performance_method", "performance_deadline"}
+    assert {"performance_method", "performance_deadline", "facts", "disputed_matters", "signatures"} <= set(
+        response.json()
+    )
+    assert response.json()["parties[1].ethnicity"] == ["书面协议须载明当事人“李四”的民族。"]
 
 
 def test_transition_forbidden_on_visible_case_is_403(api, leader, centre, grid):

@@ -377,24 +377,13 @@ def test_written_agreement_requires_performance_method_and_deadline(mediator, ca
         ),
         "performance_method",
         "performance_deadline",
+        "facts",
+        "disputed_matters",
+        "responsibilities",
+        "signatures",
+        "mediator_signed",
+        "committee_sealed",
     )
-
-
-def test_written_agreement_with_particulars_recorded(mediator, case_at):
-    case = case_at(S.MEDIATING)
-    today = timezone.localdate()
-    mediation_services.case_reach_agreement(
-        case,
-        actor=mediator.user,
-        form=AgreementForm.WRITTEN,
-        terms="赔偿500元",
-        signed_on=today,
-        performance_method="银行转账",
-        performance_deadline=today + dt.timedelta(days=15),
-    )
-    agreement = Agreement.objects.get(case=case)
-    assert (agreement.form, agreement.performance_method) == (AgreementForm.WRITTEN, "银行转账")
-    assert agreement.facts == case.description  # the main facts default to the registered description
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from casework.enums import CONCLUDED, OPEN, CaseStatus, Transition
 from casework.models import CaseEvent, DisputeCase
 from demo.seed import AGREED, THIRD_PARTY, DemoSeeder
 from demo.seed import CONCLUDED as DEMO_CONCLUDED
+from mediation.models import Agreement
 from reports.statistics import success_rate
 
 S = CaseStatus
@@ -29,6 +30,17 @@ def test_demo_reproduces_the_headline_figure():
     figures = success_rate(since=dt.date(2020, 1, 1), third_party=True)
     assert (figures.concluded, figures.agreed) == (83, 78) == (DEMO_CONCLUDED, AGREED)
     assert str(figures) == "94.0%, 78 of 83"
+
+
+def test_demo_written_agreements_carry_every_particular_and_their_signing():
+    written = Agreement.objects.filter(form="written").select_related("case")
+    assert written.count() > 40
+    for agreement in written:
+        parties = list(agreement.case.parties.all())
+        assert all(p.missing_particulars() == [] for p in parties), agreement.case.number
+        assert agreement.facts and agreement.disputed_matters and agreement.responsibilities
+        assert {row["party"] for row in agreement.signatures} == {p.pk for p in parties}
+        assert agreement.mediator_signed and agreement.committee_sealed
 
 
 def test_demo_concluded_cases_are_third_party_mediations():

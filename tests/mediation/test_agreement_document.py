@@ -40,7 +40,10 @@ def test_a_long_agreement_moves_the_whole_signature_block_to_the_next_page(centr
     case = walk(CaseStatus.AGREED)
     agreement = Agreement.objects.get(case=case)
     parties, mediators, organization = list(case.parties.all()), [case.lead_mediator], "百花洲人民调解委员会"
-    rows = [row.rstrip("：") for row in signature_rows(parties=parties, mediators=mediators, organization=organization)]
+    rows = [
+        row.rstrip("：")
+        for row in signature_rows(agreement=agreement, parties=parties, mediators=mediators, organization=organization)
+    ]
     page_counts = set()
     # Terms of every length from a few lines to two pages: wherever the terms end, the block is whole.
     for lines in range(5, 80, 4):
@@ -56,6 +59,6 @@ def test_a_long_agreement_moves_the_whole_signature_block_to_the_next_page(centr
         pages = [page.replace("\n", "") for page in _pages(body)]
         page_counts.add(len(pages))
         assert all(row in pages[-1] for row in rows), lines
-        assert "签订日期" in pages[-1]
+        assert "签订日期" in pages[-1] and "口头协议" in pages[-1]  # the oral note stays with the block
         assert not any(row in page for row in rows for page in pages[:-1]), lines
     assert len(page_counts) > 1  # some lengths did push the block over
