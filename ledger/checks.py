@@ -17,7 +17,19 @@ from grids.models import Community
 from mediation.enums import AgreementForm, FollowUpMethod
 from mediation.models import Mediator
 
-from .layout import COLUMN_BY_KEY, COLUMNS, DATE_KEYS, OUTCOME_WORDS, fold, parse_date
+from .layout import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    COMMITTEE_SEALED_WORDS,
+    DATE_KEYS,
+    MARK_WORDS,
+    MEDIATOR_SIGNED_WORDS,
+    OUTCOME_WORDS,
+    PARTICULAR_WORDS,
+    SEX_WORDS,
+    fold,
+    parse_date,
+)
 
 S = CaseStatus
 
@@ -67,6 +79,11 @@ class LedgerRow:
     agreement_form: str = AgreementForm.ORAL
     performance_method: str = ""
     performance_deadline: dt.date | None = None
+    facts: str = ""
+    disputed_matters: str = ""
+    responsibilities: str = ""
+    # The signing: party names with their mark, and whether the mediator signed and the committee sealed.
+    signing: dict = field(default_factory=dict)
     concluded_on: dt.date | None = None
     reason: str = ""
     route: str = ""
@@ -237,6 +254,10 @@ class RowChecker:
             agreement_form=form,
             performance_method=values["performance_method"] or "",
             performance_deadline=values["performance_deadline"],
+            facts=values["facts"] or "",
+            disputed_matters=values["disputed_matters"] or "",
+            responsibilities=values["responsibilities"] or "",
+            signing=self._signing(values["signing"] or "", parties),
             concluded_on=values["concluded_on"],
             reason=values["reason"] or "",
             route=values["route"] or "",
@@ -379,6 +400,8 @@ class RowChecker:
                         "parties",
                         _("%(label)s的“%(token)s”已脱敏，不作为个人信息导入。") % {"label": label, "token": token},
                     )
+                elif "=" in token:
+                    self._particular(party, label, token)
                 elif _ID_LIKE.match(token) and len(token) >= 15:
                     party["id_number"] = self._personal(label, token.upper(), validate_id_number, mask_id_number)
                 elif _DIGITS.match(token) or token.startswith("+86"):
@@ -392,6 +415,41 @@ class RowChecker:
         if entries and not any(p["role"] == PartyRole.APPLICANT for p in parties):
             self.error("parties", _("至少需要一名申请人。"))
         return parties
+
+    def _particular(self, party: dict, label, token: str) -> None:
+        """A labelled particular of a party (民族=汉族, 性别=男, 出生=1980-01-01, 年龄=45, 法定代表人=…)."""
+        key, _sep, value = token.partition("=")
+        field_name = PARTICULAR_WORDS.get(key)
+        if field_name == "sex":
+            value = SEX_WORDS.get(value, "")
+        elif field_name == "birth_date":
+            try:
+                value = parse_date(value).isoformat()
+            except (ValueError, OverflowError, AttributeError):
+                value = ""
+        if not field_name or not value:
+            self.error("parties", _("%(label)s的“%(token)s”无法识别。") % {"label": label, "token": token[:30]})
+            return
+        party[field_name] = value
+
+    def _signing(self, text: str, parties: list[dict]) -> dict:
+        """签署情况: “张三签名、李四按指印、调解员签名、调委会盖章”."""
+        signing = {"marks": {}, "mediator_signed": False, "committee_sealed": False}
+        names = {p["name"] for p in parties}
+        for token in (t.strip() for t in re.split(r"[、,;\n]+", fold(text)) if t.strip()):
+            if token in MEDIATOR_SIGNED_WORDS:
+                signing["mediator_signed"] = True
+            elif token in COMMITTEE_SEALED_WORDS:
+                signing["committee_sealed"] = True
+            else:
+                word = next((w for w in MARK_WORDS if token.endswith(w)), None)
+                name = token[: -len(word)] if word else ""
+                if name in names:
+                    signing["marks"][name] = MARK_WORDS[word]
+                else:
+                    message = _("“%(token)s”无法识别：应为当事人姓名加签名、盖章或按指印。")
+                    self.error("signing", message % {"token": token[:30]})
+        return signing
 
     def _personal(self, label, value, validator, mask) -> str:
         try:

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from casework import permissions
-from casework.enums import CaseStatus, Guidance, Level, PartyKind, PartyRole, Referral, Risk, Source
+from casework.enums import CaseStatus, Guidance, Level, PartyKind, PartyRole, Referral, Risk, Sex, Source
 from casework.models import Party
 from common import xlsx
 from mediation.enums import AgreementForm, FollowUpMethod
@@ -26,6 +26,8 @@ from .layout import (
     FIELD_SEPARATOR,
     HEADER_ALIGNMENT,
     HEADER_FILL,
+    MARK_WORDS,
+    PARTICULAR_LABELS,
     PARTY_SEPARATOR,
     SHEET_TITLE,
     STATUS_WORDS,
@@ -63,7 +65,24 @@ def _party(party: Party, unmasked: bool) -> str:
         fields.append(party.id_number if unmasked else party.masked_id_number)
     if party.address:
         fields.append(party.address.replace(",", "，"))
+    if unmasked:
+        # The art. 29 particulars, labelled; sex and birth only where no ID number carries them.
+        derived = ("sex", "birth_date") if party.id_number else ()
+        for field_name, word in PARTICULAR_LABELS.items():
+            value = getattr(party, field_name)
+            if value and field_name not in derived:
+                value = str(Sex(value).label) if field_name == "sex" else value
+                fields.append(f"{word}={value.replace(',', '，')}")
     return f"{role}:{','.join(fields)}"
+
+
+def _signing(agreement, parties) -> str:
+    names = {p.pk: p.name for p in parties}
+    words = {mark: word for word, mark in MARK_WORDS.items()}
+    tokens = [f"{names[row['party']]}{words[row['mark']]}" for row in agreement.signatures if row["party"] in names]
+    tokens += ["调解员签名"] if agreement.mediator_signed else []
+    tokens += ["调委会盖章"] if agreement.committee_sealed else []
+    return "、".join(tokens)
 
 
 def _agreement(case):
@@ -111,6 +130,10 @@ def ledger_row(case, *, unmasked: bool) -> dict:
         "route": route,
         "agreement_form": FORM_WORDS[agreement.form] if agreement else "",
         "performance_method": agreement.performance_method if agreement else "",
+        "facts": agreement.facts if agreement else "",
+        "disputed_matters": agreement.disputed_matters if agreement else "",
+        "responsibilities": agreement.responsibilities if agreement else "",
+        "signing": _signing(agreement, case.parties.all()) if agreement else "",
         "performance_deadline": agreement.performance_deadline if agreement else None,
         "closed_on": _day(case.closed_at),
     }

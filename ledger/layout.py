@@ -14,8 +14,28 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from casework.enums import CaseStatus
+from casework.enums import CaseStatus, Sex
 from common import xlsx
+from mediation.enums import SignatureMark
+
+# The labelled particulars of a party in the 当事人 cell (项目=内容), and the signing words.
+PARTICULAR_WORDS = {
+    "民族": "ethnicity",
+    "性别": "sex",
+    "出生": "birth_date",
+    "出生日期": "birth_date",
+    "年龄": "age",
+    "法定代表人": "legal_representative",
+}
+SEX_WORDS = {"男": Sex.MALE, "女": Sex.FEMALE}
+# The label the export writes for each particular: the first one above.
+PARTICULAR_LABELS = {}
+for _word, _field in PARTICULAR_WORDS.items():
+    PARTICULAR_LABELS.setdefault(_field, _word)
+MARK_WORDS = {"签名": SignatureMark.SIGNATURE, "盖章": SignatureMark.SEAL, "按指印": SignatureMark.FINGERPRINT}
+MEDIATOR_SIGNED_WORDS = frozenset({"调解员签名", "人民调解员签名"})
+COMMITTEE_SEALED_WORDS = frozenset({"调委会盖章", "调解委员会盖章", "人民调解委员会盖章"})
+
 
 SHEET_TITLE = "台账"
 HELP_TITLE = "填写说明"
@@ -62,6 +82,8 @@ COLUMNS: tuple[Column, ...] = (
         40,
         _(
             "每人一段，以分号或换行分隔：身份:姓名,手机,身份证号,住址。身份为申请人或被申请人，单位写作“被申请人(单位)”。"
+            "调解协议书所需的其他事项写作“项目=内容”：民族=汉族、性别=男、出生=1980-01-01、年龄=45、法定代表人=姓名"
+            "（性别、出生日期可由身份证号得出，不得与之矛盾）。"
         ),
     ),
     Column(
@@ -148,6 +170,17 @@ COLUMNS: tuple[Column, ...] = (
         False,
         10,
         _("书面或口头；空白为口头。书面协议须填履行方式和履行期限。"),
+    ),
+    Column("facts", "纠纷主要事实", ("主要事实",), False, 30, _("调解协议载明的纠纷主要事实。")),
+    Column("disputed_matters", "争议事项", (), False, 20, _("调解协议载明的争议事项。")),
+    Column("responsibilities", "当事人责任", ("各方责任", "各方当事人的责任"), False, 20, _("各方当事人的责任。")),
+    Column(
+        "signing",
+        "签署情况",
+        ("签署",),
+        False,
+        24,
+        _("以“、”分隔：当事人姓名加签名/盖章/按指印（如 张三签名），以及“调解员签名”“调委会盖章”。"),
     ),
     Column("performance_method", "履行方式", (), False, 12, _("书面协议必填。")),
     Column("performance_deadline", "履行期限", (), False, 12, _("书面协议必填，日期。")),

@@ -105,6 +105,16 @@ def replay(plan: LedgerRow, *, actor, now: dt.datetime) -> DisputeCase:
             signed_on=plan.concluded_on,
             performance_method=plan.performance_method,
             performance_deadline=plan.performance_deadline,
+            facts=plan.facts,
+            disputed_matters=plan.disputed_matters,
+            responsibilities=plan.responsibilities,
+            signatures=[
+                {"party": party.pk, "mark": plan.signing["marks"][party.name]}
+                for party in case.related("parties")
+                if party.name in plan.signing.get("marks", {})
+            ],
+            mediator_signed=plan.signing.get("mediator_signed", False),
+            committee_sealed=plan.signing.get("committee_sealed", False),
             note=IMPORT_NOTE,
             at=concluded_at,
             **common,

@@ -85,3 +85,25 @@ def test_import_into_another_subdistrict_uses_its_own_territory(world):
     assert case.grid == grid and case.number.startswith("XYZ-2021-")
     # The same ledger number in the first subdistrict is a different case.
     assert import_ledger(xlsx([agreed_row(world, "TZ-001")]), user=world["centre"]).created == 1
+
+
+def test_the_art29_particulars_and_the_signing_are_checked(world):
+    from tests.ledger.conftest import person_id
+
+    rows = [
+        agreed_row(world, "TZ-P1", 当事人=f"申请人:张三,{person_id(1)},籍贯=江西；被申请人:李四"),
+        agreed_row(world, "TZ-P2", 当事人=f"申请人:张三,{person_id(1)},性别=不详；被申请人:李四"),
+        agreed_row(world, "TZ-P3", 签署情况="赵六签名、调解员签名"),
+    ]
+    report = import_ledger(xlsx(rows), user=world["centre"])
+    assert not report.written and DisputeCase.objects.count() == 0
+    by_row = {p.row: p for p in report.errors}
+    messages = [p.message for p in report.errors]
+    assert any("籍贯=江西" in m for m in messages) and any("性别=不详" in m for m in messages)
+    assert any("赵六签名" in m and p.column == "签署情况" for p in report.errors for m in [p.message])
+    assert len(by_row) == 3
+    # The ID number says 1980-01-01: a date of birth that contradicts it is refused when replayed.
+    row = agreed_row(world, "TZ-P4", 当事人=f"申请人:张三,{person_id(1)},出生=1981-02-03；被申请人:李四")
+    report = import_ledger(xlsx([row]), user=world["centre"])
+    assert not report.written and DisputeCase.objects.count() == 0
+    assert any("与身份证号不符" in p.message for p in report.errors), report.errors

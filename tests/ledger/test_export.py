@@ -32,6 +32,7 @@ def ledger_cases(queryset):
         "registered_at", "id"
     ):
         agreement = getattr(case, "agreement", None) if case.outcome == "agreed" else None
+        names = {p.pk: p.name for p in case.parties.all()}
         out.append(
             {
                 "status": case.status,
@@ -48,7 +49,22 @@ def ledger_cases(queryset):
                 "closed": case.closed_at and timezone_date(case.closed_at),
                 "mediators": [m.name for m in ([case.lead_mediator] if case.lead_mediator else [])]
                 + sorted(m.name for m in case.co_mediators.all()),
-                "parties": sorted((p.role, p.kind, p.name, p.phone, p.id_number) for p in case.parties.all()),
+                "parties": sorted(
+                    (
+                        p.role,
+                        p.kind,
+                        p.name,
+                        p.phone,
+                        p.id_number,
+                        p.address,
+                        p.sex,
+                        p.ethnicity,
+                        p.birth_date,
+                        p.age,
+                        p.legal_representative,
+                    )
+                    for p in case.parties.all()
+                ),
                 "sessions": [
                     (timezone_date(s.held_at), s.location, s.summary) for s in case.sessions.order_by("held_at")
                 ],
@@ -56,6 +72,15 @@ def ledger_cases(queryset):
                     (f.date, f.method, f.satisfaction, f.performed, f.notes) for f in case.follow_ups.order_by("date")
                 ],
                 "terms": agreement and (agreement.form, agreement.terms, agreement.performance_method),
+                "art29": agreement
+                and (
+                    agreement.facts,
+                    agreement.disputed_matters,
+                    agreement.responsibilities,
+                    sorted((names[s["party"]], s["mark"]) for s in agreement.signatures),
+                    agreement.mediator_signed,
+                    agreement.committee_sealed,
+                ),
                 "reasons": (case.decline_reason, case.referral, case.fail_reason, case.guidance, case.withdraw_reason),
             }
         )
@@ -86,6 +111,13 @@ def test_round_trip_export_then_import_yields_the_same_cases(world):
         调解员=f"{mediator.name}、{world['other_mediator'].name}",
         风险等级="较大",
         调解层级="社区",
+        # The art. 29 particulars and the signing travel too.
+        当事人=f"申请人:张三,13800138000,{person_id(1)},民族=汉族,南昌市百花洲路1号；"
+        "被申请人(单位):南昌某物业有限公司,南昌市中山路8号,法定代表人=周某；被申请人:王五,性别=女,年龄=45,民族=回族",
+        纠纷主要事实="楼上装修漏水",
+        争议事项="维修费用",
+        当事人责任="物业公司负主要责任",
+        签署情况="张三签名、南昌某物业有限公司盖章、王五按指印、调解员签名、调委会盖章",
     )
     import_ledger(xlsx([row]), user=centre)
     # Cases made in Fengqiao itself travel too, under their system number.
@@ -107,6 +139,23 @@ def test_round_trip_export_then_import_yields_the_same_cases(world):
     copies = DisputeCase.objects.filter(external_ref__startswith="RT-")
     originals = DisputeCase.objects.exclude(pk__in=copies.values("pk"))
     assert ledger_cases(copies) == before == ledger_cases(originals)
+    written = DisputeCase.objects.get(external_ref="RT-TZ-W")
+    parties = {p.name: p for p in written.parties.all()}
+    assert (parties["张三"].ethnicity, parties["张三"].sex, parties["张三"].address) == (
+        "汉族",
+        "male",
+        "南昌市百花洲路1号",
+    )
+    assert parties["南昌某物业有限公司"].legal_representative == "周某"
+    assert (parties["王五"].sex, parties["王五"].age, parties["王五"].ethnicity) == ("female", "45", "回族")
+    agreement = written.agreement
+    assert (agreement.facts, agreement.disputed_matters, agreement.responsibilities) == (
+        "楼上装修漏水",
+        "维修费用",
+        "物业公司负主要责任",
+    )
+    assert {s["mark"] for s in agreement.signatures} == {"signature", "seal", "fingerprint"}
+    assert agreement.mediator_signed and agreement.committee_sealed
 
 
 def test_an_export_of_live_cases_imports_whole_escalated_and_future_deadlines_included(world):
