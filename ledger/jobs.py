@@ -57,12 +57,17 @@ def _progress_key(job_id) -> str:
     return f"fengqiao:ledger-import:{job_id}"
 
 
+class UploadNotStored(LedgerFileError):
+    """The file store did not take the file (it is down or refuses): nothing is recorded, and the
+    user is told to upload again later."""
+
+
 def import_request(
     *, user, upload, sheet: str = "", valid_only: bool, dry_run: bool, queue: bool = True
 ) -> LedgerImport:
     """Record a ledger file and queue its import (`queue=False`: the caller runs it, as the
     import_ledger command does). Raises LedgerFileError (the file is not a ledger: nothing is
-    recorded) or NotPermitted (not centre staff)."""
+    recorded; UploadNotStored when the file store is down) or NotPermitted (not centre staff)."""
     if not permissions.is_own_centre_staff(user):
         raise NotPermitted(_("只有综治中心工作人员可以导入台账。"))
     content = upload.read()
@@ -79,7 +84,11 @@ def import_request(
         dry_run=dry_run,
     )
     # Stored before the row is written: a recorded upload always names a file that exists.
-    job.file.save(f"{job.pk}.xlsx", ContentFile(content), save=False)
+    try:
+        job.file.save(f"{job.pk}.xlsx", ContentFile(content), save=False)
+    except Exception:
+        logger.exception("ledger upload %s could not be stored", job.pk)
+        raise UploadNotStored(_("文件存储服务暂时无法连接，本次上传未保存，请稍后重新上传。")) from None
     try:
         with transaction.atomic():
             job.save(force_insert=True)

@@ -57,9 +57,12 @@ def upload(request):
                 )
             except LedgerFileError as exc:
                 form.add_error("file", exc.message)
+                # Not the file's fault: the service is unavailable for now.
+                status = 503 if isinstance(exc, jobs.UploadNotStored) else 400
             else:
                 return redirect("ledger:import", pk=job.pk)
-        status = 400
+        else:
+            status = 400
     else:
         form = LedgerUploadForm()
     context = {

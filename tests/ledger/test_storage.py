@@ -60,6 +60,19 @@ def test_uploads_go_to_an_s3_bucket_when_one_is_configured(
         assert s3.keys(endpoint) == []
 
 
+def test_a_file_store_that_cannot_be_reached_refuses_the_upload_saying_so(client, world, settings, monkeypatch):
+    """Nothing listens at the store's address: a 503 with the reason on the form, no upload recorded."""
+    for name, value in s3.CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    down = s3.storage_settings(f"http://127.0.0.1:{s3.free_port()}")
+    settings.STORAGES = {**settings.STORAGES, "default": storage_for(down)}
+    login(client, world["centre"])
+    response = client.post(reverse("ledger:upload"), {"file": xlsx([agreed_row(world)]), "mode": "all"})
+    assert response.status_code == 503
+    assert "文件存储服务暂时无法连接" in response.content.decode()
+    assert not LedgerImport.objects.exists() and not DisputeCase.objects.exists()
+
+
 @pytest.mark.parametrize("bucket", ["", "files"])
 def test_storage_follows_the_environment(bucket):
     chosen = storage_for({"FENGQIAO_S3_BUCKET": bucket, "FENGQIAO_S3_ENDPOINT_URL": "http://minio:9000"})
