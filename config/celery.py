@@ -18,6 +18,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Every task we publish is recorded on the broker until it has run (config/delivery.py).
 app = Celery("fengqiao", amqp="config.delivery:RecordingAMQP")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# RedBeat asks whether its connection settings are set under their own names (else it warns of a
+# fallback to the broker's); the namespaced CELERY_REDBEAT_* are copied to those names.
+app.conf.update(
+    {
+        name: app.conf.first(name)
+        for name in ("redbeat_redis_url", "redbeat_redis_options")
+        if app.conf.first(name) is not None
+    }
+)
 app.steps["worker"].add(delivery.Sweep)
 app.autodiscover_tasks()
 # The analysis package lives inside reports, below autodiscovery's one level.
