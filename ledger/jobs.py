@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from casework import permissions
 from common.refusals import NotPermitted
 from ledger.enums import ImportState
-from ledger.models import LedgerImport
+from ledger.models import UPLOADS, LedgerImport
 
 from .importer import ImportReport, LedgerFileError, import_ledger
 from .workbook import inspect
@@ -222,7 +222,26 @@ def import_sweep(now: dt.datetime | None = None) -> list[str]:
                 continue
         if _send(job_id):
             resent.append(str(job_id))
+    sweep_files(stale)
     return resent
+
+
+def sweep_files(older_than: dt.datetime) -> list[str]:
+    """Remove the files no upload is waiting for: left behind when the store was down as an import
+    ended, or by an upload whose row was never written. Only files older than `older_than`: a
+    younger one may belong to an upload whose row is not committed yet. Returns their names."""
+    try:
+        names = default_storage.listdir(UPLOADS)[1]
+    except FileNotFoundError:
+        return []
+    waiting = {f"{pk}.xlsx" for pk in LedgerImport.objects.exclude(state__in=FINISHED).values_list("pk", flat=True)}
+    removed = []
+    for name in names:
+        path = f"{UPLOADS}/{name}"
+        if name not in waiting and default_storage.get_modified_time(path) < older_than:
+            _discard(path)
+            removed.append(path)
+    return removed
 
 
 def import_for(user, job_id) -> LedgerImport:

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .enums import ImportState
 
+# Where uploads wait in the site's storage, each named by its upload's id.
+UPLOADS = "ledger/uploads"
+
 
 class LedgerImport(models.Model):
     """One ledger file uploaded on the ledger page, imported by a worker while the page shows progress.
@@ -29,7 +32,7 @@ class LedgerImport(models.Model):
     sha256 = models.CharField(_("文件摘要"), max_length=64)
     size = models.PositiveIntegerField(_("文件大小"))
     # The file, in the site's storage (shared by the web and worker machines) until a worker has read it.
-    file = models.FileField(_("文件"), upload_to="ledger/uploads/", max_length=255, blank=True, editable=False)
+    file = models.FileField(_("文件"), upload_to=f"{UPLOADS}/", max_length=255, blank=True, editable=False)
     sheet = models.CharField(_("工作表"), max_length=100, blank=True)
     valid_only = models.BooleanField(_("只导入无误的行"), default=False)
     dry_run = models.BooleanField(_("试导入"), default=False)

@@ -2,14 +2,20 @@
 on the disk by default, in an S3-compatible bucket when one is configured (here a real local S3
 server, moto's), kept until a worker has read them and removed once the import is recorded."""
 
+import datetime as dt
+import os
+import time
+
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from casework.models import DisputeCase
 from config.storage import S3_BACKEND, storage_for
 from ledger import jobs
-from ledger.models import LedgerImport
+from ledger.models import UPLOADS, LedgerImport
 from tests import s3
 from tests.ledger.conftest import agreed_row, login, xlsx
 
@@ -71,6 +77,22 @@ def test_a_file_store_that_cannot_be_reached_refuses_the_upload_saying_so(client
     assert response.status_code == 503
     assert "文件存储服务暂时无法连接" in response.content.decode()
     assert not LedgerImport.objects.exists() and not DisputeCase.objects.exists()
+
+
+def test_the_sweep_removes_files_no_upload_waits_for_once_they_are_old(world):
+    """A file whose removal failed, or whose upload's row was never written: gone once older than
+    the sweep's horizon; the file of an upload still waiting, and a file just written, stay."""
+    waiting = jobs.import_request(
+        user=world["centre"], upload=xlsx([agreed_row(world)]), valid_only=False, dry_run=False
+    )
+    stray = default_storage.save(f"{UPLOADS}/stray.xlsx", ContentFile(b"PK"))
+    default_storage.save(f"{UPLOADS}/fresh.xlsx", ContentFile(b"PK"))
+    hour_ago = time.time() - 3600
+    for name in (waiting.file.name, stray):
+        os.utime(default_storage.path(name), (hour_ago, hour_ago))
+    assert jobs.sweep_files(timezone.now() - dt.timedelta(minutes=10)) == [stray]
+    assert sorted(default_storage.listdir(UPLOADS)[1]) == sorted(["fresh.xlsx", f"{waiting.pk}.xlsx"])
+    assert jobs.import_sweep() == []  # the sweep of stuck uploads runs it too; nothing to send
 
 
 @pytest.mark.parametrize("bucket", ["", "files"])
