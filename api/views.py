@@ -563,9 +563,10 @@ class InspectionDetail(InspectionScope, generics.RetrieveAPIView):
 
 
 def report_reader(request):
-    """Reports are for centre staff, leaders and community staff (reports.selectors.can_read_reports)."""
+    """Reports are for centre staff, leaders, community staff and district readers
+    (reports.selectors.can_read_reports)."""
     if not report_selectors.can_read_reports(request.user):
-        raise NotPermitted(_("只有综治中心工作人员、街道领导和社区干部可以查看报表。"))
+        raise NotPermitted(_("只有综治中心工作人员、街道或区领导和社区干部可以查看报表。"))
 
 
 class SnapshotList(generics.ListAPIView):

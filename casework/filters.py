@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from common.options import options, watch
-from grids.models import Community, Grid
+from grids.models import Community, Grid, Subdistrict
 
 from .enums import CONCLUDED, OPEN, WITH_MEDIATOR, CaseStatus, Level, Outcome, Risk, Source
 from .models import Category, DisputeCase
@@ -165,10 +165,13 @@ def _named(qs) -> list[tuple[str, str]]:
 
 
 def _user_scope(request):
-    """Whose communities and grids the filters offer: ("subdistrict", id), ("community", id) or None."""
+    """Whose communities and grids the filters offer: ("district", id), ("subdistrict", id), ("community", id)
+    or None."""
     user = request.user if request else None
     if user is None or not user.is_authenticated:
         return None
+    if user.is_district_wide:
+        return ("district", user.district_id)
     if user.subdistrict_id:
         return ("subdistrict", user.subdistrict_id)
     return ("community", user.community_id)
@@ -177,9 +180,20 @@ def _user_scope(request):
 def _communities(scope):
     if scope is None:
         return Community.objects.none()
+    if scope[0] == "district":
+        return Community.objects.filter(subdistrict__district_id=scope[1])
     if scope[0] == "subdistrict":
         return Community.objects.filter(subdistrict_id=scope[1])
     return Community.objects.filter(pk=scope[1])
+
+
+def _subdistricts(scope):
+    """A district reader picks among the district's subdistricts; anyone else has their own or none."""
+    if scope is None or scope[0] == "community":
+        return Subdistrict.objects.none()
+    if scope[0] == "district":
+        return Subdistrict.objects.filter(district_id=scope[1])
+    return Subdistrict.objects.filter(pk=scope[1])
 
 
 def _mediator_model():
@@ -191,6 +205,7 @@ def reference_options(request) -> dict[str, list[tuple[str, str]]]:
     """The (pk, name) options of the queue's reference-data filters, from the per-process lists."""
     scope = _user_scope(request)
     return {
+        "subdistrict": options(("subdistricts", scope), lambda: _named(_subdistricts(scope)), request),
         "community": options(("communities", scope), lambda: _named(_communities(scope)), request),
         "grid": options(
             ("grids", scope),
@@ -204,7 +219,7 @@ def reference_options(request) -> dict[str, list[tuple[str, str]]]:
 
 def watch_reference_data():
     """Any write of a model behind the options replaces the lists in every process (common.options)."""
-    watch(Community, Grid, Category, _mediator_model())
+    watch(Subdistrict, Community, Grid, Category, _mediator_model())
 
 
 class OptionField(forms.Field):
@@ -251,6 +266,7 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         empty_label=ALL, widget=PlainSelect, label=_("状态"), choices=CaseStatus.choices
     )
+    subdistrict = NamedChoiceFilter(label=_("街道"))
     community = NamedChoiceFilter(label=_("社区"))
     grid = NamedChoiceFilter(label=_("网格"))
     category = NamedChoiceFilter(label=_("类别"))

@@ -7,7 +7,7 @@ These take already-loaded objects and read attributes only; the queryset form of
 
 from grids.enums import Role
 from grids.permissions import active as _active
-from grids.permissions import is_grid_worker_for
+from grids.permissions import is_district_reader_for, is_grid_worker_for
 
 from .enums import CaseStatus, Level, Transition
 
@@ -54,6 +54,7 @@ def can_view_case(user, case) -> bool:
     return (
         is_centre_staff_for(user, case.subdistrict_id)
         or is_leader_for(user, case.subdistrict_id)
+        or is_district_reader_for(user, case.subdistrict_id)
         or is_community_staff_for(user, case.community_id)
         or is_grid_worker_for(user, case.grid_id)
         or is_case_mediator(user, case)

@@ -19,6 +19,8 @@ def cases_visible_to(user):
     scope = Q()
     if user.subdistrict_id and (user.has_role(Role.CENTRE_STAFF) or user.has_role(Role.LEADER)):
         scope |= Q(subdistrict_id=user.subdistrict_id)
+    if user.is_district_wide:
+        scope |= Q(subdistrict__district_id=user.district_id)
     if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
         scope |= Q(community_id=user.community_id)
     if user.has_role(Role.GRID_WORKER):

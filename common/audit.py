@@ -64,6 +64,7 @@ def scope_of(user) -> dict:
     """What a role change can alter: roles, territory and admin powers."""
     return {
         "roles": sorted(user.roles or []),
+        "district": user.district_id,
         "subdistrict": user.subdistrict_id,
         "community": user.community_id,
         "grids": sorted(user.grids.values_list("id", flat=True)) if user.pk else [],

@@ -16,12 +16,19 @@ from common.enums import AuditAction
 
 from . import boundaries, services, twofactor
 from .enums import Crs, Role
-from .models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
+from .models import Community, District, Grid, Inspection, SensitivePeriod, Subdistrict, User
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(Subdistrict)
 class SubdistrictAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "district"]
+    list_filter = ["district"]
 
 
 class GridInline(admin.TabularInline):
@@ -160,7 +167,7 @@ class FengqiaoUserAdmin(UserAdmin):
     filter_horizontal = ["grids", "groups", "user_permissions"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("身份与范围", {"fields": ("full_name", "email", "roles", "subdistrict", "community", "grids")}),
+        ("身份与范围", {"fields": ("full_name", "email", "roles", "district", "subdistrict", "community", "grids")}),
         ("权限", {"fields": ("is_active", "is_staff", "is_superuser", "must_change_password")}),
         ("时间", {"fields": ("last_login", "date_joined")}),
     )

@@ -10,11 +10,16 @@ class Role(models.TextChoices):
     MEDIATOR = "mediator", _("调解员")
     CENTRE_STAFF = "centre_staff", _("综治中心工作人员")
     LEADER = "leader", _("街道领导")
+    DISTRICT_STAFF = "district_staff", _("区综治中心工作人员")
+    DISTRICT_LEADER = "district_leader", _("区领导")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 
 # Roles that see every case of their subdistrict.
 SUBDISTRICT_WIDE_ROLES = frozenset({Role.CENTRE_STAFF, Role.LEADER})
+
+# Roles that read every case and report of their district's subdistricts, and change nothing.
+DISTRICT_WIDE_ROLES = frozenset({Role.DISTRICT_STAFF, Role.DISTRICT_LEADER})
 
 
 class InspectionKind(models.TextChoices):

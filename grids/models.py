@@ -1,4 +1,4 @@
-"""Territory (subdistrict > community > grid), the people who work in it, and their screening returns."""
+"""Territory (district > subdistrict > community > grid), the people who work in it, and their screening returns."""
 
 import datetime as dt
 
@@ -9,10 +9,34 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .enums import SUBDISTRICT_WIDE_ROLES, Crs, InspectionKind, Role
+from .enums import DISTRICT_WIDE_ROLES, SUBDISTRICT_WIDE_ROLES, Crs, InspectionKind, Role
+
+
+class District(models.Model):
+    """区: the level above the subdistricts, whose 综治中心 reads their cases and reports."""
+
+    code = models.CharField(_("代码"), max_length=8, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("区")
+        verbose_name_plural = _("区")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
 
 
 class Subdistrict(models.Model):
+    # None: a subdistrict no district has taken in yet (it works on its own, as before).
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subdistricts",
+        verbose_name=_("区"),
+    )
     # The code prefixes case numbers (BHZ-2021-0042), so it is short and stable.
     code = models.CharField(_("代码"), max_length=8, unique=True)
     name = models.CharField(_("名称"), max_length=64, unique=True)
@@ -85,6 +109,10 @@ class User(AbstractUser):
     subdistrict = models.ForeignKey(
         Subdistrict, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("街道")
     )
+    # District staff and leaders work for one district (and no subdistrict of it in particular).
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("区")
+    )
     # Community staff work for one community; grid workers cover one or more grids.
     community = models.ForeignKey(
         Community,
@@ -113,6 +141,10 @@ class User(AbstractUser):
     @property
     def is_subdistrict_wide(self) -> bool:
         return any(role in SUBDISTRICT_WIDE_ROLES for role in self.roles or [])
+
+    @property
+    def is_district_wide(self) -> bool:
+        return bool(self.district_id) and any(role in DISTRICT_WIDE_ROLES for role in self.roles or [])
 
     @property
     def display_name(self) -> str:

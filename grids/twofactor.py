@@ -23,7 +23,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .enums import Role
 
-REQUIRED_ROLES = frozenset({Role.CENTRE_STAFF, Role.LEADER, Role.ADMINISTRATOR})
+REQUIRED_ROLES = frozenset(
+    {Role.CENTRE_STAFF, Role.LEADER, Role.DISTRICT_STAFF, Role.DISTRICT_LEADER, Role.ADMINISTRATOR}
+)
 RECOVERY_CODES = 10
 AUTHENTICATOR = "身份验证器"
 RECOVERY = "恢复码"

@@ -19,7 +19,10 @@ LEADER = Role.LEADER
 COMMUNITY = Role.COMMUNITY_STAFF
 GRID = Role.GRID_WORKER
 MEDIATOR = Role.MEDIATOR
-WORKING_ROLES = (CENTRE, LEADER, COMMUNITY, GRID, MEDIATOR)
+DISTRICT = Role.DISTRICT_STAFF
+DISTRICT_LEADER = Role.DISTRICT_LEADER
+WORKING_ROLES = (CENTRE, LEADER, COMMUNITY, GRID, MEDIATOR, DISTRICT, DISTRICT_LEADER)
+READERS = (CENTRE, LEADER, COMMUNITY, DISTRICT, DISTRICT_LEADER)
 
 
 def any_of(*roles) -> Callable:
@@ -39,7 +42,7 @@ class Entry:
 
 def home_label(user):
     """The home entry says what the home holds: a grid worker's grid, a mediator's own cases."""
-    if any(user.has_role(role) for role in (CENTRE, LEADER, COMMUNITY)):
+    if any(user.has_role(role) for role in READERS):
         return _("首页")
     if user.has_role(MEDIATOR):
         return _("我的案件")
@@ -50,13 +53,13 @@ def home_label(user):
 
 # The menu of each role: centre — 首页 案件队列 登记纠纷 报表 排查与缺报
 # 分析研判 台账 调解员 调解组织 通知; leader — 首页 案件队列 报表 排查与缺报 分析研判 通知; community staff — 首页
-# 案件队列 登记纠纷 报表 排查与缺报 分析研判 通知;
+# 案件队列 登记纠纷 报表 排查与缺报 分析研判 通知; district staff and leaders — 首页 案件队列 报表 通知;
 # grid worker — 我的网格 登记纠纷 排查填报 通知; mediator — 我的案件 通知.
 MENU = (
     Entry("home", None, "home", any_of(*WORKING_ROLES)),
-    Entry("queue", _("案件队列"), "casework:queue", any_of(CENTRE, LEADER, COMMUNITY)),
+    Entry("queue", _("案件队列"), "casework:queue", any_of(*READERS)),
     Entry("intake", _("登记纠纷"), "casework:intake", any_of(CENTRE, COMMUNITY, GRID)),
-    Entry("reports", _("报表"), "reports:list", any_of(CENTRE, LEADER, COMMUNITY)),
+    Entry("reports", _("报表"), "reports:list", any_of(*READERS)),
     Entry("missing", _("排查与缺报"), "reports:missing", any_of(CENTRE, LEADER, COMMUNITY)),
     Entry("analysis", _("分析研判"), "analysis:judgement", any_of(CENTRE, LEADER, COMMUNITY)),
     Entry("returns", _("排查填报"), "reports:inspections", any_of(GRID)),

@@ -1,4 +1,4 @@
-"""Each role's home page, and the centre's (and the leader's, read-only) dashboard.
+"""Each role's home page, the centre's (and the leader's, read-only) dashboard, and the district's.
 Every figure is drawn from cases_visible_to(user) and links to the queue showing the cases behind it."""
 
 import datetime as dt
@@ -29,6 +29,7 @@ from grids.enums import Role
 from grids.selectors import returns_owed
 from grids.services import contact_update, grids_for_filing
 from mediation.selectors import my_cases, next_step
+from reports.selectors import district_overview
 from reports.statistics import is_open, open_q, overdue_q, success_rate, success_rates, warning_q
 
 from .forms import NoticeSettingsForm
@@ -122,6 +123,30 @@ def centre_dashboard(request):
     return render(request, "home/dashboard.html", context)
 
 
+def district_home(request):
+    """区综治中心 and district leaders: their subdistricts side by side, each figure drilling to the
+    (read-only) queue narrowed to that subdistrict."""
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    rows = district_overview(request.user, today)
+    for row in rows:
+        sub = row["subdistrict"].pk
+        row["urls"] = {
+            "all": _queue_url(subdistrict=sub),
+            "new": _queue_url(subdistrict=sub, registered_after=month_start, registered_before=today),
+            "open": _queue_url(subdistrict=sub),
+            "overdue": _queue_url(subdistrict=sub, tab="overdue"),
+            "concluded": _queue_url(subdistrict=sub, concluded_any="true"),
+            "agreed": _queue_url(subdistrict=sub, concluded_any="true", outcome="agreed"),
+            "third_party": _queue_url(subdistrict=sub, concluded_any="true", third_party="true"),
+            "third_party_agreed": _queue_url(
+                subdistrict=sub, concluded_any="true", third_party="true", outcome="agreed"
+            ),
+        }
+    context = {"rows": rows, "district": request.user.district, "today": today, "month_start": month_start}
+    return render(request, "home/district_home.html", context)
+
+
 def community_home(request):
     """Community staff: their community's open work (to accept, to assign), overdue and 预警 cases,
     and the community's figures; the same figures as the centre's, scoped to the community."""
@@ -168,6 +193,8 @@ def home(request):
     user = request.user
     if user.has_role(Role.CENTRE_STAFF) or user.has_role(Role.LEADER):
         return centre_dashboard(request)
+    if user.is_district_wide:
+        return district_home(request)
     if user.has_role(Role.MEDIATOR):
         return mediator_home(request)
     if user.has_role(Role.COMMUNITY_STAFF):
@@ -210,6 +237,8 @@ _REGISTERED = {NoticeKind.DECIDED, NoticeKind.CLOSED, NoticeKind.WITHDRAWN}
 NOTICE_KINDS_BY_ROLE = {
     Role.CENTRE_STAFF: set(NoticeKind) - {NoticeKind.ASSIGNED, NoticeKind.PROGRESS, NoticeKind.JUDICIAL},
     Role.LEADER: {NoticeKind.REPORT},
+    Role.DISTRICT_STAFF: {NoticeKind.REPORT},
+    Role.DISTRICT_LEADER: {NoticeKind.REPORT},
     Role.COMMUNITY_STAFF: _DEADLINES | _REGISTERED | {NoticeKind.PROGRESS},
     Role.GRID_WORKER: _REGISTERED | {NoticeKind.RETURN_OWED, NoticeKind.RETURN_MISSED},
     Role.MEDIATOR: _DEADLINES | {NoticeKind.ASSIGNED, NoticeKind.JUDICIAL, NoticeKind.WITHDRAWN},

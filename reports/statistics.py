@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -118,23 +118,31 @@ def success_rates(
 
     `community_failures`: a community's own figures, which keep its failures taken up the ladder
     (counted as failures, in the same query)."""
-    agreed = Q(outcome=Outcome.AGREED)
-    third_party = Q(lead_mediator__kind__in=THIRD_PARTY_KINDS)
     concluded = concluded_cases(cases, since=since, until=until)
     if community_failures:
         cases = DisputeCase.objects.all() if cases is None else cases
         concluded = cases.filter(
             Q(pk__in=concluded.values("pk")) | escalated_community_failure_q(since=since, until=until)
         )
-    figures = concluded.aggregate(
-        concluded=Count("pk"),
-        agreed=Count("pk", filter=agreed),
-        third_party_concluded=Count("pk", filter=third_party),
-        third_party_agreed=Count("pk", filter=third_party & agreed),
-    )
+    return success_pair(concluded.aggregate(**SUCCESS_COUNTS))
+
+
+# The counts behind the success rates, over concluded cases: aggregated at once, or per group.
+_AGREED = Q(outcome=Outcome.AGREED)
+_THIRD_PARTY = Q(lead_mediator__kind__in=THIRD_PARTY_KINDS)
+SUCCESS_COUNTS = {
+    "concluded": Count("pk"),
+    "agreed": Count("pk", filter=_AGREED),
+    "third_party_concluded": Count("pk", filter=_THIRD_PARTY),
+    "third_party_agreed": Count("pk", filter=_THIRD_PARTY & _AGREED),
+}
+
+
+def success_pair(counts: dict) -> tuple[SuccessRate, SuccessRate]:
+    """(all, third-party) from a row of SUCCESS_COUNTS (an absent row: none concluded)."""
     return (
-        SuccessRate(concluded=figures["concluded"], agreed=figures["agreed"]),
-        SuccessRate(concluded=figures["third_party_concluded"], agreed=figures["third_party_agreed"]),
+        SuccessRate(concluded=counts.get("concluded") or 0, agreed=counts.get("agreed") or 0),
+        SuccessRate(concluded=counts.get("third_party_concluded") or 0, agreed=counts.get("third_party_agreed") or 0),
     )
 
 
@@ -203,6 +211,16 @@ def is_on_time(concluded_on: dt.date, conclude_due: dt.date | None) -> bool:
 def overdue_q(today: dt.date) -> Q:
     """The live form of `is_overdue` (next_due holds the deadline running in the current state)."""
     return Q(status__in=OPEN, next_due__lt=today)
+
+
+def pending_overdue_q(today: dt.date) -> Q:
+    """The live form of `is_pending_overdue`."""
+    return Q(status__in=NOT_YET_CONCLUDED, next_due__lt=today)
+
+
+def concluded_on_time_q() -> Q:
+    """The live form of `is_on_time`, over concluded cases annotated with `concluded_on` (their local date)."""
+    return Q(conclude_due__isnull=True) | Q(concluded_on__lte=F("conclude_due"))
 
 
 def open_q() -> Q:

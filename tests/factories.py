@@ -7,11 +7,20 @@ from casework import services as case_services
 from casework.enums import Risk, Source
 from casework.models import Category
 from grids.enums import Role
-from grids.models import Community, Grid, Subdistrict, User
+from grids.models import Community, District, Grid, Subdistrict, User
 from mediation.enums import MediatorKind, OrganizationKind
 from mediation.models import MediationOrganization, Mediator
 
 PASSWORD = "correct-horse-battery-9"
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+        django_get_or_create = ["code"]
+
+    code = "DHQ"
+    name = "东湖区"
 
 
 class SubdistrictFactory(factory.django.DjangoModelFactory):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.selectors import cases_visible_to
-from reports.selectors import can_read_reports
+from reports.selectors import reads_within_subdistrict
 from reports.statistics import Period, add_months
 
 from . import cockpit, forecast, geo, judgement, series, similar
@@ -20,7 +20,7 @@ DRILL_PARAMS = {"category": "category", "community": "community", "grid": "grid"
 
 
 def _readers_only(user):
-    if not can_read_reports(user):
+    if not reads_within_subdistrict(user):
         raise Http404
 
 

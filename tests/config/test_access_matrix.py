@@ -28,7 +28,15 @@ from grids.enums import Role
 from ledger.models import LedgerImport
 from reports import services as report_services
 from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
-from tests.factories import CommunityFactory, GridFactory, MediatorFactory, SubdistrictFactory, UserFactory, register
+from tests.factories import (
+    CommunityFactory,
+    DistrictFactory,
+    GridFactory,
+    MediatorFactory,
+    SubdistrictFactory,
+    UserFactory,
+    register,
+)
 from tests.reports.conftest import MARCH
 from tests.workflow import drive
 
@@ -46,14 +54,19 @@ PERSONAS = (
     "gridworker2",  # grid worker of another grid of the same community
     "lead",  # the case's lead mediator
     "mediator2",  # a mediator with no part in the case
+    "district",  # district centre staff (区综治中心) of the district holding both subdistricts
+    "dleader",  # a district leader of the same district
+    "otherdistrict",  # district centre staff of another district
     "admin",
     "anon",
 )
 SIGNED_IN = frozenset(PERSONAS) - {"anon"}
 
+# District staff and leaders read every case and report of their district's subdistricts, and change nothing.
+DISTRICT_READERS = frozenset({"district", "dleader"})
 # Who sees a case of `community`/`grid` led by `lead`: the subdistrict's centre and leaders, the
-# community's staff, the grid's worker and the case's mediators.
-SEES_CASE = frozenset({"centre", "leader", "community", "gridworker", "lead"})
+# community's staff, the grid's worker, the case's mediators and the district's readers.
+SEES_CASE = frozenset({"centre", "leader", "community", "gridworker", "lead"}) | DISTRICT_READERS
 
 # Who may run each transition on a community-level case.
 TRANSITION_WHO = {
@@ -80,8 +93,13 @@ RECORD_WHO = {
 }
 # Full personal data: centre staff and the case's own mediators.
 PERSONAL_DATA = {"centre", "lead"}
-# Reports: centre staff, leaders and community staff (of any community: a report is subdistrict-wide).
-REPORT_READERS = {"centre", "leader", "community", "community2"}
+# A subdistrict's figures (its returns, its analysis): centre staff, leaders and community staff (of any
+# community: a report is subdistrict-wide).
+SUBDISTRICT_READERS = {"centre", "leader", "community", "community2"}
+# Report snapshots: the subdistrict's readers and the district's.
+REPORT_READERS = SUBDISTRICT_READERS | DISTRICT_READERS
+# The lists of reports: every reader gets one, of their own territory (another district's: empty).
+LIST_READERS = REPORT_READERS | {"otherdistrict"}
 CENTRE = {"centre"}
 # Registering is open to these roles, each in their own territory (the intake page lists only that).
 REGISTERING = {"centre", "community", "community2", "gridworker", "gridworker2"}
@@ -99,10 +117,11 @@ class Cell:
 
 
 def on_case(who, *, sees=SEES_CASE, outside=False):
-    """Expectations for an action on a case: 404 unless seen, 403 unless `who`, else allowed."""
+    """Expectations for an action on a case: 404 unless seen, 403 unless `who`, else allowed. A case
+    `outside` is the neighbouring subdistrict's, in the same district: only the district's readers see it."""
     expect = {}
     for persona in SIGNED_IN:
-        if outside or persona not in sees:
+        if (outside and persona not in DISTRICT_READERS) or persona not in sees:
             expect[persona] = {404}
         elif persona in who:
             expect[persona] = ALLOWED
@@ -224,22 +243,26 @@ def routes(world):
         )
         add(name, Cell("get", f"/reports/{snap.pk}/{suffix}", by_role(REPORT_READERS, refused=404)))
         add(name, Cell("get", f"/reports/999999/{suffix}", by_role(set(), refused=404)))
-        # Another subdistrict's report is outside every persona's territory.
+        # The neighbouring subdistrict's report is outside every persona's territory but the district's.
         outside = world["outside_snapshot"].pk
-        add(name, Cell("get", f"/reports/{outside}/{suffix}", by_role(set(), refused=404)))
+        add(name, Cell("get", f"/reports/{outside}/{suffix}", by_role(DISTRICT_READERS, refused=404)))
     # Community staff read their community's view; the side-by-side comparison is subdistrict-wide.
-    add("reports:compare", Cell("get", f"/reports/{snap.pk}/communities/", by_role({"centre", "leader"}, refused=404)))
+    wide = {"centre", "leader"} | DISTRICT_READERS
+    add("reports:compare", Cell("get", f"/reports/{snap.pk}/communities/", by_role(wide, refused=404)))
     add(
         "reports:compare",
-        Cell("get", f"/reports/{world['outside_snapshot'].pk}/communities/", by_role(set(), refused=404)),
+        Cell("get", f"/reports/{world['outside_snapshot'].pk}/communities/", by_role(DISTRICT_READERS, refused=404)),
     )
-    add("reports:list", Cell("get", "/reports/", by_role(REPORT_READERS, refused=404)))
+    add("reports:list", Cell("get", "/reports/", by_role(LIST_READERS, refused=404)))
     add(
         "reports:list",
         Cell(
             "post",
             "/reports/",
-            {**by_role(REPORT_READERS, refused=404), "leader": {403}, "community": {403}, "community2": {403}},
+            {
+                **by_role(LIST_READERS, refused=404),
+                **{p: {403} for p in LIST_READERS - {"centre"}},
+            },
         ),
     )
     # 排查填报: grid workers for their grids; the centre and a community's staff for the grids of
@@ -252,14 +275,17 @@ def routes(world):
             by_role({"gridworker", "gridworker2", "centre", "community2"}, refused=404),
         ),
     )
-    add("reports:missing", Cell("get", "/reports/inspections/missing/", by_role(REPORT_READERS, refused=404)))
+    add("reports:missing", Cell("get", "/reports/inspections/missing/", by_role(SUBDISTRICT_READERS, refused=404)))
 
-    # Analysis: for the report readers, each over their own scope; 类案参考 for whoever sees the case.
-    add("analysis:judgement", Cell("get", "/analysis/", by_role(REPORT_READERS, refused=404)))
-    add("analysis:forecast", Cell("get", "/analysis/forecast/", by_role(REPORT_READERS, refused=404)))
-    add("analysis:map", Cell("get", "/analysis/map/", by_role(REPORT_READERS, refused=404)))
-    add("analysis:cockpit", Cell("get", "/analysis/cockpit/", by_role(REPORT_READERS, refused=404)))
-    add("analysis:cockpit_panel", Cell("get", "/analysis/cockpit/panel/", by_role(REPORT_READERS, refused=404)))
+    # Analysis: for a subdistrict's readers, each over their own scope; 类案参考 for whoever sees the case.
+    add("analysis:judgement", Cell("get", "/analysis/", by_role(SUBDISTRICT_READERS, refused=404)))
+    add("analysis:forecast", Cell("get", "/analysis/forecast/", by_role(SUBDISTRICT_READERS, refused=404)))
+    add("analysis:map", Cell("get", "/analysis/map/", by_role(SUBDISTRICT_READERS, refused=404)))
+    add("analysis:cockpit", Cell("get", "/analysis/cockpit/", by_role(SUBDISTRICT_READERS, refused=404)))
+    add(
+        "analysis:cockpit_panel",
+        Cell("get", "/analysis/cockpit/panel/", by_role(SUBDISTRICT_READERS, refused=404)),
+    )
     for case, outside in ((m, False), (out, True)):
         add("analysis:similar", Cell("get", f"/analysis/similar/{case.pk}/", on_case(SIGNED_IN, outside=outside)))
 
@@ -310,10 +336,10 @@ def routes(world):
 
     # API: report snapshots (readers as on the web; generating is the centre's) and screening returns
     # (a return is seen within the territory of its grid; filed by the grid's own worker).
-    add("api:reports", Cell("get", "/api/v1/reports/", by_role(REPORT_READERS), api=True))
+    add("api:reports", Cell("get", "/api/v1/reports/", by_role(LIST_READERS), api=True))
     add("api:report", Cell("get", f"/api/v1/reports/{snap.pk}/", by_role(REPORT_READERS, refused=404), api=True))
     outside_report = f"/api/v1/reports/{world['outside_snapshot'].pk}/"
-    add("api:report", Cell("get", outside_report, by_role(set(), refused=404), api=True))
+    add("api:report", Cell("get", outside_report, by_role(DISTRICT_READERS, refused=404), api=True))
     add("api:report", Cell("get", "/api/v1/reports/999999/", by_role(set(), refused=404), api=True))
     add("api:report-generate", Cell("post", "/api/v1/reports/generate/", by_role(CENTRE), api=True, data={}))
     add("api:inspections", Cell("get", "/api/v1/inspections/", by_role(SIGNED_IN), api=True))
@@ -373,7 +399,10 @@ def url_names():
 def world(
     subdistrict, community, other_community, grid, sibling_grid, other_grid, case_at, mediator, centre, grid_worker
 ):
-    far = SubdistrictFactory(code="DHQ", name="东湖区另一街道")
+    district = DistrictFactory(code="DHQ", name="东湖区")
+    subdistrict.district = district
+    subdistrict.save(update_fields=["district"])
+    far = SubdistrictFactory(code="DHQ", name="东湖区另一街道", district=district)
     far_community = CommunityFactory(subdistrict=far)
     far_grid = GridFactory(community=far_community)
     far_centre = UserFactory(username="farcentre", roles=[Role.CENTRE_STAFF], subdistrict=far)
@@ -415,12 +444,17 @@ def world(
         "spare": MediatorFactory(user__username="spare"),
         "grid": grid,
         "far_grid": far_grid,
+        "district": district,
     }
 
 
 @pytest.fixture
-def personas(roles, other_community_staff, sibling_grid):
+def personas(world, roles, other_community_staff, sibling_grid):
+    district, elsewhere = world["district"], DistrictFactory(code="XHQ", name="西湖区")
     return {
+        "district": UserFactory(username="district", roles=[Role.DISTRICT_STAFF], district=district),
+        "dleader": UserFactory(username="dleader", roles=[Role.DISTRICT_LEADER], district=district),
+        "otherdistrict": UserFactory(username="otherdistrict", roles=[Role.DISTRICT_STAFF], district=elsewhere),
         "centre": roles["centre"],
         "leader": roles["leader"],
         "community": roles["community"],
