@@ -40,7 +40,8 @@ from tests.factories import PASSWORD, register
 from tests.ledger.conftest import agreed_row, world, xlsx  # noqa: F401 (world: the ledger tests' fixture)
 from tests.reports.conftest import _close_worker_connections, wait_for
 
-pytestmark = pytest.mark.worker
+# Serialized rollback: the data the migrations load (categories, the calendar) is there before and after.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -153,7 +154,7 @@ def upload(session: requests.Session, url: str, source) -> str:
     return response.headers["Location"]
 
 
-def test_two_web_nodes_two_workers_two_beats_share_one_deployment(transactional_db, world, settings, tmp_path):  # noqa: F811
+def test_two_web_nodes_two_workers_two_beats_share_one_deployment(world, settings, tmp_path):  # noqa: F811
     centre = world["centre"]
     # The web machines check passwords with the deployment's hashers, not the tests' fast one.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
