@@ -1,5 +1,6 @@
 """The Baihuazhou demo: territory, people, mediators and six years of cases, all made
-through the services so that every case carries its full history of events.
+through the services so that every case carries its full history of events; beside it a
+smaller neighbouring subdistrict of the same district, and the district's centre.
 
 Deterministic (a fixed random seed) and idempotent: reference rows are fetched or
 created by natural key, and each case by its `external_ref` (demo-NNN), inside one
@@ -21,7 +22,7 @@ from casework.models import Category, DisputeCase
 from casework.personal_data import id_check_digit
 from grids import services as grid_services
 from grids.enums import Crs, InspectionKind, Role
-from grids.models import Community, Grid, Inspection, SensitivePeriod, Subdistrict, User
+from grids.models import Community, District, Grid, Inspection, SensitivePeriod, Subdistrict, User
 from grids.permissions import user_grid_ids
 from mediation import services as mediation_services
 from mediation.enums import AgreementForm, FollowUpMethod, MediatorKind, OrganizationKind, SignatureMark
@@ -104,6 +105,29 @@ CATEGORY_WEIGHTS = {
 }
 LOCATIONS = ["第三方调解室", "社区调解室", "综治中心调解室", "当事人家中"]
 
+# The district both subdistricts belong to, and its accounts (the district centre reads, never writes).
+DISTRICT = ("DHQ", "东湖区")
+DISTRICT_ACCOUNTS = [
+    ("district", "龚伟（区综治中心）", Role.DISTRICT_STAFF),
+    ("districtleader", "万志刚（区领导）", Role.DISTRICT_LEADER),
+]
+# The neighbouring subdistrict: two communities of two grids, one people's mediator, a few cases
+# (days ago, what happens, category), mediated by no third party (the headline is Baihuazhou's alone).
+NEIGHBOUR = ("YZJ", "豫章街道")
+NEIGHBOUR_SEED = 2022
+NEIGHBOUR_COMMUNITIES = [("sjt", "绳金塔社区"), ("ymg", "羊子巷社区")]
+NEIGHBOUR_GRIDS = 2
+NEIGHBOUR_COMMITTEE = "豫章街道人民调解委员会"
+NEIGHBOUR_CASES = [
+    (400, "agreed", "neighbour"),
+    (260, "agreed", "family"),
+    (150, "failed", "property_mgmt"),
+    (90, "agreed", "labour"),
+    (20, "mediating", "neighbour"),
+    (45, "accepted", "consumer"),  # accepted long ago, never assigned: overdue
+    (1, "reported", "damages"),
+]
+
 # Screening returns: a sensitive period around the seeding day, monthly returns for the
 # last three months; a few grids never file (缺报) and most find nothing (零报告).
 SENSITIVE_PERIOD = "年末安全稳定敏感期"
@@ -142,15 +166,21 @@ class DemoSeeder:
 
     # Reference data
 
+    # The subdistrict seeded, its communities and how many grids each has.
+    SUBDISTRICT = ("BHZ", "百花洲街道")
+    COMMUNITIES = COMMUNITIES
+    GRIDS_PER_COMMUNITY = GRIDS_PER_COMMUNITY
+
     def territory(self):
-        self.subdistrict, _ = Subdistrict.objects.get_or_create(code="BHZ", defaults={"name": "百花洲街道"})
+        code, name = self.SUBDISTRICT
+        self.subdistrict, _ = Subdistrict.objects.get_or_create(code=code, defaults={"name": name})
         self.communities, self.grids = [], []
-        for code, name in COMMUNITIES:
+        for code, name in self.COMMUNITIES:
             community, _ = Community.objects.get_or_create(
                 subdistrict=self.subdistrict, code=code, defaults={"name": name}
             )
             self.communities.append(community)
-            for n in range(1, GRIDS_PER_COMMUNITY + 1):
+            for n in range(1, self.GRIDS_PER_COMMUNITY + 1):
                 grid, _ = Grid.objects.get_or_create(
                     community=community, code=f"{code}-{n:02d}", defaults={"name": f"{name[:-2]}第{n}网格"}
                 )
@@ -564,4 +594,73 @@ class DemoSeeder:
         self.cases()
         with transaction.atomic():
             self.screening()
+        neighbour = NeighbourSeeder(password=self.password, progress=self.progress, today=self.today)
+        for key, n in neighbour.run().items():
+            self.created[key] += n
+        with transaction.atomic():
+            self.district([self.subdistrict, neighbour.subdistrict])
+        return self.created
+
+    def district(self, subdistricts):
+        """东湖区, holding both subdistricts, and its centre's account (read-only, district-wide)."""
+        district, _ = District.objects.get_or_create(code=DISTRICT[0], defaults={"name": DISTRICT[1]})
+        Subdistrict.objects.filter(pk__in=[s.pk for s in subdistricts], district__isnull=True).update(district=district)
+        for username, full_name, role in DISTRICT_ACCOUNTS:
+            self._user(username, full_name, [role], subdistrict=None, district=district)
+
+
+class NeighbourSeeder(DemoSeeder):
+    """豫章街道: a smaller subdistrict beside Baihuazhou, with its own communities, grids, staff,
+    mediator and a handful of cases (none of them in Baihuazhou's figures)."""
+
+    SUBDISTRICT = NEIGHBOUR
+    COMMUNITIES = NEIGHBOUR_COMMUNITIES
+    GRIDS_PER_COMMUNITY = NEIGHBOUR_GRIDS
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Its own stream: Baihuazhou's plan draws the same numbers whether or not this one runs.
+        self.rng = random.Random(NEIGHBOUR_SEED)
+
+    def people(self):
+        first = self.communities[0]
+        self.centre = self._user("yzcentre", "邓红（豫章街道综治中心）", [Role.CENTRE_STAFF])
+        self.community = self._user("yzcommunity", "彭亮（绳金塔社区）", [Role.COMMUNITY_STAFF], community=first)
+        self.gridworker = self._user(
+            "yzgridworker",
+            "袁芳（网格员）",
+            [Role.GRID_WORKER],
+            grids=[g for g in self.grids if g.community_id == first.id],
+        )
+        organization, _ = MediationOrganization.objects.get_or_create(
+            name=NEIGHBOUR_COMMITTEE, defaults={"kind": OrganizationKind.COMMITTEE, "contact": "0791-86107777"}
+        )
+        user = self._user("yzmediator", "熊国庆", [Role.MEDIATOR])
+        mediator, _ = Mediator.objects.get_or_create(
+            user=user, defaults={"name": "熊国庆", "kind": MediatorKind.PEOPLES_MEDIATOR, "organization": organization}
+        )
+        self.mediators = {"yzmediator": mediator}
+        self.grid_workers = {grid.pk: self.gridworker for grid in self.gridworker.grids.all()}
+
+    def plan(self) -> list[Plan]:
+        categories = {c.code: c for c in Category.objects.all()}
+        plans = []
+        for n, (days_ago, story, category) in enumerate(NEIGHBOUR_CASES):
+            plans.append(
+                Plan(
+                    ref=f"demo-{301 + n:03d}",
+                    registered_at=self._moment(self.today - dt.timedelta(days=days_ago), 9 + n),
+                    story=story,
+                    grid=self.grids[n % len(self.grids)],
+                    category=categories[category],
+                    mediator_username="yzmediator",
+                )
+            )
+        return plans
+
+    def run(self) -> dict:
+        with transaction.atomic():
+            self.territory()
+            self.people()
+        self.cases()
         return self.created

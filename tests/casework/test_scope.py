@@ -107,13 +107,17 @@ def test_released_mediator_loses_sight_of_escalated_case(mediator, co_mediator, 
 
 # The demo
 
-DEMO_USERS = ["centre", "leader", "community", "gridworker", "mediator", "mediator2", "admin"]
+DEMO_USERS = ["centre", "leader", "community", "gridworker", "mediator", "mediator2", "admin", "district"]
 
 
 @pytest.fixture
 def demo_cases(demo, db):
+    """Baihuazhou's cases (the neighbouring subdistrict's are its own centre's, and the district's)."""
     return list(
-        DisputeCase.objects.select_related("community", "lead_mediator").prefetch_related("co_mediators").order_by("pk")
+        DisputeCase.objects.filter(subdistrict__code="BHZ")
+        .select_related("community", "lead_mediator")
+        .prefetch_related("co_mediators")
+        .order_by("pk")
     )
 
 
@@ -125,6 +129,10 @@ def test_demo_centre_and_leader_see_all_100(demo_cases):
     assert len(demo_cases) == 100
     for username in ("centre", "leader"):
         assert cases_visible_to(demo_user(username)).count() == 100
+    # The district's centre reads both subdistricts': Baihuazhou's 100 and the neighbour's.
+    neighbours = DisputeCase.objects.filter(subdistrict__code="YZJ")
+    assert 0 < neighbours.count() < 100
+    assert cases_visible_to(demo_user("district")).count() == 100 + neighbours.count()
 
 
 def test_demo_community_sees_exactly_huoshenmiao(demo_cases):
@@ -159,10 +167,13 @@ def test_demo_admin_sees_none(demo_cases):
 
 
 def test_demo_can_view_case_agrees_with_scope_for_every_pair(demo_cases):
+    # Over both subdistricts' cases: the district's reader sees the neighbour's too, no one else does.
+    cases = list(DisputeCase.objects.select_related("lead_mediator").prefetch_related("co_mediators"))
+    assert len(cases) > len(demo_cases)
     for username in DEMO_USERS:
         user = demo_user(username)
         scope = set(cases_visible_to(user).values_list("pk", flat=True))
-        assert {c.pk for c in demo_cases if can_view_case(user, c)} == scope, username
+        assert {c.pk for c in cases if can_view_case(user, c)} == scope, username
 
 
 @pytest.mark.parametrize("username", DEMO_USERS)

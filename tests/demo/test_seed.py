@@ -1,5 +1,6 @@
 """The Baihuazhou demo: the headline figure 83 / 78 / 94.0%, open cases in every state,
-a full history of events per case, idempotence, and the `stats` command over it."""
+a full history of events per case, idempotence, and the `stats` command over it; beside it the
+smaller neighbouring subdistrict and the district's centre, kept out of Baihuazhou's figures."""
 
 import datetime as dt
 import io
@@ -10,12 +11,17 @@ from collections import Counter
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from casework.enums import CONCLUDED, OPEN, CaseStatus, Transition
 from casework.models import CaseEvent, DisputeCase
-from demo.seed import AGREED, THIRD_PARTY, DemoSeeder
+from casework.permissions import can_transition
+from casework.selectors import cases_visible_to
+from demo.seed import AGREED, NEIGHBOUR_CASES, THIRD_PARTY, DemoSeeder
 from demo.seed import CONCLUDED as DEMO_CONCLUDED
+from grids.enums import Role
+from grids.models import Subdistrict, User
 from mediation.models import Agreement
 from reports.statistics import success_rate
 
@@ -25,9 +31,13 @@ Z = 1.959963984540054
 pytestmark = pytest.mark.usefixtures("demo", "db")
 
 
+def baihuazhou():
+    return DisputeCase.objects.filter(subdistrict__code="BHZ")
+
+
 def test_demo_reproduces_the_headline_figure():
     # The summary's figure is a third-party one (lawyers, social workers, legal advisers).
-    figures = success_rate(since=dt.date(2020, 1, 1), third_party=True)
+    figures = success_rate(baihuazhou(), since=dt.date(2020, 1, 1), third_party=True)
     assert (figures.concluded, figures.agreed) == (83, 78) == (DEMO_CONCLUDED, AGREED)
     assert str(figures) == "94.0%, 78 of 83"
 
@@ -43,17 +53,48 @@ def test_demo_written_agreements_carry_every_particular_and_their_signing():
         assert agreement.mediator_signed and agreement.committee_sealed
 
 
+def test_demo_neighbour_is_a_smaller_subdistrict_of_the_same_district():
+    bhz, yzj = Subdistrict.objects.get(code="BHZ"), Subdistrict.objects.get(code="YZJ")
+    assert bhz.district_id == yzj.district_id is not None
+    assert yzj.communities.count() == 2 and DisputeCase.objects.filter(subdistrict=yzj).count() == len(NEIGHBOUR_CASES)
+    # Its mediations are by a people's mediator: the third-party headline stays Baihuazhou's alone.
+    overall = success_rate(since=dt.date(2020, 1, 1), third_party=True)
+    assert (overall.concluded, overall.agreed) == (83, 78)
+    assert success_rate(DisputeCase.objects.filter(subdistrict=yzj)).concluded == 4
+    # Each subdistrict's centre sees its own cases only; the district's centre sees both and changes nothing.
+    centre, yzcentre = User.objects.get(username="centre"), User.objects.get(username="yzcentre")
+    assert set(cases_visible_to(centre).values_list("subdistrict__code", flat=True)) == {"BHZ"}
+    assert set(cases_visible_to(yzcentre).values_list("subdistrict__code", flat=True)) == {"YZJ"}
+    district = User.objects.get(username="district")
+    assert district.has_role(Role.DISTRICT_STAFF) and district.district_id == bhz.district_id
+    seen = cases_visible_to(district)
+    assert seen.count() == DisputeCase.objects.count()
+    assert not any(can_transition(district, case, name) for case in seen[:20] for name in Transition.values)
+    assert User.objects.get(username="district").check_password("baihuazhou2021")
+
+
+def test_demo_district_leader_sees_baihuazhous_headline_beside_the_neighbour(client):
+    client.force_login(User.objects.get(username="districtleader"))
+    response = client.get(reverse("home"))
+    rows = {row["subdistrict"].code: row for row in response.context["rows"]}
+    assert list(rows) == ["BHZ", "YZJ"]
+    assert str(rows["BHZ"]["third_party"]) == "94.0%, 78 of 83"
+    assert (rows["YZJ"]["success"].agreed, rows["YZJ"]["success"].concluded) == (3, 4)
+    page = response.content.decode()
+    assert "百花洲街道" in page and "豫章街道" in page and "94.0%" in page
+
+
 def test_demo_concluded_cases_are_third_party_mediations():
-    concluded = DisputeCase.objects.concluded().select_related("lead_mediator__user")
+    concluded = baihuazhou().concluded().select_related("lead_mediator__user")
     assert concluded.count() == 83
     assert {case.lead_mediator.user.username for case in concluded} <= THIRD_PARTY
     assert all(case.status in CONCLUDED or case.status == S.CLOSED for case in concluded)
 
 
 def test_demo_has_open_cases_in_every_non_terminal_state():
-    states = set(DisputeCase.objects.open().values_list("status", flat=True))
+    states = set(baihuazhou().open().values_list("status", flat=True))
     assert states == set(OPEN) == {S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.AGREED, S.FAILED}
-    assert {S.DECLINED, S.WITHDRAWN, S.CLOSED} <= set(DisputeCase.objects.values_list("status", flat=True))
+    assert {S.DECLINED, S.WITHDRAWN, S.CLOSED} <= set(baihuazhou().values_list("status", flat=True))
 
 
 def test_demo_has_overdue_and_early_warning_open_cases():
@@ -67,7 +108,7 @@ def test_demo_has_overdue_and_early_warning_open_cases():
 
 def test_demo_every_case_starts_with_register_and_events_follow_its_transitions():
     events = Counter()
-    for case in DisputeCase.objects.prefetch_related("events"):
+    for case in baihuazhou().prefetch_related("events"):
         history = sorted(case.events.all(), key=lambda e: (e.at, e.id))
         first = history[0]
         assert (first.name, first.from_status, first.to_status) == (Transition.REGISTER, "", S.REPORTED)
@@ -122,11 +163,11 @@ def _stats(*args) -> str:
 
 
 def test_stats_command_prints_rate_and_count():
-    assert "94.0%, 78 of 83" in _stats("--since", "2020-01-01", "--third-party")
+    assert "94.0%, 78 of 83" in _stats("--since", "2020-01-01", "--third-party", "--subdistrict", "BHZ")
 
 
 def test_stats_command_json_with_wilson_interval():
-    figures = json.loads(_stats("--since", "2020-01-01", "--json"))
+    figures = json.loads(_stats("--since", "2020-01-01", "--subdistrict", "BHZ", "--json"))
     assert set(figures) == {"concluded", "agreed", "rate", "ci95"}
     assert (figures["concluded"], figures["agreed"], figures["rate"]) == (83, 78, 0.94)
     # By hand: n = 83, p = 78/83, z = 1.96: (2np + z² ± z√(z² + 4np(1−p))) / 2(n + z²).
@@ -148,6 +189,7 @@ def test_stats_command_period_with_no_conclusions():
         ("--since", "yesterday"),
         ("--until", "2021-02-30"),
         ("--since", "2022-01-01", "--until", "2021-01-01"),
+        ("--subdistrict", "NOPE"),
     ],
 )
 def test_stats_command_bad_dates_refused(args):

@@ -1,11 +1,14 @@
-"""Print a statistic. `stats success-rate [--since DATE] [--until DATE] [--third-party] [--json]`:
-concluded, agreed, the success rate and its 95% Wilson interval, over all cases."""
+"""Print a statistic. `stats success-rate [--since DATE] [--until DATE] [--third-party] [--subdistrict CODE]
+[--json]`: concluded, agreed, the success rate and its 95% Wilson interval, over all cases or one
+subdistrict's."""
 
 import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from casework.models import DisputeCase
+from grids.models import Subdistrict
 from reports.statistics import success_rate
 
 
@@ -28,12 +31,19 @@ class Command(BaseCommand):
             action="store_true",
             help="only mediations led by lawyers, social workers and legal advisers (the seed's figure)",
         )
+        parser.add_argument("--subdistrict", help="only this subdistrict's cases (its code, e.g. BHZ)")
         parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON object")
 
-    def handle(self, *args, statistic, since, until, third_party, as_json, **options):
+    def handle(self, *args, statistic, since, until, third_party, subdistrict, as_json, **options):
         if since and until and since > until:
             raise CommandError("--since is after --until")
-        figures = success_rate(since=since, until=until, third_party=third_party)
+        cases = None
+        if subdistrict:
+            found = Subdistrict.objects.filter(code=subdistrict).first()
+            if found is None:
+                raise CommandError(f"no subdistrict with the code {subdistrict!r}")
+            cases = DisputeCase.objects.filter(subdistrict=found)
+        figures = success_rate(cases, since=since, until=until, third_party=third_party)
         if as_json:
             self.stdout.write(json.dumps(figures.as_dict(), ensure_ascii=False))
             return
