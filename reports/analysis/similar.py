@@ -3,12 +3,12 @@
 Candidates are the concluded cases (agreed or failed) in the reader's scope of the same or a related
 category: those sharing a word with the case's description, found through an inverted index
 (SimilarTerm: the latest POSTINGS_PER_TERM postings of each word in the case's subdistrict, one
-index range each), and the RECENT most recently concluded ones of the scope (so a reader who sees
-few cases still gets theirs). They are ranked by BM25 over the descriptions, segmented by jieba (a
-maintained Chinese segmenter) once when indexed, plus a fixed bonus for the very same category; the
-top five are shown with their outcome, the agreement's terms or the guidance given on failure, and
-how long the case took. At a million cases the lookup reads a few thousand index entries, not the
-cases: the cost does not grow with the table.
+index range each; the INDEXED sharing the most words), and the RECENT most recently concluded ones
+of the scope (so a reader who sees few cases still gets theirs). They are ranked by BM25 over the
+descriptions, segmented by jieba (a maintained Chinese segmenter) once when indexed, plus a fixed
+bonus for the very same category; the top five are shown with their outcome, the agreement's terms
+or the guidance given on failure, and how long the case took. At a million cases the lookup reads a
+few thousand index entries, not the cases: the cost does not grow with the table.
 """
 
 import json
@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 from casework.enums import Guidance, Outcome
 from casework.models import Category, DisputeCase
@@ -36,6 +36,9 @@ CANDIDATES = 1000
 POSTINGS_PER_TERM = 200
 RECENT = 100
 QUERY_TERMS = 16
+# Of the cases the index finds, those sharing the most of the case's words are ranked (BM25 over
+# the rest would cost more than it could change: they share one common word at most).
+INDEXED = 150
 TOP = 5
 SAME_CATEGORY_BONUS = 0.3  # on top of a BM25 score scaled to 0–1 within the candidates
 K1, B = 1.2, 0.75
@@ -154,7 +157,7 @@ def candidates(cases, category_codes: set[str] | None, exclude_pk: int | None = 
 def indexed_candidates(cases, case, category_codes: set[str], recent: int = RECENT) -> list[dict]:
     """The concluded cases of `cases` in these categories that share a word with `case`'s description
     (the latest POSTINGS_PER_TERM postings of each of its longest words, in its subdistrict), and the
-    `recent` latest of the scope; each with its indexed words. Two queries."""
+    `recent` latest of the scope; each with its indexed words. Three queries."""
     category_ids = Category.objects.filter(code__in=category_codes).values("pk")
     # Longer words first: in Chinese they are the more specific ones (漏水 before 楼上).
     words = sorted(set(tokens(case.description)), key=lambda w: (-len(w), w))[:QUERY_TERMS]
@@ -165,19 +168,22 @@ def indexed_candidates(cases, case, category_codes: set[str], recent: int = RECE
         for word in words
     ]
     if per_word and connection.features.supports_slicing_ordering_in_compound:
-        found = set(per_word[0].union(*per_word[1:], all=True))
+        hits = Counter(per_word[0].union(*per_word[1:], all=True))
     else:  # SQLite (`make run`): one small query per word
-        found = {pk for postings in per_word for pk in postings}
-    latest = (
+        hits = Counter(pk for postings in per_word for pk in postings)
+    hits.pop(case.pk, None)
+    found = {pk for pk, _n in sorted(hits.items(), key=lambda item: (-item[1], -item[0]))[:INDEXED]}
+    # The ids first: as a subquery beside the found ids, the planner read the whole scope.
+    latest = list(
         cases.concluded()
         .filter(category_id__in=category_ids)
         .exclude(pk=case.pk)
         .order_by("-concluded_at", "-pk")
-        .values("pk")[:recent]
+        .values_list("pk", flat=True)[:recent]
     )
     rows = (
         cases.concluded()
-        .filter(Q(pk__in=found - {case.pk}) | Q(pk__in=latest))
+        .filter(pk__in=found | set(latest))
         .annotate(words=Subquery(SimilarDocument.objects.filter(case_id=OuterRef("pk")).values("terms")[:1]))
         .order_by("-concluded_at", "-pk")
         .values(*CANDIDATE_FIELDS, "words")
