@@ -108,7 +108,7 @@ def made_status(created: bool) -> int:
 def visible_case(request, pk) -> DisputeCase:
     """The one way a view gets a case: from the user's scope, with what its detail shows, else 404."""
     try:
-        return case_page(request.user, pk)
+        return case_page(request.user, pk, supervision=False)
     except DisputeCase.DoesNotExist:
         raise NotFound(_("案件不存在，或不在您的可见范围内。")) from None
 

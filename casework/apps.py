@@ -13,5 +13,6 @@ class CaseworkConfig(AppConfig):
 
         watch_reference_data()
 
-        # The case's file of events is append-only in the database (common.append_only).
-        protect(self, {"CaseEvent": ()})
+        # The case's file of events, and the district's supervision orders and their answers, are
+        # append-only in the database (common.append_only).
+        protect(self, {"CaseEvent": (), "SupervisionOrder": (), "SupervisionAnswer": ()})

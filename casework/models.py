@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -623,3 +624,51 @@ class CaseEvent(ChainedModel):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("案件日志只能追加，不能删除。"))
+
+
+class SupervisionOrder(models.Model):
+    """督办: the district's order on an overdue or early-warning case — what to do, by when. Written
+    once (append-only); the subdistrict's centre answers it with a SupervisionAnswer."""
+
+    case = models.ForeignKey(
+        DisputeCase, on_delete=models.PROTECT, related_name="supervision_orders", verbose_name=_("案件")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("督办人")
+    )
+    issued_at = models.DateTimeField(_("督办时间"))
+    instruction = models.TextField(_("督办事项"), max_length=500)
+    due = models.DateField(_("办理期限"))
+
+    class Meta:
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
+        ordering = ["issued_at", "id"]
+        indexes = [models.Index(fields=["case", "issued_at"], name="supervision_case_idx")]
+
+    def __str__(self):
+        return f"{self.case_id} 督办 {self.issued_at:%Y-%m-%d}"
+
+
+class SupervisionAnswer(models.Model):
+    """The centre's answer to a supervision order (what was done): one per order, append-only."""
+
+    order = models.OneToOneField(
+        SupervisionOrder, on_delete=models.PROTECT, related_name="answer", verbose_name=_("督办")
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("答复人")
+    )
+    answered_at = models.DateTimeField(_("答复时间"))
+    text = models.TextField(_("办理情况"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("督办答复")
+        verbose_name_plural = _("督办答复")
+
+    def __str__(self):
+        return f"{self.order_id} 答复 {self.answered_at:%Y-%m-%d}"
+
+    @property
+    def on_time(self) -> bool:
+        return timezone.localtime(self.answered_at).date() <= self.order.due

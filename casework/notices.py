@@ -191,6 +191,13 @@ def _event_message(case, event):
     if name == "escalate":
         text = _("案件 %(number)s 已由社区上报街道（理由：%(note)s）。请受理后分派街道层级的调解员。")
         return NoticeKind.ESCALATED, _staff_of(case.subdistrict_id), text % words
+    if name == "supervise":
+        text = _("区综治中心 %(actor)s 督办案件 %(number)s：%(note)s。请在 %(due)s 前办理并在案件页答复。")
+        return NoticeKind.SUPERVISION, _staff_of(case.subdistrict_id), text % {**words, "due": event.data.get("due")}
+    if name == "supervision_answer":
+        issuer = User.objects.filter(pk=event.data.get("issued_by")).first()
+        text = _("案件 %(number)s 的督办已由 %(actor)s 答复：%(note)s")
+        return NoticeKind.SUPERVISION, [issuer], text % words
     if name == RecordKind.CONFLICT:
         text = _("案件 %(number)s 的调解员声明回避（%(note)s），已退出本案。请为本案重新指派调解员。")
         return NoticeKind.RECUSAL, _staff_of(case.subdistrict_id), text % words

@@ -33,6 +33,7 @@ class NoticeKind(models.TextChoices):
     JUDICIAL = "judicial", _("司法确认期限")
     ANOMALY = "anomaly", _("异常上升")
     WITHDRAWN = "withdrawn", _("已撤回")
+    SUPERVISION = "supervision", _("督办")
 
 
 class Channel(models.TextChoices):

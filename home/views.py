@@ -237,7 +237,7 @@ _REGISTERED = {NoticeKind.DECIDED, NoticeKind.CLOSED, NoticeKind.WITHDRAWN}
 NOTICE_KINDS_BY_ROLE = {
     Role.CENTRE_STAFF: set(NoticeKind) - {NoticeKind.ASSIGNED, NoticeKind.PROGRESS, NoticeKind.JUDICIAL},
     Role.LEADER: {NoticeKind.REPORT},
-    Role.DISTRICT_STAFF: {NoticeKind.REPORT},
+    Role.DISTRICT_STAFF: {NoticeKind.REPORT, NoticeKind.SUPERVISION},
     Role.DISTRICT_LEADER: {NoticeKind.REPORT},
     Role.COMMUNITY_STAFF: _DEADLINES | _REGISTERED | {NoticeKind.PROGRESS},
     Role.GRID_WORKER: _REGISTERED | {NoticeKind.RETURN_OWED, NoticeKind.RETURN_MISSED},

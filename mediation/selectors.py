@@ -5,8 +5,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from casework.enums import CONCLUDED, WITH_MEDIATOR, CaseStatus, Outcome, RecordKind, Transition
-from casework.models import CaseEvent, DisputeCase, Party
+from casework.models import CaseEvent, DisputeCase, Party, SupervisionOrder
 from casework.selectors import case_list_related, cases_visible_to
+from casework.supervision import EVENT_LABELS as SUPERVISION_LABELS
 
 from .models import (
     Agreement,
@@ -126,9 +127,15 @@ def case_page_related(qs):
     )
 
 
-def case_page(user, pk: int):
-    """One case visible to `user`, with everything its page shows, or DisputeCase.DoesNotExist."""
-    return case_page_related(cases_visible_to(user)).get(pk=pk)
+def case_page(user, pk: int, *, supervision: bool = True):
+    """One case visible to `user`, with everything its page shows, or DisputeCase.DoesNotExist.
+    `supervision`: with its supervision orders and their answers (the web page shows them; the API's
+    case detail does not carry them)."""
+    qs = case_page_related(cases_visible_to(user))
+    if supervision:
+        orders = SupervisionOrder.objects.select_related("issued_by", "answer__answered_by")
+        qs = qs.prefetch_related(Prefetch("supervision_orders", queryset=orders))
+    return qs.get(pk=pk)
 
 
 def case_agreement(case):
@@ -144,7 +151,7 @@ def case_timeline(case) -> list[dict]:
     sessions = {s.pk: s for s in case.sessions.all()}
     follow_ups = {f.pk: f for f in case.follow_ups.all()}
     agreement = case_agreement(case)
-    labels = {**dict(Transition.choices), **dict(RecordKind.choices)}
+    labels = {**dict(Transition.choices), **dict(RecordKind.choices), **SUPERVISION_LABELS}
     items = []
     for event in case.events.all():
         item = {"event": event, "label": labels.get(event.name, event.name), "is_record": not event.is_transition}

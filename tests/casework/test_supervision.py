@@ -1,0 +1,116 @@
+"""督办: district staff order the subdistrict's centre to act on an overdue or early-warning case;
+the centre answers once; both are append-only, recorded on the case's file and noticed."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from casework import calendar
+from casework.exceptions import CasePermissionDenied, TransitionUnavailable
+from casework.models import CaseEvent, SupervisionAnswer, SupervisionOrder
+from casework.supervision import supervision_answer, supervision_issue
+from common.enums import NoticeKind
+from common.models import Notice
+from grids.enums import Role
+from tests.factories import DistrictFactory, SubdistrictFactory, UserFactory, register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def district(subdistrict):
+    district = DistrictFactory()
+    subdistrict.district = district
+    subdistrict.save(update_fields=["district"])
+    return district
+
+
+@pytest.fixture
+def staff(district):
+    return UserFactory(username="district", roles=[Role.DISTRICT_STAFF], district=district)
+
+
+@pytest.fixture
+def overdue(centre, grid):
+    # Registered three weeks ago and never accepted: past its acceptance deadline.
+    return register(centre, grid, at=timezone.now() - dt.timedelta(days=21))
+
+
+def test_district_staff_supervise_an_overdue_case_and_the_centre_is_told(staff, centre, overdue):
+    order = supervision_issue(overdue, actor=staff, instruction="三日内受理并联系当事人", working_days=3)
+    assert order.due == calendar.add_working_days(timezone.localdate(), 3)
+    event = CaseEvent.objects.get(case=overdue, name="supervise")
+    assert event.data == {"order": order.pk, "due": order.due.isoformat()} and event.actor == staff
+    notice = Notice.objects.get(user=centre, kind=NoticeKind.SUPERVISION)
+    assert overdue.number in notice.text and "三日内受理" in notice.text
+
+
+def test_only_district_staff_of_the_cases_district_supervise(district, staff, centre, leader, overdue):
+    refused = [
+        UserFactory(username="dleader", roles=[Role.DISTRICT_LEADER], district=district),
+        UserFactory(username="far", roles=[Role.DISTRICT_STAFF], district=DistrictFactory(code="XHQ", name="西湖区")),
+        centre,
+        leader,
+    ]
+    for user in refused:
+        with pytest.raises(CasePermissionDenied):
+            supervision_issue(overdue, actor=user, instruction="请办理", working_days=3)
+    assert not SupervisionOrder.objects.exists()
+
+
+def test_a_case_on_time_and_without_warning_is_not_supervised(staff, centre, grid):
+    fresh = register(centre, grid)
+    with pytest.raises(TransitionUnavailable):
+        supervision_issue(fresh, actor=staff, instruction="请办理", working_days=3)
+
+
+@pytest.mark.parametrize(
+    ("instruction", "days"), [("", 3), ("   ", 3), ("请办理", 0), ("请办理", 31), ("x" * 501, 3), ("请\x00办理", 3)]
+)
+def test_bad_orders_are_refused_and_nothing_written(staff, overdue, instruction, days):
+    with pytest.raises(ValidationError):
+        supervision_issue(overdue, actor=staff, instruction=instruction, working_days=days)
+    assert not SupervisionOrder.objects.exists() and not CaseEvent.objects.filter(name="supervise").exists()
+
+
+def test_the_centre_answers_once_and_the_issuer_is_told(staff, centre, community_staff, overdue):
+    order = supervision_issue(overdue, actor=staff, instruction="请尽快受理", working_days=2)
+    with pytest.raises(CasePermissionDenied):
+        supervision_answer(order, actor=community_staff, text="已受理")
+    neighbour = SubdistrictFactory(code="SBJ", name="松柏街道", district=order.case.subdistrict.district)
+    with pytest.raises(CasePermissionDenied):
+        supervision_answer(
+            order, actor=UserFactory(username="sb", roles=[Role.CENTRE_STAFF], subdistrict=neighbour), text="x"
+        )
+    answer = supervision_answer(order, actor=centre, text="已受理并分派调解员")
+    assert answer.on_time
+    assert CaseEvent.objects.get(case=overdue, name="supervision_answer").data["on_time"] is True
+    assert Notice.objects.filter(user=staff, kind=NoticeKind.SUPERVISION).count() == 1
+    with pytest.raises(TransitionUnavailable):
+        supervision_answer(order, actor=centre, text="再次答复")
+    assert SupervisionAnswer.objects.count() == 1
+
+
+def test_orders_and_answers_are_append_only(staff, centre, overdue):
+    order = supervision_issue(overdue, actor=staff, instruction="请尽快受理", working_days=2)
+    answer = supervision_answer(order, actor=centre, text="已受理")
+    for row, field in ((order, "instruction"), (answer, "text")):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            type(row).objects.filter(pk=row.pk).update(**{field: "改写"})
+        with pytest.raises(DatabaseError), transaction.atomic():
+            type(row).objects.filter(pk=row.pk).delete()
+
+
+def test_the_case_page_shows_the_order_and_its_answer(client, staff, centre, overdue):
+    order = supervision_issue(overdue, actor=staff, instruction="请尽快受理", working_days=2)
+    client.force_login(staff)
+    page = client.get(reverse("mediation:case", args=[overdue.pk])).content.decode()
+    assert "请尽快受理" in page and "待答复" in page
+    supervision_answer(order, actor=centre, text="已受理并分派")
+    client.force_login(centre)
+    page = client.get(reverse("mediation:case", args=[overdue.pk])).content.decode()
+    assert "已受理并分派" in page and "按期答复" in page
