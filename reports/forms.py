@@ -71,4 +71,6 @@ class SpotResolutionForm(forms.Form):
     place = forms.CharField(label=_("地点"), max_length=100)
     resolved_by = forms.CharField(label=_("化解人"), max_length=50)
     parties = forms.CharField(label=_("当事人（可不填）"), max_length=200, required=False)
-    resolved_on = forms.DateField(label=_("化解日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    resolved_on = forms.DateField(
+        label=_("化解日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -82,6 +82,8 @@ def test_the_phone_form_records_one_and_refuses_bad_input(filed, grid_worker, cl
     url = f"/reports/inspections/{filed.pk}/spot/"
     page = client.get(url).content.decode()
     assert 'name="what"' in page and 'name="place"' in page and 'type="date"' in page
+    # The day is filled in as a date input reads it (ISO), not in the locale's format.
+    assert f'value="{min(timezone.localdate(), filed.period_end).isoformat()}"' in page
     assert "排查发现 3 件 = 登记立案 1 + 就地化解 0 + 未立案 2" in page
     day = filed.period.isoformat()
     response = client.post(
