@@ -192,7 +192,10 @@ def pytest_collection_modifyitems(items):
     bare = []
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+        kwargs = marker.kwargs if marker else {}
+        transactional = kwargs.get("transaction") or "transactional_db" in item.fixturenames
+        serialized = kwargs.get("serialized_rollback") or "django_db_serialized_rollback" in item.fixturenames
+        if transactional and not serialized:
             bare.append(item.nodeid)
     if bare:
         raise pytest.UsageError("transactional tests must also set serialized_rollback=True:\n  " + "\n  ".join(bare))

@@ -349,6 +349,11 @@ def routes(world):
         "api:inspection",
         Cell("get", f"/api/v1/inspections/{inspection.pk}/", by_role(sees_return, refused=404), api=True),
     )
+    # 就地化解 of a return: its page for whoever sees the return; the map's link by grid and period alike.
+    add("reports:spot", Cell("get", f"/reports/inspections/{inspection.pk}/spot/", by_role(sees_return, refused=404)))
+    period = LAST_MONTH.strftime("%Y-%m")
+    spot_of_grid = f"/reports/inspections/spot/?kind=monthly&period={period}&grid={grid.pk}"
+    add("reports:spot_grid", Cell("get", spot_of_grid, by_role(sees_return, refused=404)))
     body = {"grid": grid.pk, "kind": "monthly", "period": THIS_MONTH.strftime("%Y-%m"), "zero_report": True}
     add("api:inspections", Cell("post", "/api/v1/inspections/", by_role({"gridworker"}), api=True, data=body))
     return cells
