@@ -49,6 +49,15 @@ def may_supervise(user, case) -> bool:
     return is_district_reader_for(user, case.subdistrict_id) and user.has_role(Role.DISTRICT_STAFF)
 
 
+def unanswered(case) -> list:
+    """The case's orders still waiting for an answer, from the orders loaded with the case."""
+    return [order for order in case.supervision_orders.all() if not hasattr(order, "answer")]
+
+
+def may_answer(user, case) -> bool:
+    return is_centre_staff_for(user, case.subdistrict_id) and bool(unanswered(case))
+
+
 def supervisable(case, today: dt.date) -> bool:
     """An open case that is overdue or carries an early warning."""
     return case.status in OPEN and (case.is_warning or case.is_overdue(today))

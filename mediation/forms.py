@@ -9,6 +9,7 @@ from casework import permissions
 from casework.enums import Guidance, Level, MediatorSelection, Referral, Sex, WithdrawnBy
 from casework.forms import DATE, bound_text
 from casework.models import Party
+from casework.supervision import MAX_WORKING_DAYS, unanswered
 from common.forms import FreeTextForm
 
 from .enums import AgreementForm as AgreementKind
@@ -269,6 +270,30 @@ class ConflictForm(CaseActionForm):
 
     def service_kwargs(self) -> dict:
         return {**super().service_kwargs(), "mediator": own_mediator(self.user, self.case)}
+
+
+class SupervisionForm(CaseActionForm):
+    """督办: what the subdistrict's centre is to do, and in how many working days."""
+
+    instruction = forms.CharField(label=_("督办事项"), max_length=500, widget=TEXT)
+    working_days = forms.IntegerField(label=_("办理期限（工作日）"), min_value=1, max_value=MAX_WORKING_DAYS, initial=5)
+
+
+class SupervisionAnswerForm(CaseActionForm):
+    """The centre's answer to one of the case's unanswered supervision orders."""
+
+    order = forms.TypedChoiceField(label=_("答复的督办"), coerce=int)
+    text = forms.CharField(label=_("办理情况"), max_length=1000, widget=TEXT)
+
+    def __init__(self, *args, case, user, **kwargs):
+        super().__init__(*args, case=case, user=user, **kwargs)
+        self.orders = {order.pk: order for order in unanswered(case)}
+        self.fields["order"].choices = [
+            (pk, f"{timezone.localtime(o.issued_at):%Y-%m-%d} {o.instruction[:30]}") for pk, o in self.orders.items()
+        ]
+
+    def service_kwargs(self) -> dict:
+        return {"order": self.orders[self.cleaned_data["order"]], "text": self.cleaned_data["text"]}
 
 
 def own_mediator(user, case):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from casework import permissions
+from casework import permissions, supervision
 from casework import services as case_services
 from casework.enums import (
     FOLLOW_UP_STATES,
@@ -33,7 +33,16 @@ from grids.enums import Role
 from . import services
 from .documents import agreement_pdf as agreement_pdf_bytes
 from .documents import party_line, signature_rows
-from .forms import ConflictForm, ExtendForm, FollowUpForm, JudicialForm, SessionForm, own_mediator
+from .forms import (
+    ConflictForm,
+    ExtendForm,
+    FollowUpForm,
+    JudicialForm,
+    SessionForm,
+    SupervisionAnswerForm,
+    SupervisionForm,
+    own_mediator,
+)
 from .selectors import (
     case_agreement,
     case_page,
@@ -80,6 +89,19 @@ RECORDS = {
         "form": ConflictForm,
         "service": services.conflict_declare,
         "allowed": lambda user, case: case.is_open and own_mediator(user, case) is not None,
+    },
+    # 督办 by the district's centre on an open case (the service refuses one neither overdue nor warned).
+    "supervise": {
+        "label": gettext_lazy("督办"),
+        "form": SupervisionForm,
+        "service": supervision.supervision_issue,
+        "allowed": lambda user, case: case.is_open and supervision.may_supervise(user, case),
+    },
+    "supervision_answer": {
+        "label": gettext_lazy("答复督办"),
+        "form": SupervisionAnswerForm,
+        "service": lambda case, *, actor, order, text: supervision.supervision_answer(order, actor=actor, text=text),
+        "allowed": supervision.may_answer,
     },
     "judicial": {
         "label": gettext_lazy("记录司法确认情况"),

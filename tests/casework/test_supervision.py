@@ -114,3 +114,22 @@ def test_the_case_page_shows_the_order_and_its_answer(client, staff, centre, ove
     client.force_login(centre)
     page = client.get(reverse("mediation:case", args=[overdue.pk])).content.decode()
     assert "已受理并分派" in page and "按期答复" in page
+
+
+def test_supervise_and_answer_from_the_case_page(client, staff, centre, overdue):
+    record = reverse("mediation:record", args=[overdue.pk, "supervise"])
+    client.force_login(staff)
+    assert 'name="working_days"' in client.get(reverse("mediation:case", args=[overdue.pk])).content.decode()
+    # Bad input: the page again with a message, nothing written.
+    bad = client.post(record, {"instruction": "", "working_days": "3"})
+    assert bad.status_code == 400 and not SupervisionOrder.objects.exists()
+    response = client.post(record, {"instruction": "请三日内受理", "working_days": "3"})
+    assert response.status_code == 302
+    order = SupervisionOrder.objects.get(case=overdue)
+    client.force_login(centre)
+    answer = reverse("mediation:record", args=[overdue.pk, "supervision_answer"])
+    assert client.post(answer, {"order": str(order.pk + 1000), "text": "已受理"}).status_code == 400
+    assert client.post(answer, {"order": str(order.pk), "text": "已受理并分派"}).status_code == 302
+    assert SupervisionAnswer.objects.get(order=order).text == "已受理并分派"
+    # Answered: nothing more to answer, the form is gone and a second answer is refused.
+    assert client.post(answer, {"order": str(order.pk), "text": "再答"}).status_code == 403

@@ -90,6 +90,10 @@ RECORD_WHO = {
     "conflict": ("mediating", {"lead"}),
     "follow_up": ("agreed", {"centre", "lead"}),
     "judicial": ("agreed", {"centre", "lead"}),
+    # 督办 by the district's centre staff (its leaders read only); answered by the centre, and only
+    # while an order waits (none on these cases: refused to everyone who sees them).
+    "supervise": ("mediating", {"district"}),
+    "supervision_answer": ("mediating", set()),
 }
 # Full personal data: centre staff and the case's own mediators.
 PERSONAL_DATA = {"centre", "lead"}
