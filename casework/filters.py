@@ -7,6 +7,7 @@ from html import escape
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -16,7 +17,7 @@ from common.options import options, watch
 from grids.models import Community, Grid, Subdistrict
 
 from .enums import CONCLUDED, OPEN, WITH_MEDIATOR, CaseStatus, Level, Outcome, Risk, Source
-from .models import Category, DisputeCase
+from .models import Category, DisputeCase, SupervisionOrder
 from .selectors import case_queue, involving_mediator, search_cases
 
 TABS = [
@@ -28,6 +29,7 @@ TABS = [
     ("warning", _("预警")),
     ("follow_up", _("待回访")),
     ("closable", _("待结案")),
+    ("supervised", _("督办待答复")),
     ("all", _("全部")),
 ]
 # Tabs a higher app adds (the mediation app's judicial-confirmation window): code -> (label, the
@@ -71,6 +73,10 @@ def tab_cases(qs, tab: str):
     if tab == "closable":
         # 待结案: concluded (agreed or failed), awaiting a follow-up or the centre's closure.
         return qs.filter(status__in=CONCLUDED)
+    if tab == "supervised":
+        # 督办 still waiting for the centre's answer (Exists, not a join: two orders are one row).
+        waiting = SupervisionOrder.objects.filter(case_id=OuterRef("pk"), answer__isnull=True)
+        return qs.filter(Exists(waiting))
     if tab in EXTRA_TABS:
         return EXTRA_TABS[tab][1](qs, today)
     return qs

@@ -133,3 +133,18 @@ def test_supervise_and_answer_from_the_case_page(client, staff, centre, overdue)
     assert SupervisionAnswer.objects.get(order=order).text == "已受理并分派"
     # Answered: nothing more to answer, the form is gone and a second answer is refused.
     assert client.post(answer, {"order": str(order.pk), "text": "再答"}).status_code == 403
+
+
+def test_the_queue_lists_cases_whose_order_waits_for_an_answer(client, staff, centre, grid, overdue):
+    other = register(centre, grid, at=timezone.now() - dt.timedelta(days=21))
+    order = supervision_issue(overdue, actor=staff, instruction="请办理", working_days=3)
+    supervision_issue(overdue, actor=staff, instruction="再次督办", working_days=2)
+    answered = supervision_issue(other, actor=staff, instruction="请办理", working_days=3)
+    supervision_answer(answered, actor=centre, text="已办理")
+    for user in (staff, centre):
+        client.force_login(user)
+        page = client.get(reverse("casework:queue"), {"tab": "supervised"}).content.decode()
+        assert page.count(overdue.number) == 1 and other.number not in page
+    supervision_answer(order, actor=centre, text="已办理")
+    page = client.get(reverse("casework:queue"), {"tab": "supervised"}).content.decode()
+    assert overdue.number in page  # its second order still waits
