@@ -8,7 +8,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from demo.seed import DemoSeeder
+from demo.seed import NEIGHBOUR_CASES, DemoSeeder
 from grids.models import Inspection, SensitivePeriod
 from tests.browser.conftest import ARGS, ARTIFACTS, CHROMIUM, sign_in
 from tests.factories import PASSWORD
@@ -19,6 +19,7 @@ MENUS = {
     "community": ["首页", "案件队列", "登记纠纷", "报表", "排查与缺报", "分析研判", "通知"],
     "gridworker": ["我的网格", "登记纠纷", "排查填报", "通知"],
     "mediator": ["我的案件", "通知"],
+    "district": ["首页", "案件队列", "报表", "通知"],
 }
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
@@ -63,6 +64,16 @@ def test_every_role_starts_on_its_home_with_its_menu_on_desktop_and_phone(browse
                     page.screenshot(path=str(ARTIFACTS / f"home-{role}-{size}.png"), full_page=False)
                 assert menu_texts(page) == menu, (role, size)
                 page.close()
+        # The district's leader reads Baihuazhou's headline beside the neighbour's and drills to its queue.
+        page = browser.new_page(viewport=VIEWPORTS["desktop"], locale="zh-CN")
+        sign_in(page, live_server.url, "districtleader")
+        baihuazhou = page.locator("tr[data-subdistrict='BHZ']").inner_text()
+        assert "94.0%" in baihuazhou and "78 / 83" in baihuazhou
+        page.click("tr[data-subdistrict='YZJ'] th a")
+        page.wait_for_url("**/cases/?subdistrict=*")
+        assert page.locator("table.list tbody tr").count() == len(NEIGHBOUR_CASES)
+        page.screenshot(path=str(ARTIFACTS / "district-queue-desktop.png"), full_page=False)
+        page.close()
         # The grid worker files today's return from the home page in two taps, on the phone.
         page = browser.new_page(viewport=VIEWPORTS["phone"], locale="zh-CN")
         sign_in(page, live_server.url, "gridworker")
