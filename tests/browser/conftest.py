@@ -49,3 +49,31 @@ def sign_in(page, base, username):
 def sign_out(page):
     page.click(".site-user form button")
     page.wait_for_url("**/login/**")
+
+
+def act(page, name):
+    """Open an action on the case page; returns its form."""
+    page.click(f"#action-{name} summary")
+    return page.locator(f"#action-{name} form")
+
+
+def submit(form):
+    form.locator("button[type=submit]").click()
+
+
+def start_and_agree_orally(page):
+    """On the case page, as its mediator: start, one session with every party told (告知), an oral agreement."""
+    submit(act(page, "start"))
+    page.wait_for_selector("text=已保存")
+    form = act(page, "session")
+    form.locator("input[name=location]").fill("第三方调解室")
+    form.locator("textarea[name=summary]").fill("听取双方陈述，查看漏水现场照片。")
+    for box in form.locator("input[name^=informed_]").all():
+        box.check()
+    submit(form)
+    page.wait_for_selector("text=已保存")
+    form = act(page, "reach_agreement")
+    form.locator("select[name=form]").select_option("oral")
+    form.locator("textarea[name=terms]").fill("楼上住户修复防水层并赔偿楼下住户800元。")
+    submit(form)
+    page.wait_for_selector("text=已保存")

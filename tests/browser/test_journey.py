@@ -13,7 +13,7 @@ from casework.enums import CaseStatus, Level
 from casework.models import DisputeCase
 from common.models import Notice
 from grids.models import Inspection, SensitivePeriod
-from tests.browser.conftest import ARTIFACTS, sign_in, sign_out
+from tests.browser.conftest import ARTIFACTS, act, sign_in, sign_out, start_and_agree_orally, submit
 from tests.workflow import drive
 
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
@@ -31,15 +31,6 @@ def leave(page, phone):
     if phone and not page.locator(".site-user form button").is_visible():
         page.click(".menu-button")
     sign_out(page)
-
-
-def act(page, name):
-    page.click(f"#action-{name} summary")
-    return page.locator(f"#action-{name} form")
-
-
-def submit(form):
-    form.locator("button[type=submit]").click()
 
 
 def open_notice_of(page, number, phone):
@@ -109,20 +100,7 @@ def test_the_working_day_of_every_role(
         sign_in(page, base, "mediator")
         text = open_notice_of(page, case.number, phone)
         assert "指派给您调解" in text and page.url.endswith(f"/mediation/cases/{case.pk}/")
-        submit(act(page, "start"))
-        page.wait_for_selector("text=已保存")
-        form = act(page, "session")
-        form.locator("input[name=location]").fill("第三方调解室")
-        form.locator("textarea[name=summary]").fill("听取双方陈述，查看漏水现场照片。")
-        for box in form.locator("input[name^=informed_]").all():
-            box.check()
-        submit(form)
-        page.wait_for_selector("text=已保存")
-        form = act(page, "reach_agreement")
-        form.locator("select[name=form]").select_option("oral")
-        form.locator("textarea[name=terms]").fill("楼上住户修复防水层并赔偿楼下住户800元。")
-        submit(form)
-        page.wait_for_selector("text=已保存")
+        start_and_agree_orally(page)
         page.screenshot(path=str(ARTIFACTS / f"journey-mediator-agreed-{size}.png"))
         leave(page, phone)
         case.refresh_from_db()

@@ -14,18 +14,8 @@ from casework.selectors import cases_visible_to
 from demo.seed import DemoSeeder
 from grids.models import User
 from mediation.models import Mediator
-from tests.browser.conftest import ARTIFACTS, sign_in, sign_out
+from tests.browser.conftest import ARTIFACTS, act, sign_in, sign_out, start_and_agree_orally, submit
 from tests.factories import CLOSED_CASE_EVENTS, PASSWORD
-
-
-def act(page, name):
-    """Open an action on the case page; returns its form."""
-    page.click(f"#action-{name} summary")
-    return page.locator(f"#action-{name} form")
-
-
-def submit(form):
-    form.locator("button[type=submit]").click()
 
 
 def shot(page, name, full_page=True):
@@ -108,21 +98,7 @@ def walk_one_dispute(page, base):
     # The mediator: start, a session, the agreement, a follow-up.
     sign_in(page, base, "mediator")
     page.click(f"text={case.number}")
-    submit(act(page, "start"))
-    page.wait_for_selector("text=已保存")
-    form = act(page, "session")
-    form.locator("input[name=location]").fill("第三方调解室")
-    form.locator("textarea[name=summary]").fill("听取双方陈述，查看漏水现场照片。")
-    # 告知, party by party: every box of the checklist.
-    for box in form.locator("input[name^=informed_]").all():
-        box.check()
-    submit(form)
-    page.wait_for_selector("text=已保存")
-    form = act(page, "reach_agreement")
-    form.locator("select[name=form]").select_option("oral")
-    form.locator("textarea[name=terms]").fill("楼上住户修复防水层并赔偿楼下住户800元。")
-    submit(form)
-    page.wait_for_selector("text=已保存")
+    start_and_agree_orally(page)
     form = act(page, "follow_up")
     form.locator("input[name=performed]").check()
     submit(form)
