@@ -61,3 +61,30 @@ def test_the_unread_count_costs_no_query_of_its_own(client, centre, grid):
     reading_notices = [q["sql"] for q in queries.captured_queries if Notice._meta.db_table in q["sql"]]
     assert len(reading_notices) == 1 and User._meta.db_table in reading_notices[0]
     assert len(queries.captured_queries) <= 2  # the user (with the count) and perhaps the session
+
+
+def test_opening_an_unread_notice_marks_it_read_and_goes_to_its_case(client, centre, grid):
+    case = register(centre, grid, risk=Risk.MAJOR)
+    case_notices.warning_notify(case_id=case.pk)
+    notice = Notice.objects.get(user=centre, case=case)
+    client.force_login(centre)
+    body = client.get(reverse("notices")).content.decode()
+    link = reverse("mediation:case", args=[case.pk])
+    # Unread: the button posts (marking read on the way) and carries the link onward.
+    assert f'name="next" value="{link}"' in body and f'href="{link}"' not in body
+    response = client.post(reverse("notice_read"), {"notice": notice.pk, "next": link})
+    assert response.status_code == 302 and response["Location"] == link
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+    # Read: a plain link, nothing more to mark.
+    assert f'href="{link}"' in client.get(reverse("notices")).content.decode()
+
+
+def test_opening_someone_elses_notice_marks_nothing(client, centre, leader, grid):
+    case = register(centre, grid, risk=Risk.MAJOR)
+    case_notices.warning_notify(case_id=case.pk)
+    notice = Notice.objects.get(user=centre, case=case)
+    client.force_login(leader)
+    client.post(reverse("notice_read"), {"notice": notice.pk, "next": "/"})
+    notice.refresh_from_db()
+    assert notice.read_at is None
