@@ -20,7 +20,7 @@ from grids.selectors import users_with_roles
 
 from . import calendar
 from .enums import RecordKind, WarningReason
-from .models import DisputeCase
+from .models import DisputeCase, SupervisionOrder
 
 
 def warning_notify(*, case_id: int) -> list:
@@ -136,6 +136,55 @@ def _remind(case, today, staff_cache) -> int:
         recipients = {u.pk: u for u in staff} | _responsible(case, staff)
         text = _("案件 %(number)s（%(status)s）的办理期限为 %(due)s，请及时办理。") % words
     return len(notify(recipients.values(), kind=kind, key=key, text=text, case=case, link=case_link(case)))
+
+
+def _district_staff(district_id) -> list:
+    if district_id is None:
+        return []
+    users = User.objects.filter(district_id=district_id, is_active=True).order_by("pk")
+    return [user for user in users if user.has_role(Role.DISTRICT_STAFF)]
+
+
+def supervision_reminders(*, today: dt.date | None = None) -> int:
+    """督办 answers owed: the subdistrict's centre is reminded on the working day before an order falls
+    due and on the day itself; once the day has passed unanswered, the district's staff are told.
+    Each step once per order (its own key), however often or from however many beats this runs."""
+    today = today or timezone.localdate()
+    with calendar.preloaded():
+        horizon = calendar.add_working_days(today, 1)
+        orders = (
+            SupervisionOrder.objects.filter(answer__isnull=True, due__lte=horizon)
+            .select_related("case__subdistrict", "case__community", "issued_by")
+            .order_by("due", "pk")
+        )
+        staff_cache: dict[int, list] = {}
+        sent = 0
+        for order in orders.iterator(chunk_size=500):
+            case = order.case
+            words = {"number": case.number, "due": order.due.isoformat(), "instruction": order.instruction}
+            if order.due < today:
+                step, recipients = "overdue", _district_staff(case.subdistrict.district_id)
+                text = _("案件 %(number)s 的督办（%(instruction)s）已过答复期限 %(due)s，街道综治中心尚未答复。")
+            else:
+                if case.subdistrict_id not in staff_cache:
+                    staff_cache[case.subdistrict_id] = _staff_of(case.subdistrict_id)
+                step, recipients = ("due" if order.due == today else "soon"), staff_cache[case.subdistrict_id]
+                text = (
+                    _("案件 %(number)s 的督办今日（%(due)s）到期：%(instruction)s。请办理并在案件页答复。")
+                    if step == "due"
+                    else _("案件 %(number)s 的督办将于 %(due)s 到期：%(instruction)s。请及时办理并在案件页答复。")
+                )
+            sent += len(
+                notify(
+                    recipients,
+                    kind=NoticeKind.SUPERVISION,
+                    key=f"supervision:{order.pk}:{step}",
+                    text=text % words,
+                    case=case,
+                    link=case_link(case),
+                )
+            )
+    return sent
 
 
 # Notices of the workflow: one per event (the key is the event's id), written by record_event in

@@ -1,4 +1,4 @@
-"""Celery tasks of casework: early-warning notices and deadline reminders (thin: ids and dates in)."""
+"""Celery tasks of casework: early-warning notices, deadline and 督办 reminders (thin: ids and dates in)."""
 
 import datetime as dt
 
@@ -12,6 +12,11 @@ from . import notices
 @shared_task(name="casework.tasks.deadline_reminders", **RETRY)
 def deadline_reminders(today: str | None = None) -> int:
     return notices.deadline_reminders(today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="casework.tasks.supervision_reminders", **RETRY)
+def supervision_reminders(today: str | None = None) -> int:
+    return notices.supervision_reminders(today=dt.date.fromisoformat(today) if today else None)
 
 
 @shared_task(name="casework.tasks.warning_notice", ignore_result=True, **RETRY)

@@ -54,6 +54,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=8),
         "options": {"expires": 6 * HOUR},
     },
+    # 督办 answers owed: the centre the working day before and on the day; the district once overdue.
+    "supervision-reminders": {
+        "task": "casework.tasks.supervision_reminders",
+        "schedule": crontab(minute=35, hour=8),
+        "options": {"expires": 6 * HOUR},
+    },
     # 司法确认: the mediators are told before the 30-day window of an agreement closes.
     "judicial-window": {
         "task": "mediation.tasks.judicial_window_reminders",

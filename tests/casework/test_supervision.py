@@ -148,3 +148,79 @@ def test_the_queue_lists_cases_whose_order_waits_for_an_answer(client, staff, ce
     supervision_answer(order, actor=centre, text="已办理")
     page = client.get(reverse("casework:queue"), {"tab": "supervised"}).content.decode()
     assert overdue.number in page  # its second order still waits
+
+
+def _working_day_before(day: dt.date) -> dt.date:
+    before = day - dt.timedelta(days=1)
+    while not calendar.is_working_day(before):
+        before -= dt.timedelta(days=1)
+    return before
+
+
+def _told(kind_key: str) -> list[tuple[str, str]]:
+    rows = Notice.objects.filter(kind=NoticeKind.SUPERVISION, key__endswith=kind_key)
+    return sorted(rows.values_list("user__username", "key"))
+
+
+def test_answers_owed_are_reminded_before_on_the_day_and_the_district_told_once_overdue(
+    district, staff, centre, leader, overdue
+):
+    from casework.notices import supervision_reminders
+
+    dleader = UserFactory(username="dleader", roles=[Role.DISTRICT_LEADER], district=district)
+    far = UserFactory(username="far", roles=[Role.DISTRICT_STAFF], district=DistrictFactory(code="XHQ", name="西湖区"))
+    order = supervision_issue(overdue, actor=staff, instruction="三日内受理", working_days=3)
+    key = f"supervision:{order.pk}"
+    before = _working_day_before(order.due)
+    # Three working days away: nothing yet.
+    assert supervision_reminders(today=timezone.localdate()) == 0
+    Notice.objects.filter(kind=NoticeKind.SUPERVISION).delete()  # the order's own notice to the centre
+    for day, step, told in (
+        (before, "soon", ["centre"]),
+        (order.due, "due", ["centre"]),
+        (calendar.add_working_days(order.due, 1), "overdue", ["district"]),
+    ):
+        assert supervision_reminders(today=day) == 1
+        assert _told(f":{step}") == [(name, f"{key}:{step}") for name in told]
+        # A second run of the day (a second beat, a redelivered message) tells nobody again.
+        assert supervision_reminders(today=day) == 0
+    # The overdue step is told once, not every day after.
+    assert supervision_reminders(today=calendar.add_working_days(order.due, 5)) == 0
+    assert not Notice.objects.filter(user__in=[leader, dleader, far], kind=NoticeKind.SUPERVISION).exists()
+
+
+def test_an_answered_order_is_not_reminded(staff, centre, overdue):
+    from casework.notices import supervision_reminders
+
+    order = supervision_issue(overdue, actor=staff, instruction="请办理", working_days=2)
+    supervision_answer(order, actor=centre, text="已办理")
+    for day in (_working_day_before(order.due), order.due, calendar.add_working_days(order.due, 1)):
+        assert supervision_reminders(today=day) == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_beats_at_once_remind_once(staff, centre, overdue):
+    import threading
+
+    from django.db import connection
+
+    from casework.notices import supervision_reminders
+
+    order = supervision_issue(overdue, actor=staff, instruction="请办理", working_days=1)
+    barrier = threading.Barrier(2)
+    sent = [None, None]
+
+    def beat(index):
+        try:
+            barrier.wait(timeout=30)
+            sent[index] = supervision_reminders(today=order.due)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(sent) == [0, 1]
+    assert _told(":due") == [("centre", f"supervision:{order.pk}:due")]

@@ -29,6 +29,7 @@ def test_every_entry_is_a_crontab_with_expires_and_a_registered_task():
         "daily-report",
         "monthly-report",
         "deadline-reminders",
+        "supervision-reminders",
         "warning-sweep",
         "catch-up",
         "ledger-import-sweep",
