@@ -89,6 +89,22 @@ def _value(value):
     return "" if value is None else value
 
 
+def supervision_table(supervision: dict) -> Table:
+    """The report's 督办 section (per case, as the figures count it)."""
+    return Table(
+        "督办",
+        ["指标", "件数"],
+        [
+            ["本期督办案件", supervision["issued"]],
+            ["督办按期答复", supervision["on_time"]],
+            ["督办超期答复", supervision["late"]],
+            ["督办按期答复率", percent(supervision["on_time_rate"])],
+            ["期末督办未答复", supervision["unanswered"]],
+            ["其中已过办理期限", supervision["overdue"]],
+        ],
+    )
+
+
 def tables(figures: dict) -> list[Table]:
     """Every table of a report, from the figures of the reader's view (case rows already narrowed)."""
     totals = figures["totals"]
@@ -130,6 +146,8 @@ def tables(figures: dict) -> list[Table]:
          if inspections["required"] else "—"],
     ]  # fmt: skip
     result = [Table("概要", ["指标", "数值"], summary)]
+    if "supervision" in figures:  # reports made before 督办 was counted have no such section
+        result.append(supervision_table(figures["supervision"]))
     result.append(
         Table(
             "办结天数",

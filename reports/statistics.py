@@ -35,7 +35,7 @@ from casework.enums import (
     WithdrawnBy,
     running_deadline,
 )
-from casework.models import CaseEvent, DisputeCase
+from casework.models import CaseEvent, DisputeCase, SupervisionOrder
 from grids.enums import InspectionKind
 from grids.models import Grid, Inspection, SensitivePeriod, User
 from mediation.enums import THIRD_PARTY_KINDS, JudicialConfirmation
@@ -457,6 +457,7 @@ class Collector:
             self._follow_ups()
             self._judicial()
             self._inspections()
+            collect_supervision(self)
         return self.material()
 
     # -- the period's cases -------------------------------------------------
@@ -774,6 +775,47 @@ class Collector:
         }
 
 
+def collect_supervision(collector: Collector):
+    """督办 of the report's subdistrict, as known at the period's end (orders and answers are
+    append-only rows, so their times are the record): orders issued in the period, answers given in
+    it on time or late, and orders still unanswered at the end (overdue when their day had passed).
+    Counted by case, as every figure is: a case with two such orders counts once."""
+    period = collector.period
+    answered_at = "answer__answered_at"
+    for row in (
+        SupervisionOrder.objects.filter(case__subdistrict_id=collector.subdistrict_id, issued_at__lt=period.end_at)
+        .filter(
+            Q(issued_at__gte=period.start_at) | Q(answer__isnull=True) | Q(**{f"{answered_at}__gte": period.start_at})
+        )
+        .values("case_id", "case__community_id", "case__status", "issued_at", "due", answered_at)
+        .order_by("pk")
+    ):
+        cid, answer = row["case_id"], row[answered_at]
+        collector.note(cid, row["case__community_id"], row["case__status"])
+        if row["issued_at"] >= period.start_at:
+            collector.add("supervision_issued", cid)
+        if answer is not None and period.start_at <= answer < period.end_at:
+            on_time = is_on_time(timezone.localtime(answer).date(), row["due"])
+            collector.add("supervision_on_time" if on_time else "supervision_late", cid)
+        if answer is None or answer >= period.end_at:
+            collector.add("supervision_unanswered", cid)
+            if row["due"] < period.end:
+                collector.add("supervision_overdue", cid)
+
+
+def supervision_figures(n: dict) -> dict:
+    """The report's 督办 section from its counts: the answers' on-time rate is over the period's answers."""
+    on_time, late = n["supervision_on_time"], n["supervision_late"]
+    return {
+        "issued": n["supervision_issued"],
+        "on_time": on_time,
+        "late": late,
+        "unanswered": n["supervision_unanswered"],
+        "overdue": n["supervision_overdue"],
+        "on_time_rate": _rate(on_time, on_time + late),
+    }
+
+
 def _month_label(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m")
 
@@ -824,7 +866,8 @@ BASE_FIGURES = (
     "third_party_agreed", "cumulative_concluded", "cumulative_agreed", "cumulative_third_party_concluded",
     "cumulative_third_party_agreed", "followed_up", "late_registration", "on_time_community", "late_community",
     "on_time_subdistrict", "late_subdistrict", "failed_community", "judicial_applied", "judicial_confirmed",
-    "judicial_lapsed",
+    "judicial_lapsed", "supervision_issued", "supervision_on_time", "supervision_late", "supervision_unanswered",
+    "supervision_overdue",
 )  # fmt: skip
 
 STATE_ORDER = list(CaseStatus.values)
@@ -930,6 +973,7 @@ def derive(material: dict) -> dict:
         "overdue_cases": material["overdue_rows"],
         "durations": _percentiles(list(material["days"].values())),
         "inspections": _inspection_figures(material),
+        "supervision": supervision_figures(n),
     }
     if period.kind == "monthly":
         figures.update(
@@ -1159,6 +1203,11 @@ FIGURES = {
     "cumulative_third_party_concluded": ("累计第三方调解办结", False, "统计起始日至期末第三方调解办结的案件。"),
     "cumulative_third_party_agreed": ("累计第三方调解成功", False, "统计起始日至期末第三方调解成功的案件。"),
     "followed_up": ("本期回访案件", False, "本期有回访记录的案件。"),
+    "supervision_issued": ("本期督办案件", False, "本期区综治中心下达督办的案件。"),
+    "supervision_on_time": ("督办按期答复", False, "本期答复督办、且答复日不晚于督办办理期限的案件。"),
+    "supervision_late": ("督办超期答复", False, "本期答复督办、但答复日晚于督办办理期限的案件。"),
+    "supervision_unanswered": ("督办未答复", True, "期末尚有督办未答复的案件。"),
+    "supervision_overdue": ("督办逾期未答复", True, "期末尚有督办未答复、且办理期限已过的案件。"),
     "late_registration": (
         "迟报案件",
         False,

@@ -110,6 +110,7 @@ def report_detail(request, pk: int):
             if (row := figures["on_time"].get("by_level", {}).get(level))
         ],
         "coverage": percent(figures["inspections"]["coverage"]),
+        "supervision_on_time_rate": percent((figures.get("supervision") or {}).get("on_time_rate")),
         "ladder": {key: exports.share_text(figures["ladder"][key]) for key in ("community", "subdistrict", "referred")},
         "charts": charts.report_charts(figures),
         "community_id": community_id,

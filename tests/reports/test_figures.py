@@ -68,6 +68,12 @@ def test_totals_of_march_match_the_hand_count(world, subdistrict):
         "judicial_applied": 0,
         "judicial_confirmed": 0,
         "judicial_lapsed": 0,
+        # No 督办 in this world (tests/reports/test_supervision_figures.py counts them).
+        "supervision_issued": 0,
+        "supervision_on_time": 0,
+        "supervision_late": 0,
+        "supervision_unanswered": 0,
+        "supervision_overdue": 0,
     }
     assert totals == expected
 
