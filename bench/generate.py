@@ -358,6 +358,11 @@ def generate(size: int, *, seed: int = 2021) -> dict:
         total_parties = sum(p for _, _, p in plan)
         surnames = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗"
 
+        # The party's other particulars (sex, age, …) are left blank, as a registration without them is.
+        named = ["case_id", "role", "kind", "name", "id_number", "id_number_index", "phone", "phone_index", "address"]
+        blank_fields = [f for f in Party._meta.concrete_fields if not f.primary_key and f.column not in named]
+        blanks = [_default(f) for f in blank_fields]
+
         def party_rows():
             for case_id, _registered, count in plan:
                 for i in range(count):
@@ -373,12 +378,13 @@ def generate(size: int, *, seed: int = 2021) -> dict:
                         crypto.seal(phone, purpose=phone_purpose),
                         crypto.blind_index(phone, purpose=phone_purpose),
                         "",
+                        *blanks,
                     ]
 
         phone_purpose = Party._meta.get_field("phone").purpose
         _copy(
             "casework_party",
-            ["case_id", "role", "kind", "name", "id_number", "id_number_index", "phone", "phone_index", "address"],
+            named + [f.column for f in blank_fields],
             party_rows(),
             total_parties,
             "parties",
