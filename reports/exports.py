@@ -23,6 +23,8 @@ from openpyxl.styles import Font
 from common import xlsx
 
 from . import statistics
+from .analysis.judgement import JUDGED_DIMENSIONS, JUDGEMENT_TITLES
+from .analysis.significance import ALPHA
 from .charts import percent, report_charts
 
 FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
@@ -35,6 +37,7 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list]
+    widths: tuple | None = None  # the PDF's relative column widths; equal when not given
 
 
 def rate_text(figure: dict) -> str:
@@ -144,6 +147,11 @@ def tables(figures: dict) -> list[Table]:
          if inspections["required"] else "本期无需日查日报"],
         ["缺报 / 补报网格", f"{len(inspections['missing'])} / {len(inspections['late'])}"
          if inspections["required"] else "—"],
+        # Found = registered + resolved on the spot + not pursued, over the returns filed on time.
+        [f"排查发现纠纷（按时填报的 {inspections['filed']} 个网格）", inspections["disputes_found"]],
+        ["其中：登记立案", inspections["cases_registered"]],
+        ["其中：就地化解", inspections["resolved_on_spot"]],
+        ["其中：未立案", inspections["not_pursued"]],
     ]  # fmt: skip
     result = [Table("概要", ["指标", "数值"], summary)]
     if "supervision" in figures:  # reports made before 督办 was counted have no such section
@@ -198,6 +206,8 @@ def tables(figures: dict) -> list[Table]:
                 ],
             )
         )
+    if figures.get("judgement"):
+        result.extend(judgement_tables(figures["judgement"]))
     workers = lambda m: "、".join(m["workers"]) or "（未配备）"  # noqa: E731
     result.append(
         Table(
@@ -223,6 +233,87 @@ def tables(figures: dict) -> list[Table]:
     case_headers = ["案件编号", "期末状态", "社区", "类别", "期限", "责任人", "预警原因"]
     result.append(Table("预警案件明细", case_headers, _case_rows(figures["warnings"])))
     result.append(Table("逾期案件明细", case_headers, _case_rows(figures["overdue_cases"])))
+    return result
+
+
+JUDGEMENT_HEADERS = [
+    "名称", "本期",
+    "去年同期", "速率比（同期）", "95%区间（同期）", "p（同期）", "q（同期）",
+    "前三个月", "速率比（前3月）", "95%区间（前3月）", "p（前3月）", "q（前3月）",
+    "显著上升",
+]  # fmt: skip
+
+
+# The intervals are the widest cells: wide enough for "1.78–512.97" on one line of the PDF.
+JUDGEMENT_WIDTHS = (2.2, 1, 1, 1.2, 2.1, 1.1, 1.1, 1, 1.2, 2.1, 1.1, 1.1, 1.4)
+
+
+def _comparison(c: dict) -> list:
+    """One comparison as the 研判 page shows it: the baseline's count, the rate ratio with its exact
+    95% interval (∞ with no case in the baseline), p and the BH-adjusted q; blank where none was made."""
+    if c.get("p_rise") is None:
+        return [c["baseline"], None, None, None, None]
+    low, high = c["ci95"]
+    ratio = "∞" if c["rate_ratio"] is None else c["rate_ratio"]
+    interval = f"{low:.2f}–{'∞' if high is None else f'{high:.2f}'}"
+    return [c["baseline"], ratio, interval, c["p_rise"], c["q_rise"]]
+
+
+def judgement_tables(stored: dict) -> list[Table]:
+    """The report's 研判 section, from what its snapshot stored (the 研判 page's own tables as of the
+    month's end): nothing is counted or tested again here."""
+    windows = stored["windows"]
+    result = [
+        Table(
+            "研判·对照期间",
+            ["期间", "起", "止"],
+            [
+                [label, dt.date.fromisoformat(windows[name]["start"]), dt.date.fromisoformat(windows[name]["end"])]
+                for name, label in (("current", "本期"), ("last_year", "去年同期"), ("previous", "前三个月"))
+            ],
+        )
+    ]
+    rising = []
+    for dimension in JUDGED_DIMENSIONS:
+        rows = stored["tables"].get(dimension, [])
+        title = JUDGEMENT_TITLES[dimension]
+        result.append(
+            Table(
+                f"研判·{title}",
+                JUDGEMENT_HEADERS,
+                [
+                    [
+                        r["label"],
+                        r["current"],
+                        *_comparison(r["vs_year"]),
+                        *_comparison(r["vs_previous"]),
+                        "显著上升" if r["rising"] else "",
+                    ]
+                    for r in rows
+                ],
+                widths=JUDGEMENT_WIDTHS,
+            )
+        )
+        rising += [[title.removeprefix("按"), r["label"], r["current"]] for r in rows if r["rising"]]
+    result.append(Table("研判·显著上升", ["维度", "名称", "本期件数"], rising))
+    # Masked identifiers and case numbers only: the export carries no party's name.
+    result.append(
+        Table(
+            "研判·重点人员",
+            ["证件/手机（脱敏）", "近12个月件数", "案件编号"],
+            [
+                [p["masked"], p["cases"], "、".join(number for _pk, number in p["case_list"])]
+                for p in stored["repeat_parties"]
+            ],
+        )
+    )
+    result.append(
+        Table(
+            "研判·重复发生地",
+            ["社区", "网格", "类别", "近12个月件数"],
+            [[p["community__name"], p["grid__name"], p["category__name"], p["cases"]] for p in stored["repeat_places"]],
+        )
+    )
     return result
 
 
@@ -306,6 +397,12 @@ def snapshot_xlsx(snapshot, figures: dict, community_name=None) -> bytes:
         ("小事不出社区率", "社区层级办结 ÷（本期办结＋不予受理），附95% Wilson区间。"),
         ("大事不出街道率", "（社区＋街道层级办结）÷（本期办结＋不予受理），附95% Wilson区间。"),
         ("第三方调解", "主调解员为律师、社工或法律顾问的调解。"),
+        ("排查发现纠纷", "按时填报的排查记录所报发现数 ＝ 登记立案 ＋ 就地化解（未立案即化解）＋ 未立案。"),
+        (
+            "研判",
+            "本期新登记与去年同期、前三个月相比（按天数折算）：精确条件二项检验（单侧），速率比及其95%精确区间；"
+            f"每张表的全部比较一起做 Benjamini–Hochberg 校正，q < {ALPHA} 才标为显著上升。报表生成时按月末计算并保存。",
+        ),
         ("空白单元格", "分母为0、指标无定义时留空。"),
     ]
     start = 2 + len(statistics.FIGURES)
@@ -481,11 +578,12 @@ def _table_pdf(pdf: FPDF, table: Table):
     pdf.ln(3)
     pdf.set_font("cjk", size=12)
     pdf.cell(0, 8, table.title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=9)
+    # A wide table (the 研判's thirteen columns) in a smaller size, so that its numbers keep to one line.
+    pdf.set_font("cjk", size=9 if len(table.headers) <= 8 else 6)
     if not table.rows:
         pdf.cell(0, 6, "（无）", new_x="LMARGIN", new_y="NEXT")
         return
-    with pdf.table(first_row_as_headings=True, line_height=6, headings_style=HEADINGS) as grid:
+    with pdf.table(first_row_as_headings=True, line_height=6, headings_style=HEADINGS, col_widths=table.widths) as grid:
         for row in [table.headers, *table.rows]:
             cells = grid.row()
             for value in row:

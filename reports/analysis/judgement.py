@@ -19,6 +19,8 @@ from .live import DIMENSIONS, registered_q
 from .significance import compare_rates, flag_rises
 
 JUDGED_DIMENSIONS = ("category", "community", "grid")
+# Each table's title, in the order above: the 研判 page, the report's section and its exports.
+JUDGEMENT_TITLES = {"category": "按纠纷类别", "community": "按社区", "grid": "按网格"}
 REPEAT_WINDOW_DAYS = 365
 REPEAT_MIN_CASES = 2
 

@@ -44,9 +44,6 @@ def queue_link(period, **filters) -> str:
     return f"{reverse('casework:queue')}?{urlencode(params)}"
 
 
-JUDGEMENT_TITLES = {"category": "按纠纷类别", "community": "按社区", "grid": "按网格"}
-
-
 def judgement_context(tables: dict, windows, repeat_parties: list, repeat_places: list) -> dict:
     """What the 研判 tables show, with every count linked to its cases in the queue (scope applies
     there): the 研判 page's and the monthly report's section alike."""
@@ -59,7 +56,7 @@ def judgement_context(tables: dict, windows, repeat_parties: list, repeat_places
             row["drill"] = {
                 name: queue_link(getattr(windows, name), **param) for name in ("current", "last_year", "previous")
             }
-        sections.append({"dimension": dimension, "title": JUDGEMENT_TITLES[dimension], "rows": rows})
+        sections.append({"dimension": dimension, "title": judgement.JUDGEMENT_TITLES[dimension], "rows": rows})
     for place in repeat_places:
         start, end = (dt.date.fromisoformat(str(place[k])) for k in ("start", "end"))
         place["drill"] = queue_link(Period("range", start, end), grid=place["grid_id"], category=place["category_id"])
@@ -181,7 +178,7 @@ def map_page(request):
 
 
 def _cockpit_panel(request):
-    return cockpit.panel(cases_visible_to(request.user), timezone.localdate())
+    return cockpit.panel_for(request.user)
 
 
 @login_required
