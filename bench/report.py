@@ -17,38 +17,43 @@ def _pair(figure: str, target: str, x: dict, ok, a: str = "", b: str = "") -> tu
     return figure, target, f"×{x['ratio']} ({times})", _check(ok(x["ratio"]))
 
 
-def rows(r: dict) -> list[tuple[str, str, str, str]]:
-    """(figure, target, measured, pass/miss) for one run."""
-    p, rep, race, tp = r["pages"], r["reports"], r["races"], r["throughput"]
+PAGES = (
+    ("queue_mediating", "queue page, 调解中 tab"),
+    ("queue_status_community", "queue page, status + community"),
+    ("case_page", "case page"),
+    ("dashboard", "centre dashboard"),
+)
+
+
+def _page_rows(p: dict) -> list[tuple[str, str, str, str]]:
     out = []
-    for key, label in (("queue_mediating", "调解中 tab"), ("queue_status_community", "status + community")):
+    for key, label in PAGES:
+        if key not in p:
+            continue
         x = p[key]
-        figure = f"queue page overhead, {label} (`{x['url']}`, {x['queries']} queries)"
+        figure = f"{label} overhead (`{x['url']}`, {x['queries']} queries)"
         out.append(_pair(figure, "≤ 3× raw SQL", x, lambda v: v <= 3))
         if "cpu_median_ms" in x["a"]:
             cpu = x["a"]["cpu_median_ms"]
-            out.append((f"queue CPU a page, {label}", "≤ 8 ms", f"{cpu} ms", _check(cpu <= 8)))
-        out.append(
-            (
-                f"queue p95 server time, {label}",
-                "≤ 50 ms",
-                f"{x['a']['p95_ms']} ms (median {x['a']['median_ms']}, IQR {x['a']['iqr_ms']})",
-                _check(x["a"]["p95_ms"] <= 50),
+            out.append((f"{label}: CPU a page", "≤ 8 ms", f"{cpu} ms", _check(cpu <= 8)))
+        if key.startswith("queue"):
+            out.append(
+                (
+                    f"{label}: p95 server time",
+                    "≤ 50 ms",
+                    f"{x['a']['p95_ms']} ms (median {x['a']['median_ms']}, IQR {x['a']['iqr_ms']})",
+                    _check(x["a"]["p95_ms"] <= 50),
+                )
             )
-        )
     figure = "queue vs Django admin changelist, same rows and filter"
     out.append(_pair(figure, "queue ≥ 3× faster", p["admin_vs_queue"], lambda v: v >= 3, "admin ", "queue "))
     d = p["depth"]
     out.append(_pair(f"depth: page {d['page']:,} vs page 1", "≤ 1.5×", d, lambda v: v <= 1.5))
-    for key, label in (("queue", "queue"), ("case_page", "case page"), ("intake", "intake POST")):
-        if key in r.get("sealing", {}):
-            x = r["sealing"][key]
-            n = x["values"]
-            figure = (
-                f"personal data sealed vs plain: {label} ({n['seal']} values sealed, {n['unseal']} opened, "
-                f"{n['blind_index']} indexed)"
-            )
-            out.append(_pair(figure, "≤ 1.2×", x, lambda v: v <= 1.2, "sealed ", "plain "))
+    return out
+
+
+def _report_rows(rep: dict) -> list[tuple[str, str, str, str]]:
+    out = []
     m = rep["report"]
     figure = f"monthly report {m['period'][:7]} vs its SQL ({m['queries']} queries)"
     out.append(_pair(figure, "≤ 1.3×", m, lambda v: v <= 1.3))
@@ -78,16 +83,62 @@ def rows(r: dict) -> list[tuple[str, str, str, str]]:
     out.append(
         ("all-time success rate", "≤ 500 ms", f"{s['median_ms']} ms ({s['value']})", _check(s["median_ms"] <= 500))
     )
-    out.append(
+    return out
+
+
+def _throughput_rows(tp: dict, label: str) -> list[tuple[str, str, str, str]]:
+    # Runs before the case page was measured too called the served side "queue".
+    q, f = tp.get("page") or tp["queue"], tp["floor"]
+    floor_half = f["rps"] / 2
+    return [
         (
-            f"{race['threads']} threads racing transitions over {race['cases']} cases",
-            "one winner each, 0 lost updates",
-            f"{race['committed']} committed ({race['committed_per_s']}/s), {race['conflicts']} conflicts, "
-            f"{race['unavailable']} refused, {race['error_count']} errors, {race['one_winner']} with one winner, "
-            f"{race['lost_updates']} lost",
-            _check(race["lost_updates"] == 0 and race["one_winner"] == race["cases"] and not race["error_count"]),
+            f"gunicorn `{tp.get('gunicorn', '-w 3')}`, wrk -c 8: {label}, req/s",
+            "≥ 0.5× the floor",
+            f"{q['rps']:.0f} req/s (floor {f['rps']:.0f}; ×{tp['rps_ratio']} of the floor)"
+            + (
+                f"; server CPU {q['server_cpu_ms_per_request']} ms a request (floor {f['server_cpu_ms_per_request']})"
+                if "server_cpu_ms_per_request" in q
+                else ""
+            ),
+            _check(q["rps"] >= floor_half),
+        ),
+        (
+            f"… {label} p50 / p99",
+            "p99 ≤ 100 ms",
+            f"{q['p50_ms']} / {q['p99_ms']} ms (floor {f['p50_ms']} / {f['p99_ms']} ms)",
+            _check(q["p99_ms"] <= 100),
+        ),
+    ]
+
+
+def rows(r: dict) -> list[tuple[str, str, str, str]]:
+    """(figure, target, measured, pass/miss) for one run (the phases it ran)."""
+    out = []
+    if "pages" in r:
+        out += _page_rows(r["pages"])
+    for key, label in (("queue", "queue"), ("case_page", "case page"), ("intake", "intake POST")):
+        if key in r.get("sealing", {}):
+            x = r["sealing"][key]
+            n = x["values"]
+            figure = (
+                f"personal data sealed vs plain: {label} ({n['seal']} values sealed, {n['unseal']} opened, "
+                f"{n['blind_index']} indexed)"
+            )
+            out.append(_pair(figure, "≤ 1.2×", x, lambda v: v <= 1.2, "sealed ", "plain "))
+    if "reports" in r:
+        out += _report_rows(r["reports"])
+    race = r.get("races")
+    if race:
+        out.append(
+            (
+                f"{race['threads']} threads racing transitions over {race['cases']} cases",
+                "one winner each, 0 lost updates",
+                f"{race['committed']} committed ({race['committed_per_s']}/s), {race['conflicts']} conflicts, "
+                f"{race['unavailable']} refused, {race['error_count']} errors, {race['one_winner']} with one "
+                f"winner, {race['lost_updates']} lost",
+                _check(race["lost_updates"] == 0 and race["one_winner"] == race["cases"] and not race["error_count"]),
+            )
         )
-    )
     analysis = r.get("analysis")
     if analysis:
         sim, cockpit = analysis["similar"], analysis["cockpit"]
@@ -108,28 +159,9 @@ def rows(r: dict) -> list[tuple[str, str, str, str]]:
                 _check(cockpit["page"]["p95_ms"] < 100),
             )
         )
-    q, f = tp["queue"], tp["floor"]
-    out.append(
-        (
-            f"gunicorn `{tp.get('gunicorn', '-w 3')}`, wrk -c 8: filtered queue, req/s",
-            "≥ 250 req/s",
-            f"{q['rps']:.0f} req/s (floor {f['rps']:.0f}; ×{tp['rps_ratio']} of the floor)"
-            + (
-                f"; server CPU {q['server_cpu_ms_per_request']} ms a request (floor {f['server_cpu_ms_per_request']})"
-                if "server_cpu_ms_per_request" in q
-                else ""
-            ),
-            _check(q["rps"] >= 250),
-        )
-    )
-    out.append(
-        (
-            "… queue p50 / p99",
-            "p99 ≤ 100 ms",
-            f"{q['p50_ms']} / {q['p99_ms']} ms (floor {f['p50_ms']} / {f['p99_ms']} ms)",
-            _check(q["p99_ms"] <= 100),
-        )
-    )
+    for key, label in (("throughput", "filtered queue"), ("throughput_case", "case page")):
+        if key in r:
+            out += _throughput_rows(r[key], label)
     return out
 
 
@@ -142,7 +174,8 @@ def _section(r: dict) -> str:
         f"PostgreSQL {m['postgresql']}, Python {m['python']}, Django {m['django']} · "
         f"{r['iterations']} alternated iterations per pair · "
         + (f"data load {r['load_seconds']} s · " if r.get("load_seconds") else "")
-        + f"whole run {r['total_seconds']} s",
+        + f"whole run {r['total_seconds']} s"
+        + (f" · phases run: {', '.join(r['phases'])}" if r.get("phases") else ""),
         "",
         "| figure | target | measured (median) | |",
         "|---|---|---|---|",
@@ -155,7 +188,7 @@ def write(results_dir: Path, doc: Path) -> Path:
     newest: dict[int, dict] = {}
     for path in sorted(results_dir.glob("*.json")):
         r = json.loads(path.read_text(encoding="utf-8"))
-        if "pages" in r and r["date"] >= newest.get(r["size"], {}).get("date", ""):
+        if ("pages" in r or "throughput" in r) and r["date"] >= newest.get(r["size"], {}).get("date", ""):
             newest[r["size"]] = r
     table = "\n".join(_section(newest[size]) for size in sorted(newest, reverse=True))
     text = doc.read_text(encoding="utf-8") if doc.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"

@@ -142,15 +142,36 @@ def depth_cursor(centre, page: int) -> tuple[str, int, int]:
     return cursor_of(last_of_previous, sort_keys(qs)), page, qs.first().pk
 
 
-def measure_pages(client, centre, iterations, conn) -> dict:
+def bench_case(centre):
+    """The case page the bench opens: the centre's newest case that has a party with a phone (so the
+    page opens sealed values, as any real case's does)."""
+    from casework.models import DisputeCase
+
+    return (
+        DisputeCase.objects.filter(subdistrict_id=centre.subdistrict_id)
+        .exclude(parties__phone_index="")
+        .order_by("-registered_at", "-id")
+        .first()
+    )
+
+
+def page_urls(centre) -> dict:
+    """The pages measured against their own SQL: the queue under both filters, a case page and the
+    centre's dashboard (its home)."""
     community = busiest_community(centre)
-    scenarios = {
+    return {
         "queue_mediating": "/cases/?tab=mediating",
         "queue_status_community": f"/cases/?status=closed&community={community}",
+        "case_page": reverse(settings.FENGQIAO_CASE_URL_NAME, args=[bench_case(centre).pk]),
+        "dashboard": reverse("home"),
     }
+
+
+def measure_pages(client, centre, iterations, conn) -> dict:
+    scenarios = page_urls(centre)
     out = {}
     for name, url in scenarios.items():
-        step(f"queue page vs its SQL through psycopg: {url}")
+        step(f"page vs its SQL through psycopg: {url}")
         # Captured from a warm process: the first request also fills the per-process option lists,
         # which later requests do not read.
         getter(client, url)()
@@ -159,6 +180,7 @@ def measure_pages(client, centre, iterations, conn) -> dict:
         out[name] = {"url": url, "queries": len(statements), **result}
         print(f"  page {result['a']['median_ms']} ms, SQL {result['b']['median_ms']} ms: ×{result['ratio']}")
 
+    community = scenarios["queue_status_community"].rsplit("=", 1)[1]
     admin_url = f"/admin/casework/disputecase/?status__exact=closed&community__id__exact={community}"
     queue_url = scenarios["queue_status_community"]
     step(f"Django admin changelist vs the queue over the same rows: {admin_url}")
@@ -453,6 +475,8 @@ def wrk(
 
 # The floor is always served by 3 sync workers; `--gunicorn` sets how Fengqiao is served.
 FLOOR_GUNICORN = "-w 3"
+SERVE_GUNICORN = "-w 3"
+PHASES = ("pages", "reports", "sealing", "analysis", "races", "throughput")
 
 
 def ready(url: str, cookie: str, timeout: float = 120):
@@ -496,7 +520,7 @@ def serve(app: str, port: int, env: dict, log: Path, options: str = FLOOR_GUNICO
     raise SystemExit(f"gunicorn {app} did not listen in 30 s")
 
 
-def measure_throughput(client, url: str, seconds: int, rounds: int, options: str = FLOOR_GUNICORN) -> dict:
+def measure_throughput(client, url: str, seconds: int, rounds: int, options: str = SERVE_GUNICORN) -> dict:
     step(f"gunicorn ({options}) under wrk -c 8 -t 2 -d {seconds}s: {url} vs the raw-SQL floor")
     statements = capture(getter(client, url))
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
@@ -511,16 +535,16 @@ def measure_throughput(client, url: str, seconds: int, rounds: int, options: str
         serve("bench.floor:app", floor_port, env, workdir / "floor.log"),
     ]
     try:
-        runs = {"queue": [], "floor": []}
-        targets = {"queue": f"http://127.0.0.1:{app_port}{url}", "floor": f"http://127.0.0.1:{floor_port}/"}
-        for side in ("queue", "floor"):
+        runs = {"page": [], "floor": []}
+        targets = {"page": f"http://127.0.0.1:{app_port}{url}", "floor": f"http://127.0.0.1:{floor_port}/"}
+        for side in ("page", "floor"):
             # Every worker up and answering, then warm: the first requests open connections and load code.
             ready(targets[side], cookie)
             wrk(targets[side], cookie, 3)
         for r in range(rounds):
-            order = ("queue", "floor") if r % 2 == 0 else ("floor", "queue")
+            order = ("page", "floor") if r % 2 == 0 else ("floor", "page")
             for side in order:
-                result = wrk(targets[side], cookie, seconds, procs[0 if side == "queue" else 1])
+                result = wrk(targets[side], cookie, seconds, procs[0 if side == "page" else 1])
                 runs[side].append(result)
                 print(
                     f"  {side}: {result['rps']:.0f} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
@@ -540,18 +564,18 @@ def measure_throughput(client, url: str, seconds: int, rounds: int, options: str
         ordered = sorted(runs[side], key=lambda x: x["rps"])
         return ordered[len(ordered) // 2]
 
-    queue, floor = best("queue"), best("floor")
-    if queue["non_2xx"] or floor["non_2xx"]:
-        raise SystemExit(f"non-2xx answers under load: queue {queue['non_2xx']}, floor {floor['non_2xx']}")
+    page, floor = best("page"), best("floor")
+    if page["non_2xx"] or floor["non_2xx"]:
+        raise SystemExit(f"non-2xx answers under load on {url}: page {page['non_2xx']}, floor {floor['non_2xx']}")
     return {
         "url": url,
         "gunicorn": options,
         "queries": len(statements),
         "seconds": seconds,
         "rounds": runs,
-        "queue": queue,
+        "page": page,
         "floor": floor,
-        "rps_ratio": round(queue["rps"] / floor["rps"], 2),
+        "rps_ratio": round(page["rps"] / floor["rps"], 2),
     }
 
 
@@ -582,8 +606,16 @@ def main(argv=None):
     parser.add_argument("--race-cases", type=int, default=200)
     parser.add_argument("--wrk-seconds", type=int, default=15)
     parser.add_argument("--wrk-rounds", type=int, default=2)
-    parser.add_argument("--gunicorn", default=FLOOR_GUNICORN, help="how gunicorn serves Fengqiao, e.g. '-w 3'")
+    parser.add_argument("--gunicorn", default=SERVE_GUNICORN, help="how gunicorn serves Fengqiao, e.g. '-w 3'")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"the phases to run, comma-separated (default all: {','.join(PHASES)})",
+    )
     args = parser.parse_args(argv)
+    phases = set(args.phases.split(","))
+    if phases - set(PHASES):
+        parser.error(f"unknown phase(s) {', '.join(sorted(phases - set(PHASES)))}; known: {', '.join(PHASES)}")
     if connection.vendor != "postgresql":
         raise SystemExit("the benchmark needs PostgreSQL: set DATABASE_URL")
     if WRK is None:
@@ -605,20 +637,29 @@ def main(argv=None):
         "machine": machine(),
         "load_seconds": load_seconds if loaded["generated"] else None,
     }
+    if args.phases != parser.get_default("phases"):
+        results["phases"] = sorted(phases, key=PHASES.index)
     with psycopg.connect(dsn(), autocommit=True) as conn:
-        results["pages"] = measure_pages(client, centre, args.iterations, conn)
-        results["reports"] = measure_reports(args.iterations, conn, centre.subdistrict_id)
-    step("personal data sealed vs plain: the queue, a case page, an intake")
-    results["sealing"] = measure_sealing(client, centre, iterations=args.iterations)
-    results["analysis"] = measure_analysis(client, centre, args.iterations)
+        if "pages" in phases:
+            results["pages"] = measure_pages(client, centre, args.iterations, conn)
+        if "reports" in phases:
+            results["reports"] = measure_reports(args.iterations, conn, centre.subdistrict_id)
+    if "sealing" in phases:
+        step("personal data sealed vs plain: the queue, a case page, an intake")
+        results["sealing"] = measure_sealing(client, centre, iterations=args.iterations)
+    if "analysis" in phases:
+        results["analysis"] = measure_analysis(client, centre, args.iterations)
     close_old_connections()
-    results["races"] = measure_races(centre, args.threads, args.race_cases)
-    results["throughput"] = measure_throughput(
-        client, results["pages"]["queue_status_community"]["url"], args.wrk_seconds, args.wrk_rounds, args.gunicorn
-    )
+    if "races" in phases:
+        results["races"] = measure_races(centre, args.threads, args.race_cases)
+    if "throughput" in phases:
+        urls = page_urls(centre)
+        for key, page in (("throughput", "queue_status_community"), ("throughput_case", "case_page")):
+            results[key] = measure_throughput(client, urls[page], args.wrk_seconds, args.wrk_rounds, args.gunicorn)
     results["total_seconds"] = round(time.monotonic() - started, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{timezone.localdate():%Y-%m-%d}-{args.size}.json"
+    partial = "-" + "-".join(results["phases"]) if "phases" in results else ""
+    path = RESULTS / f"{timezone.localdate():%Y-%m-%d}-{args.size}{partial}.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     doc = report.write(RESULTS, ROOT / "docs" / "performance.md")
     step(f"done in {results['total_seconds']} s: {path.relative_to(ROOT)}, {doc.relative_to(ROOT)}")
