@@ -23,9 +23,11 @@ def measure_analysis(client, centre, iterations: int) -> dict:
     print(f"  {indexed:,} cases indexed in {build_seconds} s")
     from django.db import connection
 
-    with connection.cursor() as cursor:  # fresh rows: the planner's statistics, as autovacuum would
-        cursor.execute("ANALYZE reports_similarterm")
-        cursor.execute("ANALYZE reports_similardocument")
+    # Fresh rows: the planner's statistics and the visibility map (the postings are read index-only),
+    # as autovacuum would after a load of inserts.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE reports_similarterm")
+        cursor.execute("VACUUM ANALYZE reports_similardocument")
 
     scope = cases_visible_to(centre)
     rng = random.Random(7)
@@ -48,20 +50,32 @@ def measure_analysis(client, centre, iterations: int) -> dict:
     print(f"  median {lookup['median_ms']} ms, p95 {lookup['p95_ms']} ms")
 
     print("== 驾驶舱 panel refresh (the htmx poll), server time", flush=True)
+    from django.core.cache import cache
+
     url = reverse("analysis:cockpit_panel")
     client.get(url)
-    page_times, panel_times = [], []
+    counted, kept, panel_times = [], [], []
     today = timezone.localdate()
     for _ in range(iterations):
+        # A poll that finds nothing kept for its minute (a lone wall display's every poll): counted.
+        cache.delete(cockpit.panel_key(centre, timezone.now()))
         t0 = time.perf_counter()
         response = client.get(url)
-        page_times.append((time.perf_counter() - t0) * 1000)
+        counted.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, response.status_code
+        # Another screen or browser of the same scope in the same minute: read from the cache.
+        t0 = time.perf_counter()
+        response = client.get(url)
+        kept.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200, response.status_code
         t0 = time.perf_counter()
         cockpit.panel(scope, today)
         panel_times.append((time.perf_counter() - t0) * 1000)
-    refresh = {"page": summary(page_times), "figures": summary(panel_times)}
-    print(f"  page median {refresh['page']['median_ms']} ms (figures {refresh['figures']['median_ms']} ms)")
+    refresh = {"page": summary(counted), "kept": summary(kept), "figures": summary(panel_times)}
+    print(
+        f"  counted: median {refresh['page']['median_ms']} ms, p95 {refresh['page']['p95_ms']} ms; "
+        f"kept: median {refresh['kept']['median_ms']} ms (figures {refresh['figures']['median_ms']} ms)"
+    )
     return {
         "similar": {"indexed": indexed, "build_seconds": build_seconds, "lookup": lookup},
         "cockpit": refresh,

@@ -154,8 +154,14 @@ def rows(r: dict) -> list[tuple[str, str, str, str]]:
             (
                 "驾驶舱 panel refresh (`/analysis/cockpit/panel/`), server time",
                 "< 100 ms",
-                f"median {cockpit['page']['median_ms']} ms, p95 {cockpit['page']['p95_ms']} ms "
-                f"(figures {cockpit['figures']['median_ms']} ms)",
+                f"counted: median {cockpit['page']['median_ms']} ms, p95 {cockpit['page']['p95_ms']} ms "
+                f"(figures {cockpit['figures']['median_ms']} ms)"
+                + (
+                    f"; kept for the minute: median {cockpit['kept']['median_ms']} ms, "
+                    f"p95 {cockpit['kept']['p95_ms']} ms"
+                    if "kept" in cockpit
+                    else ""
+                ),
                 _check(cockpit["page"]["p95_ms"] < 100),
             )
         )

@@ -34,6 +34,24 @@ def cases_visible_to(user):
     return DisputeCase.objects.filter(scope)
 
 
+def scope_key(user) -> str:
+    """A name for the cases `user` sees, one part per branch of cases_visible_to: users who see the
+    same cases (two centre staff of one subdistrict) share it, so what is counted over a scope may be
+    kept once for all of them. The grid worker's and mediator's branches are their own."""
+    if not (user and user.is_authenticated and user.is_active):
+        return "none"
+    parts = []
+    if user.subdistrict_id and (user.has_role(Role.CENTRE_STAFF) or user.has_role(Role.LEADER)):
+        parts.append(f"s{user.subdistrict_id}")
+    if user.is_district_wide:
+        parts.append(f"d{user.district_id}")
+    if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
+        parts.append(f"c{user.community_id}")
+    if user.has_role(Role.GRID_WORKER) or user.has_role(Role.MEDIATOR):
+        parts.append(f"u{user.pk}")
+    return "-".join(parts) or "none"
+
+
 def case_list_related(qs):
     """What a list row shows, loaded with the rows (a constant number of queries)."""
     return qs.select_related("community", "grid", "category", "lead_mediator")

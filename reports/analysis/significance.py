@@ -14,7 +14,9 @@ expected share flagged by chance alone is at most `alpha`.
 
 from dataclasses import dataclass, replace
 
-from scipy.stats import beta, binom
+# The distributions' own functions, not scipy.stats' objects: the same numbers (beta.ppf is betaincinv,
+# binom.sf is bdtrc) at a quarter of the cost, which a table of two dozen rows pays on every poll.
+from scipy.special import bdtrc, betaincinv
 
 ALPHA = 0.05
 
@@ -67,10 +69,10 @@ def compare_rates(current: int, current_days: float, baseline: int, baseline_day
     if n == 0:
         return Comparison(current, current_days, baseline, baseline_days, None, None, None)
     share = current_days / (current_days + baseline_days)
-    p_rise = float(binom.sf(current - 1, n, share))  # P(X >= current)
+    p_rise = float(bdtrc(current - 1, n, share))  # P(X >= current)
     # Clopper–Pearson: the two-sided 95% exact interval of the proportion current / n.
-    low = float(beta.ppf(0.025, current, n - current + 1)) if current > 0 else 0.0
-    high = float(beta.ppf(0.975, current + 1, n - current)) if current < n else 1.0
+    low = float(betaincinv(current, n - current + 1, 0.025)) if current > 0 else 0.0
+    high = float(betaincinv(current + 1, n - current, 0.975)) if current < n else 1.0
     exposure_ratio = baseline_days / current_days
     ratio = _odds_to_ratio(current / n, exposure_ratio)
     ci = (_odds_to_ratio(low, exposure_ratio) or 0.0, _odds_to_ratio(high, exposure_ratio))
