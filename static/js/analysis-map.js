@@ -19,6 +19,8 @@
     var max = success ? 100 : Math.max(1, Math.max.apply(null, values.concat([0])));
     window.echarts.registerMap("fengqiao-grids", data.geojson);
     var chart = window.echarts.init(holder, null, { renderer: "canvas" });
+    var narrow = holder.clientWidth < 600;  // a phone: the scale goes under the grids
+    // The wall display's map (over 1,000 px wide) is read from across the room: larger names.
     chart.setOption({
       animation: false,
       tooltip: {
@@ -33,13 +35,14 @@
             "<br><small>" + (data.measure === "on_spot" ? "点击查看排查记录" : "点击查看案件") + "</small>";
         }
       },
-      visualMap: {
-        min: 0, max: max, calculable: true, left: 10, bottom: 10,
+      // On a phone the scale lies along the bottom, under the grids, not over them.
+      visualMap: Object.assign({
+        min: 0, max: max, calculable: true,
         inRange: { color: success ? ["#fdecea", "#1e8449"] : ["#fdf2e9", "#c0392b"] }
-      },
+      }, narrow ? { orient: "horizontal", left: "center", bottom: 5, itemHeight: 140 } : { left: 10, bottom: 10 }),
       series: [{
-        type: "map", map: "fengqiao-grids", roam: true, nameProperty: "name", layoutCenter: ["50%", "50%"], layoutSize: "95%",
-        label: { show: true, fontSize: 11, color: "#222", textBorderColor: "#fff", textBorderWidth: 2, formatter: function (p) { var r = byName[p.name]; return r ? r.grid : ""; } },
+        type: "map", map: "fengqiao-grids", roam: true, nameProperty: "name", layoutCenter: ["50%", narrow ? "45%" : "50%"], layoutSize: "95%",
+        label: { show: true, fontSize: holder.clientWidth >= 1000 ? 16 : 11, color: "#222", textBorderColor: "#fff", textBorderWidth: 2, formatter: function (p) { var r = byName[p.name]; return r ? r.grid : ""; } },
         itemStyle: { borderColor: "#555", borderWidth: 1, areaColor: "#eeeeee" },
         emphasis: { label: { show: true }, itemStyle: { areaColor: "#f4d03f" } },
         data: data.regions.map(function (r) { return { name: r.name, value: value(r) }; })
