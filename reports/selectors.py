@@ -9,6 +9,7 @@ of their district's subdistricts. Outside the territory a report is 404.
 
 import bisect
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
@@ -16,7 +17,7 @@ from django.http import Http404
 
 from casework.selectors import case_list_related, cases_visible_to
 from grids.enums import Role
-from grids.models import Community, Subdistrict
+from grids.models import Community, Grid, Inspection, Subdistrict
 
 from . import statistics
 from .models import Snapshot
@@ -59,6 +60,67 @@ def _territory(user) -> Q:
     if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
         scope |= Q(subdistrict_id__in=Community.objects.filter(pk=user.community_id).values("subdistrict_id"))
     return scope
+
+
+def grids_read_by(user):
+    """The grids whose figures a reader sees (the same territories as their cases): a district
+    reader's district, the centre's and leaders' subdistrict, community staff's community."""
+    scope = Q(pk__in=[])
+    if user.is_district_wide:
+        scope |= Q(community__subdistrict__district_id=user.district_id)
+    if user.is_subdistrict_wide and user.subdistrict_id:
+        scope |= Q(community__subdistrict_id=user.subdistrict_id)
+    if user.has_role(Role.COMMUNITY_STAFF) and user.community_id:
+        scope |= Q(community_id=user.community_id)
+    return Grid.objects.filter(scope)
+
+
+@dataclass(frozen=True)
+class Territory:
+    """What an analysis page or the 缺报 list covers: the reader's cases and grids, narrowed to one
+    subdistrict when a district reader picks one (`?subdistrict=`; none picked: the whole district)."""
+
+    cases: object
+    grids: object
+    # The picker's choices, (id, name): a district reader's subdistricts; empty for anyone else.
+    subdistricts: list
+    subdistrict_id: int | None
+
+    @property
+    def narrowing(self) -> dict:
+        """The queue's filter that keeps a drill-down within the picked subdistrict."""
+        return {"subdistrict": self.subdistrict_id} if self.subdistrict_id else {}
+
+
+def territory_for(user, subdistrict: str | None = None) -> Territory:
+    """The territory of a figures reader (404 for anyone else). A district reader sees every subdistrict
+    of the district together, or the one picked; a subdistrict outside the district, a value that is
+    not one of theirs, or any pick by a reader of one subdistrict is 404."""
+    if not can_read_reports(user):
+        raise Http404
+    cases, grids = cases_visible_to(user), grids_read_by(user)
+    choices = []
+    if user.is_district_wide:
+        choices = list(
+            Subdistrict.objects.filter(district_id=user.district_id).order_by("code").values_list("pk", "name")
+        )
+    picked = None
+    if subdistrict:
+        picked = next((pk for pk, _name in choices if str(pk) == subdistrict), None)
+        if picked is None:
+            raise Http404
+        cases = cases.filter(subdistrict_id=picked)
+        grids = grids.filter(community__subdistrict_id=picked)
+    return Territory(cases=cases, grids=grids, subdistricts=choices, subdistrict_id=picked)
+
+
+def late_returns(territory: Territory, kind: str, period_date: dt.date):
+    """The returns of the territory's grids filed late (补报) for a period."""
+    return (
+        Inspection.objects.filter(grid__in=territory.grids, kind=kind, period=period_date, late=True)
+        .select_related("grid__community", "filed_by")
+        .order_by("grid__community__code", "grid__code")
+    )
 
 
 def snapshot_list(user):

@@ -1126,12 +1126,10 @@ def inspection_requirement(kind: str, day: dt.date) -> tuple[str, dt.date, bool]
     return InspectionKind.DAILY, day, SensitivePeriod.objects.covering(day).exists()
 
 
-def missing_returns(kind: str, period_date: dt.date, subdistrict_id: int | None = None):
-    """Grids without a return for the period (缺报), with the workers responsible."""
+def missing_returns(kind: str, period_date: dt.date, grids=None):
+    """Grids (of `grids`, default all) without a return for the period (缺报), with the workers responsible."""
     filed = Inspection.objects.filter(grid_id=OuterRef("pk"), kind=kind, period=period_date)
-    grids = (
-        Grid.objects.all() if subdistrict_id is None else Grid.objects.filter(community__subdistrict_id=subdistrict_id)
-    )
+    grids = Grid.objects.all() if grids is None else grids
     return (
         grids.filter(~Exists(filed))
         .select_related("community")

@@ -299,8 +299,7 @@ def spot_resolutions_of_grid(request):
 @login_required
 def inspection_missing(request):
     """缺报: the grids without a return for a period, with the workers responsible."""
-    if not selectors.reads_within_subdistrict(request.user):
-        raise Http404
+    territory = selectors.territory_for(request.user, request.GET.get("subdistrict"))
     kind = request.GET.get("kind") or InspectionKind.MONTHLY
     if kind not in InspectionKind.values:
         raise Http404
@@ -310,12 +309,7 @@ def inspection_missing(request):
     except ValidationError:
         raise Http404 from None
     inspection_kind, period_date, required = statistics.inspection_requirement(kind, period)
-    grids = statistics.missing_returns(inspection_kind, period_date, request.user.subdistrict_id)
-    late = grid_selectors.inspections_visible_to(request.user).filter(
-        kind=inspection_kind, period=period_date, late=True
-    )
-    if request.user.has_role(Role.COMMUNITY_STAFF) and not request.user.is_subdistrict_wide:
-        grids = grids.filter(community_id=request.user.community_id)
+    grids = statistics.missing_returns(inspection_kind, period_date, territory.grids)
     on_behalf = set(grid_services.grids_filed_on_behalf_by(request.user).values_list("pk", flat=True))
     return render(
         request,
@@ -327,9 +321,8 @@ def inspection_missing(request):
             "period_text": period_date.strftime("%Y-%m") if inspection_kind == InspectionKind.MONTHLY else period_date,
             "required": required,
             "grids": grids if required else [],
-            "late": late.select_related("grid__community", "filed_by").order_by("grid__community__code", "grid__code")
-            if required
-            else [],
+            "late": selectors.late_returns(territory, inspection_kind, period_date) if required else [],
+            "territory": territory,
             "on_behalf": on_behalf,
             "period_param": period_date.strftime("%Y-%m") if inspection_kind == InspectionKind.MONTHLY else period_date,
         },

@@ -85,6 +85,19 @@ class MediatorFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, roles=[Role.MEDIATOR])
 
 
+def into_district(subdistrict, **fields) -> District:
+    """Put `subdistrict` into a new district (DistrictFactory's fields, overridden by `fields`)."""
+    district = DistrictFactory(**fields)
+    subdistrict.district = district
+    subdistrict.save(update_fields=["district"])
+    return district
+
+
+def grid_of(subdistrict, **community) -> Grid:
+    """A grid in a new community of `subdistrict` (CommunityFactory's fields, overridden by `community`)."""
+    return GridFactory(community=CommunityFactory(subdistrict=subdistrict, **community))
+
+
 def category(code="neighbour") -> Category:
     return Category.objects.get(code=code)
 

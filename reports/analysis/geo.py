@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.db.models import Count
 
-from grids.models import Grid, SpotResolution
+from grids.models import SpotResolution
 from reports.statistics import Period, wilson_interval
 
 from . import live
@@ -23,16 +23,6 @@ MEASURES = {
     "success": "调解成功率",
     "on_spot": "就地化解",
 }
-
-
-def grids_for(user):
-    """The grids a report reader's map shows: the subdistrict's for the centre and leaders, the
-    community's for community staff (the same territories as their cases)."""
-    if user.is_subdistrict_wide and user.subdistrict_id:
-        return Grid.objects.filter(community__subdistrict_id=user.subdistrict_id)
-    if user.community_id:
-        return Grid.objects.filter(community_id=user.community_id)
-    return Grid.objects.none()
 
 
 def grid_figures(cases, period: Period, today: dt.date) -> dict[int, dict]:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.selectors import cases_visible_to
-from reports.selectors import reads_within_subdistrict
+from reports.selectors import territory_for
 from reports.statistics import Period, add_months
 
 from . import cockpit, forecast, geo, judgement, series, similar
@@ -19,9 +19,10 @@ from .significance import ALPHA
 DRILL_PARAMS = {"category": "category", "community": "community", "grid": "grid"}
 
 
-def _readers_only(user):
-    if not reads_within_subdistrict(user):
-        raise Http404
+def _territory(request):
+    """The reader's cases and grids (a district reader's whole district, or the subdistrict picked); 404
+    for anyone who reads no figures."""
+    return territory_for(request.user, request.GET.get("subdistrict"))
 
 
 def _month(request, today: dt.date) -> dt.date:
@@ -44,7 +45,9 @@ def queue_link(period, **filters) -> str:
     return f"{reverse('casework:queue')}?{urlencode(params)}"
 
 
-def judgement_context(tables: dict, windows, repeat_parties: list, repeat_places: list) -> dict:
+def judgement_context(
+    tables: dict, windows, repeat_parties: list, repeat_places: list, narrowing: dict | None = None
+) -> dict:
     """What the 研判 tables show, with every count linked to its cases in the queue (scope applies
     there): the 研判 page's and the monthly report's section alike."""
     sections = []
@@ -54,7 +57,8 @@ def judgement_context(tables: dict, windows, repeat_parties: list, repeat_places
         for row in rows:
             param = {DRILL_PARAMS[dimension]: row["key"]}
             row["drill"] = {
-                name: queue_link(getattr(windows, name), **param) for name in ("current", "last_year", "previous")
+                name: queue_link(getattr(windows, name), **param, **(narrowing or {}))
+                for name in ("current", "last_year", "previous")
             }
         sections.append({"dimension": dimension, "title": judgement.JUDGEMENT_TITLES[dimension], "rows": rows})
     for place in repeat_places:
@@ -81,25 +85,29 @@ def report_judgement(stored: dict | None) -> dict | None:
 
 @login_required
 def judgement_page(request):
-    _readers_only(request.user)
+    territory = _territory(request)
     today = timezone.localdate()
     month = _month(request, today)
-    figures = judgement.judgement(cases_visible_to(request.user), month, today)
+    figures = judgement.judgement(territory.cases, month, today)
     context = judgement_context(
-        figures["tables"], figures["windows"], figures["repeat_parties"], figures["repeat_places"]
+        figures["tables"],
+        figures["windows"],
+        figures["repeat_parties"],
+        figures["repeat_places"],
+        territory.narrowing,
     )
     return render(
         request,
         "analysis/judgement.html",
-        {"month": month, "month_text": month.strftime("%Y-%m"), **context},
+        {"month": month, "month_text": month.strftime("%Y-%m"), "territory": territory, **context},
     )
 
 
 @login_required
 def forecast_page(request):
-    _readers_only(request.user)
+    territory = _territory(request)
     today = timezone.localdate()
-    table = series.forecast_table(cases_visible_to(request.user), today)
+    table = series.forecast_table(territory.cases, today)
     next_month = add_months(today.replace(day=1), 1)
     sections = [
         {"dimension": dimension, "title": title, "rows": table["rows"].get(dimension, [])}
@@ -115,6 +123,7 @@ def forecast_page(request):
             "next_month": next_month,
             "min_months": forecast.MIN_MONTHS,
             "min_mean": forecast.MIN_MEAN,
+            "territory": territory,
         },
     )
 
@@ -132,15 +141,15 @@ def similar_fragment(request, pk: int):
 @login_required
 def map_page(request):
     """民情地图: the reader's grids drawn from their own boundaries, coloured by a measure over a month."""
-    _readers_only(request.user)
+    territory = _territory(request)
     today = timezone.localdate()
     month = _month(request, today)
     measure = request.GET.get("measure") or "registered"
     if measure not in geo.MEASURES:
         raise Http404
     period = Period.monthly(month)
-    grids = geo.grids_for(request.user).select_related("community").order_by("community__code", "code")
-    figures = geo.grid_figures(cases_visible_to(request.user), period, today)
+    grids = territory.grids.select_related("community").order_by("community__code", "code")
+    figures = geo.grid_figures(territory.cases, period, today)
     data = geo.map_data(grids, figures, geo.spot_counts(grids, period))
     drill = {
         # Where a click on a grid leads: the queue, narrowed as the measure is (scope applies there).
@@ -173,6 +182,7 @@ def map_page(request):
             },
             "regions": data["regions"],
             "unmapped": data["unmapped"],
+            "territory": territory,
         },
     )
 
@@ -184,10 +194,11 @@ def _cockpit_panel(request):
 @login_required
 def cockpit_page(request):
     """驾驶舱: the map and the panel, full screen for the centre's wall; the panel polls itself."""
-    _readers_only(request.user)
+    # The wall display shows the reader's whole territory (a district: every subdistrict together).
+    territory = territory_for(request.user)
     today = timezone.localdate()
     period = Period.monthly(today)
-    grids = geo.grids_for(request.user).select_related("community").order_by("community__code", "code")
+    grids = territory.grids.select_related("community").order_by("community__code", "code")
     data = geo.map_data(grids, geo.grid_figures(cases_visible_to(request.user), period, today))
     for region in data["regions"] + data["unmapped"]:
         query = {"grid": region["id"], "registered_after": period.start.isoformat(), "registered_before": today}
@@ -202,5 +213,5 @@ def cockpit_page(request):
 
 @login_required
 def cockpit_panel(request):
-    _readers_only(request.user)
+    territory_for(request.user)
     return render(request, "analysis/_cockpit_panel.html", {"panel": _cockpit_panel(request)})

@@ -279,17 +279,23 @@ def routes(world):
             by_role({"gridworker", "gridworker2", "centre", "community2"}, refused=404),
         ),
     )
-    add("reports:missing", Cell("get", "/reports/inspections/missing/", by_role(SUBDISTRICT_READERS, refused=404)))
-
-    # Analysis: for a subdistrict's readers, each over their own scope; 类案参考 for whoever sees the case.
-    add("analysis:judgement", Cell("get", "/analysis/", by_role(SUBDISTRICT_READERS, refused=404)))
-    add("analysis:forecast", Cell("get", "/analysis/forecast/", by_role(SUBDISTRICT_READERS, refused=404)))
-    add("analysis:map", Cell("get", "/analysis/map/", by_role(SUBDISTRICT_READERS, refused=404)))
-    add("analysis:cockpit", Cell("get", "/analysis/cockpit/", by_role(SUBDISTRICT_READERS, refused=404)))
-    add(
-        "analysis:cockpit_panel",
-        Cell("get", "/analysis/cockpit/panel/", by_role(SUBDISTRICT_READERS, refused=404)),
-    )
+    # 缺报 and the analysis pages: a subdistrict's readers over their own scope; the district's readers
+    # (another district's too, over theirs, which holds no case here) over the whole district, or one
+    # subdistrict of it picked — a subdistrict outside the reader's district is 404, as is any pick by
+    # a reader of one subdistrict.
+    figures_readers = SUBDISTRICT_READERS | DISTRICT_READERS | {"otherdistrict"}
+    neighbour = f"?subdistrict={out.subdistrict_id}"
+    for name, path in (
+        ("reports:missing", "/reports/inspections/missing/"),
+        ("analysis:judgement", "/analysis/"),
+        ("analysis:forecast", "/analysis/forecast/"),
+        ("analysis:map", "/analysis/map/"),
+    ):
+        add(name, Cell("get", path, by_role(figures_readers, refused=404)))
+        add(name, Cell("get", path + neighbour, by_role(DISTRICT_READERS, refused=404)))
+        add(name, Cell("get", path + "?subdistrict=x", by_role(set(), refused=404)))
+    add("analysis:cockpit", Cell("get", "/analysis/cockpit/", by_role(figures_readers, refused=404)))
+    add("analysis:cockpit_panel", Cell("get", "/analysis/cockpit/panel/", by_role(figures_readers, refused=404)))
     for case, outside in ((m, False), (out, True)):
         add("analysis:similar", Cell("get", f"/analysis/similar/{case.pk}/", on_case(SIGNED_IN, outside=outside)))
 
