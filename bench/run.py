@@ -203,18 +203,27 @@ def measure_pages(client, centre, iterations, conn) -> dict:
     return out
 
 
+def monthly_report(subdistrict_id):
+    """(last month, a callable making one subdistrict's report for it): the report the bench times."""
+    from reports.statistics import Period, collect, derive
+
+    today = timezone.localdate()
+    period = Period.monthly(today.replace(day=1) - dt.timedelta(days=1))
+
+    def generate_report():
+        return derive(collect(subdistrict_id, period))
+
+    return period, generate_report
+
+
 def measure_reports(iterations, conn, subdistrict_id) -> dict:
     """One subdistrict's monthly report (reports are per subdistrict), and the size of what it stores."""
     import json
 
-    from reports.statistics import Period, collect, derive, success_rate
+    from reports.statistics import collect, derive, success_rate
 
-    today = timezone.localdate()
-    period = Period.monthly(today.replace(day=1) - dt.timedelta(days=1))
+    period, generate_report = monthly_report(subdistrict_id)
     step(f"monthly report {period.start:%Y-%m} of one subdistrict vs its SQL")
-
-    def generate_report():
-        return derive(collect(subdistrict_id, period))
 
     material = collect(subdistrict_id, period)
     stored = len(json.dumps(material, ensure_ascii=False).encode()) + len(
