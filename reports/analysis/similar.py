@@ -197,6 +197,18 @@ def similar_cases(cases, case, top: int = TOP, recent: int = RECENT) -> list[dic
     return rank(case.description, case.category.code, pool, top)
 
 
+# The advisory lock's key: indexers take it for each chunk's transaction (any fixed integer that
+# nothing else in the database uses as a lock key).
+INDEX_LOCK = 0x5F51_7A11
+
+
+def _one_indexer_at_a_time():
+    """Wait for any other indexer's chunk to commit (PostgreSQL; SQLite writes one at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_LOCK])
+
+
 def index_concluded(chunk: int = 5000, limit: int | None = None) -> int:
     """Index the concluded cases not yet indexed as of their latest conclusion (a case concluded
     again replaces its entry), `chunk` cases a transaction; returns how many were indexed."""
@@ -215,6 +227,11 @@ def index_concluded(chunk: int = 5000, limit: int | None = None) -> int:
             break
         after = rows[-1]["pk"]
         with transaction.atomic():
+            _one_indexer_at_a_time()
+            # Read again under the lock: another indexer (the schedule's, a bench's) may have just
+            # indexed some of these; indexing them twice would double their postings.
+            still = set(pending.filter(pk__in=[row["pk"] for row in rows]).values_list("pk", flat=True))
+            rows = [row for row in rows if row["pk"] in still]
             ids = [row["pk"] for row in rows]
             SimilarDocument.objects.filter(case_id__in=ids).delete()  # postings go with them
             documents, postings = [], []

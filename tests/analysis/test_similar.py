@@ -1,16 +1,11 @@
 """类案参考: the ranking on known answers, the fragment's scope, and the labelled set on the demo."""
 
-import datetime as dt
-
-import pytest
 from django.utils import timezone
 
 from casework.models import DisputeCase
 from casework.selectors import cases_visible_to
 from reports.analysis.similar import bm25_scores, evaluate, index_concluded, rank, related_codes, similar_cases, tokens
 from reports.models import SimilarDocument, SimilarTerm
-from tests.factories import category, register
-from tests.workflow import drive
 
 
 def candidate(pk, text, code="neighbour"):
@@ -36,20 +31,6 @@ def test_the_same_category_is_preferred_among_equals_and_text_decides_otherwise(
     ]
     assert [c["pk"] for c in rank("楼上漏水", "neighbour", pool)] == [2, 1, 3]
     assert related_codes("neighbour") >= {"housing", "property_mgmt"} and related_codes("family") == {"family"}
-
-
-@pytest.fixture
-def concluded(centre, mediator, grid, other_grid):
-    """Three concluded cases in `grid`'s community, one in the other community, and one open case."""
-    made = []
-    for text, code in [("楼上漏水影响楼下住户", "neighbour"), ("物业费上涨", "property_mgmt"), ("拖欠工资", "labour")]:
-        case = drive("agreed", centre=centre, lead=mediator, grid=grid)
-        DisputeCase.objects.filter(pk=case.pk).update(description=text, category=category(code))
-        made.append(case)
-    far = drive("failed", centre=centre, lead=mediator, grid=other_grid)
-    DisputeCase.objects.filter(pk=far.pk).update(description="楼上漏水严重")
-    query = register(centre, grid, description="楼上又漏水了", at=timezone.now() - dt.timedelta(days=1))
-    return {"made": made, "far": far, "query": query}
 
 
 def test_the_fragment_lists_concluded_related_cases_in_scope(concluded, client, centre, django_assert_max_num_queries):
