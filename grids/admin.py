@@ -1,28 +1,143 @@
+import hashlib
+import io
 import json
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.http import content_disposition_header
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from common.admin import RecordAdmin
 from common.audit import audit, audit_scope_change, scope_of
 from common.enums import AuditAction
+from common.workbook import WorkbookFileError
 
-from . import boundaries, services, twofactor
+from . import boundaries, services, territory, twofactor
 from .enums import Crs, Role
 from .models import Community, District, Grid, Inspection, SensitivePeriod, Subdistrict, User
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class TerritoryUploadForm(forms.Form):
+    file = forms.FileField(label="区域与人员工作簿（.xlsx）")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > territory.MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                "文件超过%(limit)sMB：一个区的区域与人员远小于此，请检查是否选错了文件。",
+                params={"limit": territory.MAX_UPLOAD_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+# The session remembers which stored upload its dry run checked, so that "confirm" imports that very file.
+TERRITORY_UPLOAD = "fengqiao_territory_upload"
 
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+    change_list_template = "admin/grids/district/change_list.html"
+
+    def get_urls(self):
+        extra = [
+            path(
+                "import-territory/",
+                self.admin_site.admin_view(self.import_territory),
+                name="grids_district_import_territory",
+            ),
+            path(
+                "import-territory/template.xlsx",
+                self.admin_site.admin_view(self.territory_template),
+                name="grids_district_territory_template",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def _may_import(self, request) -> None:
+        """Creating territory and accounts: superusers, or staff who may add districts and users."""
+        user = request.user
+        if not (user.is_superuser or user.has_perms(["grids.add_district", "grids.add_user", "grids.change_user"])):
+            raise PermissionDenied
+
+    def territory_template(self, request):
+        self._may_import(request)
+        content = io.BytesIO()
+        territory.write_template(content)
+        response = HttpResponse(content.getvalue(), content_type=XLSX)
+        response["Content-Disposition"] = content_disposition_header(True, "区域与人员导入模板.xlsx")
+        return response
+
+    def import_territory(self, request):
+        """Upload → dry run (what would be created or updated, or every problem) → confirm: one transaction."""
+        self._may_import(request)
+        context = {**self.admin_site.each_context(request), "title": "导入区域与人员", "opts": self.model._meta}
+        form = TerritoryUploadForm()
+        if request.method == "POST" and request.POST.get("confirm"):
+            return self._confirm(request, context)
+        if request.method == "POST":
+            form = TerritoryUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                content = form.cleaned_data["file"].read()
+                try:
+                    outcome = territory.import_territory(io.BytesIO(content), actor=request.user, dry_run=True)
+                except WorkbookFileError as exc:
+                    form.add_error("file", exc.message)
+                else:
+                    context["outcome"] = outcome
+                    if outcome.ok:
+                        context["digest"] = self._keep(request, content)
+        context["form"] = form
+        status = 400 if form.errors or ("outcome" in context and not context["outcome"].ok) else 200
+        return render(request, "admin/grids/import_territory.html", context, status=status)
+
+    def _keep(self, request, content: bytes) -> str:
+        """The checked file, kept in the site's storage (any web machine may take the confirmation)."""
+        previous = request.session.pop(TERRITORY_UPLOAD, None)
+        if previous:
+            default_storage.delete(previous["name"])
+        digest = hashlib.sha256(content).hexdigest()
+        name = default_storage.save(f"territory/{uuid.uuid4().hex}.xlsx", ContentFile(content))
+        request.session[TERRITORY_UPLOAD] = {"name": name, "digest": digest}
+        return digest
+
+    def _confirm(self, request, context):
+        kept = request.session.get(TERRITORY_UPLOAD)
+        if not kept or kept["digest"] != request.POST.get("confirm"):
+            messages.error(request, "没有待确认的试导入（可能已导入或已过期），请重新上传。")
+            return redirect("admin:grids_district_import_territory")
+        try:
+            with default_storage.open(kept["name"], "rb") as stored:
+                content = stored.read()
+        except OSError:
+            request.session.pop(TERRITORY_UPLOAD, None)
+            messages.error(request, "试导入的文件已不在，请重新上传。")
+            return redirect("admin:grids_district_import_territory")
+        outcome = territory.import_territory(io.BytesIO(content), actor=request.user)
+        request.session.pop(TERRITORY_UPLOAD, None)
+        default_storage.delete(kept["name"])
+        context.update(
+            outcome=outcome,
+            form=TerritoryUploadForm(),
+            links=[(u, n, request.build_absolute_uri(p)) for u, n, p in outcome.links],
+        )
+        response = render(request, "admin/grids/import_territory.html", context, status=200 if outcome.written else 409)
+        # The links set passwords: shown once, kept by no cache.
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 @admin.register(Subdistrict)

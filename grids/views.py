@@ -42,6 +42,21 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """A new account's one-time link (from the territory import): the owner chooses the first password.
+    The token is void once a password is set, and after PASSWORD_RESET_TIMEOUT."""
+
+    template_name = "registration/password_set.html"
+    success_url = reverse_lazy("grids:login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed_by_owner(user=form.user)
+        messages.success(self.request, _("密码已设置，请用新密码登录。"))
+        return response
+
+
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

@@ -28,11 +28,14 @@ from casework import permissions, writes
 from casework.enums import CaseStatus
 from casework.models import DisputeCase
 from common.refusals import NotPermitted, Refusal
+from common.workbook import BoundedWorkbook, WorkbookFileError
 
 from .checks import LedgerRow, Problem, Reference, RowChecker
 from .layout import COLUMN_BY_KEY, COLUMNS, SHEET_TITLE, fold, match_headers
 from .replay import replay
-from .workbook import BoundedWorkbook, LedgerFileError
+
+# A file the ledger cannot read, by the name its callers (the upload, the import command) catch.
+LedgerFileError = WorkbookFileError
 
 MAX_HEADER_SEARCH = 10
 
@@ -126,7 +129,7 @@ class Sheet:
 
 def read_sheet(source, sheet_name: str | None = None) -> Sheet:
     """The ledger sheet's header and non-empty rows, or LedgerFileError saying what is wrong with the file
-    (ledger.workbook reads it within bounds)."""
+    (common.workbook reads it within bounds)."""
     workbook = BoundedWorkbook(source)
     try:
         worksheet, header_row, columns = _locate(workbook, sheet_name)

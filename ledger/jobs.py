@@ -34,11 +34,11 @@ from django.utils.translation import gettext as _
 
 from casework import permissions
 from common.refusals import NotPermitted
+from common.workbook import inspect
 from ledger.enums import ImportState
 from ledger.models import UPLOADS, LedgerImport
 
 from .importer import ImportReport, LedgerFileError, import_ledger
-from .workbook import inspect
 
 logger = logging.getLogger(__name__)
 

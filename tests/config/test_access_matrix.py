@@ -316,6 +316,8 @@ def routes(world):
     add("grids:login", Cell("get", "/login/", by_role(SIGNED_IN), label="GET /login/"))
     add("grids:logout", Cell("post", "/logout/", by_role(SIGNED_IN)))
     add("grids:password_change", Cell("get", "/password/", by_role(SIGNED_IN)))
+    # A new account's one-time link: public; a wrong or used token shows that it is void.
+    add("grids:password_set", Cell("get", "/password/set/MQ/no-such-token/", by_role(SIGNED_IN)))
     # Anyone signed in may enrol an authenticator; without one, the second step sends them there.
     add("grids:otp_setup", Cell("get", "/login/otp/setup/", by_role(SIGNED_IN)))
     add("grids:otp_verify", Cell("get", "/login/otp/", by_role(SIGNED_IN)))
@@ -324,6 +326,9 @@ def routes(world):
     add("healthz", Cell("get", "/healthz", by_role(SIGNED_IN)))
     add("admin", Cell("get", "/admin/", by_role({"admin"}, refused=302)))
     add("admin", Cell("get", f"/admin/casework/disputecase/{m.pk}/change/", by_role({"admin"}, refused=302)))
+    # The territory import and its template: administrators only, like the rest of the admin.
+    add("admin", Cell("get", "/admin/grids/district/import-territory/", by_role({"admin"}, refused=302)))
+    add("admin", Cell("get", "/admin/grids/district/import-territory/template.xlsx", by_role({"admin"}, refused=302)))
 
     # API: reference lists, the queue, registration, statistics, schema.
     for name, path in (
@@ -372,6 +377,7 @@ def routes(world):
 # What an anonymous visitor gets: the public pages answer, everything else asks for credentials.
 PUBLIC = {
     "grids:login",
+    "grids:password_set",
     "grids:logout",
     "set_language",
     "healthz",

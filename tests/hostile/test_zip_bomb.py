@@ -1,6 +1,6 @@
 """Finding 3 of the attack run: the upload's header check loaded the whole shared-strings table
 (a 0.67 MB file took 1.24 GB and 44 s in a web worker). Now the upload answers from the archive's
-directory alone, and the worker's reader (ledger.workbook) streams within limits: every bomb
+directory alone, and the worker's reader (common.workbook) streams within limits: every bomb
 here, each within the 20 MB upload limit, is refused in < 10 s and < 200 MB."""
 
 import io
@@ -13,7 +13,8 @@ import pytest
 from django.urls import reverse
 
 from casework.models import DisputeCase
-from ledger import jobs, workbook
+from common import workbook
+from ledger import jobs
 from ledger.forms import MAX_UPLOAD_BYTES
 from ledger.importer import LedgerFileError, read_sheet
 from ledger.layout import COLUMNS

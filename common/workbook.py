@@ -1,5 +1,5 @@
-"""Reading an uploaded XLSX within bounds: a file of any shape within the upload limit costs little
-memory and a few seconds at most before it is read or refused (a zip bomb included).
+"""Reading an uploaded XLSX within bounds (a ledger, a territory): a file of any shape within the upload
+limit costs little memory and a few seconds at most before it is read or refused (a zip bomb included).
 
 openpyxl, even read-only, loads the whole shared-strings table first and has no limits; this
 reader streams every part through expat in chunks and counts as it goes:
@@ -11,7 +11,7 @@ reader streams every part through expat in chunks and counts as it goes:
   the characters of any one cell or string are capped; a document type declaration (entity
   expansion) is refused outright.
 
-A file over a limit is refused with a message saying which (LedgerFileError); the limits are far
+A file over a limit is refused with a message saying which (WorkbookFileError); the limits are far
 above a real ledger (a 10,000-row ledger is ~10 MB of XML) and below what could hold a worker.
 """
 
@@ -41,21 +41,21 @@ _REF = re.compile(r"([A-Z]{1,3})(\d+)$")
 _OFFICE_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-class LedgerFileError(Exception):
-    """The file as a whole cannot be read as a ledger: not an XLSX, over a limit, no such sheet,
-    headers missing; `message` says which, for the user."""
+class WorkbookFileError(Exception):
+    """The file as a whole cannot be read: not an XLSX, over a limit, no such sheet, headers missing;
+    `message` says which, for the user."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
 
-def _unreadable() -> LedgerFileError:
-    return LedgerFileError(_("无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件（.xls 请先另存为 .xlsx）。"))
+def _unreadable() -> WorkbookFileError:
+    return WorkbookFileError(_("无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件（.xls 请先另存为 .xlsx）。"))
 
 
-def _too_large(what: str) -> LedgerFileError:
-    return LedgerFileError(
+def _too_large(what: str) -> WorkbookFileError:
+    return WorkbookFileError(
         _("文件超出导入上限（%(what)s），请拆分为多个文件分批导入。") % {"what": what},
     )
 
@@ -79,7 +79,7 @@ def inspect(source) -> zipfile.ZipFile:
 class _Refused(Exception):
     """Raised from inside an expat handler, carried out of the parse."""
 
-    def __init__(self, error: LedgerFileError):
+    def __init__(self, error: WorkbookFileError):
         self.error = error
 
 
@@ -99,7 +99,7 @@ _NAMESPACES = (
     "http://purl.oclc.org/ooxml/spreadsheetml/main}",
     "http://schemas.openxmlformats.org/package/2006/relationships}",
 )
-_ELEMENTS = ("row", "c", "v", "t", "is", "si", "r", "rPh", "sheet", "workbookPr", "numFmt", "xf", "cellXfs")
+_ELEMENTS = ("row", "c", "f", "v", "t", "is", "si", "r", "rPh", "sheet", "workbookPr", "numFmt", "xf", "cellXfs")
 TAGS = {ns + name: name for ns in _NAMESPACES for name in _ELEMENTS} | {
     ns + "Relationship": "Relationship" for ns in _NAMESPACES
 }
@@ -151,7 +151,7 @@ def _attr(attrs: dict, name: str, default=None):
 
 
 class BoundedWorkbook:
-    """The parts of an XLSX a ledger needs: sheet names, shared strings, date styles, and rows
+    """The parts of an XLSX a reader needs: sheet names, shared strings, date styles, and rows
     streamed per sheet, like openpyxl's read-only `iter_rows(values_only=True)`."""
 
     def __init__(self, source):
@@ -311,6 +311,9 @@ class BoundedWorkbook:
 class BoundedSheet:
     def __init__(self, workbook: BoundedWorkbook, title: str, part: str):
         self.workbook, self.title, self.part = workbook, title, part
+        # (row, column) of every cell read that holds a formula: its value is only the cached result
+        # of the last calculation, so a reader that must take cells as typed can refuse them.
+        self.formulas: list[tuple[int, int]] = []
 
     def rows(self, min_row: int = 1, max_row: int | None = None):
         """(row number, values) of the rows from `min_row` to `max_row` that hold a value, values as a
@@ -334,6 +337,7 @@ class BoundedSheet:
         cells: dict[int, object] = {}
         text_parts: list[str] = []
         inside = False
+        formulas = self.formulas
 
         def start(tag, attrs):
             nonlocal row_number, col, style, rows, row_cells, length, kind, cells, text_parts, inside
@@ -356,6 +360,8 @@ class BoundedSheet:
                 text_parts, length = [], 0
             elif tag == "v" or tag == "t":
                 inside = True
+            elif tag == "f":
+                formulas.append((row_number, col))
             elif tag == "row":
                 rows += 1
                 if rows > MAX_ROWS:
