@@ -25,6 +25,7 @@ from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -138,13 +139,6 @@ SHEETS = {
     GRIDS: GRID_COLUMNS,
     STAFF: STAFF_COLUMNS,
 }
-KIND_LABELS = {
-    DISTRICTS: gettext_lazy("区"),
-    SUBDISTRICTS: gettext_lazy("街道"),
-    COMMUNITIES: gettext_lazy("社区"),
-    GRIDS: gettext_lazy("网格"),
-    STAFF: gettext_lazy("账号"),
-}
 
 
 @dataclass(frozen=True)
@@ -182,15 +176,17 @@ class Outcome:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def pending(self) -> int:
+        """How many rows would create or change something (0: the file matches what is stored)."""
+        return sum(change.action != "unchanged" for change in self.changes)
+
     def counts(self) -> list[tuple[str, int, int, int]]:
-        """(kind, created, updated, unchanged) per sheet, in the workbook's order."""
+        """(sheet, created, updated, unchanged) per sheet, in the workbook's order."""
         tally = defaultdict(lambda: {"create": 0, "update": 0, "unchanged": 0})
         for change in self.changes:
             tally[change.sheet][change.action] += 1
-        return [
-            (str(KIND_LABELS[sheet]), tally[sheet]["create"], tally[sheet]["update"], tally[sheet]["unchanged"])
-            for sheet in SHEETS
-        ]
+        return [(sheet, tally[sheet]["create"], tally[sheet]["update"], tally[sheet]["unchanged"]) for sheet in SHEETS]
 
 
 class _Rows:
@@ -540,7 +536,11 @@ class _Planner:
             .filter(folded__in=lowered)
             .prefetch_related("grids")
         }
-        labels = {str(label): value for value, label in Role.choices} | {value: value for value in Role.values}
+        # A role by its value, or by its name as the template writes it (Chinese) or as this reader's
+        # language shows it: the workbook does not change with the language of the page it is sent from.
+        labels = {value: value for value in Role.values} | {str(label): value for value, label in Role.choices}
+        with translation.override("zh-hans"):
+            labels |= {str(label): value for value, label in Role.choices}
         for number, record in rows:
             if not self._required(STAFF, number, record):
                 continue

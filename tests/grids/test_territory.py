@@ -94,7 +94,7 @@ def test_a_good_workbook_creates_the_whole_territory(db):
         ["街道", 2, 0, 0],
         ["社区", 3, 0, 0],
         ["网格", 4, 0, 0],
-        ["账号", 6, 0, 0],
+        ["人员", 6, 0, 0],
     ]
 
 
@@ -212,7 +212,7 @@ def test_importing_again_changes_nothing_and_renames_update_in_place(db):
     audits = AuditEntry.objects.count()
     again = import_territory(workbook())
     assert again.written and not again.links
-    assert {c.action for c in again.changes} == {"unchanged"}
+    assert {c.action for c in again.changes} == {"unchanged"} and again.pending == 0
     assert territory_counts() == before and AuditEntry.objects.count() == audits
     hsm = Community.objects.get(code="HSM")
 
@@ -385,3 +385,12 @@ def test_the_command_dry_runs_then_imports_and_prints_the_links(db, tmp_path):
     with pytest.raises(CommandError, match="1 处错误"):
         call_command("import_territory", str(bad), stdout=io.StringIO(), stderr=err)
     assert "人员第2行“角色”" in err.getvalue()
+
+
+def test_role_names_are_read_as_the_template_writes_them_whatever_the_language(db):
+    from django.utils import translation
+
+    with translation.override("en"):
+        outcome = import_territory(workbook())
+    assert outcome.ok and outcome.written, outcome.problems
+    assert User.objects.get(username="hsmgrid").roles == [Role.GRID_WORKER]
