@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,16 +53,59 @@ def _page_number(request) -> int:
         return 1
 
 
-def _sort_links(current: str):
-    links = {}
+class QueryLinks:
+    """The page's query string with some parameters set or dropped, as `{% querystring %}` writes it
+    (kept keys in place, new ones last), for the ~20 links of a queue page: the tag deep-copies the
+    query and renders a node each time, here the query is read once."""
+
+    def __init__(self, query):
+        self.query = query
+        self.items = dict(query.lists())
+
+    def __call__(self, **changes) -> str:
+        items = dict(self.items)
+        for key, value in changes.items():
+            if value is None:
+                items.pop(key, None)
+            else:
+                items[key] = [str(value)]
+        if not items and not self.query:
+            return ""
+        params = QueryDict(mutable=True)
+        for key, values in items.items():
+            params.setlist(key, values)
+        return f"?{params.urlencode()}"
+
+
+def _sort_links(current: str, links: QueryLinks):
+    out = {}
     for field, label in SORTABLE:
         ascending = current == field
-        links[field] = {
+        param = f"-{field}" if ascending else field
+        out[field] = {
             "label": label,
-            "param": f"-{field}" if ascending else field,
+            "param": param,
+            "href": links(o=param, after=None, page=None),
             "arrow": "↑" if ascending else ("↓" if current == f"-{field}" else ""),
         }
-    return links
+    return out
+
+
+def _page_links(links: QueryLinks, tabs, current_tab, page, previous_cursor, next_cursor) -> dict:
+    """The tabs', the pager's and the exports' links (each leaves the page's cursor behind)."""
+    unpaged = links(after=None, before=None, page=None)
+    previous = unpaged
+    if page > 2 and previous_cursor:
+        previous = links(after=None, before=previous_cursor, page=page - 1)
+    return {
+        "unpaged": unpaged,
+        "tabs": [
+            {"label": label, "href": links(tab=code, after=None, before=None, page=None), "active": code == current_tab}
+            for code, label in tabs
+        ],
+        "previous": previous,
+        "next": links(after=next_cursor, before=None, page=page + 1) if next_cursor is not None else "",
+    }
 
 
 @login_required
@@ -84,6 +127,8 @@ def queue(request):
     total = cases.order_by()[: COUNT_LIMIT + 1].count()
     cleaned = getattr(filterset.form, "cleaned_data", {})
     audit_sealed_search(request, cleaned.get("q") or "", where="casework:queue")
+    links = QueryLinks(request.GET)
+    current_tab = cleaned.get("tab") or "all"
     context = {
         "filter": filterset,
         "rows": as_rows(values),
@@ -95,9 +140,9 @@ def queue(request):
         "previous_cursor": previous_cursor,
         "has_next": next_cursor is not None,
         "has_previous": page > 1,
-        "tabs": tab_choices(),
-        "current_tab": cleaned.get("tab") or "all",
-        "sort_links": _sort_links(request.GET.get("o", "")),
+        "links": _page_links(links, tab_choices(), current_tab, page, previous_cursor, next_cursor),
+        "current_tab": current_tab,
+        "sort_links": _sort_links(request.GET.get("o", ""), links),
         "today": timezone.localdate(),
         "can_register": any(request.user.has_role(r) for r in REGISTERING_ROLES),
     }
