@@ -202,6 +202,17 @@ def routes(world):
                 data=session_body(),
             ),
         )
+    # 督办 through the API: the list for whoever sees the case; orders by the district's staff (409 when
+    # the case is neither overdue nor warned); an answer to an order the case does not have: 404.
+    for case, outside in ((m, False), (out, True)):
+        path = f"/api/v1/cases/{case.pk}/supervision/"
+        add("api:supervision", Cell("get", path, on_case(SIGNED_IN, outside=outside), api=True))
+        body = {"instruction": "请办理", "working_days": 3}
+        add("api:supervision", Cell("post", path, on_case({"district"}, outside=outside), api=True, data=body))
+        add(
+            "api:supervision-answer",
+            Cell("post", f"{path}999999/answer/", by_role(set(), refused=404), api=True, data={"text": "已办理"}),
+        )
     for name, (state, who) in RECORD_WHO.items():
         case = m if state == "mediating" else a
         add("mediation:record", Cell("post", f"/mediation/cases/{case.pk}/record/{name}/", on_case(who)))
