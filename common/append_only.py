@@ -92,8 +92,14 @@ def install(app_config, tables: dict[str, tuple[str, ...]], using: str = "defaul
     return done
 
 
+# Every protected table, "app_label.Model" -> the columns an UPDATE may change: what the triggers
+# install, and what the tests walk, so that a table protected later is tried without being named.
+PROTECTED: dict[str, tuple[str, ...]] = {}
+
+
 def protect(app_config, tables: dict[str, tuple[str, ...]]) -> None:
     """Keep `tables` (model name -> the columns an UPDATE may change) append-only after each migrate."""
+    PROTECTED.update({f"{app_config.label}.{name}": tuple(mutable) for name, mutable in tables.items()})
 
     def receiver(sender, using="default", **kwargs):
         install(app_config, tables, using=using)
