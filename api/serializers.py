@@ -16,7 +16,7 @@ from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection
 from mediation.bodies import InputSerializer
 from mediation.enums import FollowUpMethod
-from mediation.models import Agreement, FollowUp, MediationSession, Mediator, SessionParty
+from mediation.models import Agreement, FollowUp, JudicialConfirmationEntry, MediationSession, Mediator, SessionParty
 from reports.enums import ReportKind
 from reports.models import Snapshot
 
@@ -220,7 +220,21 @@ class SessionRecordedSerializer(SessionSerializer):
         fields = [*SessionSerializer.Meta.fields, "party_notes"]
 
 
+class JudicialEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JudicialConfirmationEntry
+        fields = ["id", "status", "applied_on", "court", "answered_on", "note", "recorded_by", "recorded_at"]
+
+
 class AgreementSerializer(serializers.ModelSerializer):
+    """The agreement with its judicial confirmation: the current answer (`judicial_confirmation` and
+    the latest entry's dates and court) and every entry recorded, oldest first."""
+
+    judicial_applied_on = serializers.SerializerMethodField()
+    judicial_court = serializers.SerializerMethodField()
+    judicial_answered_on = serializers.SerializerMethodField()
+    judicial_history = JudicialEntrySerializer(source="judicial_entries", many=True, read_only=True)
+
     class Meta:
         model = Agreement
         fields = [
@@ -241,9 +255,25 @@ class AgreementSerializer(serializers.ModelSerializer):
             "judicial_applied_on",
             "judicial_court",
             "judicial_answered_on",
+            "judicial_history",
             "recorded_by",
             "recorded_at",
         ]
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_judicial_applied_on(self, agreement):
+        latest = agreement.judicial_latest
+        return latest.applied_on if latest else None
+
+    @extend_schema_field(serializers.CharField())
+    def get_judicial_court(self, agreement) -> str:
+        latest = agreement.judicial_latest
+        return latest.court if latest else ""
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_judicial_answered_on(self, agreement):
+        latest = agreement.judicial_latest
+        return latest.answered_on if latest else None
 
 
 class FollowUpSerializer(serializers.ModelSerializer):

@@ -63,11 +63,12 @@ class UploadNotStored(LedgerFileError):
 
 
 def import_request(
-    *, user, upload, sheet: str = "", valid_only: bool, dry_run: bool, queue: bool = True
+    *, user, upload, sheet: str = "", valid_only: bool, dry_run: bool, queue: bool = True, at=None
 ) -> LedgerImport:
     """Record a ledger file and queue its import (`queue=False`: the caller runs it, as the
-    import_ledger command does). Raises LedgerFileError (the file is not a ledger: nothing is
-    recorded; UploadNotStored when the file store is down) or NotPermitted (not centre staff)."""
+    import_ledger command does; `at`: when it was uploaded, now by default). Raises LedgerFileError
+    (the file is not a ledger: nothing is recorded; UploadNotStored when the file store is down)
+    or NotPermitted (not centre staff)."""
     if not permissions.is_own_centre_staff(user):
         raise NotPermitted(_("只有综治中心工作人员可以导入台账。"))
     content = upload.read()
@@ -75,7 +76,7 @@ def import_request(
     job = LedgerImport(
         subdistrict_id=user.subdistrict_id,
         requested_by=user,
-        requested_at=timezone.now(),
+        requested_at=at or timezone.now(),
         filename=(PurePath(getattr(upload, "name", "") or "ledger.xlsx").name)[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),

@@ -20,9 +20,9 @@ class MediationConfig(AppConfig):
             lambda qs, today: qs.filter(agreement__in=Agreement.objects.awaiting_application(today)),
         )
 
-        # The record of mediation is append-only in the database (common.append_only). The
-        # agreement's judicial-confirmation columns hold the current answer; each change is also
-        # appended to the case's events.
+        # The record of mediation is append-only in the database (common.append_only). Of the
+        # agreement only its judicial-confirmation status changes: it mirrors the latest of the
+        # appended judicial-confirmation entries.
         protect(
             self,
             {
@@ -31,6 +31,7 @@ class MediationConfig(AppConfig):
                 "FollowUp": (),
                 "ConflictDeclaration": (),
                 "OrganizationConflict": (),
-                "Agreement": ("judicial_confirmation", "judicial_applied_on", "judicial_court", "judicial_answered_on"),
+                "Agreement": ("judicial_confirmation",),
+                "JudicialConfirmationEntry": (),
             },
         )

@@ -261,6 +261,12 @@ class JudicialForm(CaseActionForm):
     applied_on = forms.DateField(label=_("申请日期"), required=False, widget=DATE)
     court = forms.CharField(label=_("受理法院"), required=False, max_length=100)
     answered_on = forms.DateField(label=_("裁定日期"), required=False, widget=DATE)
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=200,
+        help_text=_("改为未申请时必填，如当事人撤回申请、原记录有误。每次记录都会保留，不覆盖以前的记录。"),
+    )
 
 
 class ConflictForm(CaseActionForm):

@@ -213,7 +213,9 @@ class Agreement(NeverDeleteModel):
     signatures = models.JSONField(_("当事人签署"), default=list, blank=True)
     mediator_signed = models.BooleanField(_("调解员已签名"), default=False)
     committee_sealed = models.BooleanField(_("已加盖调解委员会印章"), default=False)
-    # art. 33: the parties may jointly apply for judicial confirmation within 30 days.
+    # art. 33: the parties may jointly apply for judicial confirmation within 30 days. Each step
+    # (applied, the court's answer …) is a JudicialConfirmationEntry; this column mirrors the latest
+    # one's status, written in the same transaction, so the queue and reminders filter on it.
     judicial_confirmation = models.CharField(
         _("司法确认"),
         max_length=16,
@@ -221,9 +223,6 @@ class Agreement(NeverDeleteModel):
         default=JudicialConfirmation.NOT_APPLIED,
     )
     judicial_deadline = models.DateField(_("司法确认申请期限"))
-    judicial_applied_on = models.DateField(_("申请日期"), null=True, blank=True)
-    judicial_court = models.CharField(_("受理法院"), max_length=100, blank=True)
-    judicial_answered_on = models.DateField(_("裁定日期"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("记录时间"))
 
@@ -238,6 +237,40 @@ class Agreement(NeverDeleteModel):
         if self.judicial_confirmation != JudicialConfirmation.NOT_APPLIED:
             return "applied"
         return "open" if self.judicial_deadline >= today else "lapsed"
+
+    @property
+    def judicial_latest(self):
+        """The latest judicial-confirmation entry (its application date, court, answer), or None."""
+        entries = list(self.judicial_entries.all())  # prefetched with the case's page
+        return entries[-1] if entries else None
+
+
+class JudicialConfirmationEntry(models.Model):
+    """司法确认 (art. 33), one step at a time: the parties applied (where, when), the court confirmed
+    or refused (when), or the application came to nothing (withdrawn, recorded in error: `note` says
+    which). Appended, never changed: the history is the record, the agreement mirrors the latest."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="judicial_entries", verbose_name=_("调解协议")
+    )
+    status = models.CharField(_("司法确认"), max_length=16, choices=JudicialConfirmation.choices)
+    applied_on = models.DateField(_("申请日期"), null=True, blank=True)
+    court = models.CharField(_("受理法院"), max_length=100, blank=True)
+    answered_on = models.DateField(_("裁定日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("司法确认记录")
+        verbose_name_plural = _("司法确认记录")
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["agreement", "recorded_at"], name="judicial_entry_agreement_idx")]
+
+    def __str__(self):
+        return f"{self.agreement_id} {self.get_status_display()} {self.recorded_at:%Y-%m-%d}"
 
 
 class FollowUp(NeverDeleteModel):

@@ -1,5 +1,7 @@
 """Reads of the mediation side: who may be assigned to a case, and why not."""
 
+import datetime as dt
+
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -9,10 +11,12 @@ from casework.models import CaseEvent, DisputeCase, Party, SupervisionOrder
 from casework.selectors import case_list_related, cases_visible_to
 from casework.supervision import EVENT_LABELS as SUPERVISION_LABELS
 
+from .enums import JudicialConfirmation
 from .models import (
     Agreement,
     ConflictDeclaration,
     FollowUp,
+    JudicialConfirmationEntry,
     MediationOrganization,
     MediationSession,
     Mediator,
@@ -113,10 +117,11 @@ def assignment_options(case):
     return options
 
 
-def case_page_related(qs):
+def case_page_related(qs, *, judicial_entries: bool = True):
     """Everything a case's page shows (the web page and the API's case detail alike): parties, events,
-    mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries."""
-    return qs.select_related(
+    mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries;
+    with the agreement's judicial-confirmation entries unless the caller reads them from the events."""
+    qs = qs.select_related(
         "subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization", "agreement"
     ).prefetch_related(
         Prefetch("co_mediators", queryset=Mediator.objects.select_related("organization")),
@@ -125,13 +130,18 @@ def case_page_related(qs):
         Prefetch("sessions", queryset=MediationSession.objects.select_related("presiding")),
         Prefetch("follow_ups", queryset=FollowUp.objects.select_related("recorded_by")),
     )
+    if judicial_entries:  # no query for a case without an agreement
+        entries = JudicialConfirmationEntry.objects.select_related("recorded_by")
+        qs = qs.prefetch_related(Prefetch("agreement__judicial_entries", queryset=entries))
+    return qs
 
 
 def case_page(user, pk: int, *, supervision: bool = True):
     """One case visible to `user`, with everything its page shows, or DisputeCase.DoesNotExist.
-    `supervision`: with its supervision orders and their answers (the web page shows them; the API's
-    case detail does not carry them)."""
-    qs = case_page_related(cases_visible_to(user))
+    `supervision`: the web page, with its supervision orders and their answers, which reads the
+    judicial-confirmation history from the case's events (`judicial_history`); else the API's case
+    detail, which carries the judicial-confirmation entries instead."""
+    qs = case_page_related(cases_visible_to(user), judicial_entries=not supervision)
     if supervision:
         orders = SupervisionOrder.objects.select_related("issued_by", "answer__answered_by")
         qs = qs.prefetch_related(Prefetch("supervision_orders", queryset=orders))
@@ -163,6 +173,8 @@ def case_timeline(case) -> list[dict]:
             item["follow_up"] = follow_ups.pop(event.data.get("follow_up"), None)
         elif event.name == Transition.REACH_AGREEMENT:
             item["agreement"] = agreement
+        elif event.name == RecordKind.JUDICIAL_CONFIRMATION:
+            item["judicial"] = judicial_step(event)
         items.append(item)
     # Records whose event does not name them (e.g. imported from a ledger) still belong in the file.
     for session in sessions.values():
@@ -173,6 +185,31 @@ def case_timeline(case) -> list[dict]:
         )
     items.sort(key=lambda i: i["event"].at if i["event"] else i["at"])
     return items
+
+
+def judicial_step(event) -> dict:
+    """One judicial-confirmation entry as its event on the case's file carries it (the same step,
+    appended in the same transaction), for the case page, which has the events loaded already."""
+    data = event.data or {}
+
+    def day(key):
+        return dt.date.fromisoformat(data[key]) if data.get(key) else None
+
+    status = data.get("status")
+    return {
+        "at": event.at,
+        "by": event.actor,
+        "status": JudicialConfirmation(status).label if status in JudicialConfirmation.values else status,
+        "applied_on": day("applied_on"),
+        "court": data.get("court") or "",
+        "answered_on": day("answered_on"),
+        "note": data.get("note") or "",
+    }
+
+
+def judicial_history(case) -> list[dict]:
+    """Every judicial-confirmation step of the case, oldest first (from its loaded events)."""
+    return [judicial_step(e) for e in case.events.all() if e.name == RecordKind.JUDICIAL_CONFIRMATION]
 
 
 def next_step(row, user) -> str:

@@ -31,6 +31,7 @@ from .models import (
     Agreement,
     ConflictDeclaration,
     FollowUp,
+    JudicialConfirmationEntry,
     MediationSession,
     Mediator,
     OrganizationConflict,
@@ -632,9 +633,11 @@ def organization_conflict_declare(*, actor, organization, party_name: str, reaso
 
 
 def judicial_confirmation_record(
-    case, *, actor, status: str, applied_on=None, court: str = "", answered_on=None, at=None
-) -> Agreement:
-    """司法确认 (art. 33): whether the parties applied, where, and the court's answer."""
+    case, *, actor, status: str, applied_on=None, court: str = "", answered_on=None, note: str = "", at=None
+) -> JudicialConfirmationEntry:
+    """司法确认 (art. 33): whether the parties applied, where, and the court's answer. Each call
+    appends an entry (the history is kept whole); the agreement's status mirrors the latest. Going
+    back to 未申请 (an application withdrawn, or recorded in error) says why in `note`."""
     writes.refuse_deferred()
     if not permissions.can_record_follow_up(actor, case):
         raise CasePermissionDenied(_("只有本案调解员或综治中心工作人员可以记录司法确认情况。"))
@@ -647,41 +650,47 @@ def judicial_confirmation_record(
         raise ValidationError({"applied_on": [_("请填写申请日期。")]})
     if status in (JudicialConfirmation.CONFIRMED, JudicialConfirmation.REJECTED) and answered_on is None:
         raise ValidationError({"answered_on": [_("请填写法院裁定日期。")]})
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise ValidationError({"note": [_("说明不能超过200字。")]})
+    previous = agreement.judicial_confirmation
+    if status == JudicialConfirmation.NOT_APPLIED and previous != status and not note:
+        raise ValidationError({"note": [_("改为未申请时，请说明原因（如当事人撤回申请、原记录有误）。")]})
     at = at or timezone.now()
     # The dates follow one another: signed, applied, answered, and none of them tomorrow.
     if applied_on and not agreement.signed_on <= applied_on <= local_date(at):
         raise ValidationError({"applied_on": [_("申请日期应在协议签订日期与今天之间。")]})
     if answered_on and not (applied_on or agreement.signed_on) <= answered_on <= local_date(at):
         raise ValidationError({"answered_on": [_("裁定日期应在申请日期与今天之间。")]})
-    previous = agreement.judicial_confirmation
     with writes.atomic():
-        agreement.judicial_confirmation = status
-        agreement.judicial_applied_on = applied_on
-        agreement.judicial_court = (court or "").strip()
-        agreement.judicial_answered_on = answered_on
-        agreement.save(
-            update_fields=[
-                "judicial_confirmation",
-                "judicial_applied_on",
-                "judicial_court",
-                "judicial_answered_on",
-            ]
+        entry = JudicialConfirmationEntry.objects.create(
+            agreement=agreement,
+            status=status,
+            applied_on=applied_on,
+            court=(court or "").strip(),
+            answered_on=answered_on,
+            note=note,
+            recorded_by=actor,
+            recorded_at=at,
         )
+        if previous != status:
+            Agreement.objects.filter(pk=agreement.pk).update(judicial_confirmation=status)
         case_services.add_record(
             case,
             actor=actor,
             name=RecordKind.JUDICIAL_CONFIRMATION,
             allowed_states=FOLLOW_UP_STATES,
             at=at,
-            # The agreement holds the current answer; each answer is appended here, so an update
-            # never loses the one before it.
+            # The reports replay these events as the answers stood at a period's end.
             data={
+                "entry": entry.pk,
                 "status": status,
                 "from_status": previous,
                 "applied_on": applied_on.isoformat() if applied_on else None,
-                "court": agreement.judicial_court,
+                "court": entry.court,
                 "answered_on": answered_on.isoformat() if answered_on else None,
+                "note": note,
                 "late": bool(applied_on and applied_on > agreement.judicial_deadline),
             },
         )
-    return agreement
+    return entry

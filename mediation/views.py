@@ -48,6 +48,7 @@ from .selectors import (
     case_page,
     case_timeline,
     conflicts_of,
+    judicial_history,
     mediator_statistics,
     organization_statistics,
 )
@@ -225,6 +226,7 @@ def render_case(request, case, *, bound=None, conflict=None, status=200, reveale
         "parties": list(case.parties.all()),
         "co_mediators": list(case.co_mediators.all()),
         "agreement": agreement,
+        "judicial_history": judicial_history(case) if agreement is not None else [],
         "timeline": case_timeline(case),
         "actions": actions,
         "blocked": blocked,

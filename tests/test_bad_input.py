@@ -363,7 +363,7 @@ RECORD_FORMS = {
         CaseStatus.AGREED,
         "lead",
         {"status": "pending", "applied_on": "", "court": "东湖区人民法院"},
-        {"status": "choice", "applied_on": "date", "court": "short", "answered_on": "date"},
+        {"status": "choice", "applied_on": "date", "court": "short", "answered_on": "date", "note": "short"},
     ),
     "conflict": (CaseStatus.MEDIATING, "lead", {"reason": "与当事人系亲属"}, {"reason": "short"}),
 }

@@ -7,10 +7,7 @@ is tried without being named here; a model that is neither protected nor exempte
 import datetime as dt
 import decimal
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from mediation import services as mediation_services
 from reports.services import report_generate
 from tests.factories import DistrictFactory, UserFactory, register
 from tests.ledger.conftest import xlsx
+from tests.sqlite_db import migrated_sqlite
 from tests.workflow import drive, fresh
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -189,19 +187,7 @@ def _refused_on_postgresql(label):
 
 @pytest.fixture(scope="module")
 def sqlite_db(tmp_path_factory):
-    """A SQLite database built by `manage.py migrate` in a subprocess, as `make run` builds its own."""
-    var = tmp_path_factory.mktemp("sqlite_var")
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**env, "FENGQIAO_VAR_DIR": str(var)},
-        timeout=600,
-    )
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    return var / "fengqiao.sqlite3"
+    return migrated_sqlite(tmp_path_factory.mktemp("sqlite_var"))
 
 
 def _sqlite_value(field, value):

@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import sqlite3
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from casework.models import DisputeCase
 from reports.models import Snapshot
 from reports.services import report_generate
 from tests.config.test_backup import _url
+from tests.sqlite_db import migrated_sqlite
 from tests.workflow import drive
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,17 +41,7 @@ def test_finding_7_report_snapshots_are_append_only_in_the_database(centre, medi
 def test_finding_7_on_sqlite_report_snapshots_are_append_only_too(tmp_path):
     """`make run`'s database: built by the migrations as `make run` builds it (SQLite under the var
     dir), a snapshot row written raw, and a raw UPDATE and DELETE refused by the database itself."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**env, "FENGQIAO_VAR_DIR": str(tmp_path)},
-        timeout=600,
-    )
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    db = sqlite3.connect(tmp_path / "fengqiao.sqlite3")
+    db = sqlite3.connect(migrated_sqlite(tmp_path))
     with db:
         db.execute("INSERT INTO grids_subdistrict (name, code) VALUES ('白化洲街道', 'bhz')")
         db.execute(

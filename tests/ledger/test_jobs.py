@@ -131,9 +131,12 @@ def test_upload_that_cannot_be_queued_or_is_stuck_says_so_and_is_sent_again(
     # An upload that has waited too long: the page says the background service may be down, and
     # the sweep sends it again, until its attempts are used up.
     stuck = jobs.import_request(
-        user=world["centre"], upload=xlsx([agreed_row(world, "S-1")]), valid_only=False, dry_run=False
+        user=world["centre"],
+        upload=xlsx([agreed_row(world, "S-1")]),
+        valid_only=False,
+        dry_run=False,
+        at=timezone.now() - dt.timedelta(minutes=15),
     )
-    LedgerImport.objects.filter(pk=stuck.pk).update(requested_at=timezone.now() - dt.timedelta(minutes=15))
     assert "后台处理迟迟没有开始" in client.get(reverse("ledger:import", args=[stuck.pk])).content.decode()
     assert jobs.import_sweep() == [str(stuck.pk)]
     LedgerImport.objects.filter(pk=stuck.pk).update(state="running", attempts=jobs.MAX_ATTEMPTS)

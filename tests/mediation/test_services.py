@@ -194,7 +194,8 @@ def test_judicial_confirmation_recorded_with_lateness(centre, mediator, co_media
     )
     agreement = Agreement.objects.get(case=case)
     assert agreement.judicial_deadline == dt.date(2025, 3, 31)
-    assert (agreement.judicial_confirmation, agreement.judicial_court, agreement.judicial_answered_on) == (
+    latest = agreement.judicial_latest
+    assert (agreement.judicial_confirmation, latest.court, latest.answered_on) == (
         JudicialConfirmation.CONFIRMED,
         "东湖区人民法院",
         dt.date(2025, 4, 10),
@@ -226,6 +227,7 @@ def test_judicial_confirmation_bad_input_refused(status, applied_on, answered_on
     )
     agreed.agreement.refresh_from_db()
     assert agreed.agreement.judicial_confirmation == JudicialConfirmation.NOT_APPLIED
+    assert not agreed.agreement.judicial_entries.exists()
 
 
 def test_judicial_confirmation_by_stranger_denied(agreed, other_mediator):
