@@ -63,6 +63,20 @@ EXEMPT = {
 EXEMPT_UNTIL_CORRECTIONS = {"casework.Party": "particulars filled in by the agreement (being made superseding)"}
 
 
+# The columns each table lets an UPDATE change, reviewed: a column added to a table's list (to let a
+# service rewrite what it recorded) fails here until it is listed with why. Tables not named: none.
+MAY_CHANGE = {
+    "common.Notice": ("read_at",),  # marked read; what was said, to whom, stays
+    "common.NoticeDelivery": ("status", "attempts", "error", "reference", "sent_at"),  # the sending's progress
+    "ledger.LedgerImport": ("state", "attempts", "started_at", "finished_at", "report", "error", "file"),  # the run
+    "mediation.Agreement": ("judicial_confirmation",),  # mirrors the latest appended judicial entry
+}
+
+
+def test_the_columns_that_may_change_are_the_reviewed_ones():
+    assert {label: cols for label, cols in PROTECTED.items() if cols} == MAY_CHANGE
+
+
 def _own_models():
     base = Path(settings.BASE_DIR).resolve()
     for config in apps.get_app_configs():
