@@ -15,8 +15,9 @@ from casework.supervision import MAX_WORKING_DAYS
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection
 from mediation.bodies import InputSerializer
-from mediation.enums import FollowUpMethod
-from mediation.models import Agreement, FollowUp, JudicialConfirmationEntry, MediationSession, Mediator, SessionParty
+from mediation.enums import FollowUpMethod, JudicialConfirmation
+from mediation.models import Agreement, FollowUp, MediationSession, Mediator, SessionParty
+from mediation.selectors import judicial_history
 from reports.enums import ReportKind
 from reports.models import Snapshot
 
@@ -220,10 +221,18 @@ class SessionRecordedSerializer(SessionSerializer):
         fields = [*SessionSerializer.Meta.fields, "party_notes"]
 
 
-class JudicialEntrySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = JudicialConfirmationEntry
-        fields = ["id", "status", "applied_on", "court", "answered_on", "note", "recorded_by", "recorded_at"]
+class JudicialStepSerializer(serializers.Serializer):
+    """One judicial-confirmation entry, as appended (`entry`: its id; none for an answer recorded
+    before the entries existed)."""
+
+    entry = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=JudicialConfirmation.choices)
+    applied_on = serializers.DateField(allow_null=True)
+    court = serializers.CharField()
+    answered_on = serializers.DateField(allow_null=True)
+    note = serializers.CharField()
+    recorded_by = serializers.IntegerField(source="by.pk", allow_null=True, default=None)
+    recorded_at = serializers.DateTimeField(source="at")
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -233,7 +242,7 @@ class AgreementSerializer(serializers.ModelSerializer):
     judicial_applied_on = serializers.SerializerMethodField()
     judicial_court = serializers.SerializerMethodField()
     judicial_answered_on = serializers.SerializerMethodField()
-    judicial_history = JudicialEntrySerializer(source="judicial_entries", many=True, read_only=True)
+    judicial_history = serializers.SerializerMethodField()
 
     class Meta:
         model = Agreement
@@ -260,20 +269,29 @@ class AgreementSerializer(serializers.ModelSerializer):
             "recorded_at",
         ]
 
+    def _history(self, agreement) -> list[dict]:
+        # The case detail loads the agreement with its case and the case's events.
+        return judicial_history(agreement.case)
+
+    def _latest(self, agreement) -> dict:
+        history = self._history(agreement)
+        return history[-1] if history else {}
+
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_judicial_applied_on(self, agreement):
-        latest = agreement.judicial_latest
-        return latest.applied_on if latest else None
+        return self._latest(agreement).get("applied_on")
 
     @extend_schema_field(serializers.CharField())
     def get_judicial_court(self, agreement) -> str:
-        latest = agreement.judicial_latest
-        return latest.court if latest else ""
+        return self._latest(agreement).get("court", "")
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_judicial_answered_on(self, agreement):
-        latest = agreement.judicial_latest
-        return latest.answered_on if latest else None
+        return self._latest(agreement).get("answered_on")
+
+    @extend_schema_field(JudicialStepSerializer(many=True))
+    def get_judicial_history(self, agreement):
+        return JudicialStepSerializer(self._history(agreement), many=True).data
 
 
 class FollowUpSerializer(serializers.ModelSerializer):

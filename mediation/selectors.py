@@ -16,7 +16,6 @@ from .models import (
     Agreement,
     ConflictDeclaration,
     FollowUp,
-    JudicialConfirmationEntry,
     MediationOrganization,
     MediationSession,
     Mediator,
@@ -117,11 +116,11 @@ def assignment_options(case):
     return options
 
 
-def case_page_related(qs, *, judicial_entries: bool = True):
+def case_page_related(qs):
     """Everything a case's page shows (the web page and the API's case detail alike): parties, events,
-    mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries;
-    with the agreement's judicial-confirmation entries unless the caller reads them from the events."""
-    qs = qs.select_related(
+    mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries.
+    The judicial-confirmation history is read from the events (`judicial_history`)."""
+    return qs.select_related(
         "subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization", "agreement"
     ).prefetch_related(
         Prefetch("co_mediators", queryset=Mediator.objects.select_related("organization")),
@@ -130,18 +129,13 @@ def case_page_related(qs, *, judicial_entries: bool = True):
         Prefetch("sessions", queryset=MediationSession.objects.select_related("presiding")),
         Prefetch("follow_ups", queryset=FollowUp.objects.select_related("recorded_by")),
     )
-    if judicial_entries:  # no query for a case without an agreement
-        entries = JudicialConfirmationEntry.objects.select_related("recorded_by")
-        qs = qs.prefetch_related(Prefetch("agreement__judicial_entries", queryset=entries))
-    return qs
 
 
 def case_page(user, pk: int, *, supervision: bool = True):
     """One case visible to `user`, with everything its page shows, or DisputeCase.DoesNotExist.
-    `supervision`: the web page, with its supervision orders and their answers, which reads the
-    judicial-confirmation history from the case's events (`judicial_history`); else the API's case
-    detail, which carries the judicial-confirmation entries instead."""
-    qs = case_page_related(cases_visible_to(user), judicial_entries=not supervision)
+    `supervision`: with its supervision orders and their answers (the web page shows them; the API's
+    case detail does not carry them)."""
+    qs = case_page_related(cases_visible_to(user))
     if supervision:
         orders = SupervisionOrder.objects.select_related("issued_by", "answer__answered_by")
         qs = qs.prefetch_related(Prefetch("supervision_orders", queryset=orders))
@@ -189,7 +183,8 @@ def case_timeline(case) -> list[dict]:
 
 def judicial_step(event) -> dict:
     """One judicial-confirmation entry as its event on the case's file carries it (the same step,
-    appended in the same transaction), for the case page, which has the events loaded already."""
+    appended in the same transaction): the case page and the API's case detail have the events
+    loaded already."""
     data = event.data or {}
 
     def day(key):
@@ -197,9 +192,11 @@ def judicial_step(event) -> dict:
 
     status = data.get("status")
     return {
+        "entry": data.get("entry"),
         "at": event.at,
         "by": event.actor,
-        "status": JudicialConfirmation(status).label if status in JudicialConfirmation.values else status,
+        "status": status,
+        "status_label": JudicialConfirmation(status).label if status in JudicialConfirmation.values else status,
         "applied_on": day("applied_on"),
         "court": data.get("court") or "",
         "answered_on": day("answered_on"),
