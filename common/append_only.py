@@ -63,6 +63,20 @@ def trigger_sql(vendor: str, table: str, columns: list[str], mutable: tuple[str,
     return []  # another database: the models' own refusals (NeverDeleteModel) still hold
 
 
+def lift(schema_editor, tables: list[str]) -> None:
+    """Drop the triggers of `tables` for a data migration that must correct recorded content in
+    place (control characters stored before the free-text rule). The `migrate` that runs it puts
+    them back at its end (post_migrate); one that fails midway leaves them off until the next."""
+    connection = schema_editor.connection
+    for table in tables:
+        name = f"{table}_record_append_only"
+        if connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {_quote(connection, name)} ON {_quote(connection, table)}")
+        elif connection.vendor == "sqlite":
+            for suffix in ("_delete", "_update"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {_quote(connection, name + suffix)}")
+
+
 def install(app_config, tables: dict[str, tuple[str, ...]], using: str = "default") -> list[str]:
     """Install the triggers of `app_config`'s record tables on database `using`; the tables done."""
     connection = connections[using]

@@ -107,11 +107,9 @@ def test_finding_1_a_stored_control_character_breaks_no_export(client, world, le
     assert row["纠纷简要情况"] == "旧数据" and row["协议内容"] == "赔偿3000元" and "张三" in row["当事人"]
 
     # The data migration cleans such rows and records which (not what: it may be personal data).
-    # (It runs before `migrate` installs the append-only triggers, which are lifted here likewise.)
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        importlib.import_module("mediation.migrations.0002_free_text_cleaned").clean(apps, None)
-        cursor.execute("SET session_replication_role = DEFAULT")
+    # (It lifts the append-only triggers of the tables it cleans; here the test's rollback puts them back.)
+    with connection.schema_editor() as editor:
+        importlib.import_module("mediation.migrations.0002_free_text_cleaned").clean(apps, editor)
     assert DisputeCase.objects.get().description == "旧数据"
     assert Party.objects.filter(name="张三").exists() and Agreement.objects.get().terms == "赔偿3000元"
     cleaned = AuditEntry.objects.filter(action="text_cleaned")
