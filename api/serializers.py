@@ -254,7 +254,8 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 class DeadlinesSerializer(serializers.ModelSerializer):
     """督办: the deadlines of the case; `next_due` is the one running now. An escalated case runs the
-    subdistrict's own clock; the community's leg (its deadline, days, lateness) is kept beside it."""
+    subdistrict's own clock; the community's leg (its deadline, days, lateness) is kept beside it, and
+    a case referred to the district runs the district's, the subdistrict's leg kept the same way."""
 
     overdue = serializers.SerializerMethodField()
 
@@ -271,6 +272,10 @@ class DeadlinesSerializer(serializers.ModelSerializer):
             "community_conclude_due",
             "community_days",
             "community_overdue",
+            "referred_at",
+            "subdistrict_conclude_due",
+            "subdistrict_days",
+            "subdistrict_overdue",
         ]
 
     def get_overdue(self, case) -> bool:
@@ -303,6 +308,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "co_mediators",
             "community_attempts",
             "subdistrict_attempts",
+            "district_attempts",
             "decline_reason",
             "referral",
             "fail_reason",
