@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "报表"
+
+    def ready(self):
+        from .summary import install_after_migrate
+
+        # The history table's triggers carry settings (time zone, start date): reinstalled after
+        # every migrate, as the append-only triggers are.
+        install_after_migrate(self)
