@@ -8,9 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.enums import PartyKind, PartyRole, Risk, Sex, Source, Transition
-from casework.models import CaseEvent, Category, DisputeCase, Party
+from casework.models import CaseEvent, Category, DisputeCase, Party, SupervisionAnswer, SupervisionOrder
 from casework.permissions import can_see_personal_data
 from casework.services import MAX_PARTIES, PARTIES_LIMIT_MESSAGE
+from casework.supervision import MAX_WORKING_DAYS
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection
 from mediation.bodies import InputSerializer
@@ -253,7 +254,8 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 class DeadlinesSerializer(serializers.ModelSerializer):
     """督办: the deadlines of the case; `next_due` is the one running now. An escalated case runs the
-    subdistrict's own clock; the community's leg (its deadline, days, lateness) is kept beside it."""
+    subdistrict's own clock; the community's leg (its deadline, days, lateness) is kept beside it, and
+    a case referred to the district runs the district's, the subdistrict's leg kept the same way."""
 
     overdue = serializers.SerializerMethodField()
 
@@ -270,6 +272,10 @@ class DeadlinesSerializer(serializers.ModelSerializer):
             "community_conclude_due",
             "community_days",
             "community_overdue",
+            "referred_at",
+            "subdistrict_conclude_due",
+            "subdistrict_days",
+            "subdistrict_overdue",
         ]
 
     def get_overdue(self, case) -> bool:
@@ -302,6 +308,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "co_mediators",
             "community_attempts",
             "subdistrict_attempts",
+            "district_attempts",
             "decline_reason",
             "referral",
             "fail_reason",
@@ -411,6 +418,40 @@ class FollowUpInputSerializer(InputSerializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
     method = serializers.ChoiceField(choices=FollowUpMethod.choices, required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class SupervisionAnswerSerializer(serializers.ModelSerializer):
+    on_time = serializers.BooleanField(read_only=True, help_text="答复日不晚于督办的办理期限")
+
+    class Meta:
+        model = SupervisionAnswer
+        fields = ["id", "answered_by", "answered_at", "text", "on_time"]
+
+
+class SupervisionOrderSerializer(serializers.ModelSerializer):
+    """督办: the district's order and, once given, the centre's answer."""
+
+    answer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SupervisionOrder
+        fields = ["id", "case", "issued_by", "issued_at", "instruction", "due", "answer"]
+
+    @extend_schema_field(SupervisionAnswerSerializer(allow_null=True))
+    def get_answer(self, order):
+        answer = getattr(order, "answer", None)
+        return SupervisionAnswerSerializer(answer).data if answer else None
+
+
+class SupervisionOrderInputSerializer(InputSerializer):
+    instruction = serializers.CharField(max_length=500, help_text="督办事项：要求街道做什么")
+    working_days = serializers.IntegerField(
+        min_value=1, max_value=MAX_WORKING_DAYS, help_text="办理期限（工作日，自下达次日起算）"
+    )
+
+
+class SupervisionAnswerInputSerializer(InputSerializer):
+    text = serializers.CharField(max_length=1000, help_text="办理情况")
 
 
 class SuccessRateQuerySerializer(serializers.Serializer):

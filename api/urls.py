@@ -26,6 +26,12 @@ v1 = [
     ),
     path("cases/<int:pk>/sessions/", views.SessionCreate.as_view(), name="sessions"),
     path("cases/<int:pk>/follow-ups/", views.FollowUpCreate.as_view(), name="follow-ups"),
+    path("cases/<int:pk>/supervision/", views.SupervisionListCreate.as_view(), name="supervision"),
+    path(
+        "cases/<int:pk>/supervision/<int:order>/answer/",
+        views.SupervisionAnswerCreate.as_view(),
+        name="supervision-answer",
+    ),
     path("inspections/", views.InspectionListCreate.as_view(), name="inspections"),
     path("inspections/<int:pk>/", views.InspectionDetail.as_view(), name="inspection"),
     path("reports/", views.SnapshotList.as_view(), name="reports"),

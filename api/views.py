@@ -21,12 +21,12 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import paging
+from casework import paging, supervision
 from casework import services as case_services
 from casework.enums import Transition
 from casework.models import Category, DisputeCase
 from casework.personal_data import audit_sealed_search
-from casework.selectors import case_list_related, cases_visible_to, involving_mediator
+from casework.selectors import case_list_related, cases_visible_to, involving_mediator, supervision_orders_of
 from common.audit import audit_reveal
 from common.refusals import NotPermitted
 from grids import selectors as grid_selectors
@@ -496,6 +496,48 @@ class FollowUpCreate(RecordCreate):
     def post(self, request, pk):
         """Record a follow-up (回访) after the case concluded."""
         return super().post(request, pk)
+
+
+def scoped_case(request, pk) -> DisputeCase:
+    """A case of the user's scope by itself, without what its detail shows (404 outside)."""
+    case = cases_visible_to(request.user).filter(pk=pk).first()
+    if case is None:
+        raise NotFound(_("案件不存在，或不在您的可见范围内。"))
+    return case
+
+
+def supervision_write(body, answer):
+    """The schema of a 督办 write: `body` in, `answer` made (201), or refused."""
+    return extend_schema(tags=["supervision"], request=body, responses={201: answer, **errors(400, 403, 404, 409)})
+
+
+class SupervisionListCreate(APIView):
+    @extend_schema(tags=["supervision"], responses={200: s.SupervisionOrderSerializer(many=True), **errors(404)})
+    def get(self, request, pk):
+        """The case's 督办 orders, oldest first, each with its answer (null while it waits)."""
+        case = scoped_case(request, pk)
+        return Response(s.SupervisionOrderSerializer(supervision_orders_of(case), many=True).data)
+
+    @supervision_write(s.SupervisionOrderInputSerializer, s.SupervisionOrderSerializer)
+    def post(self, request, pk):
+        """Issue a 督办 order on an overdue or early-warning case (the district's centre staff only)."""
+        case = scoped_case(request, pk)
+        data = validated(s.SupervisionOrderInputSerializer, request)
+        order = supervision.supervision_issue(case, actor=request.user, **data)
+        return Response(s.SupervisionOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class SupervisionAnswerCreate(APIView):
+    @supervision_write(s.SupervisionAnswerInputSerializer, s.SupervisionAnswerSerializer)
+    def post(self, request, pk, order):
+        """Answer a 督办 order of the case (the subdistrict centre's staff), once."""
+        case = scoped_case(request, pk)
+        found = supervision_orders_of(case).filter(pk=order).first()
+        if found is None:
+            raise NotFound(_("此案件没有该督办。"))
+        data = validated(s.SupervisionAnswerInputSerializer, request)
+        answer = supervision.supervision_answer(found, actor=request.user, **data)
+        return Response(s.SupervisionAnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
 
 
 class SuccessRateView(APIView):

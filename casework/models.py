@@ -191,6 +191,12 @@ class DisputeCase(NeverDeleteModel):
     community_conclude_due = models.DateField(_("社区办结期限"), null=True, blank=True)
     community_days = models.PositiveSmallIntegerField(_("社区办理天数"), null=True, blank=True)
     community_overdue = models.BooleanField(_("社区逾期"), default=False)
+    # The rung above: the district starts its own clock when the subdistrict refers the case up, and
+    # the subdistrict's leg is kept here, so that its lateness is charged to the subdistrict.
+    referred_at = models.DateTimeField(_("上报区时间"), null=True, blank=True)
+    subdistrict_conclude_due = models.DateField(_("街道办结期限"), null=True, blank=True)
+    subdistrict_days = models.PositiveSmallIntegerField(_("街道办理天数"), null=True, blank=True)
+    subdistrict_overdue = models.BooleanField(_("街道逾期"), default=False)
     follow_up_due = models.DateField(_("回访期限"), null=True, blank=True)
     next_due = models.DateField(_("当前期限"), null=True, blank=True)
 
@@ -214,6 +220,7 @@ class DisputeCase(NeverDeleteModel):
     # The "331" ladder: how many mediation attempts were made at each level.
     community_attempts = models.PositiveSmallIntegerField(_("社区调解次数"), default=0)
     subdistrict_attempts = models.PositiveSmallIntegerField(_("街道调解次数"), default=0)
+    district_attempts = models.PositiveSmallIntegerField(_("区调解次数"), default=0)
     session_count = models.PositiveIntegerField(_("调解记录数"), default=0)
     follow_up_count = models.PositiveIntegerField(_("回访次数"), default=0)
 
@@ -328,7 +335,9 @@ class DisputeCase(NeverDeleteModel):
 
     @transition(field=status, source=S.ASSIGNED, target=S.MEDIATING, permission=_perm(Transition.START))
     def start(self):
-        if self.level == Level.SUBDISTRICT:
+        if self.level == Level.DISTRICT:
+            self.district_attempts += 1
+        elif self.level == Level.SUBDISTRICT:
             self.subdistrict_attempts += 1
         else:
             self.community_attempts += 1
@@ -399,6 +408,37 @@ class DisputeCase(NeverDeleteModel):
         self.conclude_due = conclude_due
         self.conclude_extended = False
         self.level = Level.SUBDISTRICT
+        self.lead_mediator = None
+        self.mediator_selection = ""
+        self.chosen_by = []
+
+    def is_subdistrict_level(self) -> bool:
+        return self.level == Level.SUBDISTRICT
+
+    def is_in_a_district(self) -> bool:
+        return self.subdistrict.district_id is not None
+
+    @transition(
+        field=status,
+        source=[S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.FAILED],
+        target=S.ACCEPTED,
+        conditions=[is_subdistrict_level, is_in_a_district],
+        permission=_perm(Transition.REFER_DISTRICT),
+    )
+    def refer_district(self, *, at, conclude_due, subdistrict_days, subdistrict_overdue):
+        # The district's centre takes the case over on a clock of its own, as the subdistrict did
+        # from the community; the subdistrict's leg stays on the case, and a subdistrict failure
+        # referred up is open again (its conclusion is now the district's; the failure stays in its event).
+        if self.status == S.FAILED:
+            self.outcome = ""
+            self.concluded_at = None
+        self.referred_at = at
+        self.subdistrict_conclude_due = self.conclude_due
+        self.subdistrict_days = subdistrict_days
+        self.subdistrict_overdue = subdistrict_overdue
+        self.conclude_due = conclude_due
+        self.conclude_extended = False
+        self.level = Level.DISTRICT
         self.lead_mediator = None
         self.mediator_selection = ""
         self.chosen_by = []

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from grids.enums import Role
 from grids.models import Grid
 
-from .models import CaseEvent, DisputeCase, Party
+from .models import CaseEvent, DisputeCase, Party, SupervisionOrder
 from .personal_data import sealed_search
 
 
@@ -125,3 +125,8 @@ def search_cases(qs, text: str):
 
 def latest_event(case_id: int) -> CaseEvent | None:
     return CaseEvent.objects.filter(case_id=case_id).select_related("actor").order_by("-at", "-id").first()
+
+
+def supervision_orders_of(case):
+    """The case's 督办 orders, oldest first, each with its answer when it has one."""
+    return SupervisionOrder.objects.filter(case=case).select_related("answer").order_by("issued_at", "id")

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from casework import services as case_services
 from casework.enums import Guidance, Level, Referral, Risk, Source, WithdrawnBy
-from casework.models import Category, DisputeCase
+from casework.models import CaseEvent, Category, DisputeCase
 from casework.personal_data import id_check_digit
 from grids import services as grid_services
 from grids.enums import Crs, InspectionKind, Role
@@ -599,6 +599,7 @@ class DemoSeeder:
             self.created[key] += n
         with transaction.atomic():
             self.district([self.subdistrict, neighbour.subdistrict])
+        neighbour.refer_to_district()
         return self.created
 
     def district(self, subdistricts):
@@ -664,3 +665,22 @@ class NeighbourSeeder(DemoSeeder):
             self.people()
         self.cases()
         return self.created
+
+    # The case the neighbour's centre could not settle, referred up once its district exists.
+    REFERRED_REF = "demo-305"
+
+    def refer_to_district(self):
+        """One case of 豫章街道 referred to the district (上报区), so the district's rung has a case:
+        idempotent (a case already referred is left as it is)."""
+        case = DisputeCase.objects.filter(
+            subdistrict=self.subdistrict, external_ref=self.REFERRED_REF, level=Level.SUBDISTRICT
+        ).first()
+        if case is None:
+            return
+        last = CaseEvent.objects.filter(case=case).order_by("-at").values_list("at", flat=True).first()
+        case_services.case_refer_district(
+            case,
+            actor=self.centre,
+            reason="涉及跨街道的多户业主，街道调解未果，上报区综治中心统筹调处。",
+            at=self._step(last, 1),
+        )

@@ -163,7 +163,7 @@ def case_start(case, *, actor, note="", at=None, imported=False):
         case,
         Transition.START,
         actor=actor,
-        fields=["community_attempts", "subdistrict_attempts"],
+        fields=["community_attempts", "subdistrict_attempts", "district_attempts"],
         note=note,
         at=at,
         imported=imported,
@@ -558,7 +558,7 @@ def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -
     """
     writes.refuse_deferred()
     own = mediator.user_id == actor.id
-    if not (own or permissions.is_centre_staff_for(actor, case.subdistrict_id)):
+    if not (own or permissions.holds_case(actor, case)):
         raise CasePermissionDenied(_("只有调解员本人或综治中心工作人员可以声明回避。"))
     reason = _text(reason, "reason", _("请填写回避理由。"))
     at = at or timezone.now()

@@ -239,7 +239,7 @@ def warning_q() -> Q:
 
 def _ladder_level(level: str) -> str:
     """The level of the ladder a leg belongs to (a case accepted before levels were recorded: community)."""
-    return Level.SUBDISTRICT if level == Level.SUBDISTRICT else Level.COMMUNITY
+    return level if level in (Level.SUBDISTRICT, Level.DISTRICT) else Level.COMMUNITY
 
 
 def is_third_party(mediator_kind: str | None) -> bool:
@@ -332,7 +332,13 @@ TREND_MONTHS = 6
 # A withdrawal recorded without saying whose decision it was.
 UNSTATED = "unstated"
 CONCLUSIONS = (Transition.REACH_AGREEMENT, Transition.FAIL)
-LEAD_EVENTS = (Transition.ASSIGN, Transition.REASSIGN, Transition.ESCALATE)
+LEAD_EVENTS = (Transition.ASSIGN, Transition.REASSIGN, Transition.ESCALATE, Transition.REFER_DISTRICT)
+# The rungs up the ladder: each starts the receiving level's clock and ends the leg of the level it leaves
+# (the event's data names that leg: community, subdistrict).
+HAND_UPS = {
+    Transition.ESCALATE: (Level.SUBDISTRICT, "community"),
+    Transition.REFER_DISTRICT: (Level.DISTRICT, "subdistrict"),
+}
 
 
 @dataclass
@@ -355,6 +361,9 @@ class CaseAtEnd:
     community_leg_late: bool | None = None
     withdrawn_by: str = ""
     withdrawn: bool = False
+    # Referred up to the district in the period: whether the subdistrict's leg had overrun its deadline.
+    subdistrict_leg_late: bool | None = None
+    referred_district: bool = False
     # Failed at community level in the period (taken up the ladder since or not).
     community_failed: bool = False
     declined: str | None = None
@@ -368,7 +377,7 @@ def _deadline_changes(events: list) -> list[tuple]:
         data = event["data"] or {}
         if event["name"] == RecordKind.EXTEND:
             changes.append((event["at"], data["from"], data["to"]))
-        elif event["name"] == Transition.ESCALATE and data.get("deadline"):
+        elif event["name"] in HAND_UPS and data.get("deadline"):
             changes.append((event["at"], data["deadline"]["from"], data["deadline"]["to"]))
     return changes
 
@@ -398,8 +407,8 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
             case.imported = event["imported"]
         elif name == Transition.ACCEPT:
             case.level = data.get("level", case.level)
-        elif name == Transition.ESCALATE:
-            case.level, case.lead = Level.SUBDISTRICT, None
+        elif name in HAND_UPS:
+            case.level, case.lead = HAND_UPS[name][0], None
         elif name in (Transition.ASSIGN, Transition.REASSIGN):
             case.lead = data.get("mediator")
         elif name == RecordKind.FOLLOW_UP:
@@ -416,6 +425,10 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
         elif name == Transition.ESCALATE and "community" in data and "community_failure" not in data:
             # The community's leg ends here (a failure taken up was judged at its conclusion).
             case.community_leg_late = bool(data["community"]["overdue"])
+        elif name == Transition.REFER_DISTRICT:
+            case.referred_district = True
+            if "subdistrict" in data and "subdistrict_failure" not in data:
+                case.subdistrict_leg_late = bool(data["subdistrict"]["overdue"])
         elif name == Transition.WITHDRAW:
             case.withdrawn, case.withdrawn_by = True, data.get("by") or UNSTATED
         elif name == Transition.DECLINE:
@@ -534,6 +547,10 @@ class Collector:
                 self.add("failed_community", cid)
             if case.community_leg_late is not None:
                 self.add("late_community" if case.community_leg_late else "on_time_community", cid)
+            if case.referred_district:
+                self.add("referred_district", cid)
+            if case.subdistrict_leg_late is not None:
+                self.add("late_subdistrict" if case.subdistrict_leg_late else "on_time_subdistrict", cid)
             if case.withdrawn:
                 self.add("withdrawn", cid)
                 self.add(f"withdrawn:by={case.withdrawn_by}", cid)
@@ -563,7 +580,7 @@ class Collector:
         moment, outcome, level, lead, due = case.conclusion
         self.add("concluded", cid)
         self.add(outcome, cid)  # "agreed" or "failed"
-        self.add("ladder_community" if level == Level.COMMUNITY else "ladder_subdistrict", cid)
+        self.add(f"ladder_{_ladder_level(level)}", cid)
         if case.imported:
             self.add("concluded_imported", cid)
         concluded_on = timezone.localtime(moment).date()
@@ -606,7 +623,7 @@ class Collector:
             return f"调解员 {mediators[case.lead]['name']}"
         if case.status == CaseStatus.REPORTED or case.level == Level.COMMUNITY:
             return row["community__name"]  # community names say 社区 themselves
-        return "综治中心"
+        return "区综治中心" if case.level == Level.DISTRICT else "综治中心"
 
     # -- cumulative and trend -------------------------------------------------
 
@@ -989,7 +1006,7 @@ BASE_FIGURES = (
     "cumulative_third_party_agreed", "followed_up", "late_registration", "on_time_community", "late_community",
     "on_time_subdistrict", "late_subdistrict", "failed_community", "judicial_applied", "judicial_confirmed",
     "judicial_lapsed", "supervision_issued", "supervision_on_time", "supervision_late", "supervision_unanswered",
-    "supervision_overdue",
+    "supervision_overdue", "ladder_district", "referred_district", "on_time_district", "late_district",
 )  # fmt: skip
 
 STATE_ORDER = list(CaseStatus.values)
@@ -1069,7 +1086,7 @@ def derive(material: dict) -> dict:
                     "late": n[f"late_{level}"],
                     "rate": _rate(n[f"on_time_{level}"], n[f"on_time_{level}"] + n[f"late_{level}"]),
                 }
-                for level in (Level.COMMUNITY, Level.SUBDISTRICT)
+                for level in Level
             },
         },
         # Beside the rate: what left the denominator, and where the cases ended up on the ladder.
@@ -1080,6 +1097,9 @@ def derive(material: dict) -> dict:
             "community": share(n["ladder_community"], handled),
             "subdistrict": share(n["ladder_community"] + n["ladder_subdistrict"], handled),
             "subdistrict_only": n["ladder_subdistrict"],
+            # 大事不出街道 made measurable: the cases that ended at the district, and those sent up to it.
+            "district": share(n["ladder_district"], handled),
+            "referred_district": n["referred_district"],
             "referred": share(n["declined"], handled),
         },
         "by_state": sorted(_breakdown(material, "open", "status", states), key=lambda r: STATE_ORDER.index(r["key"])),
@@ -1294,9 +1314,13 @@ FIGURES = {
     "on_time_subdistrict": (
         "街道层级按期",
         False,
-        "街道层级本期按期办结的案件（上报的案件按街道自己的办结期限计，自上报之日起算）。",
+        "街道层级本期按期了结的案件：按期办结，或在期限内上报区（上报的案件按街道自己的办结期限计，自上报之日起算）。",
     ),
-    "late_subdistrict": ("街道层级超期", False, "街道层级本期超期办结，或期末在街道逾期未办结的案件。"),
+    "late_subdistrict": (
+        "街道层级超期",
+        False,
+        "街道层级本期超期办结、超期后上报区，或期末在街道逾期未办结的案件。",
+    ),
     "judicial_applied": ("申请司法确认", False, "本期记录当事人已共同申请司法确认的调解协议所属案件。"),
     "judicial_confirmed": ("司法确认有效", False, "本期记录人民法院确认调解协议有效的案件。"),
     "judicial_lapsed": (
@@ -1308,6 +1332,10 @@ FIGURES = {
     "declined": ("不予受理（引导至其他途径）", False, "本期不予受理、引导至法院、公安、信访、仲裁等的案件。"),
     "ladder_community": ("社区层级办结", False, "本期在社区层级办结的案件（小事不出社区）。"),
     "ladder_subdistrict": ("街道层级办结", False, "本期在街道层级办结的案件。"),
+    "ladder_district": ("区层级办结", False, "本期在区层级办结的案件（街道上报区后办结；大事不出街道未做到）。"),
+    "referred_district": ("上报区", False, "本期由街道上报区的案件（街道调解不成或无力化解）。"),
+    "on_time_district": ("区层级按期", False, "区层级本期按期办结的案件（按区自己的办结期限计，自上报区之日起算）。"),
+    "late_district": ("区层级超期", False, "区层级本期超期办结，或期末在区逾期未办结的案件。"),
     "failed_community": (
         "社区调解不成",
         False,

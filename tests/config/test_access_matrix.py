@@ -26,6 +26,7 @@ from casework.enums import CaseStatus
 from grids import services as grid_services
 from grids.enums import Role
 from ledger.models import LedgerImport
+from reports import district as district_reports
 from reports import services as report_services
 from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
 from tests.factories import (
@@ -78,6 +79,8 @@ TRANSITION_WHO = {
     "reach_agreement": {"lead"},
     "fail": {"lead"},
     "escalate": {"centre", "community", "lead"},
+    # The subdistrict's centre refers up (here a community-level case: 409, unavailable).
+    "refer_district": {"centre"},
     "withdraw": {"centre", "lead"},
     "close": {"centre"},
     "recuse": {"centre", "lead"},
@@ -104,6 +107,7 @@ SUBDISTRICT_READERS = {"centre", "leader", "community", "community2"}
 REPORT_READERS = SUBDISTRICT_READERS | DISTRICT_READERS
 # The lists of reports: every reader gets one, of their own territory (another district's: empty).
 LIST_READERS = REPORT_READERS | {"otherdistrict"}
+LIST_DISTRICT_READERS = DISTRICT_READERS | {"otherdistrict"}
 CENTRE = {"centre"}
 # Registering is open to these roles, each in their own territory (the intake page lists only that).
 REGISTERING = {"centre", "community", "community2", "gridworker", "gridworker2"}
@@ -149,6 +153,7 @@ def api_transition_body(name, world):
         "reach_agreement": written_agreement_body(),
         "fail": {"reason": "双方分歧较大", "guidance": "litigation"},
         "escalate": {"reason": "需街道协调"},
+        "refer_district": {"reason": "需区级统筹"},
         "withdraw": {"reason": "申请人撤回", "by": "party"},
         "close": {},
         "recuse": {"reason": "与申请人系亲属"},
@@ -201,6 +206,17 @@ def routes(world):
                 api=True,
                 data=session_body(),
             ),
+        )
+    # 督办 through the API: the list for whoever sees the case; orders by the district's staff (409 when
+    # the case is neither overdue nor warned); an answer to an order the case does not have: 404.
+    for case, outside in ((m, False), (out, True)):
+        path = f"/api/v1/cases/{case.pk}/supervision/"
+        add("api:supervision", Cell("get", path, on_case(SIGNED_IN, outside=outside), api=True))
+        body = {"instruction": "请办理", "working_days": 3}
+        add("api:supervision", Cell("post", path, on_case({"district"}, outside=outside), api=True, data=body))
+        add(
+            "api:supervision-answer",
+            Cell("post", f"{path}999999/answer/", by_role(set(), refused=404), api=True, data={"text": "已办理"}),
         )
     for name, (state, who) in RECORD_WHO.items():
         case = m if state == "mediating" else a
@@ -257,6 +273,12 @@ def routes(world):
         "reports:compare",
         Cell("get", f"/reports/{world['outside_snapshot'].pk}/communities/", by_role(DISTRICT_READERS, refused=404)),
     )
+    # The district's monthly report: its own staff and leaders only; below the district (a subdistrict's
+    # staff) it does not exist. Another district's staff have a list of their own (empty here).
+    add("reports:district_list", Cell("get", "/reports/district/", by_role(LIST_DISTRICT_READERS, refused=404)))
+    for suffix, name in (("", "district_detail"), ("export.xlsx", "district_xlsx"), ("export.pdf", "district_pdf")):
+        path = f"/reports/district/{world['district_report'].pk}/{suffix}"
+        add(f"reports:{name}", Cell("get", path, by_role(DISTRICT_READERS, refused=404)))
     add("reports:list", Cell("get", "/reports/", by_role(LIST_READERS, refused=404)))
     add(
         "reports:list",
@@ -452,6 +474,7 @@ def world(
         "outside_agreed": outside_agreed,
         "snapshot": report_services.report_ensure(subdistrict=subdistrict, kind="monthly", period=MARCH),
         "outside_snapshot": report_services.report_ensure(subdistrict=far, kind="monthly", period=MARCH),
+        "district_report": district_reports.district_report_ensure(district, MARCH),
         "inspection": grid_services.inspection_file(
             actor=grid_worker,
             grid=grid,

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.enums import CONCLUDED, OPEN, CaseStatus, Transition
+from casework.enums import CONCLUDED, OPEN, CaseStatus, Level, Transition
 from casework.models import CaseEvent, DisputeCase
 from casework.permissions import can_transition
 from casework.selectors import cases_visible_to
@@ -23,6 +23,8 @@ from demo.seed import CONCLUDED as DEMO_CONCLUDED
 from grids.enums import Role
 from grids.models import Subdistrict, User
 from mediation.models import Agreement
+from reports.models import DistrictReport
+from reports.services import scheduled_monthly_report
 from reports.statistics import success_rate
 
 S = CaseStatus
@@ -61,7 +63,8 @@ def test_demo_neighbour_is_a_smaller_subdistrict_of_the_same_district():
     overall = success_rate(since=dt.date(2020, 1, 1), third_party=True)
     assert (overall.concluded, overall.agreed) == (83, 78)
     assert success_rate(DisputeCase.objects.filter(subdistrict=yzj)).concluded == 4
-    # Each subdistrict's centre sees its own cases only; the district's centre sees both and changes nothing.
+    # Each subdistrict's centre sees its own cases only; the district's centre sees both and changes
+    # nothing but the one case 豫章街道 referred up to it (上报区), which it now holds.
     centre, yzcentre = User.objects.get(username="centre"), User.objects.get(username="yzcentre")
     assert set(cases_visible_to(centre).values_list("subdistrict__code", flat=True)) == {"BHZ"}
     assert set(cases_visible_to(yzcentre).values_list("subdistrict__code", flat=True)) == {"YZJ"}
@@ -69,7 +72,12 @@ def test_demo_neighbour_is_a_smaller_subdistrict_of_the_same_district():
     assert district.has_role(Role.DISTRICT_STAFF) and district.district_id == bhz.district_id
     seen = cases_visible_to(district)
     assert seen.count() == DisputeCase.objects.count()
-    assert not any(can_transition(district, case, name) for case in seen[:20] for name in Transition.values)
+    [referred] = DisputeCase.objects.filter(level=Level.DISTRICT)
+    assert (referred.subdistrict.code, referred.status, referred.lead_mediator_id) == ("YZJ", S.ACCEPTED, None)
+    assert can_transition(district, referred, Transition.ASSIGN)
+    assert not can_transition(yzcentre, referred, Transition.ASSIGN)
+    others = seen.exclude(pk=referred.pk)[:20]
+    assert not any(can_transition(district, case, name) for case in others for name in Transition.values)
     assert User.objects.get(username="district").check_password("baihuazhou2021")
 
 
@@ -82,6 +90,21 @@ def test_demo_district_leader_sees_baihuazhous_headline_beside_the_neighbour(cli
     assert (rows["YZJ"]["success"].agreed, rows["YZJ"]["success"].concluded) == (3, 4)
     page = response.content.decode()
     assert "百花洲街道" in page and "豫章街道" in page and "94.0%" in page
+
+
+def test_demo_district_report_shows_baihuazhous_headline_beside_the_neighbours_figures(client):
+    """The monthly run makes each subdistrict's report, then the district's from them."""
+    scheduled_monthly_report()
+    [report] = DistrictReport.objects.all()
+    client.force_login(User.objects.get(username="districtleader"))
+    response = client.get(reverse("reports:district_detail", args=[report.pk]))
+    rows = {row["code"]: row for row in response.context["rows"]}
+    assert list(rows) == ["BHZ", "YZJ"]
+    third_party = rows["BHZ"]["third_party"]
+    assert (third_party["agreed"], third_party["concluded"], third_party["rate"]) == (78, 83, 0.94)
+    assert rows["YZJ"]["success_rate"]["concluded"] == 4
+    page = response.content.decode()
+    assert "94.0%（78/83" in page and "豫章街道" in page
 
 
 def test_demo_concluded_cases_are_third_party_mediations():

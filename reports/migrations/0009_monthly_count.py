@@ -20,7 +20,7 @@ def unfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0007_similar_term_category_in_index'),
+        ('reports', '0008_district_report'),
         ('casework', '0016_supervision'),
         ('mediation', '0005_agreement_particulars_signing'),
     ]
