@@ -1272,9 +1272,9 @@ def missing_returns(kind: str, period_date: dt.date, grids=None):
     grids = Grid.objects.all() if grids is None else grids
     return (
         grids.filter(~Exists(filed))
-        .select_related("community")
+        .select_related("community__subdistrict")
         .prefetch_related(Prefetch("workers", queryset=User.objects.filter(is_active=True).order_by("username")))
-        .order_by("community__code", "code")
+        .order_by("community__subdistrict__code", "community__code", "code")
     )
 
 
