@@ -34,7 +34,8 @@ COUNTED = (
     "registered", "concluded", "agreed", "failed", "open", "overdue", "pending_overdue", "warning", "on_time",
     "withdrawn", "declined", "ladder_community", "ladder_subdistrict", "ladder_district", "referred_district",
     "third_party_concluded", "third_party_agreed", "cumulative_concluded", "cumulative_agreed",
-    "cumulative_third_party_concluded", "cumulative_third_party_agreed",
+    "cumulative_third_party_concluded", "cumulative_third_party_agreed", "supervision_issued",
+    "supervision_on_time", "supervision_late", "supervision_unanswered", "supervision_overdue",
 )  # fmt: skip
 # What each snapshot's screening figures add up to (缺报: the grids that never filed).
 INSPECTION_COUNTS = ("grids", "filed", "missing_count", "late_count")

@@ -633,7 +633,8 @@ def snapshot_pdf(snapshot, figures: dict, community_name=None) -> bytes:
 # The district's monthly report: its subdistricts side by side, and the district's own row.
 
 DISTRICT_HEADERS = ["街道", "新登记", "办结", "期末在办", "期末逾期", "累计调解成功率", "累计第三方调解成功率",
-                    "按期办结率", "小事不出社区率", "大事不出街道率", "上报区", "区层级办结", "缺报网格"]  # fmt: skip
+                    "按期办结率", "小事不出社区率", "大事不出街道率", "上报区", "区层级办结", "缺报网格", "本期督办",
+                    "督办逾期未答复"]  # fmt: skip
 
 
 def _district_row(name: str, row: dict) -> list:
@@ -643,6 +644,8 @@ def _district_row(name: str, row: dict) -> list:
         rate_text(row["third_party"]), f"{percent(on_time['rate'])}（{on_time['on_time']}/{on_time['of']}）",
         share_text(ladder["community"]), share_text(ladder["subdistrict"]), ladder["referred_district"],
         share_text(ladder["district"]), n["inspections_missing_count"],
+        # A district report made before 督办 was counted has no such counts.
+        n.get("supervision_issued", ""), n.get("supervision_overdue", ""),
     ]  # fmt: skip
 
 
