@@ -15,6 +15,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.http import Http404
 
+from casework.models import CaseEvent
 from casework.selectors import case_list_related, cases_visible_to
 from grids.enums import Role
 from grids.models import Community, Grid, Inspection, Subdistrict
@@ -319,4 +320,15 @@ def states_then(snapshot: Snapshot, case_ids) -> dict[int, str]:
             at = bisect.bisect_left(ids, case_id)
             if at < len(ids) and ids[at] == case_id:
                 found[case_id] = status
+    # A history figure's cases (cumulative, a trend month) are listed from the events, not stored:
+    # their state then is the last state their events reached before the period ended (one query).
+    missing = [case_id for case_id in case_ids if case_id not in found]
+    if missing and "counts" in snapshot.material:
+        for case_id, status in (
+            CaseEvent.objects.filter(case_id__in=missing, at__lt=snapshot_period(snapshot).end_at)
+            .exclude(to_status="")
+            .order_by("case_id", "at", "id")
+            .values_list("case_id", "to_status")
+        ):
+            found[case_id] = status
     return found

@@ -259,3 +259,19 @@ def test_the_nightly_task_repairs_the_table(centre, mediator, grid):
     MonthlyCount.objects.filter(measure="cumulative").update(count=0)
     assert reconcile_summary.apply().get() == 1
     assert_true_to_the_cases()
+
+
+def test_a_history_drill_down_says_each_cases_state_at_the_period_end(edge_cases, subdistrict, centre):
+    from reports import selectors
+    from reports.services import report_generate
+
+    snapshot, _created = report_generate(
+        kind="monthly", period=dt.date(2025, 4, 1), subdistrict=subdistrict, now=at(2025, 5, 2)
+    )
+    ids = selectors.figure_ids(centre, snapshot, "cumulative_concluded")
+    assert {edge_cases[k].pk for k in ("failed", "reopened")} <= set(ids)
+    # A case the month did not touch (here: as if) is not among its stored states; the events say it.
+    snapshot.material = {**snapshot.material, "then": {}}
+    then = selectors.states_then(snapshot, ids)
+    assert then[edge_cases["failed"].pk] == S.FAILED
+    assert then[edge_cases["reopened"].pk] == S.AGREED
