@@ -96,7 +96,7 @@ def test_district_home_puts_the_subdistricts_side_by_side(client, territory, sub
 
 def test_district_menu_reads_and_never_registers(territory):
     keys = [item["key"] for item in menu_for(territory["staff"])]
-    assert keys == ["home", "queue", "reports", "notices"]
+    assert keys == ["home", "queue", "reports", "missing", "analysis", "notices"]
 
 
 def test_a_subdistricts_staff_cannot_narrow_the_queue_to_the_neighbour(client, territory, centre, grid):
