@@ -652,7 +652,7 @@ def main(argv=None):
     client.force_login(centre)
     results = {
         "date": timezone.now().isoformat(timespec="seconds"),
-        "command": f"make bench SIZE={args.size}",
+        "command": shlex.join(["python", "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)]),
         "size": args.size,
         "iterations": args.iterations,
         "machine": machine(),
