@@ -79,6 +79,7 @@ class RecordKind(models.TextChoices):
     EXTEND = "extend_deadline", _("延长办理期限")
     JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认")
     CONFLICT = "conflict_declared", _("回避声明")
+    CORRECTION = "correction", _("更正")
 
 
 class WithdrawnBy(models.TextChoices):

@@ -65,6 +65,57 @@ class NeverDeleteModel(models.Model):
         raise ValidationError(_("案卷记录不得删除。"))
 
 
+class CurrentManager(models.Manager):
+    """The rows nothing has superseded: what the record says now. Every read of a correctable record
+    goes through it (the reverse relations and their prefetches too); `all_rows` keeps the history."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_by__isnull=True)
+
+
+class Correctable(NeverDeleteModel):
+    """A record corrected by a new row that supersedes it (People's Mediation Law art. 27: the file
+    keeps everything): the old row is never changed; the new one says who corrected it, when and why.
+
+    `earlier` lists the rows this one replaces, oldest first, so a reference to any of them (a
+    signature, the parties who chose the mediator) still finds its current row without a query.
+    """
+
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="superseded_by",
+        verbose_name=_("更正前记录"),
+    )
+    earlier = models.JSONField(_("更正前记录（依次）"), default=list, blank=True, editable=False)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("更正人"),
+    )
+    corrected_at = models.DateTimeField(_("更正时间"), null=True, blank=True, editable=False)
+    correction_reason = models.CharField(_("更正理由"), max_length=200, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def lineage(self) -> list[int]:
+        """This row's id and those of the rows it replaces, newest first."""
+        return [self.pk, *reversed(self.earlier or [])]
+
+    @property
+    def is_correction(self) -> bool:
+        return self.supersedes_id is not None
+
+
 class Category(models.Model):
     """Dispute category (婚姻家庭, 邻里, 物业 …): reference data, referred to by code."""
 
@@ -479,7 +530,8 @@ class DisputeCase(NeverDeleteModel):
     def chosen_by_parties(self) -> list:
         """The parties who chose the lead mediator (art. 19), from the loaded parties."""
         chosen = set(self.chosen_by or [])
-        return [party for party in self.parties.all() if party.pk in chosen]
+        # A party corrected since is still the party who chose: any row of its lineage counts.
+        return [party for party in self.parties.all() if chosen.intersection(party.lineage)]
 
     @property
     def is_open(self) -> bool:
@@ -539,7 +591,7 @@ class PartyQuerySet(SealedQuerySet, NeverDeleteQuerySet):
     pass
 
 
-class Party(NeverDeleteModel):
+class Party(Correctable):
     case = models.ForeignKey(DisputeCase, on_delete=models.PROTECT, related_name="parties", verbose_name=_("案件"))
     role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
     kind = models.CharField(_("类型"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON)
@@ -567,9 +619,11 @@ class Party(NeverDeleteModel):
         _("法定代表人"), purpose="casework.party.legal_representative", max_length=100, blank=True
     )
 
-    objects = PartyQuerySet.as_manager()
+    objects = CurrentManager.from_queryset(PartyQuerySet)()
+    all_rows = PartyQuerySet.as_manager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["case_id", "role", "id"]

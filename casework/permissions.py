@@ -145,6 +145,12 @@ def can_log_session(user, case) -> bool:
     return is_case_mediator(user, case) or holds_case(user, case)
 
 
+def can_correct_records(user, case) -> bool:
+    """Corrections of the file (a party's particulars, a session, a follow-up): the centre's staff,
+    who answer for the file; mediators and community staff see the history, and ask them."""
+    return is_centre_staff_for(user, case.subdistrict_id)
+
+
 def can_record_follow_up(user, case) -> bool:
     return is_case_mediator(user, case) or holds_case(user, case)
 

@@ -247,6 +247,24 @@ def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note
     )
 
 
+def supersede(old, *, actor, reason: str, at, **changes):
+    """A new row that supersedes `old` (a casework.models.Correctable), `changes` over its values:
+    the old row is never changed (the file keeps everything); the new one names who, when and why.
+    Unsaved: the caller validates and inserts it (writes.save_new) in its own transaction."""
+    values = {
+        f.attname: getattr(old, f.attname)
+        for f in old._meta.concrete_fields
+        if not f.primary_key and f.name not in ("supersedes", "earlier")
+    }
+    new = type(old)(**values)
+    for name, value in changes.items():
+        setattr(new, name, value)
+    new.supersedes = old
+    new.earlier = [*(old.earlier or []), old.pk]
+    new.corrected_by, new.corrected_at, new.correction_reason = actor, at, reason
+    return new
+
+
 def _next_number(subdistrict, year: int) -> str:
     pending = writes.current()
     if pending is not None:

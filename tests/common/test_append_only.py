@@ -24,6 +24,7 @@ RECORDED = {
     "mediation.ConflictDeclaration": "reason",
     "mediation.OrganizationConflict": "reason",
     "mediation.Agreement": "terms",
+    "casework.Party": "name",
 }
 
 

@@ -242,6 +242,22 @@ def routes(world):
             ),
         )
 
+    # 更正: centre staff correct a party, a session or a follow-up of a case of theirs, on the web and the API.
+    corrections = {
+        "party": ("parties", "party-correction", {"reason": "姓名错字", "name": "张叁"}),
+        "session": ("sessions", "session-correction", {"reason": "地点有误", "location": "会议室"}),
+        "follow_up": ("follow-ups", "follow-up-correction", {"reason": "误记", "satisfaction": 3}),
+    }
+    for case, outside in ((a, False), (world["outside_closed"], True)):
+        rows = {"party": case.parties.first(), "session": case.sessions.first(), "follow_up": case.follow_ups.first()}
+        for kind, (segment, name, body) in corrections.items():
+            row = rows[kind].pk
+            web = f"/mediation/cases/{case.pk}/correct/{kind}/{row}/"
+            add("mediation:correct", Cell("get", web, on_case(CENTRE, outside=outside)))
+            add("mediation:correct", Cell("post", web, on_case(CENTRE, outside=outside), data=body))
+            api = f"/api/v1/cases/{case.pk}/{segment}/{row}/correction/"
+            add(f"api:{name}", Cell("post", api, on_case(CENTRE, outside=outside), api=True, data=body))
+
     # Web: lists, intake and exports (the scope filters what they hold; tests/casework covers that).
     add("home", Cell("get", "/", by_role(SIGNED_IN)))
     # Notices: each user's own (a notice of someone else's is neither listed nor marked).
@@ -452,6 +468,7 @@ def world(
     far_lead = MediatorFactory(user__username="farmediator")
     outside = drive(CaseStatus.MEDIATING, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
     outside_agreed = drive(CaseStatus.AGREED, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
+    outside_closed = drive(CaseStatus.CLOSED, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
     register(far_centre, far_grid)
 
     def upload(user):
@@ -472,6 +489,7 @@ def world(
         "agreed": case_at(CaseStatus.AGREED),
         "outside": outside,
         "outside_agreed": outside_agreed,
+        "outside_closed": outside_closed,
         "snapshot": report_services.report_ensure(subdistrict=subdistrict, kind="monthly", period=MARCH),
         "outside_snapshot": report_services.report_ensure(subdistrict=far, kind="monthly", period=MARCH),
         "district_report": district_reports.district_report_ensure(district, MARCH),
