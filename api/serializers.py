@@ -14,7 +14,7 @@ from casework.services import MAX_PARTIES, PARTIES_LIMIT_MESSAGE
 from casework.supervision import MAX_WORKING_DAYS
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection
-from mediation.bodies import InputSerializer
+from mediation.bodies import InputSerializer, PartyParticulars
 from mediation.enums import FollowUpMethod, JudicialConfirmation
 from mediation.models import Agreement, FollowUp, MediationSession, Mediator, SessionParty
 from mediation.selectors import judicial_history
@@ -130,6 +130,10 @@ class CaseListSerializer(serializers.ModelSerializer):
         return case.is_overdue(self.context.get("today") or timezone.localdate())
 
 
+# A corrected record is given as it reads now; these say which row it superseded, who, when and why.
+CORRECTION_FIELDS = ["supersedes", "corrected_by", "corrected_at", "correction_reason"]
+
+
 class PartySerializer(serializers.ModelSerializer):
     """Phone and ID number in full only for centre staff and the case's mediators (see `masked`)."""
 
@@ -152,6 +156,7 @@ class PartySerializer(serializers.ModelSerializer):
             "birth_date",
             "age",
             "legal_representative",
+            *CORRECTION_FIELDS,
         ]
 
     def _full(self) -> bool:
@@ -209,6 +214,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "summary",
             "recorded_by",
             "recorded_at",
+            *CORRECTION_FIELDS,
         ]
 
 
@@ -297,12 +303,23 @@ class AgreementSerializer(serializers.ModelSerializer):
 class FollowUpSerializer(serializers.ModelSerializer):
     class Meta:
         model = FollowUp
-        fields = ["id", "date", "method", "performed", "satisfaction", "notes", "recorded_by", "recorded_at"]
+        fields = [
+            "id",
+            "date",
+            "method",
+            "performed",
+            "satisfaction",
+            "notes",
+            "recorded_by",
+            "recorded_at",
+            *CORRECTION_FIELDS,
+        ]
 
 
 class DeadlinesSerializer(serializers.ModelSerializer):
     """督办: the deadlines of the case; `next_due` is the one running now. An escalated case runs the
-    subdistrict's own clock; the community's leg (its deadline, days, lateness) is kept beside it."""
+    subdistrict's own clock; the community's leg (its deadline, days, lateness) is kept beside it, and
+    a case referred to the district runs the district's, the subdistrict's leg kept the same way."""
 
     overdue = serializers.SerializerMethodField()
 
@@ -319,6 +336,10 @@ class DeadlinesSerializer(serializers.ModelSerializer):
             "community_conclude_due",
             "community_days",
             "community_overdue",
+            "referred_at",
+            "subdistrict_conclude_due",
+            "subdistrict_days",
+            "subdistrict_overdue",
         ]
 
     def get_overdue(self, case) -> bool:
@@ -351,6 +372,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "co_mediators",
             "community_attempts",
             "subdistrict_attempts",
+            "district_attempts",
             "decline_reason",
             "referral",
             "fail_reason",
@@ -616,3 +638,47 @@ class GenerateReportSerializer(PeriodInputSerializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="生成原因；填写则总是生成新版本"
     )
+
+
+REASON_HELP = "更正理由（必填）：原记录不改动，新记录取代它，并记下更正人、时间和理由"
+
+
+class PartyCorrectionSerializer(PartyParticulars):
+    """The party's particulars as they should read; a value left out (or blank) stays as it is. A
+    new ID number brings its own sex and date of birth."""
+
+    reason = serializers.CharField(max_length=200, help_text=REASON_HELP)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    phone = serializers.CharField(required=False, allow_blank=True, help_text="11位大陆手机号码")
+
+
+class SessionCorrectionSerializer(InputSerializer):
+    """The session as it should read; a field left out stays as recorded. `party_notes`, when given,
+    records 告知 and consent again for every party of the case."""
+
+    reason = serializers.CharField(max_length=200, help_text=REASON_HELP)
+    held_at = serializers.DateTimeField(required=False)
+    location = serializers.CharField(required=False, max_length=100)
+    attendees = serializers.CharField(required=False, allow_blank=True)
+    public = serializers.BooleanField(required=False)
+    summary = serializers.CharField(required=False)
+    rights_explained_by = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    party_notes = SessionPartyInputSerializer(many=True, required=False)
+
+
+class FollowUpCorrectionSerializer(InputSerializer):
+    """The follow-up as it should read; a field left out stays as recorded."""
+
+    reason = serializers.CharField(max_length=200, help_text=REASON_HELP)
+    date = serializers.DateField(required=False)
+    performed = serializers.BooleanField(required=False)
+    satisfaction = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    method = serializers.ChoiceField(choices=FollowUpMethod.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+CORRECTION_BODIES = {
+    "party": PartyCorrectionSerializer,
+    "session": SessionCorrectionSerializer,
+    "follow_up": FollowUpCorrectionSerializer,
+}

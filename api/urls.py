@@ -32,6 +32,13 @@ v1 = [
         views.SupervisionAnswerCreate.as_view(),
         name="supervision-answer",
     ),
+    path("cases/<int:pk>/parties/<int:row>/correction/", views.PartyCorrection.as_view(), name="party-correction"),
+    path("cases/<int:pk>/sessions/<int:row>/correction/", views.SessionCorrection.as_view(), name="session-correction"),
+    path(
+        "cases/<int:pk>/follow-ups/<int:row>/correction/",
+        views.FollowUpCorrection.as_view(),
+        name="follow-up-correction",
+    ),
     path("inspections/", views.InspectionListCreate.as_view(), name="inspections"),
     path("inspections/<int:pk>/", views.InspectionDetail.as_view(), name="inspection"),
     path("reports/", views.SnapshotList.as_view(), name="reports"),

@@ -9,6 +9,7 @@ import re
 from functools import cache
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -34,6 +35,7 @@ from grids import services as grid_services
 from grids import twofactor
 from grids.models import Community, Grid
 from mediation import services as mediation_services
+from mediation.corrections import correct, correction_target
 from mediation.models import Mediator
 from mediation.selectors import case_page, case_page_related
 from mediation.workflow import TRANSITION_BODIES, TRANSITION_SERVICES
@@ -457,6 +459,64 @@ class RecordCreate(APIView):
         # The record moved the case's version on: its new ETag, for the client's next write.
         case.refresh_from_db(fields=["version"])
         return with_etag(Response(self.answer(record).data, status=status.HTTP_201_CREATED), case)
+
+
+class CorrectionView(APIView):
+    """更正 one record of a case (api/urls.py mounts it once per kind): a new row supersedes it, the
+    old one stays in the file with who corrected it, when and why. The answer is the case as it is now."""
+
+    kind = ""
+
+    def correct(self, request, pk, row):
+        case = visible_case(request, pk)
+        try:
+            old = correction_target(case, self.kind, row)
+        except ObjectDoesNotExist:
+            raise NotFound(_("记录不存在，或不属于此案件。")) from None
+        body = validated(versioned(s.CORRECTION_BODIES[self.kind]), request)
+        expect_version(request, case, body)
+        for note in body.get("party_notes", []):
+            if note["informed"] and not note.get("informed_by", "").strip():
+                note["informed_by"] = request.user.display_name
+        correct(case, self.kind, old, actor=request.user, **body)
+        return case_response(request, case)
+
+
+def _correction_schema(kind: str, what: str):
+    return extend_schema(
+        tags=["records"],
+        request=versioned(s.CORRECTION_BODIES[kind]),
+        parameters=[IF_MATCH, etag_header(200)],
+        responses={200: s.CaseDetailSerializer, **errors(400, 403, 404, 409)},
+        summary=f"更正{what}",
+    )
+
+
+class PartyCorrection(CorrectionView):
+    kind = "party"
+
+    @_correction_schema("party", "当事人基本情况")
+    def post(self, request, pk, row):
+        """Correct a party's particulars (centre staff): the values given replace the current ones."""
+        return self.correct(request, pk, row)
+
+
+class SessionCorrection(CorrectionView):
+    kind = "session"
+
+    @_correction_schema("session", "调解记录")
+    def post(self, request, pk, row):
+        """Correct a session record, with its per-party 告知 and consent (centre staff)."""
+        return self.correct(request, pk, row)
+
+
+class FollowUpCorrection(CorrectionView):
+    kind = "follow_up"
+
+    @_correction_schema("follow_up", "回访记录")
+    def post(self, request, pk, row):
+        """Correct a follow-up record (centre staff)."""
+        return self.correct(request, pk, row)
 
 
 class SessionCreate(RecordCreate):

@@ -139,6 +139,16 @@ def rows(r: dict) -> list[tuple[str, str, str, str]]:
                 _check(race["lost_updates"] == 0 and race["one_winner"] == race["cases"] and not race["error_count"]),
             )
         )
+        if "summary_differences" in race:
+            differences = race["summary_differences"]
+            out.append(
+                (
+                    "reports' monthly counts vs the cases after the races (`reconcile_summary`)",
+                    "0 differences",
+                    f"{differences} differences",
+                    _check(differences == 0),
+                )
+            )
     analysis = r.get("analysis")
     if analysis:
         sim, cockpit = analysis["similar"], analysis["cockpit"]

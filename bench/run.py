@@ -591,6 +591,18 @@ def measure_throughput(client, url: str, seconds: int, rounds: int, options: str
 # ---------------------------------------------------------------------------
 
 
+def reconciled(when: str) -> int:
+    """The reports' monthly counts against the cases (`manage.py reconcile_summary`): 0 expected,
+    whatever wrote the cases — the load's COPY, the races' transitions."""
+    from reports.summary import reconcile
+
+    step(f"reports' monthly counts reconciled {when}")
+    t0 = time.monotonic()
+    differences = len(reconcile())
+    print(f"  {differences} differences ({time.monotonic() - t0:.0f} s)")
+    return differences
+
+
 def machine() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -640,7 +652,7 @@ def main(argv=None):
     client.force_login(centre)
     results = {
         "date": timezone.now().isoformat(timespec="seconds"),
-        "command": f"make bench SIZE={args.size}",
+        "command": shlex.join(["python", "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)]),
         "size": args.size,
         "iterations": args.iterations,
         "machine": machine(),
@@ -661,6 +673,7 @@ def main(argv=None):
     close_old_connections()
     if "races" in phases:
         results["races"] = measure_races(centre, args.threads, args.race_cases)
+        results["races"]["summary_differences"] = reconciled("after the races")
     if "throughput" in phases:
         urls = page_urls(centre)
         for key, page in (("throughput", "queue_status_community"), ("throughput_case", "case_page")):

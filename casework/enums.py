@@ -63,6 +63,8 @@ class Transition(models.TextChoices):
     REACH_AGREEMENT = "reach_agreement", _("达成协议")
     FAIL = "fail", _("调解不成")
     ESCALATE = "escalate", _("上报街道")
+    # The rung above the subdistrict: a case it could not settle (or cannot handle) goes to the district.
+    REFER_DISTRICT = "refer_district", _("上报区")
     WITHDRAW = "withdraw", _("撤回")
     CLOSE = "close", _("结案")
     # 回避: the lead mediator declared a conflict; the case waits for a new lead.
@@ -77,6 +79,7 @@ class RecordKind(models.TextChoices):
     EXTEND = "extend_deadline", _("延长办理期限")
     JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认")
     CONFLICT = "conflict_declared", _("回避声明")
+    CORRECTION = "correction", _("更正")
 
 
 class WithdrawnBy(models.TextChoices):
@@ -91,6 +94,12 @@ class WithdrawnBy(models.TextChoices):
 class Level(models.TextChoices):
     COMMUNITY = "community", _("社区")
     SUBDISTRICT = "subdistrict", _("街道")
+    # Reached only by a referral from the subdistrict, never chosen at acceptance.
+    DISTRICT = "district", _("区")
+
+
+# The levels a case may be accepted at: the district takes cases only as the subdistrict refers them up.
+ACCEPT_LEVELS = (Level.COMMUNITY, Level.SUBDISTRICT)
 
 
 class Risk(models.TextChoices):

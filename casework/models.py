@@ -65,6 +65,57 @@ class NeverDeleteModel(models.Model):
         raise ValidationError(_("案卷记录不得删除。"))
 
 
+class CurrentManager(models.Manager):
+    """The rows nothing has superseded: what the record says now. Every read of a correctable record
+    goes through it (the reverse relations and their prefetches too); `all_rows` keeps the history."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_by__isnull=True)
+
+
+class Correctable(NeverDeleteModel):
+    """A record corrected by a new row that supersedes it (People's Mediation Law art. 27: the file
+    keeps everything): the old row is never changed; the new one says who corrected it, when and why.
+
+    `earlier` lists the rows this one replaces, oldest first, so a reference to any of them (a
+    signature, the parties who chose the mediator) still finds its current row without a query.
+    """
+
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="superseded_by",
+        verbose_name=_("更正前记录"),
+    )
+    earlier = models.JSONField(_("更正前记录（依次）"), default=list, blank=True, editable=False)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("更正人"),
+    )
+    corrected_at = models.DateTimeField(_("更正时间"), null=True, blank=True, editable=False)
+    correction_reason = models.CharField(_("更正理由"), max_length=200, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def lineage(self) -> list[int]:
+        """This row's id and those of the rows it replaces, newest first."""
+        return [self.pk, *reversed(self.earlier or [])]
+
+    @property
+    def is_correction(self) -> bool:
+        return self.supersedes_id is not None
+
+
 class Category(models.Model):
     """Dispute category (婚姻家庭, 邻里, 物业 …): reference data, referred to by code."""
 
@@ -191,6 +242,12 @@ class DisputeCase(NeverDeleteModel):
     community_conclude_due = models.DateField(_("社区办结期限"), null=True, blank=True)
     community_days = models.PositiveSmallIntegerField(_("社区办理天数"), null=True, blank=True)
     community_overdue = models.BooleanField(_("社区逾期"), default=False)
+    # The rung above: the district starts its own clock when the subdistrict refers the case up, and
+    # the subdistrict's leg is kept here, so that its lateness is charged to the subdistrict.
+    referred_at = models.DateTimeField(_("上报区时间"), null=True, blank=True)
+    subdistrict_conclude_due = models.DateField(_("街道办结期限"), null=True, blank=True)
+    subdistrict_days = models.PositiveSmallIntegerField(_("街道办理天数"), null=True, blank=True)
+    subdistrict_overdue = models.BooleanField(_("街道逾期"), default=False)
     follow_up_due = models.DateField(_("回访期限"), null=True, blank=True)
     next_due = models.DateField(_("当前期限"), null=True, blank=True)
 
@@ -214,6 +271,7 @@ class DisputeCase(NeverDeleteModel):
     # The "331" ladder: how many mediation attempts were made at each level.
     community_attempts = models.PositiveSmallIntegerField(_("社区调解次数"), default=0)
     subdistrict_attempts = models.PositiveSmallIntegerField(_("街道调解次数"), default=0)
+    district_attempts = models.PositiveSmallIntegerField(_("区调解次数"), default=0)
     session_count = models.PositiveIntegerField(_("调解记录数"), default=0)
     follow_up_count = models.PositiveIntegerField(_("回访次数"), default=0)
 
@@ -328,7 +386,9 @@ class DisputeCase(NeverDeleteModel):
 
     @transition(field=status, source=S.ASSIGNED, target=S.MEDIATING, permission=_perm(Transition.START))
     def start(self):
-        if self.level == Level.SUBDISTRICT:
+        if self.level == Level.DISTRICT:
+            self.district_attempts += 1
+        elif self.level == Level.SUBDISTRICT:
             self.subdistrict_attempts += 1
         else:
             self.community_attempts += 1
@@ -403,6 +463,37 @@ class DisputeCase(NeverDeleteModel):
         self.mediator_selection = ""
         self.chosen_by = []
 
+    def is_subdistrict_level(self) -> bool:
+        return self.level == Level.SUBDISTRICT
+
+    def is_in_a_district(self) -> bool:
+        return self.subdistrict.district_id is not None
+
+    @transition(
+        field=status,
+        source=[S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.FAILED],
+        target=S.ACCEPTED,
+        conditions=[is_subdistrict_level, is_in_a_district],
+        permission=_perm(Transition.REFER_DISTRICT),
+    )
+    def refer_district(self, *, at, conclude_due, subdistrict_days, subdistrict_overdue):
+        # The district's centre takes the case over on a clock of its own, as the subdistrict did
+        # from the community; the subdistrict's leg stays on the case, and a subdistrict failure
+        # referred up is open again (its conclusion is now the district's; the failure stays in its event).
+        if self.status == S.FAILED:
+            self.outcome = ""
+            self.concluded_at = None
+        self.referred_at = at
+        self.subdistrict_conclude_due = self.conclude_due
+        self.subdistrict_days = subdistrict_days
+        self.subdistrict_overdue = subdistrict_overdue
+        self.conclude_due = conclude_due
+        self.conclude_extended = False
+        self.level = Level.DISTRICT
+        self.lead_mediator = None
+        self.mediator_selection = ""
+        self.chosen_by = []
+
     @transition(
         field=status,
         source=[S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.MEDIATING],
@@ -439,7 +530,8 @@ class DisputeCase(NeverDeleteModel):
     def chosen_by_parties(self) -> list:
         """The parties who chose the lead mediator (art. 19), from the loaded parties."""
         chosen = set(self.chosen_by or [])
-        return [party for party in self.parties.all() if party.pk in chosen]
+        # A party corrected since is still the party who chose: any row of its lineage counts.
+        return [party for party in self.parties.all() if chosen.intersection(party.lineage)]
 
     @property
     def is_open(self) -> bool:
@@ -499,7 +591,7 @@ class PartyQuerySet(SealedQuerySet, NeverDeleteQuerySet):
     pass
 
 
-class Party(NeverDeleteModel):
+class Party(Correctable):
     case = models.ForeignKey(DisputeCase, on_delete=models.PROTECT, related_name="parties", verbose_name=_("案件"))
     role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
     kind = models.CharField(_("类型"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON)
@@ -527,9 +619,11 @@ class Party(NeverDeleteModel):
         _("法定代表人"), purpose="casework.party.legal_representative", max_length=100, blank=True
     )
 
-    objects = PartyQuerySet.as_manager()
+    objects = CurrentManager.from_queryset(PartyQuerySet)()
+    all_rows = PartyQuerySet.as_manager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["case_id", "role", "id"]

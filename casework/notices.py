@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from common.enums import NoticeKind
 from common.notices import notify
 from grids.enums import Role
-from grids.models import User
+from grids.models import Subdistrict, User
 from grids.selectors import users_with_roles
 
 from . import calendar
@@ -46,6 +46,12 @@ def case_link(case) -> str:
 
 def _staff_of(subdistrict_id):
     return users_with_roles(Role.CENTRE_STAFF, subdistrict_id=subdistrict_id)
+
+
+def _district_staff_of(subdistrict_id):
+    """The staff of the district centre over `subdistrict_id` (none when it belongs to no district)."""
+    district_id = Subdistrict.objects.filter(pk=subdistrict_id).values_list("district_id", flat=True).first()
+    return users_with_roles(Role.DISTRICT_STAFF, district_id=district_id) if district_id else []
 
 
 def _case_words(case) -> dict:
@@ -79,6 +85,8 @@ def _responsible(case, staff) -> dict:
         people.update(
             {u.pk: u for u in case.community.staff.filter(is_active=True) if u.has_role(Role.COMMUNITY_STAFF)}
         )
+    if not people and case.level == "district":
+        people.update({u.pk: u for u in _district_staff_of(case.subdistrict_id)})
     if not people:
         people.update({u.pk: u for u in staff})
     return people
@@ -240,6 +248,9 @@ def _event_message(case, event):
     if name == "escalate":
         text = _("案件 %(number)s 已由社区上报街道（理由：%(note)s）。请受理后分派街道层级的调解员。")
         return NoticeKind.ESCALATED, _staff_of(case.subdistrict_id), text % words
+    if name == "refer_district":
+        text = _("案件 %(number)s 已由街道上报区（理由：%(note)s）。请区综治中心分派区级调解员调处。")
+        return NoticeKind.ESCALATED, _district_staff_of(case.subdistrict_id), text % words
     if name == "supervise":
         text = _("区综治中心 %(actor)s 督办案件 %(number)s：%(note)s。请在 %(due)s 前办理并在案件页答复。")
         return NoticeKind.SUPERVISION, _staff_of(case.subdistrict_id), text % {**words, "due": event.data.get("due")}

@@ -9,7 +9,7 @@ from grids.enums import Role
 from grids.permissions import active as _active
 from grids.permissions import is_district_reader_for, is_grid_worker_for
 
-from .enums import CaseStatus, Level, Transition
+from .enums import ACCEPT_LEVELS, CaseStatus, Level, Transition
 
 
 def is_centre_staff_for(user, subdistrict_id) -> bool:
@@ -23,6 +23,20 @@ def is_own_centre_staff(user) -> bool:
 
 def is_leader_for(user, subdistrict_id) -> bool:
     return _active(user) and user.has_role(Role.LEADER) and user.subdistrict_id == subdistrict_id
+
+
+def is_district_staff_for(user, subdistrict_id) -> bool:
+    """The district centre's staff (区综治中心) over this subdistrict; its leaders only read."""
+    return is_district_reader_for(user, subdistrict_id) and user.has_role(Role.DISTRICT_STAFF)
+
+
+def holds_case(user, case) -> bool:
+    """Staff of the centre that has the case in hand: the district's once the subdistrict referred it
+    up, otherwise the subdistrict's. The subdistrict keeps reading a case it referred up, but no
+    longer runs it."""
+    if case.level == Level.DISTRICT:
+        return is_district_staff_for(user, case.subdistrict_id)
+    return is_centre_staff_for(user, case.subdistrict_id)
 
 
 def is_community_staff_for(user, community_id) -> bool:
@@ -62,8 +76,9 @@ def can_view_case(user, case) -> bool:
 
 
 def can_see_personal_data(user, case) -> bool:
-    """Full ID numbers and phones: centre staff and the case's own mediators only."""
-    return is_centre_staff_for(user, case.subdistrict_id) or is_case_mediator(user, case)
+    """Full ID numbers and phones: centre staff, the district's staff holding a case referred up to
+    them, and the case's own mediators only."""
+    return is_centre_staff_for(user, case.subdistrict_id) or holds_case(user, case) or is_case_mediator(user, case)
 
 
 def can_export_personal_data(user, case) -> bool:
@@ -82,10 +97,9 @@ _RULES = {
         is_centre_staff_for(u, c.subdistrict_id) or is_community_staff_for(u, c.community_id)
     ),
     Transition.ASSIGN: lambda u, c: (
-        is_centre_staff_for(u, c.subdistrict_id)
-        or (is_community_staff_for(u, c.community_id) and c.level == Level.COMMUNITY)
+        holds_case(u, c) or (is_community_staff_for(u, c.community_id) and c.level == Level.COMMUNITY)
     ),
-    Transition.REASSIGN: lambda u, c: is_centre_staff_for(u, c.subdistrict_id),
+    Transition.REASSIGN: holds_case,
     Transition.START: is_lead_mediator,
     Transition.REACH_AGREEMENT: is_case_mediator,
     Transition.FAIL: is_case_mediator,
@@ -96,10 +110,12 @@ _RULES = {
         or is_community_staff_for(u, c.community_id)
         or (is_case_mediator(u, c) and c.status != CaseStatus.FAILED)
     ),
-    Transition.WITHDRAW: lambda u, c: is_centre_staff_for(u, c.subdistrict_id) or is_case_mediator(u, c),
-    Transition.CLOSE: lambda u, c: is_centre_staff_for(u, c.subdistrict_id),
+    # The subdistrict's centre refers its own cases up; the district takes them, it does not reach down.
+    Transition.REFER_DISTRICT: lambda u, c: is_centre_staff_for(u, c.subdistrict_id),
+    Transition.WITHDRAW: lambda u, c: holds_case(u, c) or is_case_mediator(u, c),
+    Transition.CLOSE: holds_case,
     # 回避 is declared by the mediator concerned, or by centre staff on their behalf.
-    Transition.RECUSE: lambda u, c: is_lead_mediator(u, c) or is_centre_staff_for(u, c.subdistrict_id),
+    Transition.RECUSE: lambda u, c: is_lead_mediator(u, c) or holds_case(u, c),
 }
 
 
@@ -116,19 +132,28 @@ def can_transition(user, case, name: str, *, imported: bool = False) -> bool:
 
 
 def can_accept_at_level(user, case, level: str) -> bool:
-    """Community staff accept community-level cases only; the subdistrict level is the centre's."""
+    """Community staff accept community-level cases only; the subdistrict level is the centre's; the
+    district level is reached by a referral only."""
+    if level not in ACCEPT_LEVELS:
+        return False
     return is_centre_staff_for(user, case.subdistrict_id) or (
         level == Level.COMMUNITY and is_community_staff_for(user, case.community_id)
     )
 
 
 def can_log_session(user, case) -> bool:
-    return is_case_mediator(user, case) or is_centre_staff_for(user, case.subdistrict_id)
+    return is_case_mediator(user, case) or holds_case(user, case)
+
+
+def can_correct_records(user, case) -> bool:
+    """Corrections of the file (a party's particulars, a session, a follow-up): the centre's staff,
+    who answer for the file; mediators and community staff see the history, and ask them."""
+    return is_centre_staff_for(user, case.subdistrict_id)
 
 
 def can_record_follow_up(user, case) -> bool:
-    return is_case_mediator(user, case) or is_centre_staff_for(user, case.subdistrict_id)
+    return is_case_mediator(user, case) or holds_case(user, case)
 
 
 def can_extend_deadline(user, case) -> bool:
-    return is_centre_staff_for(user, case.subdistrict_id)
+    return holds_case(user, case)

@@ -60,6 +60,8 @@ def ladder_html(level: str, community_attempts: int, subdistrict_attempts: int) 
         )
     if escalated:
         parts.append(format_html(' <span class="badge warn">{}</span>', _("上报")))
+    if level == Level.DISTRICT:
+        parts.append(format_html(' <span class="badge danger">{}</span>', _("上报区")))
     if level == Level.COMMUNITY and community_attempts >= LADDER_FLAG_ATTEMPTS:
         parts.append(
             format_html(

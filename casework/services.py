@@ -24,6 +24,7 @@ from grids.models import Grid
 
 from . import calendar, notices, permissions, writes
 from .enums import (
+    ACCEPT_LEVELS,
     IN_MEDIATION,
     CaseStatus,
     Level,
@@ -44,6 +45,8 @@ from .tasks import warning_notice
 _UNMET = {
     "has_session": _("至少需要一条调解记录。"),
     "is_community_level": _("只有社区层级的案件可以上报街道。"),
+    "is_subdistrict_level": _("只有街道层级的案件可以上报区。"),
+    "is_in_a_district": _("本街道尚未归属任何区，无法上报区。"),
     "has_follow_up_if_agreed": _("调解成功的案件结案前至少需要一次回访。"),
 }
 
@@ -244,6 +247,24 @@ def add_record(case, *, actor, name, allowed_states, counter=None, at=None, note
     )
 
 
+def supersede(old, *, actor, reason: str, at, **changes):
+    """A new row that supersedes `old` (a casework.models.Correctable), `changes` over its values:
+    the old row is never changed (the file keeps everything); the new one names who, when and why.
+    Unsaved: the caller validates and inserts it (writes.save_new) in its own transaction."""
+    values = {
+        f.attname: getattr(old, f.attname)
+        for f in old._meta.concrete_fields
+        if not f.primary_key and f.name not in ("supersedes", "earlier")
+    }
+    new = type(old)(**values)
+    for name, value in changes.items():
+        setattr(new, name, value)
+    new.supersedes = old
+    new.earlier = [*(old.earlier or []), old.pk]
+    new.corrected_by, new.corrected_at, new.correction_reason = actor, at, reason
+    return new
+
+
 def _next_number(subdistrict, year: int) -> str:
     pending = writes.current()
     if pending is not None:
@@ -394,8 +415,11 @@ def case_register(
 
 
 def case_accept(case, *, actor, level: str, note="", at=None, imported=False) -> DisputeCase:
-    """受理: the level decides who mediates; the conclusion deadline starts."""
+    """受理: the level decides who mediates; the conclusion deadline starts. The district level is
+    reached only by the subdistrict's referral (上报区)."""
     _choice(level, Level, "level")
+    if level not in ACCEPT_LEVELS:
+        raise ValidationError({"level": [_("区层级的案件只能由街道上报，不能直接受理。")]})
     if permissions.can_transition(actor, case, Transition.ACCEPT) and not permissions.can_accept_at_level(
         actor, case, level
     ):
@@ -432,58 +456,71 @@ def case_decline(case, *, actor, reason: str, referral: str, at=None, imported=F
     )
 
 
-def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
-    """上报: a community-level case goes to the subdistrict; its mediators are released. A failure
-    at community level may be taken up too (failed → accepted at the subdistrict): only a
-    subdistrict-level failure ends the ladder. The subdistrict's conclusion clock starts now; the
-    community's leg ends at its failure, or now, and is judged against the community's deadline."""
-    writes.refuse_deferred()
-    reason = _require((reason or "").strip(), "reason", _("请填写上报理由。"))
-    at = at or timezone.now()
+def _handed_up(case, at) -> tuple[list, dict]:
+    """What a level hands up the ladder with a case: the mediators it releases, and its leg (its
+    deadline, the days it held the case, whether it ran late). The leg ends at its failure, or now."""
     released = sorted(m.pk for m in case.co_mediators.all()) + (
         [case.lead_mediator_id] if case.lead_mediator_id else []
     )
     leg_end = local_date(case.concluded_at if case.status == CaseStatus.FAILED and case.concluded_at else at)
-    community = {
+    leg = {
         "due": case.conclude_due.isoformat() if case.conclude_due else None,
         "days": (leg_end - local_date(case.accepted_at)).days if case.accepted_at else None,
         "overdue": bool(case.conclude_due and leg_end > case.conclude_due),
     }
+    return released, leg
+
+
+def _hand_up(case, name, *, actor, reason, at, leg_key: str, leg_fields: list, imported) -> DisputeCase:
+    """Move a case one rung up (escalate, refer_district): the receiving level's clock starts now,
+    the leg of the level it leaves is kept (on the case and in the event), its mediators are released,
+    and a failure taken up is open again."""
+    writes.refuse_deferred()
+    at = at or timezone.now()
+    released, leg = _handed_up(case, at)
     due = calendar.conclusion_due(local_date(at))
-    data = {
-        "released_mediators": released,
-        "community": community,
-        "deadline": {"from": community["due"], "to": due.isoformat()},
-    }
+    data = {"released_mediators": released, leg_key: leg, "deadline": {"from": leg["due"], "to": due.isoformat()}}
     fields = ["level", "lead_mediator", "mediator_selection", "chosen_by", "conclude_due", "conclude_extended"]
-    fields += ["escalated_at", "community_conclude_due", "community_days", "community_overdue"]
+    fields += leg_fields
     if case.status == CaseStatus.FAILED:
-        data["community_failure"] = {
+        data[f"{leg_key}_failure"] = {
             "concluded_at": case.concluded_at.isoformat() if case.concluded_at else None,
             "reason": case.fail_reason,
             "guidance": case.guidance,
         }
         fields += ["outcome", "concluded_at"]
-    args = {
-        "at": at,
-        "conclude_due": due,
-        "community_days": community["days"],
-        "community_overdue": community["overdue"],
-    }
+    args = {"at": at, "conclude_due": due, f"{leg_key}_days": leg["days"], f"{leg_key}_overdue": leg["overdue"]}
     with writes.atomic():
         apply_transition(
-            case,
-            Transition.ESCALATE,
-            actor=actor,
-            fields=fields,
-            args=args,
-            note=reason,
-            at=at,
-            data=data,
-            imported=imported,
+            case, name, actor=actor, fields=fields, args=args, note=reason, at=at, data=data, imported=imported
         )
         case.co_mediators.clear()
     return case
+
+
+def case_escalate(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
+    """上报: a community-level case goes to the subdistrict; its mediators are released. A failure
+    at community level may be taken up too (failed → accepted at the subdistrict). The subdistrict's
+    conclusion clock starts now; the community's leg ends at its failure, or now, and is judged
+    against the community's deadline."""
+    reason = _require((reason or "").strip(), "reason", _("请填写上报理由。"))
+    fields = ["escalated_at", "community_conclude_due", "community_days", "community_overdue"]
+    return _hand_up(
+        case, Transition.ESCALATE, actor=actor, reason=reason, at=at, leg_key="community", leg_fields=fields,
+        imported=imported,
+    )  # fmt: skip
+
+
+def case_refer_district(case, *, actor, reason: str, at=None, imported=False) -> DisputeCase:
+    """上报区: a subdistrict-level case the subdistrict could not settle (failed) or cannot handle goes
+    to the district's centre, which assigns its own mediators on its own conclusion clock. Only a
+    district-level failure ends the ladder. The subdistrict's leg is kept and judged against its deadline."""
+    reason = _require((reason or "").strip(), "reason", _("请填写上报区的理由。"))
+    fields = ["referred_at", "subdistrict_conclude_due", "subdistrict_days", "subdistrict_overdue"]
+    return _hand_up(
+        case, Transition.REFER_DISTRICT, actor=actor, reason=reason, at=at, leg_key="subdistrict",
+        leg_fields=fields, imported=imported,
+    )  # fmt: skip
 
 
 def case_withdraw(case, *, actor, reason: str, by: str = "", at=None, imported=False) -> DisputeCase:

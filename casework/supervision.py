@@ -11,14 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.text import clean_text
-from grids.enums import Role
-from grids.permissions import is_district_reader_for
 
 from . import calendar
 from .enums import OPEN
 from .exceptions import CasePermissionDenied, TransitionUnavailable
 from .models import SupervisionAnswer, SupervisionOrder
-from .permissions import is_centre_staff_for
+from .permissions import is_centre_staff_for, is_district_staff_for
 from .services import record_event
 
 # The timeline's names of the two events.
@@ -46,7 +44,7 @@ def _record(case, actor, name: str, at, note: str, data: dict):
 
 
 def may_supervise(user, case) -> bool:
-    return is_district_reader_for(user, case.subdistrict_id) and user.has_role(Role.DISTRICT_STAFF)
+    return is_district_staff_for(user, case.subdistrict_id)
 
 
 def unanswered(case) -> list:

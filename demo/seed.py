@@ -17,16 +17,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import services as case_services
-from casework.enums import Guidance, Level, Referral, Risk, Source, WithdrawnBy
-from casework.models import Category, DisputeCase
+from casework.enums import Guidance, Level, Outcome, RecordKind, Referral, Risk, Source, WithdrawnBy
+from casework.models import CaseEvent, Category, DisputeCase
 from casework.personal_data import id_check_digit
 from grids import services as grid_services
 from grids.enums import Crs, InspectionKind, Role
 from grids.models import Community, District, Grid, Inspection, SensitivePeriod, Subdistrict, User
 from grids.permissions import user_grid_ids
+from mediation import corrections
 from mediation import services as mediation_services
 from mediation.enums import AgreementForm, FollowUpMethod, MediatorKind, OrganizationKind, SignatureMark
 from mediation.models import MediationOrganization, Mediator
+from mediation.selectors import case_page_related
 from reports.statistics import add_months
 
 from .boundaries import schematic
@@ -586,6 +588,35 @@ class DemoSeeder:
                             at=at,
                         )
 
+    def correction(self):
+        """One 更正 on file: in the latest case 王立言 (`mediator`) mediated to an agreement, the
+        applicant's ID number was mistyped (the sequence digits), corrected by the centre from the
+        ID card; the case page shows 已更正."""
+        case = (
+            DisputeCase.objects.filter(
+                subdistrict=self.subdistrict,
+                external_ref__startswith="demo-",
+                outcome=Outcome.AGREED,
+                lead_mediator=self.mediators["mediator"],
+            )
+            .order_by("-registered_at", "-id")
+            .first()
+        )
+        if case is None or case.events.filter(name=RecordKind.CORRECTION).exists():
+            return
+        case = case_page_related(DisputeCase.objects).get(pk=case.pk)
+        applicant = next(p for p in case.parties.all() if p.role == "applicant" and p.id_number)
+        first17 = applicant.id_number[:14] + f"{(int(applicant.id_number[14:17]) + 2) % 1000:03d}"
+        corrections.correct(
+            case,
+            "party",
+            applicant,
+            actor=self.centre,
+            reason="身份证号顺序码录入有误，经核对当事人身份证原件更正",
+            id_number=first17 + id_check_digit(first17),
+            at=min(case.concluded_at + dt.timedelta(days=2), timezone.now()),
+        )
+
     def run(self) -> dict:
         with transaction.atomic():
             self.territory()
@@ -593,12 +624,15 @@ class DemoSeeder:
             self.people()
         self.cases()
         with transaction.atomic():
+            self.correction()
+        with transaction.atomic():
             self.screening()
         neighbour = NeighbourSeeder(password=self.password, progress=self.progress, today=self.today)
         for key, n in neighbour.run().items():
             self.created[key] += n
         with transaction.atomic():
             self.district([self.subdistrict, neighbour.subdistrict])
+        neighbour.refer_to_district()
         return self.created
 
     def district(self, subdistricts):
@@ -664,3 +698,22 @@ class NeighbourSeeder(DemoSeeder):
             self.people()
         self.cases()
         return self.created
+
+    # The case the neighbour's centre could not settle, referred up once its district exists.
+    REFERRED_REF = "demo-305"
+
+    def refer_to_district(self):
+        """One case of 豫章街道 referred to the district (上报区), so the district's rung has a case:
+        idempotent (a case already referred is left as it is)."""
+        case = DisputeCase.objects.filter(
+            subdistrict=self.subdistrict, external_ref=self.REFERRED_REF, level=Level.SUBDISTRICT
+        ).first()
+        if case is None:
+            return
+        last = CaseEvent.objects.filter(case=case).order_by("-at").values_list("at", flat=True).first()
+        case_services.case_refer_district(
+            case,
+            actor=self.centre,
+            reason="涉及跨街道的多户业主，街道调解未果，上报区综治中心统筹调处。",
+            at=self._step(last, 1),
+        )

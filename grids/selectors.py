@@ -8,12 +8,14 @@ from .enums import InspectionKind, Role
 from .models import Inspection, SensitivePeriod, User, period_end, period_label
 
 
-def users_with_roles(*roles, subdistrict_id=None) -> list:
+def users_with_roles(*roles, subdistrict_id=None, district_id=None) -> list:
     # Roles are a JSON list and JSON containment differs by backend (SQLite under `make run`),
     # so the roles are checked on the active accounts of the subdistrict, a short list.
     users = User.objects.filter(is_active=True).order_by("pk")
     if subdistrict_id is not None:
         users = users.filter(subdistrict_id=subdistrict_id)
+    if district_id is not None:
+        users = users.filter(district_id=district_id)
     return [user for user in users if any(user.has_role(role) for role in roles)]
 
 

@@ -23,6 +23,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import translation
@@ -309,6 +310,8 @@ class _Planner:
         self.grids: dict[tuple[str, str, str], dict] = {}
         self.staff: dict[str, dict] = {}
         self.by_key: dict[str, dict] = {}
+        # Whether a code the file names is in the database, asked once per code.
+        self.known_codes: dict[str, dict[str, bool]] = {DISTRICTS: {}, SUBDISTRICTS: {}}
         self.bad_rows: set[tuple[str, int]] = set()
 
     def run(self) -> None:
@@ -408,7 +411,14 @@ class _Planner:
         return True
 
     def _district_known(self, code: str) -> bool:
-        return code in self.districts or District.objects.filter(code=code).exists()
+        if code not in self.known_codes[DISTRICTS]:
+            self.known_codes[DISTRICTS][code] = District.objects.filter(code=code).exists()
+        return code in self.districts or self.known_codes[DISTRICTS][code]
+
+    def _subdistrict_known(self, code: str) -> bool:
+        if code not in self.known_codes[SUBDISTRICTS]:
+            self.known_codes[SUBDISTRICTS][code] = Subdistrict.objects.filter(code=code).exists()
+        return code in self.subdistricts or self.known_codes[SUBDISTRICTS][code]
 
     def _subdistricts(self):
         rows = list(self._valid_rows(SUBDISTRICTS))
@@ -534,7 +544,8 @@ class _Planner:
             u.username.lower(): u
             for u in User.objects.annotate(folded=Lower("username"))
             .filter(folded__in=lowered)
-            .prefetch_related("grids")
+            .select_related("district", "subdistrict", "community__subdistrict")
+            .prefetch_related(Prefetch("grids", queryset=Grid.objects.select_related("community__subdistrict")))
         }
         # A role by its value, or by its name as the template writes it (Chinese) or as this reader's
         # language shows it: the workbook does not change with the language of the page it is sent from.
@@ -626,6 +637,7 @@ class _Planner:
             )
             action = "unchanged" if before == after else "update"
             self.changes.append(Change(STAFF, number, action, label))
+            entry["unchanged"] = action == "unchanged"
         return entry
 
     def _scope(self, number, record, roles) -> dict | None:
@@ -658,7 +670,7 @@ class _Planner:
         if not subdistrict:
             problem("subdistrict", _("街道、社区、网格的人员须填写街道代码。"))
             return None
-        if not (subdistrict in self.subdistricts or Subdistrict.objects.filter(code=subdistrict).exists()):
+        if not self._subdistrict_known(subdistrict):
             if self._refused(SUBDISTRICTS, subdistrict):
                 return None
             problem("subdistrict", _("街道 %(code)s 不在本文件中，系统中也没有。") % {"code": subdistrict})
@@ -710,10 +722,8 @@ def _write(plan: _Planner, actor) -> list[tuple[str, str, str]]:
         districts[code] = _upsert(District, entry["object"], code=code, name=entry["name"])
     subdistricts = {}
     for code, entry in plan.subdistricts.items():
-        district = districts.get(entry["district"]) or District.objects.get(code=entry["district"])
-        subdistricts[code] = _upsert(
-            Subdistrict, entry["object"], code=code, name=entry["name"], district_id=district.pk
-        )
+        parent = districts.get(entry["district"]) or District.objects.get(code=entry["district"])
+        subdistricts[code] = _upsert(Subdistrict, entry["object"], code=code, name=entry["name"], district_id=parent.pk)
 
     def subdistrict(code):
         if code not in subdistricts:
@@ -730,8 +740,16 @@ def _write(plan: _Planner, actor) -> list[tuple[str, str, str]]:
         grids[(sub, comm, code)] = _upsert(
             Grid, entry["object"], community_id=communities[(sub, comm)].pk, code=code, name=entry["name"]
         )
+
+    def district(code):
+        if code not in districts:
+            districts[code] = District.objects.get(code=code)
+        return districts[code]
+
     links = []
     for entry in plan.staff.values():
+        if entry.get("unchanged"):
+            continue
         record, user = entry["record"], entry["object"]
         before = scope_of(user) if user is not None else None
         created = user is None
@@ -742,9 +760,7 @@ def _write(plan: _Planner, actor) -> list[tuple[str, str, str]]:
         user.mobile = record["mobile"] or user.mobile
         user.email = record["email"] or user.email
         user.roles = entry["roles"]
-        user.district = districts.get(entry["district"]) or (
-            District.objects.get(code=entry["district"]) if entry["district"] else None
-        )
+        user.district = district(entry["district"]) if entry["district"] else None
         user.subdistrict = subdistrict(entry["subdistrict"]) if entry["subdistrict"] else None
         user.community = communities[entry["community"]] if entry["community"] else None
         user.save()

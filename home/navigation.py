@@ -53,15 +53,15 @@ def home_label(user):
 
 # The menu of each role: centre — 首页 案件队列 登记纠纷 报表 排查与缺报
 # 分析研判 台账 调解员 调解组织 通知; leader — 首页 案件队列 报表 排查与缺报 分析研判 通知; community staff — 首页
-# 案件队列 登记纠纷 报表 排查与缺报 分析研判 通知; district staff and leaders — 首页 案件队列 报表 通知;
-# grid worker — 我的网格 登记纠纷 排查填报 通知; mediator — 我的案件 通知.
+# 案件队列 登记纠纷 报表 排查与缺报 分析研判 通知; district staff and leaders — 首页 案件队列 报表 排查与缺报
+# 分析研判 通知; grid worker — 我的网格 登记纠纷 排查填报 通知; mediator — 我的案件 通知.
 MENU = (
     Entry("home", None, "home", any_of(*WORKING_ROLES)),
     Entry("queue", _("案件队列"), "casework:queue", any_of(*READERS)),
     Entry("intake", _("登记纠纷"), "casework:intake", any_of(CENTRE, COMMUNITY, GRID)),
     Entry("reports", _("报表"), "reports:list", any_of(*READERS)),
-    Entry("missing", _("排查与缺报"), "reports:missing", any_of(CENTRE, LEADER, COMMUNITY)),
-    Entry("analysis", _("分析研判"), "analysis:judgement", any_of(CENTRE, LEADER, COMMUNITY)),
+    Entry("missing", _("排查与缺报"), "reports:missing", any_of(*READERS)),
+    Entry("analysis", _("分析研判"), "analysis:judgement", any_of(*READERS)),
     Entry("returns", _("排查填报"), "reports:inspections", any_of(GRID)),
     Entry("ledger", _("台账"), "ledger:upload", any_of(CENTRE)),
     Entry("mediators", _("调解员"), "mediation:mediators", any_of(CENTRE)),

@@ -123,6 +123,10 @@ def centre_dashboard(request):
     return render(request, "home/dashboard.html", context)
 
 
+# The ladder's figures of a subdistrict's monthly report that the district home links to.
+LADDER_DRILLS = ("ladder_community", "ladder_subdistrict", "ladder_district", "referred_district")
+
+
 def district_home(request):
     """区综治中心 and district leaders: their subdistricts side by side, each figure drilling to the
     (read-only) queue narrowed to that subdistrict."""
@@ -143,6 +147,16 @@ def district_home(request):
                 subdistrict=sub, concluded_any="true", third_party="true", outcome="agreed"
             ),
         }
+    for row in rows:
+        report = row["report"]
+        if report:
+            # The figures only a report holds drill into that report's own case lists.
+            cases = reverse("reports:cases", args=[report["pk"]])
+            row["report_urls"] = {
+                "detail": reverse("reports:detail", args=[report["pk"]]),
+                **{key: f"{cases}?figure={key}" for key in LADDER_DRILLS},
+                "missing": reverse("reports:detail", args=[report["pk"]]) + "#inspections",
+            }
     context = {"rows": rows, "district": request.user.district, "today": today, "month_start": month_start}
     return render(request, "home/district_home.html", context)
 

@@ -77,7 +77,8 @@ def _party(party: Party, unmasked: bool) -> str:
 
 
 def _signing(agreement, parties) -> str:
-    names = {p.pk: p.name for p in parties}
+    # A signature names the party's row at signing; a party corrected since is found by its lineage.
+    names = {pk: p.name for p in parties for pk in p.lineage}
     words = {mark: word for word, mark in MARK_WORDS.items()}
     tokens = [f"{names[row['party']]}{words[row['mark']]}" for row in agreement.signatures if row["party"] in names]
     tokens += ["调解员签名"] if agreement.mediator_signed else []

@@ -64,10 +64,9 @@ class ReassignSerializer(InputSerializer, SelectionSerializer):
     reason = serializers.CharField()
 
 
-class ParticularsSerializer(InputSerializer):
-    """A party's particulars the file lacks (a recorded value is changed only by a correction)."""
+class PartyParticulars(InputSerializer):
+    """A party's art. 29 particulars, each optional: supplied with an agreement or corrected."""
 
-    party = serializers.IntegerField()
     id_number = serializers.CharField(required=False, allow_blank=True, max_length=18)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
@@ -75,6 +74,12 @@ class ParticularsSerializer(InputSerializer):
     birth_date = serializers.DateField(required=False, allow_null=True)
     age = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=149)
     legal_representative = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class ParticularsSerializer(PartyParticulars):
+    """A party's particulars the file lacks (a recorded value is changed only by a correction)."""
+
+    party = serializers.IntegerField()
 
 
 class SignatureSerializer(serializers.Serializer):

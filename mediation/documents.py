@@ -110,10 +110,12 @@ def agreement_pdf(*, case, agreement, parties: list, mediators: list, organizati
 def signature_rows(*, agreement, parties, mediators, organization) -> list[str]:
     """The signature block, with what the record says was done: each party's mark, the mediator's
     signature, the committee's seal."""
-    marks = {row["party"]: row["mark"] for row in agreement.signatures or []}
+    given = {row["party"]: row["mark"] for row in agreement.signatures or []}
+    # A signature names the party's row at signing; a party corrected since is found by its lineage.
+    marks = {p.pk: next((given[pk] for pk in p.lineage if pk in given), None) for p in parties}
     rows = [
         f"{p.get_role_display()} {p.name}（"
-        + (f"已{SignatureMark(marks[p.pk]).label}" if marks.get(p.pk) in SignatureMark.values else "签名、盖章或按指印")
+        + (f"已{SignatureMark(marks[p.pk]).label}" if marks[p.pk] in SignatureMark.values else "签名、盖章或按指印")
         + "）："
         for p in parties
     ]

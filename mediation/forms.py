@@ -308,3 +308,84 @@ def own_mediator(user, case):
         if mediator is not None and mediator.user_id == user.id:
             return mediator
     return None
+
+
+class _CorrectionForm(TransitionForm):
+    """更正: the record as it should read, and why. Carries the case version like a transition: a
+    page drawn before someone else changed the case is a conflict, not a silent overwrite."""
+
+    reason = forms.CharField(label=_("更正理由"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case, user, row, **kwargs):
+        self.row = row
+        super().__init__(*args, case=case, user=user, **kwargs)
+        # The reason last, after the fields it explains.
+        self.fields["reason"] = self.fields.pop("reason")
+
+
+class PartyCorrectionForm(_CorrectionForm):
+    name = forms.CharField(label=_("姓名/名称"), max_length=100)
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    phone = forms.CharField(label=_("手机号码"), max_length=11, required=False)
+    address = forms.CharField(label=_("住址"), max_length=200, required=False)
+    sex = forms.ChoiceField(label=_("性别"), choices=[("", "—"), *Sex.choices], required=False)
+    ethnicity = forms.CharField(label=_("民族"), max_length=16, required=False)
+    birth_date = forms.CharField(label=_("出生日期"), max_length=10, required=False, help_text=_("YYYY-MM-DD"))
+    age = forms.CharField(label=_("年龄"), max_length=3, required=False)
+    legal_representative = forms.CharField(label=_("法定代表人"), max_length=100, required=False)
+
+    # Shown only as masked and typed only when wrong: the form never prints them in full.
+    UNSHOWN = ("id_number", "phone", "address")
+
+    def __init__(self, *args, row, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        for field in ("name", "sex", "ethnicity", "birth_date", "age", "legal_representative"):
+            initial.setdefault(field, getattr(row, field))
+        super().__init__(*args, row=row, **kwargs)
+        shown = {"id_number": row.masked_id_number, "phone": row.masked_phone, "address": _("（已隐藏）")}
+        for field in self.UNSHOWN:
+            now = shown[field] if getattr(row, field) else "—"
+            self.fields[field].help_text = _("留空则不变（现为：%(now)s）") % {"now": now}
+        if row.kind == "organisation":
+            for field in ("sex", "ethnicity", "birth_date", "age"):
+                del self.fields[field]
+        else:
+            del self.fields["legal_representative"]
+
+
+class SessionCorrectionForm(_CorrectionForm, SessionForm):
+    def __init__(self, *args, row, case, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        for field in ("location", "attendees", "summary", "public", "rights_explained_by"):
+            initial.setdefault(field, getattr(row, field))
+        initial.setdefault("held_at", timezone.localtime(row.held_at).replace(second=0, microsecond=0))
+        current = {pk: party.pk for party in case.parties.all() for pk in party.lineage}
+        for note in row.party_notes.all():
+            initial.setdefault(f"informed_{current.get(note.party_id)}", note.informed)
+            initial.setdefault(f"refused_{current.get(note.party_id)}", note.refused)
+        super().__init__(*args, row=row, case=case, **kwargs)
+        self.fields["held_at"].initial = initial["held_at"]
+        self.fields["rights_explained_by"].initial = initial["rights_explained_by"]
+        self.fields["reason"] = self.fields.pop("reason")
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        kwargs.pop("rights_explained")  # derived from the notes
+        return kwargs
+
+
+class FollowUpCorrectionForm(_CorrectionForm, FollowUpForm):
+    def __init__(self, *args, row, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        for field in ("date", "method", "performed", "satisfaction", "notes"):
+            initial.setdefault(field, getattr(row, field))
+        super().__init__(*args, row=row, **kwargs)
+        self.fields["date"].initial = initial["date"]
+        self.fields["reason"] = self.fields.pop("reason")
+
+
+CORRECTION_FORMS = {
+    "party": PartyCorrectionForm,
+    "session": SessionCorrectionForm,
+    "follow_up": FollowUpCorrectionForm,
+}

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.enums import JUDICIAL_WINDOW_STATES
-from casework.models import NeverDeleteModel, NeverDeleteQuerySet
+from casework.models import Correctable, CurrentManager, NeverDeleteModel, NeverDeleteQuerySet
 
 from .enums import (
     THIRD_PARTY_KINDS,
@@ -122,7 +122,7 @@ class OrganizationConflict(NeverDeleteModel):
         return f"{self.organization}：{self.party_name}"
 
 
-class MediationSession(NeverDeleteModel):
+class MediationSession(Correctable):
     """调解记录: one sitting, with what the law asks the record to show."""
 
     case = models.ForeignKey(
@@ -151,9 +151,11 @@ class MediationSession(NeverDeleteModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("记录时间"))
 
-    objects = NeverDeleteQuerySet.as_manager()
+    objects = CurrentManager.from_queryset(NeverDeleteQuerySet)()
+    all_rows = NeverDeleteQuerySet.as_manager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("调解记录")
         verbose_name_plural = _("调解记录")
         ordering = ["held_at", "id"]
@@ -273,7 +275,7 @@ class JudicialConfirmationEntry(models.Model):
         return f"{self.agreement_id} {self.get_status_display()} {self.recorded_at:%Y-%m-%d}"
 
 
-class FollowUp(NeverDeleteModel):
+class FollowUp(Correctable):
     """回访: is the agreement performed, how satisfied are the parties."""
 
     case = models.ForeignKey(
@@ -289,9 +291,11 @@ class FollowUp(NeverDeleteModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("记录时间"))
 
-    objects = NeverDeleteQuerySet.as_manager()
+    objects = CurrentManager.from_queryset(NeverDeleteQuerySet)()
+    all_rows = NeverDeleteQuerySet.as_manager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("回访")
         verbose_name_plural = _("回访")
         ordering = ["date", "id"]

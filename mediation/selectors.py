@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 
 from casework.enums import CONCLUDED, WITH_MEDIATOR, CaseStatus, Outcome, RecordKind, Transition
 from casework.models import CaseEvent, DisputeCase, Party, SupervisionOrder
+from casework.personal_data import mask_id_number, mask_phone
 from casework.selectors import case_list_related, cases_visible_to
 from casework.supervision import EVENT_LABELS as SUPERVISION_LABELS
 
+from .correctable import KINDS
 from .enums import JudicialConfirmation
 from .models import (
     Agreement,
@@ -116,6 +118,75 @@ def assignment_options(case):
     return options
 
 
+# The corrections a page shows without a query of their own: each row comes with the rows it
+# superseded, this many deep, in the same query (a longer chain reads the rest as it is walked).
+HISTORY_DEPTH = 3
+
+
+def with_history(*related: str) -> list[str]:
+    """select_related() names for a correctable row: `related`, who corrected it, and the rows it
+    superseded (HISTORY_DEPTH deep) each with who corrected it."""
+    names, path = [*related, "corrected_by"], ""
+    for _level in range(HISTORY_DEPTH):
+        path += "supersedes"
+        names += [path, f"{path}__corrected_by"]
+        path += "__"
+    return names
+
+
+def current_parties_of_cases():
+    """The parties as the file says now (no superseded row), in the order every page lists them,
+    with what each said before: the case page, the API and the 协议书 read parties through it."""
+    return Party.objects.select_related(*with_history()).order_by("role", "id")
+
+
+def correction_history(case) -> dict:
+    """What each corrected record said before: {(kind, current id): [step, …] newest first}, each
+    step {"old": the superseded row, "by": the row that replaced it (who, when, why), "fields":
+    [(label, old value, new value)]}, also set on each corrected row as `corrections` (for the
+    templates). Read from the rows loaded with the case (case_page_related): no query."""
+    current = {
+        "party": list(case.parties.all()),
+        "session": list(case.sessions.all()),
+        "follow_up": list(case.follow_ups.all()),
+    }
+    history = {}
+    for kind, rows in current.items():
+        spec = KINDS[kind]
+        for row in rows:
+            if row.supersedes_id is None:
+                continue
+            steps, new = [], row
+            while new.supersedes_id is not None:
+                old = new.supersedes
+                fields = [
+                    (spec.model._meta.get_field(f).verbose_name, _shown(old, f), _shown(new, f))
+                    for f in spec.fields
+                    if getattr(old, f) != getattr(new, f)
+                ]
+                steps.append({"old": old, "by": new, "fields": fields})
+                new = old
+            history[(kind, row.pk)] = row.corrections = steps
+    return history
+
+
+def _shown(row, field: str):
+    """A recorded value as the history shows it: choices by their label, personal data masked."""
+    value = getattr(row, field)
+    if field == "id_number":
+        return mask_id_number(value) or "—"
+    if field == "phone":
+        return mask_phone(value) or "—"
+    if field == "address":
+        return _("（已隐藏）") if value else "—"
+    display = getattr(row, f"get_{field}_display", None)
+    if display is not None and value not in ("", None):
+        return display()
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return value if value not in ("", None) else "—"
+
+
 def case_page_related(qs):
     """Everything a case's page shows (the web page and the API's case detail alike): parties, events,
     mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries.
@@ -124,10 +195,10 @@ def case_page_related(qs):
         "subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization", "agreement"
     ).prefetch_related(
         Prefetch("co_mediators", queryset=Mediator.objects.select_related("organization")),
-        Prefetch("parties", queryset=Party.objects.order_by("role", "id")),
+        Prefetch("parties", queryset=current_parties_of_cases()),
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-        Prefetch("sessions", queryset=MediationSession.objects.select_related("presiding")),
-        Prefetch("follow_ups", queryset=FollowUp.objects.select_related("recorded_by")),
+        Prefetch("sessions", queryset=MediationSession.objects.select_related(*with_history("presiding"))),
+        Prefetch("follow_ups", queryset=FollowUp.objects.select_related(*with_history("recorded_by"))),
     )
 
 
@@ -152,8 +223,11 @@ def case_agreement(case):
 
 def case_timeline(case) -> list[dict]:
     """One timeline: every event, each with the session, agreement or follow-up it recorded."""
+    # An event names the row it recorded; a corrected record is shown as it reads now, at that place.
     sessions = {s.pk: s for s in case.sessions.all()}
     follow_ups = {f.pk: f for f in case.follow_ups.all()}
+    session_of = {pk: s.pk for s in sessions.values() for pk in s.lineage}
+    follow_up_of = {pk: f.pk for f in follow_ups.values() for pk in f.lineage}
     agreement = case_agreement(case)
     labels = {**dict(Transition.choices), **dict(RecordKind.choices), **SUPERVISION_LABELS}
     items = []
@@ -162,9 +236,9 @@ def case_timeline(case) -> list[dict]:
         if event.from_status and event.to_status and event.from_status != event.to_status:
             item["change"] = (CaseStatus(event.from_status).label, CaseStatus(event.to_status).label)
         if event.name == RecordKind.SESSION:
-            item["session"] = sessions.pop(event.data.get("session"), None)
+            item["session"] = sessions.pop(session_of.get(event.data.get("session")), None)
         elif event.name == RecordKind.FOLLOW_UP:
-            item["follow_up"] = follow_ups.pop(event.data.get("follow_up"), None)
+            item["follow_up"] = follow_ups.pop(follow_up_of.get(event.data.get("follow_up")), None)
         elif event.name == Transition.REACH_AGREEMENT:
             item["agreement"] = agreement
         elif event.name == RecordKind.JUDICIAL_CONFIRMATION:

@@ -164,7 +164,7 @@ def case_start(case, *, actor, note="", at=None, imported=False):
         case,
         Transition.START,
         actor=actor,
-        fields=["community_attempts", "subdistrict_attempts"],
+        fields=["community_attempts", "subdistrict_attempts", "district_attempts"],
         note=note,
         at=at,
         imported=imported,
@@ -209,7 +209,7 @@ def case_reach_agreement(
     if signed_on > local_date(at):
         raise ValidationError({"signed_on": [_("签订日期不能晚于今天。")]})
     parties = list(case.related("parties"))
-    filled = _filled_particulars(parties, particulars, imported=imported)
+    filled = _filled_particulars(parties, particulars, actor=actor, at=at, imported=imported)
     signatures = _signatures(parties, signatures)
     if form == AgreementForm.WRITTEN and not imported:
         _require_written(
@@ -229,6 +229,7 @@ def case_reach_agreement(
     judicial_deadline = calendar.roll_to_working_day(
         signed_on + dt.timedelta(days=settings.FENGQIAO_JUDICIAL_CONFIRMATION_DAYS)
     )
+    completed = [party.pk for party, row in filled if row is not party]
     with writes.atomic():
         apply_transition(
             case,
@@ -238,13 +239,18 @@ def case_reach_agreement(
             args={"at": at, "follow_up_due": follow_up_due},
             note=note,
             at=at,
-            data={"form": form, "signed_on": signed_on.isoformat()},
+            data={
+                "form": form,
+                "signed_on": signed_on.isoformat(),
+                # The parties whose particulars were completed (each superseded by a fuller row).
+                **({"particulars_of": completed} if completed else {}),
+            },
             imported=imported,
         )
-        for party, fields in filled:
-            if fields:
-                indexes = ["id_number_index"] if "id_number" in fields else []
-                party.save(update_fields=[*fields, *indexes])
+        # Particulars first recorded with the agreement: a row that supersedes the registered one
+        # (the registered one stays as it was); the signatures name the row the agreement names.
+        renamed = {party.pk: writes.save_new(row).pk for party, row in filled if row is not party}
+        signatures = [{**sig, "party": renamed.get(sig["party"], sig["party"])} for sig in signatures]
         writes.save_new(
             Agreement(
                 case=case,
@@ -271,9 +277,10 @@ def case_reach_agreement(
 AGREEMENT_PARTICULARS = ("id_number", "address", *case_services.PARTICULARS)
 
 
-def _filled_particulars(parties, given, *, imported=False) -> list[tuple]:
-    """(party, the fields filled) for each party, the blanks filled from `given`; a recorded value is
-    not changed here (that is a correction). Sex and birth are checked against the ID number."""
+def _filled_particulars(parties, given, *, actor, at, imported=False) -> list[tuple]:
+    """(party, its row for the agreement) for each party: the party itself, or, when `given` fills
+    blanks, a new row superseding it (casework.services.supersede; a recorded value is not changed
+    here, that is a correction). Sex and birth are checked against the ID number."""
     by_party = {}
     for index, row in enumerate(given or ()):
         if not isinstance(row, dict) or row.get("party") not in {p.pk for p in parties}:
@@ -282,24 +289,26 @@ def _filled_particulars(parties, given, *, imported=False) -> list[tuple]:
     filled, errors = [], {}
     for index, party in enumerate(parties):
         if imported:
-            filled.append((party, []))
+            filled.append((party, party))
             continue
-        row, fields = by_party.get(party.pk, {}), []
+        row, values = by_party.get(party.pk, {}), {}
         for field in AGREEMENT_PARTICULARS:
             value = normalize_id_number(row.get(field)) if field == "id_number" else str(row.get(field) or "").strip()
             if value and not getattr(party, field):
-                setattr(party, field, value)
-                fields.append(field)
+                values[field] = value
+        candidate = case_services.supersede(
+            party, actor=actor, at=at, reason=_("签订调解协议时补充当事人基本情况"), **values
+        )
         try:
-            if fields:
-                party.full_clean(exclude=["case"])
-            before = (party.sex, party.birth_date)
-            party.settle_particulars()
-            fields += [f for f, old in zip(("sex", "birth_date"), before, strict=True) if old != getattr(party, f)]
+            if values:
+                candidate.full_clean(exclude=["case", "supersedes", "corrected_by"])
+            candidate.settle_particulars()  # sex and birth from the ID number, or refused against it
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors[f"parties[{index}].{field}"] = [f"{party.name}：{m}" for m in messages]
-        filled.append((party, sorted(set(fields))))
+        changed = any(getattr(candidate, f) != getattr(party, f) for f in AGREEMENT_PARTICULARS)
+        current = candidate if changed else party
+        filled.append((party, current))
     if errors:
         raise ValidationError(errors)
     return filled
@@ -317,8 +326,8 @@ def _signatures(parties, given) -> list[dict]:
 def _require_written(filled, signatures, **given) -> None:
     """Art. 29: refused, naming each missing particular, unless the written agreement holds them all."""
     errors = {}
-    for index, (party, _fields) in enumerate(filled):
-        for field in party.missing_particulars():
+    for index, (party, current) in enumerate(filled):
+        for field in current.missing_particulars():
             label = Party._meta.get_field(field).verbose_name
             if field == "birth_date":
                 label = _("出生日期或年龄")
@@ -336,7 +345,7 @@ def _require_written(filled, signatures, **given) -> None:
     if given["performance_deadline"] is None:
         errors["performance_deadline"] = [_("书面协议须载明履行期限。")]
     signed = {row["party"] for row in signatures}
-    unsigned = [party.name for party, _fields in filled if party.pk not in signed]
+    unsigned = [party.name for party, _current in filled if party.pk not in signed]
     if unsigned:
         message = _("书面协议须由各方当事人签名、盖章或按指印：%(who)s未签署。")
         errors["signatures"] = [message % {"who": "、".join(unsigned)}]
@@ -394,6 +403,65 @@ def session_log(
     if not permissions.can_log_session(actor, case):
         raise CasePermissionDenied(_("只有本案调解员或综治中心工作人员可以记录调解情况。"))
     at = at or timezone.now()
+    if party_notes is not None:
+        writes.refuse_deferred()
+    session, notes = session_row(
+        case,
+        held_at=held_at,
+        location=location,
+        summary=summary,
+        public=public,
+        rights_explained=rights_explained,
+        rights_explained_by=rights_explained_by,
+        attendees=attendees,
+        party_refused=party_refused,
+        presiding=presiding,
+        party_notes=party_notes,
+        at=at,
+    )
+    session.recorded_by, session.recorded_at = actor, at
+    with writes.atomic():
+        session = writes.save_new(session)
+        if notes:
+            for note in notes:
+                note.session = session
+            SessionParty.objects.bulk_create(notes)
+        case_services.add_record(
+            case,
+            actor=actor,
+            name=RecordKind.SESSION,
+            allowed_states=SESSION_STATES,
+            counter="session_count",
+            at=at,
+            note=session.summary[:200],
+            data={
+                "session": session.pk,
+                "public": session.public,
+                "rights_explained": session.rights_explained,
+                "party_refused": session.party_refused,
+            },
+            imported=imported,
+        )
+    return session
+
+
+def session_row(
+    case,
+    *,
+    held_at,
+    location,
+    summary,
+    public,
+    rights_explained,
+    rights_explained_by="",
+    attendees="",
+    party_refused=False,
+    presiding=None,
+    party_notes=None,
+    at,
+) -> tuple[MediationSession, list]:
+    """A sitting's record (unsaved) and its per-party notes, checked: for a new record and for the
+    correction of one alike."""
     errors = {}
     if held_at is None:
         errors["held_at"] = [_("请填写调解时间。")]
@@ -409,7 +477,6 @@ def session_log(
         errors["summary"] = [_("请填写调解情况。")]
     notes = None
     if party_notes is not None:
-        writes.refuse_deferred()
         notes, note_errors = _party_notes(case, party_notes, held_at)
         errors.update(note_errors)
         if not note_errors:
@@ -421,44 +488,19 @@ def session_log(
         errors["rights_explained_by"] = [_("请填写告知人。")]
     if errors:
         raise ValidationError(errors)
-    with writes.atomic():
-        session = writes.save_new(
-            MediationSession(
-                case=case,
-                held_at=held_at,
-                location=location.strip(),
-                attendees=(attendees or "").strip(),
-                presiding=presiding or case.lead_mediator,
-                public=public,
-                rights_explained=rights_explained,
-                rights_explained_by=(rights_explained_by or "").strip(),
-                party_refused=party_refused,
-                summary=summary.strip(),
-                recorded_by=actor,
-                recorded_at=at,
-            )
-        )
-        if notes:
-            for note in notes:
-                note.session = session
-            SessionParty.objects.bulk_create(notes)
-        case_services.add_record(
-            case,
-            actor=actor,
-            name=RecordKind.SESSION,
-            allowed_states=SESSION_STATES,
-            counter="session_count",
-            at=at,
-            note=summary.strip()[:200],
-            data={
-                "session": session.pk,
-                "public": public,
-                "rights_explained": rights_explained,
-                "party_refused": party_refused,
-            },
-            imported=imported,
-        )
-    return session
+    session = MediationSession(
+        case=case,
+        held_at=held_at,
+        location=location.strip(),
+        attendees=(attendees or "").strip(),
+        presiding=presiding or case.lead_mediator,
+        public=public,
+        rights_explained=rights_explained,
+        rights_explained_by=(rights_explained_by or "").strip(),
+        party_refused=party_refused,
+        summary=summary.strip(),
+    )
+    return session, notes or []
 
 
 def _party_notes(case, party_notes, held_at) -> tuple[list, dict]:
@@ -507,6 +549,28 @@ def follow_up_record(
     if not permissions.can_record_follow_up(actor, case):
         raise CasePermissionDenied(_("只有本案调解员或综治中心工作人员可以记录回访。"))
     at = at or timezone.now()
+    follow_up = follow_up_row(
+        case, date=date, performed=performed, satisfaction=satisfaction, method=method, notes=notes, at=at
+    )
+    follow_up.recorded_by, follow_up.recorded_at = actor, at
+    with writes.atomic():
+        follow_up = writes.save_new(follow_up)
+        case_services.add_record(
+            case,
+            actor=actor,
+            name=RecordKind.FOLLOW_UP,
+            allowed_states=FOLLOW_UP_STATES,
+            counter="follow_up_count",
+            at=at,
+            note=follow_up.notes[:200],
+            data={"follow_up": follow_up.pk, "performed": performed, "satisfaction": satisfaction},
+            imported=imported,
+        )
+    return follow_up
+
+
+def follow_up_row(case, *, date, performed, satisfaction, method, notes, at) -> FollowUp:
+    """A follow-up's record (unsaved), checked: for a new record and for the correction of one alike."""
     errors = {}
     if date is None:
         errors["date"] = [_("请填写回访日期。")]
@@ -521,31 +585,9 @@ def follow_up_record(
         errors["method"] = [_("请选择回访方式。")]
     if errors:
         raise ValidationError(errors)
-    with writes.atomic():
-        follow_up = writes.save_new(
-            FollowUp(
-                case=case,
-                date=date,
-                method=method,
-                performed=performed,
-                satisfaction=satisfaction,
-                notes=(notes or "").strip(),
-                recorded_by=actor,
-                recorded_at=at,
-            )
-        )
-        case_services.add_record(
-            case,
-            actor=actor,
-            name=RecordKind.FOLLOW_UP,
-            allowed_states=FOLLOW_UP_STATES,
-            counter="follow_up_count",
-            at=at,
-            note=(notes or "").strip()[:200],
-            data={"follow_up": follow_up.pk, "performed": performed, "satisfaction": satisfaction},
-            imported=imported,
-        )
-    return follow_up
+    return FollowUp(
+        case=case, date=date, method=method, performed=performed, satisfaction=satisfaction, notes=(notes or "").strip()
+    )
 
 
 def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -> ConflictDeclaration:
@@ -559,7 +601,7 @@ def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -
     """
     writes.refuse_deferred()
     own = mediator.user_id == actor.id
-    if not (own or permissions.is_centre_staff_for(actor, case.subdistrict_id)):
+    if not (own or permissions.holds_case(actor, case)):
         raise CasePermissionDenied(_("只有调解员本人或综治中心工作人员可以声明回避。"))
     reason = _text(reason, "reason", _("请填写回避理由。"))
     at = at or timezone.now()

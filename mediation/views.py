@@ -4,7 +4,7 @@ organisations' pages. Every case-specific view starts from the user's scope: out
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,9 +31,12 @@ from common.refusals import NotPermitted, Refusal, show_refusal
 from grids.enums import Role
 
 from . import services
+from .correctable import KINDS
+from .corrections import correct, correction_target
 from .documents import agreement_pdf as agreement_pdf_bytes
 from .documents import party_line, signature_rows
 from .forms import (
+    CORRECTION_FORMS,
     ConflictForm,
     ExtendForm,
     FollowUpForm,
@@ -48,6 +51,7 @@ from .selectors import (
     case_page,
     case_timeline,
     conflicts_of,
+    correction_history,
     judicial_history,
     mediator_statistics,
     organization_statistics,
@@ -224,6 +228,8 @@ def render_case(request, case, *, bound=None, conflict=None, status=200, reveale
         "show_personal": permissions.can_see_personal_data(request.user, case),
         "revealed": revealed,
         "parties": list(case.parties.all()),
+        "history": correction_history(case),
+        "may_correct": permissions.can_correct_records(request.user, case),
         "co_mediators": list(case.co_mediators.all()),
         "agreement": agreement,
         "judicial_history": judicial_history(case) if agreement is not None else [],
@@ -285,7 +291,14 @@ def reveal(request, pk: int):
         raise NotPermitted(_("只有综治中心工作人员和本案调解员可以查看完整个人信息。"))
     audit_reveal(request, case_id=case.pk, number=case.number)
     if request.htmx:
-        context = {"case": case, "parties": list(case.parties.all()), "show_personal": True, "revealed": True}
+        context = {
+            "case": case,
+            "parties": list(case.parties.all()),
+            "history": correction_history(case),
+            "may_correct": permissions.can_correct_records(request.user, case),
+            "show_personal": True,
+            "revealed": True,
+        }
         return render(request, "mediation/_parties.html", context)
     return render_case(request, case, revealed=True)
 
@@ -308,6 +321,37 @@ def transition(request, pk: int, name: str):
         TRANSITION_SERVICES[name](case, actor=request.user, **form.service_kwargs())
 
     return _handle(request, case, name, form, call)
+
+
+@login_required
+def correction(request, pk: int, kind: str, row: int):
+    """更正 one record of the case: its form (GET), and the correction (POST), a new row superseding it."""
+    case = _visible_case(request, pk)
+    if kind not in CORRECTION_FORMS:
+        raise Http404
+    try:
+        old = correction_target(case, kind, row)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    if not permissions.can_correct_records(request.user, case):
+        raise NotPermitted(_("只有综治中心工作人员可以更正案卷记录。"))
+    form_class, status = CORRECTION_FORMS[kind], 200
+    if request.method == "POST":
+        form, status = form_class(request.POST, case=case, user=request.user, row=old), 400
+        if form.is_valid():
+            try:
+                if form.cleaned_data["version"] != case.version:
+                    case_services.raise_conflict(case)
+                correct(case, kind, old, actor=request.user, **form.service_kwargs())
+            except (ValidationError, Refusal) as exc:
+                status = show_refusal(form, exc)
+            else:
+                messages.success(request, _("已更正：%(what)s。") % {"what": KINDS[kind].label})
+                return redirect("mediation:case", pk=case.pk)
+    else:
+        form = form_class(case=case, user=request.user, row=old)
+    context = {"case": case, "kind": KINDS[kind], "row": old, "form": form}
+    return render(request, "mediation/correction.html", context, status=status)
 
 
 @login_required

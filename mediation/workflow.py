@@ -42,6 +42,7 @@ WORKFLOW = (
     ),
     Step(Transition.FAIL, services.case_fail, forms.FailForm, bodies.FailSerializer),
     Step(Transition.ESCALATE, case_services.case_escalate, forms.ReasonForm, bodies.ReasonSerializer),
+    Step(Transition.REFER_DISTRICT, case_services.case_refer_district, forms.ReasonForm, bodies.ReasonSerializer),
     Step(Transition.WITHDRAW, case_services.case_withdraw, forms.WithdrawForm, bodies.WithdrawSerializer),
     Step(Transition.CLOSE, case_services.case_close, forms.NoteForm, bodies.NoteSerializer),
     Step(Transition.RECUSE, services.case_recuse, forms.ReasonForm, bodies.ReasonSerializer),

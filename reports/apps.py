@@ -8,5 +8,10 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from common.append_only import protect
 
+        from .summary import install_after_migrate
+
+        # The history table's triggers carry settings (time zone, start date): reinstalled after
+        # every migrate, as the append-only triggers are.
+        install_after_migrate(self)
         # A snapshot is evidence of what the figures were: regenerating makes a new version.
         protect(self, {"Snapshot": ()})

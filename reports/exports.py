@@ -142,6 +142,8 @@ def tables(figures: dict) -> list[Table]:
         ],
         ["小事不出社区率", share_text(ladder["community"])],
         ["大事不出街道率", share_text(ladder["subdistrict"])],
+        ["上报区 / 区层级办结", f"{ladder.get('referred_district', 0)} / " + share_text(ladder["district"])
+         if "district" in ladder else "—"],
         ["引导至其他途径", share_text(ladder["referred"])],
         ["排查覆盖率", f"{percent(inspections['coverage'])}（{inspections['filed']}/{inspections['grids']}）"
          if inspections["required"] else "本期无需日查日报"],
@@ -590,11 +592,11 @@ def _table_pdf(pdf: FPDF, table: Table):
                 cells.cell("—" if value is None or value == "" else str(value))
 
 
-def snapshot_pdf(snapshot, figures: dict, community_name=None) -> bytes:
-    pdf = _ReportPDF(format="A4")
-    title = f"{snapshot.title}{f'（{community_name}）' if community_name else ''}"
+def _pdf_start(report, title: str, subtitle: str, orientation: str = "portrait") -> FPDF:
+    """A report's PDF with its first page begun: the title, and a running head naming its version."""
+    pdf = _ReportPDF(format="A4", orientation=orientation)
     pdf.running_head = (
-        f"{title} · 第{snapshot.version}版 · 生成于 {timezone.localtime(snapshot.generated_at):%Y-%m-%d %H:%M}"
+        f"{title} · 第{report.version}版 · 生成于 {timezone.localtime(report.generated_at):%Y-%m-%d %H:%M}"
     )
     pdf.set_title(str(title))
     pdf.set_author("枫桥矛盾纠纷调处系统")
@@ -607,7 +609,13 @@ def snapshot_pdf(snapshot, figures: dict, community_name=None) -> bytes:
     pdf.set_font("cjk", size=16)
     pdf.cell(0, 10, str(title), new_x="LMARGIN", new_y="NEXT", align="C")
     pdf.set_font("cjk", size=9)
-    pdf.multi_cell(0, 6, _subtitle(snapshot, community_name), new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.multi_cell(0, 6, subtitle, new_x="LMARGIN", new_y="NEXT", align="C")
+    return pdf
+
+
+def snapshot_pdf(snapshot, figures: dict, community_name=None) -> bytes:
+    title = f"{snapshot.title}{f'（{community_name}）' if community_name else ''}"
+    pdf = _pdf_start(snapshot, title, _subtitle(snapshot, community_name))
     all_tables = tables(figures)
     _table_pdf(pdf, all_tables[0])
     pdf.add_page()
@@ -618,4 +626,75 @@ def snapshot_pdf(snapshot, figures: dict, community_name=None) -> bytes:
     pdf.add_page()
     for table in all_tables[1:]:
         _table_pdf(pdf, table)
+    return bytes(pdf.output())
+
+
+# ---------------------------------------------------------------------------
+# The district's monthly report: its subdistricts side by side, and the district's own row.
+
+DISTRICT_HEADERS = ["街道", "新登记", "办结", "期末在办", "期末逾期", "累计调解成功率", "累计第三方调解成功率",
+                    "按期办结率", "小事不出社区率", "大事不出街道率", "上报区", "区层级办结", "缺报网格", "本期督办",
+                    "督办逾期未答复"]  # fmt: skip
+
+
+def _district_row(name: str, row: dict) -> list:
+    n, on_time, ladder = row["counts"], row["on_time"], row["ladder"]
+    return [
+        name, n["registered"], n["concluded"], n["open"], n["overdue"], rate_text(row["success_rate"]),
+        rate_text(row["third_party"]), f"{percent(on_time['rate'])}（{on_time['on_time']}/{on_time['of']}）",
+        share_text(ladder["community"]), share_text(ladder["subdistrict"]), ladder["referred_district"],
+        share_text(ladder["district"]), n["inspections_missing_count"],
+        # A district report made before 督办 was counted has no such counts.
+        n.get("supervision_issued", ""), n.get("supervision_overdue", ""),
+    ]  # fmt: skip
+
+
+def district_table(report) -> Table:
+    figures = report.figures
+    rows = [_district_row(row["name"], row) for row in figures["subdistricts"]]
+    rows.append(_district_row(f"{report.district.name}（全区）", figures["district"]))
+    return Table(title="各街道并列", headers=DISTRICT_HEADERS, rows=rows)
+
+
+def _district_subtitle(report) -> str:
+    sources = "、".join(f"{row['name']}第{row['version']}版" for row in report.figures["subdistricts"])
+    generated = timezone.localtime(report.generated_at)
+    return (
+        f"{report.district.name} · 第{report.version}版 · 生成于 {generated:%Y-%m-%d %H:%M}"
+        f" · {report.reason} · 据各街道月报：{sources}"
+    )
+
+
+def district_xlsx(report) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    table = district_table(report)
+    sheet.title = table.title
+    _write_row(sheet, 1, [f"{report.title} · {table.title}"], bold=True)
+    _write_row(sheet, 2, [_district_subtitle(report)])
+    _write_row(sheet, 3, table.headers, bold=True)
+    for offset, row in enumerate(table.rows):
+        _write_row(sheet, 4 + offset, row)
+    sheet.column_dimensions["A"].width = 24
+    notes = workbook.create_sheet("说明")
+    _write_row(notes, 1, ["指标", "口径"], bold=True)
+    for offset, row in enumerate(
+        [
+            ("来源", "各街道同月月报（最新版本）的计数；全区为各街道计数之和。"),
+            ("比率", "由计数重新计算（非各街道比率的平均），附95% Wilson区间。"),
+            ("累计调解成功率", f"{report.figures['since']}起累计调解成功 ÷ 累计办结。"),
+            ("大事不出街道率", "（社区＋街道层级办结）÷（本期办结＋不予受理）；上报区后办结的计入区层级。"),
+        ]
+    ):
+        _write_row(notes, 2 + offset, row)
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 80
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def district_pdf(report) -> bytes:
+    pdf = _pdf_start(report, report.title, _district_subtitle(report), orientation="landscape")
+    _table_pdf(pdf, district_table(report))
     return bytes(pdf.output())

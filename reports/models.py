@@ -18,7 +18,24 @@ class ImmutableQuerySet(models.QuerySet):
         raise ValidationError(_("报表快照不可删除。"))
 
 
-class Snapshot(models.Model):
+class Frozen(models.Model):
+    """A report once made is evidence of what the figures were: never changed, never deleted."""
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("报表快照不可修改，请重新生成新版本。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("报表快照不可删除。"))
+
+
+class Snapshot(Frozen):
     """An immutable snapshot of the statistics for one day or one month.
 
     Regenerating makes a new version with who and why; the unique (subdistrict, kind,
@@ -53,8 +70,6 @@ class Snapshot(models.Model):
     # community views read it, never a live query.
     material = models.JSONField(_("案件明细"), default=dict)
 
-    objects = ImmutableQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("报表")
         verbose_name_plural = _("报表")
@@ -84,13 +99,45 @@ class Snapshot(models.Model):
     def period_label(self) -> str:
         return self.period.strftime("%Y-%m") if self.kind == ReportKind.MONTHLY else self.period.isoformat()
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("报表快照不可修改，请重新生成新版本。"))
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("报表快照不可删除。"))
+class DistrictReport(Frozen):
+    """A district's monthly report (区月报), made from its subdistricts' monthly snapshots of the same
+    month, never from the cases: each subdistrict's counts as its snapshot holds them, the district's
+    the sums, its rates recomputed from the summed counts. A subdistrict regenerating its report
+    makes the district's next version; (district, period, version) is unique, and version 1 is the
+    claim that makes the schedule and the catch-up idempotent."""
+
+    district = models.ForeignKey("grids.District", on_delete=models.PROTECT, related_name="+", verbose_name=_("区"))
+    # The first of the month.
+    period = models.DateField(_("报表期间"))
+    version = models.PositiveIntegerField(_("版本"))
+    generated_at = models.DateTimeField(_("生成时间"))
+    reason = models.CharField(_("生成原因"), max_length=200, blank=True)
+    # The snapshots it was made from, one per subdistrict: [{subdistrict, snapshot, version}, …];
+    # its fingerprint is theirs, so the same sources never make a second version.
+    sources = models.JSONField(_("来源月报"), default=list)
+    fingerprint = models.CharField(max_length=64)
+    figures = models.JSONField(_("统计数据"))
+
+    class Meta:
+        verbose_name = _("区月报")
+        verbose_name_plural = _("区月报")
+        ordering = ["-period", "district_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "period", "version"], name="district_report_version_unique"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="district_report_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+    @property
+    def title(self) -> str:
+        return _("%(year)s年%(month)s月 区矛盾纠纷月报") % {"year": self.period.year, "month": self.period.month}
+
+    @property
+    def period_label(self) -> str:
+        return self.period.strftime("%Y-%m")
 
 
 class SimilarDocument(models.Model):
@@ -140,3 +187,45 @@ class SimilarTerm(models.Model):
 
     def __str__(self):
         return f"{self.term} → {self.document_id}"
+
+
+class MonthlyCount(models.Model):
+    """How many cases a month adds to the reports' history, per place, category, outcome and lead.
+
+    Kept by database triggers on the cases and their events (reports/summary.py), so that every
+    write path — the services, the ledger's bulk inserts, a COPY — keeps it true; checked and
+    repaired by `manage.py reconcile_summary` (nightly). Plain ids, no foreign keys: a count is
+    not a reference, and a trigger must not wait on another table's locks.
+
+    `measure`: "registered" (by registration month); "concluded" (cases with a conclusion in the
+    month, as the month ended: the trend); "cumulative" (the change the month makes to "every case
+    concluded since records began, as it ended": +1 for a conclusion, −1 for the conclusion it
+    replaced, so that the months up to a period's end add up to the cumulative figure as of then).
+    """
+
+    month = models.DateField()
+    subdistrict_id = models.BigIntegerField()
+    community_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    measure = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=8, blank=True)
+    # Led by a third-party mediator (lawyer, social worker, legal adviser) when concluded; a change
+    # of a mediator's kind moves the cases they led (a trigger), as the case-by-case figures would.
+    third_party = models.BooleanField(default=False)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The report reads a subdistrict's cells of one measure up to a month: the index alone
+            # answers it (count included), without visiting the table.
+            models.UniqueConstraint(
+                fields=[
+                    "subdistrict_id", "measure", "month", "community_id", "category_id", "outcome", "third_party"
+                ],
+                include=["count"],
+                name="monthlycount_cell",
+            )
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.measure} {self.outcome} {self.count}"

@@ -11,15 +11,17 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.http import Http404
 
+from casework.models import CaseEvent
 from casework.selectors import case_list_related, cases_visible_to
 from grids.enums import Role
 from grids.models import Community, Grid, Inspection, Subdistrict
 
 from . import statistics
+from .enums import ReportKind
 from .models import Snapshot
 from .statistics import Period
 
@@ -217,6 +219,7 @@ def district_overview(user, today: dt.date) -> list[dict]:
         row["subdistrict_id"]: row
         for row in statistics.concluded_cases(cases).values("subdistrict_id").annotate(**statistics.SUCCESS_COUNTS)
     }
+    reports = latest_monthly_reports(user.district_id)
     rows = []
     for subdistrict in Subdistrict.objects.filter(district_id=user.district_id).order_by("code"):
         counts = live.get(subdistrict.pk, {})
@@ -235,9 +238,33 @@ def district_overview(user, today: dt.date) -> list[dict]:
                 "on_time": on_time,
                 "on_time_of": concluded_month + pending,
                 "on_time_rate": statistics.on_time_rate(on_time, concluded_month, pending),
+                "report": reports.get(subdistrict.pk),
             }
         )
     return rows
+
+
+def latest_monthly_reports(district_id) -> dict[int, dict]:
+    """Each subdistrict's latest monthly report of the district (its latest version), with the figures
+    the district compares that only a report holds: the ladder shares and the missing returns (缺报).
+    One query, whatever the number of subdistricts: only those keys are read out of the figures."""
+    newest = Snapshot.objects.filter(subdistrict=OuterRef("pk"), kind=ReportKind.MONTHLY).order_by(
+        "-period", "-version"
+    )
+    ids = Subdistrict.objects.filter(district_id=district_id).values(latest=Subquery(newest.values("pk")[:1]))
+    latest = Snapshot.objects.filter(pk__in=ids).values(
+        "pk", "subdistrict_id", "period", "version", "figures__ladder", "figures__inspections__missing_count"
+    )
+    return {
+        row["subdistrict_id"]: {
+            "pk": row["pk"],
+            "period": row["period"],
+            "version": row["version"],
+            "ladder": row["figures__ladder"] or {},
+            "missing": row["figures__inspections__missing_count"],
+        }
+        for row in latest
+    }
 
 
 # The lists of a snapshot's figures that name cases: a reader sees only the rows of cases in their scope.
@@ -261,16 +288,24 @@ def readable_figures(user, snapshot: Snapshot) -> dict:
 
 
 def figure_ids(user, snapshot: Snapshot, key: str, community_id: int | None = None) -> list[int]:
-    """The stored ids behind one figure of the reader's view; 404 for a key naming no figure."""
+    """The ids behind one figure of the reader's view; 404 for a key naming no figure.
+
+    Stored with the snapshot, or, for a figure the snapshot counted from the history (cumulative,
+    a trend month), listed from the append-only conclusion events as of the period's end."""
     material = view_material(user, snapshot, community_id)
     if not statistics.is_figure_key(material, key):
         raise Http404
-    return material["sets"].get(key, [])
+    if key in material["sets"] or "counts" not in material or not statistics.is_history_key(key):
+        return material["sets"].get(key, [])
+    own = reader_community_id(user)
+    community = own if own is not None else community_id
+    return statistics.history_ids(snapshot.subdistrict_id, snapshot_period(snapshot), key, community)
 
 
-def drill_down(user, snapshot: Snapshot, key: str, community_id: int | None = None):
-    """The cases behind one figure: exactly the snapshot's stored ids, within the reader's scope."""
-    ids = figure_ids(user, snapshot, key, community_id)
+def drill_down(user, snapshot: Snapshot, key: str, community_id: int | None = None, *, ids=None):
+    """The cases behind one figure: exactly the snapshot's ids (`ids`, when already read), within
+    the reader's scope."""
+    ids = figure_ids(user, snapshot, key, community_id) if ids is None else ids
     return case_list_related(cases_visible_to(user).filter(pk__in=ids)).order_by("-registered_at", "-id")
 
 
@@ -285,4 +320,15 @@ def states_then(snapshot: Snapshot, case_ids) -> dict[int, str]:
             at = bisect.bisect_left(ids, case_id)
             if at < len(ids) and ids[at] == case_id:
                 found[case_id] = status
+    # A history figure's cases (cumulative, a trend month) are listed from the events, not stored:
+    # their state then is the last state their events reached before the period ended (one query).
+    missing = [case_id for case_id in case_ids if case_id not in found]
+    if missing and "counts" in snapshot.material:
+        for case_id, status in (
+            CaseEvent.objects.filter(case_id__in=missing, at__lt=snapshot_period(snapshot).end_at)
+            .exclude(to_status="")
+            .order_by("case_id", "at", "id")
+            .values_list("case_id", "to_status")
+        ):
+            found[case_id] = status
     return found

@@ -25,7 +25,7 @@ from grids.enums import Role
 from grids.models import SensitivePeriod, Subdistrict
 from grids.selectors import users_with_roles
 
-from . import statistics
+from . import district, statistics
 from .analysis import judgement
 from .enums import ReportKind
 from .models import Snapshot
@@ -191,13 +191,19 @@ def reports_due(now: dt.datetime) -> list[tuple[str, dt.date]]:
     if not settings.FENGQIAO_DAILY_REPORT_EVERY_DAY:
         periods = list(SensitivePeriod.objects.overlapping(first_day, last_day).values_list("start", "end"))
         days = [day for day in days if any(start <= day <= end for start, end in periods)]
-    this_month = today.replace(day=1)
-    monthly_due_now = today.day > 1 or local.hour >= settings.FENGQIAO_MONTHLY_REPORT_HOUR
+    due = [(ReportKind.DAILY.value, day) for day in days]
+    due += [(ReportKind.MONTHLY.value, month) for month in monthly_periods_due(now)]
+    return due
+
+
+def monthly_periods_due(now: dt.datetime) -> list[dt.date]:
+    """The months whose monthly reports are due by `now`, within the catch-up window, oldest first."""
+    local = timezone.localtime(now)
+    this_month = local.date().replace(day=1)
+    monthly_due_now = local.day > 1 or local.hour >= settings.FENGQIAO_MONTHLY_REPORT_HOUR
     last_month = add_months(this_month, -1 if monthly_due_now else -2)
     months = [add_months(last_month, -n) for n in range(settings.FENGQIAO_CATCH_UP_MONTHS)]
-    due = [(ReportKind.DAILY.value, day) for day in days]
-    due += [(ReportKind.MONTHLY.value, month) for month in sorted(months) if month >= settings.FENGQIAO_STATS_SINCE]
-    return due
+    return [month for month in sorted(months) if month >= settings.FENGQIAO_STATS_SINCE]
 
 
 def reports_missing(now: dt.datetime) -> list[tuple[Subdistrict, str, dt.date]]:
@@ -221,12 +227,16 @@ def reports_missing(now: dt.datetime) -> list[tuple[Subdistrict, str, dt.date]]:
 def reports_catch_up(*, now: dt.datetime | None = None) -> list[Snapshot]:
     """Make every report missed while the system was down (on worker start and hourly)."""
     now = now or timezone.now()
-    return [
+    made = [
         report_ensure(
             subdistrict=subdistrict, kind=kind, period=period, reason=_("补生成：系统停机期间错过的报表"), now=now
         )
         for subdistrict, kind, period in reports_missing(now)
     ]
+    # Then the districts' reports, from those snapshots: made if missing, a next version if a
+    # subdistrict's report was regenerated since.
+    district.district_reports_catch_up(monthly_periods_due(now), now=now)
+    return made
 
 
 def scheduled_daily_report(*, now: dt.datetime | None = None) -> list[Snapshot]:
@@ -242,13 +252,16 @@ def scheduled_daily_report(*, now: dt.datetime | None = None) -> list[Snapshot]:
 
 
 def scheduled_monthly_report(*, now: dt.datetime | None = None) -> list[Snapshot]:
-    """The 08:00-on-the-1st run: last month's report of every subdistrict."""
+    """The 08:00-on-the-1st run: last month's report of every subdistrict, then of every district."""
     now = now or timezone.now()
     previous = add_months(timezone.localtime(now).date().replace(day=1), -1)
-    return [
+    made = [
         report_ensure(subdistrict=subdistrict, kind=ReportKind.MONTHLY, period=previous, now=now)
         for subdistrict in Subdistrict.objects.order_by("code")
     ]
+    # The districts' reports follow in the same run, once all their subdistricts' reports exist.
+    district.district_reports_catch_up([previous], now=now)
+    return made
 
 
 def _notify_report(snapshot: Snapshot):

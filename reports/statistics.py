@@ -10,9 +10,10 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -40,6 +41,9 @@ from grids.enums import InspectionKind
 from grids.models import Grid, Inspection, SensitivePeriod, User
 from mediation.enums import THIRD_PARTY_KINDS, JudicialConfirmation
 from mediation.models import Agreement, FollowUp, Mediator
+
+from . import summary
+from .models import MonthlyCount
 
 Z95 = 1.959963984540054
 
@@ -235,7 +239,7 @@ def warning_q() -> Q:
 
 def _ladder_level(level: str) -> str:
     """The level of the ladder a leg belongs to (a case accepted before levels were recorded: community)."""
-    return Level.SUBDISTRICT if level == Level.SUBDISTRICT else Level.COMMUNITY
+    return level if level in (Level.SUBDISTRICT, Level.DISTRICT) else Level.COMMUNITY
 
 
 def is_third_party(mediator_kind: str | None) -> bool:
@@ -292,11 +296,12 @@ class Period:
     def of(cls, kind: str, day: dt.date) -> "Period":
         return cls.monthly(day) if kind == "monthly" else cls.daily(day)
 
-    @property
+    # Cached: the replay compares every event of the period's cases with both.
+    @cached_property
     def start_at(self) -> dt.datetime:
         return day_start(self.start)
 
-    @property
+    @cached_property
     def end_at(self) -> dt.datetime:
         """Exclusive end: midnight after the last day."""
         return day_start(self.end + dt.timedelta(days=1))
@@ -327,7 +332,13 @@ TREND_MONTHS = 6
 # A withdrawal recorded without saying whose decision it was.
 UNSTATED = "unstated"
 CONCLUSIONS = (Transition.REACH_AGREEMENT, Transition.FAIL)
-LEAD_EVENTS = (Transition.ASSIGN, Transition.REASSIGN, Transition.ESCALATE)
+LEAD_EVENTS = (Transition.ASSIGN, Transition.REASSIGN, Transition.ESCALATE, Transition.REFER_DISTRICT)
+# The rungs up the ladder: each starts the receiving level's clock and ends the leg of the level it leaves
+# (the event's data names that leg: community, subdistrict).
+HAND_UPS = {
+    Transition.ESCALATE: (Level.SUBDISTRICT, "community"),
+    Transition.REFER_DISTRICT: (Level.DISTRICT, "subdistrict"),
+}
 
 
 @dataclass
@@ -350,6 +361,9 @@ class CaseAtEnd:
     community_leg_late: bool | None = None
     withdrawn_by: str = ""
     withdrawn: bool = False
+    # Referred up to the district in the period: whether the subdistrict's leg had overrun its deadline.
+    subdistrict_leg_late: bool | None = None
+    referred_district: bool = False
     # Failed at community level in the period (taken up the ladder since or not).
     community_failed: bool = False
     declined: str | None = None
@@ -363,7 +377,7 @@ def _deadline_changes(events: list) -> list[tuple]:
         data = event["data"] or {}
         if event["name"] == RecordKind.EXTEND:
             changes.append((event["at"], data["from"], data["to"]))
-        elif event["name"] == Transition.ESCALATE and data.get("deadline"):
+        elif event["name"] in HAND_UPS and data.get("deadline"):
             changes.append((event["at"], data["deadline"]["from"], data["deadline"]["to"]))
     return changes
 
@@ -393,8 +407,8 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
             case.imported = event["imported"]
         elif name == Transition.ACCEPT:
             case.level = data.get("level", case.level)
-        elif name == Transition.ESCALATE:
-            case.level, case.lead = Level.SUBDISTRICT, None
+        elif name in HAND_UPS:
+            case.level, case.lead = HAND_UPS[name][0], None
         elif name in (Transition.ASSIGN, Transition.REASSIGN):
             case.lead = data.get("mediator")
         elif name == RecordKind.FOLLOW_UP:
@@ -411,6 +425,10 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
         elif name == Transition.ESCALATE and "community" in data and "community_failure" not in data:
             # The community's leg ends here (a failure taken up was judged at its conclusion).
             case.community_leg_late = bool(data["community"]["overdue"])
+        elif name == Transition.REFER_DISTRICT:
+            case.referred_district = True
+            if "subdistrict" in data and "subdistrict_failure" not in data:
+                case.subdistrict_leg_late = bool(data["subdistrict"]["overdue"])
         elif name == Transition.WITHDRAW:
             case.withdrawn, case.withdrawn_by = True, data.get("by") or UNSTATED
         elif name == Transition.DECLINE:
@@ -433,10 +451,16 @@ def _replay(row: dict, events: list, period: Period) -> CaseAtEnd:
 class Collector:
     """Builds one report's material: id sets per figure, and what the figures are made from."""
 
-    def __init__(self, subdistrict_id: int, period: Period):
+    def __init__(self, subdistrict_id: int, period: Period, *, history: str | None = None):
         self.subdistrict_id = subdistrict_id
         self.period = period
+        # Where the history (cumulative figures, trend) is counted from: "summary" (the table the
+        # triggers keep, PostgreSQL) or "events" (every conclusion replayed: SQLite, and the check).
+        self.history = history or ("summary" if summary.kept() else "events")
         self.sets: dict[str, set[int]] = defaultdict(set)
+        # Figures counted, not listed: key -> community id (str) -> count. Their cases are listed
+        # when a drill-down asks (history_ids), from the append-only events as of the period's end.
+        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.community: dict[int, int] = {}
         self.then: dict[int, str] = {}
         self.labels: dict[str, dict] = defaultdict(dict)
@@ -451,9 +475,7 @@ class Collector:
     def collect(self) -> dict:
         with calendar.preloaded():
             self._cases()
-            self._cumulative()
-            if self.period.kind == "monthly":
-                self._trend()
+            self._history()
             self._follow_ups()
             self._judicial()
             self._inspections()
@@ -525,6 +547,10 @@ class Collector:
                 self.add("failed_community", cid)
             if case.community_leg_late is not None:
                 self.add("late_community" if case.community_leg_late else "on_time_community", cid)
+            if case.referred_district:
+                self.add("referred_district", cid)
+            if case.subdistrict_leg_late is not None:
+                self.add("late_subdistrict" if case.subdistrict_leg_late else "on_time_subdistrict", cid)
             if case.withdrawn:
                 self.add("withdrawn", cid)
                 self.add(f"withdrawn:by={case.withdrawn_by}", cid)
@@ -554,7 +580,7 @@ class Collector:
         moment, outcome, level, lead, due = case.conclusion
         self.add("concluded", cid)
         self.add(outcome, cid)  # "agreed" or "failed"
-        self.add("ladder_community" if level == Level.COMMUNITY else "ladder_subdistrict", cid)
+        self.add(f"ladder_{_ladder_level(level)}", cid)
         if case.imported:
             self.add("concluded_imported", cid)
         concluded_on = timezone.localtime(moment).date()
@@ -597,21 +623,24 @@ class Collector:
             return f"调解员 {mediators[case.lead]['name']}"
         if case.status == CaseStatus.REPORTED or case.level == Level.COMMUNITY:
             return row["community__name"]  # community names say 社区 themselves
-        return "综治中心"
+        return "区综治中心" if case.level == Level.DISTRICT else "综治中心"
 
     # -- cumulative and trend -------------------------------------------------
 
-    def _conclusion_events(self, start_at: dt.datetime):
+    def _conclusion_events(self, start_at: dt.datetime, until_at: dt.datetime | None = None, case_ids=None):
         lead = CaseEvent.objects.filter(
             case_id=OuterRef("case_id"), name__in=LEAD_EVENTS, at__lte=OuterRef("at")
         ).order_by("-at", "-id")
+        events = CaseEvent.objects.filter(
+            case__subdistrict_id=self.subdistrict_id,
+            name__in=CONCLUSIONS,
+            at__gte=start_at,
+            at__lt=until_at or self.period.end_at,
+        )
+        if case_ids is not None:
+            events = events.filter(case_id__in=case_ids)
         return (
-            CaseEvent.objects.filter(
-                case__subdistrict_id=self.subdistrict_id,
-                name__in=CONCLUSIONS,
-                at__gte=start_at,
-                at__lt=self.period.end_at,
-            )
+            events
             # As text cast to an integer, not the JSON value: SQLite (`make run`) hands back a bare
             # number that JSONField would try to parse.
             .annotate(
@@ -637,6 +666,78 @@ class Collector:
                 if agreed:
                     self.add("cumulative_third_party_agreed", cid)
 
+    # -- the history: cumulative figures and the trend, counted ------------------
+
+    def _history(self):
+        first = add_months(self.period.start, -(TREND_MONTHS - 1))
+        if self.period.kind == "monthly":
+            self.trend_months = [add_months(first, n).strftime("%Y-%m") for n in range(TREND_MONTHS)]
+        if self.history == "summary":
+            self._history_from_summary(first)
+            return
+        replayed = Collector(self.subdistrict_id, self.period, history="events")
+        replayed._cumulative()
+        if self.period.kind == "monthly":
+            replayed._trend()
+        for key, ids in replayed.sets.items():
+            for cid in ids:
+                self.counts[key][str(replayed.community[cid])] += 1
+
+    def _history_from_summary(self, first: dt.date):
+        """Closed months from the table; a daily report adds its own month's days from the events."""
+        period = self.period
+        following = period.end + dt.timedelta(days=1)
+        cut = following if following.day == 1 else period.end.replace(day=1)
+        ours = MonthlyCount.objects.filter(subdistrict_id=self.subdistrict_id, month__lt=cut)
+        for row in (
+            ours.filter(measure="cumulative")
+            .values("community_id", "outcome", "third_party")
+            .annotate(n=Sum("count"))
+            .order_by()
+        ):
+            self._count_cumulative(str(row["community_id"]), row["outcome"], row["third_party"], row["n"])
+        if period.kind == "monthly":
+            for row in (
+                ours.filter(measure__in=("registered", "concluded"), month__gte=first)
+                .values("measure", "month", "community_id", "outcome")
+                .annotate(n=Sum("count"))
+                .order_by()
+            ):
+                month, community = row["month"].strftime("%Y-%m"), str(row["community_id"])
+                self.counts[f"{row['measure']}@{month}"][community] += row["n"]
+                if row["outcome"] == CaseStatus.AGREED:
+                    self.counts[f"agreed@{month}"][community] += row["n"]
+        if cut <= period.end:
+            self._cumulative_days(day_start(cut), dict(Mediator.objects.values_list("pk", "kind")))
+
+    def _cumulative_days(self, month_at: dt.datetime, kinds: dict):
+        """The days of the period's month up to its end: each case's last conclusion in them counts,
+        and the conclusion it replaced (the table's months, or earlier days) no longer does."""
+        since_at = day_start(cumulative_since())
+        last = {}
+        for event in self._conclusion_events(max(month_at, since_at)):
+            last[event["case_id"]] = event
+        if not last:
+            return
+        replaced = {}
+        if month_at > since_at:
+            for event in self._conclusion_events(since_at, until_at=month_at, case_ids=list(last)):
+                replaced[event["case_id"]] = event
+        for sign, events in ((1, last), (-1, replaced)):
+            for event in events.values():
+                community = str(event["case__community_id"])
+                self._count_cumulative(community, event["to_status"], is_third_party(kinds.get(event["lead"])), sign)
+
+    def _count_cumulative(self, community: str, outcome: str, third_party: bool, n: int):
+        agreed = outcome == CaseStatus.AGREED
+        self.counts["cumulative_concluded"][community] += n
+        if agreed:
+            self.counts["cumulative_agreed"][community] += n
+        if third_party:
+            self.counts["cumulative_third_party_concluded"][community] += n
+            if agreed:
+                self.counts["cumulative_third_party_agreed"][community] += n
+
     def _trend(self):
         first = add_months(self.period.start, -(TREND_MONTHS - 1))
         for cid, community_id, status, registered_at in DisputeCase.objects.filter(
@@ -654,7 +755,6 @@ class Collector:
             self.add(f"concluded@{month}", cid)
             if event["to_status"] == CaseStatus.AGREED:
                 self.add(f"agreed@{month}", cid)
-        self.trend_months = [add_months(first, n).strftime("%Y-%m") for n in range(TREND_MONTHS)]
 
     def _follow_ups(self):
         self.follow_ups = []
@@ -763,6 +863,11 @@ class Collector:
         return {
             "period": {"kind": self.period.kind, "start": self.period.start.isoformat()},
             "sets": {key: sorted(ids) for key, ids in sorted(self.sets.items())},
+            "counts": {
+                key: {community: n for community, n in sorted(by.items()) if n}
+                for key, by in sorted(self.counts.items())
+                if any(by.values())
+            },
             "community": {str(k): sorted(v) for k, v in sorted(by_community.items())},
             "then": {k: sorted(v) for k, v in sorted(then.items())},
             "labels": {dim: {str(k): v for k, v in values.items()} for dim, values in self.labels.items()},
@@ -820,9 +925,38 @@ def _month_label(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m")
 
 
-def collect(subdistrict_id: int, period: Period) -> dict:
-    """The material of a report of `subdistrict_id` for `period`, as of the period's last instant."""
-    return Collector(subdistrict_id, period).collect()
+def collect(subdistrict_id: int, period: Period, *, history: str | None = None) -> dict:
+    """The material of a report of `subdistrict_id` for `period`, as of the period's last instant.
+
+    `history`: "summary" or "events" (Collector); by default the summary where it is kept."""
+    return Collector(subdistrict_id, period, history=history).collect()
+
+
+def is_history_key(key: str) -> bool:
+    """A figure counted from the history (cumulative, a trend month): its cases listed on demand."""
+    head = key.partition(":")[0]
+    return head.startswith("cumulative_") or "@" in head
+
+
+def history_ids(subdistrict_id: int, period: Period, key: str, community_id: int | None = None) -> list[int]:
+    """The cases behind a history figure, as of the period's end: the conclusion events are
+    append-only, so the list is what it was when the report was made (the case's community as now)."""
+    replayed = Collector(subdistrict_id, period, history="events")
+    if key.startswith("cumulative_"):
+        replayed._cumulative()
+    elif period.kind == "monthly":
+        replayed._trend()
+    ids = replayed.sets.get(key, set())
+    if community_id is not None:
+        ids = {cid for cid in ids if replayed.community.get(cid) == community_id}
+    return sorted(ids)
+
+
+def figure_count(material: dict, key: str) -> int:
+    """How many cases a figure counts: its listed ids, or its counts (history figures)."""
+    if key in material["sets"]:
+        return len(material["sets"][key])
+    return sum(material.get("counts", {}).get(key, {}).values())
 
 
 def inspection_due_at(kind: str, period_date: dt.date) -> dt.datetime:
@@ -839,6 +973,11 @@ def restrict(material: dict, community_id: int) -> dict:
     return {
         **material,
         "sets": {key: [i for i in ids if i in mine] for key, ids in material["sets"].items()},
+        "counts": {
+            key: {str(community_id): by[str(community_id)]}
+            for key, by in material.get("counts", {}).items()
+            if str(community_id) in by
+        },
         "community": {str(community_id): sorted(mine)},
         "days": {k: v for k, v in material["days"].items() if int(k) in mine},
         "follow_ups": [row for row in material["follow_ups"] if row[0] in mine],
@@ -867,7 +1006,7 @@ BASE_FIGURES = (
     "cumulative_third_party_agreed", "followed_up", "late_registration", "on_time_community", "late_community",
     "on_time_subdistrict", "late_subdistrict", "failed_community", "judicial_applied", "judicial_confirmed",
     "judicial_lapsed", "supervision_issued", "supervision_on_time", "supervision_late", "supervision_unanswered",
-    "supervision_overdue",
+    "supervision_overdue", "ladder_district", "referred_district", "on_time_district", "late_district",
 )  # fmt: skip
 
 STATE_ORDER = list(CaseStatus.values)
@@ -909,8 +1048,7 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 
 def derive(material: dict) -> dict:
     """Every figure of a report from its material: counts, rates, breakdowns, lists."""
-    sets = material["sets"]
-    n = {name: len(sets.get(name, ())) for name in BASE_FIGURES}
+    n = {name: figure_count(material, name) for name in BASE_FIGURES}
     period = Period.of(material["period"]["kind"], dt.date.fromisoformat(material["period"]["start"]))
     states = {s.value: str(s.label) for s in CaseStatus}
     handled = n["concluded"] + n["declined"]
@@ -948,7 +1086,7 @@ def derive(material: dict) -> dict:
                     "late": n[f"late_{level}"],
                     "rate": _rate(n[f"on_time_{level}"], n[f"on_time_{level}"] + n[f"late_{level}"]),
                 }
-                for level in (Level.COMMUNITY, Level.SUBDISTRICT)
+                for level in Level
             },
         },
         # Beside the rate: what left the denominator, and where the cases ended up on the ladder.
@@ -959,6 +1097,9 @@ def derive(material: dict) -> dict:
             "community": share(n["ladder_community"], handled),
             "subdistrict": share(n["ladder_community"] + n["ladder_subdistrict"], handled),
             "subdistrict_only": n["ladder_subdistrict"],
+            # 大事不出街道 made measurable: the cases that ended at the district, and those sent up to it.
+            "district": share(n["ladder_district"], handled),
+            "referred_district": n["referred_district"],
             "referred": share(n["declined"], handled),
         },
         "by_state": sorted(_breakdown(material, "open", "status", states), key=lambda r: STATE_ORDER.index(r["key"])),
@@ -990,11 +1131,10 @@ def derive(material: dict) -> dict:
 
 
 def _trend(material: dict) -> list[dict]:
-    sets = material["sets"]
     rows = []
     for month in material["trend_months"]:
         registered, concluded, agreed = (
-            len(sets.get(f"{name}@{month}", ())) for name in ("registered", "concluded", "agreed")
+            figure_count(material, f"{name}@{month}") for name in ("registered", "concluded", "agreed")
         )
         rows.append(
             {
@@ -1132,9 +1272,9 @@ def missing_returns(kind: str, period_date: dt.date, grids=None):
     grids = Grid.objects.all() if grids is None else grids
     return (
         grids.filter(~Exists(filed))
-        .select_related("community")
+        .select_related("community__subdistrict")
         .prefetch_related(Prefetch("workers", queryset=User.objects.filter(is_active=True).order_by("username")))
-        .order_by("community__code", "code")
+        .order_by("community__subdistrict__code", "community__code", "code")
     )
 
 
@@ -1174,9 +1314,13 @@ FIGURES = {
     "on_time_subdistrict": (
         "街道层级按期",
         False,
-        "街道层级本期按期办结的案件（上报的案件按街道自己的办结期限计，自上报之日起算）。",
+        "街道层级本期按期了结的案件：按期办结，或在期限内上报区（上报的案件按街道自己的办结期限计，自上报之日起算）。",
     ),
-    "late_subdistrict": ("街道层级超期", False, "街道层级本期超期办结，或期末在街道逾期未办结的案件。"),
+    "late_subdistrict": (
+        "街道层级超期",
+        False,
+        "街道层级本期超期办结、超期后上报区，或期末在街道逾期未办结的案件。",
+    ),
     "judicial_applied": ("申请司法确认", False, "本期记录当事人已共同申请司法确认的调解协议所属案件。"),
     "judicial_confirmed": ("司法确认有效", False, "本期记录人民法院确认调解协议有效的案件。"),
     "judicial_lapsed": (
@@ -1188,6 +1332,10 @@ FIGURES = {
     "declined": ("不予受理（引导至其他途径）", False, "本期不予受理、引导至法院、公安、信访、仲裁等的案件。"),
     "ladder_community": ("社区层级办结", False, "本期在社区层级办结的案件（小事不出社区）。"),
     "ladder_subdistrict": ("街道层级办结", False, "本期在街道层级办结的案件。"),
+    "ladder_district": ("区层级办结", False, "本期在区层级办结的案件（街道上报区后办结；大事不出街道未做到）。"),
+    "referred_district": ("上报区", False, "本期由街道上报区的案件（街道调解不成或无力化解）。"),
+    "on_time_district": ("区层级按期", False, "区层级本期按期办结的案件（按区自己的办结期限计，自上报区之日起算）。"),
+    "late_district": ("区层级超期", False, "区层级本期超期办结，或期末在区逾期未办结的案件。"),
     "failed_community": (
         "社区调解不成",
         False,
@@ -1269,7 +1417,7 @@ def is_figure_key(material: dict, key: str) -> bool:
 
     `base`, `base@YYYY-MM` (a trend month) or `base:dimension=value` with a value the report knows.
     """
-    if key in material["sets"]:
+    if key in material["sets"] or key in material.get("counts", {}):
         return True
     head, _sep, narrowing = key.partition(":")
     base, _sep, month = head.partition("@")

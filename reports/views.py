@@ -21,7 +21,7 @@ from grids import selectors as grid_selectors
 from grids import services as grid_services
 from grids.enums import InspectionKind, Role
 
-from . import charts, exports, selectors, services, statistics
+from . import charts, district, exports, selectors, services, statistics
 from .analysis.views import report_judgement
 from .exports import percent
 from .forms import GenerateReportForm, InspectionForm, SpotResolutionForm, parse_period
@@ -106,12 +106,16 @@ def report_detail(request, pk: int):
         "on_time_rate": percent(figures["on_time"]["rate"]),
         "level_rates": [
             {**row, "key": level, "label": label, "rate": percent(row["rate"])}
-            for level, label in (("community", _("社区")), ("subdistrict", _("街道")))
+            for level, label in (("community", _("社区")), ("subdistrict", _("街道")), ("district", _("区")))
             if (row := figures["on_time"].get("by_level", {}).get(level))
         ],
         "coverage": percent(figures["inspections"]["coverage"]),
         "supervision_on_time_rate": percent((figures.get("supervision") or {}).get("on_time_rate")),
-        "ladder": {key: exports.share_text(figures["ladder"][key]) for key in ("community", "subdistrict", "referred")},
+        # Reports frozen before the district rung have no district share: shown as none.
+        "ladder": {
+            key: exports.share_text(figures["ladder"][key]) if key in figures["ladder"] else ""
+            for key in ("community", "subdistrict", "referred", "district")
+        },
         "charts": charts.report_charts(figures),
         "community_id": community_id,
         "community_name": community_name,
@@ -146,7 +150,8 @@ def report_cases(request, pk: int):
     snapshot = selectors.snapshot_for(request.user, pk)
     key = request.GET.get("figure", "")
     community_id = _community_param(request)
-    cases = selectors.drill_down(request.user, snapshot, key, community_id)
+    ids = selectors.figure_ids(request.user, snapshot, key, community_id)
+    cases = selectors.drill_down(request.user, snapshot, key, community_id, ids=ids)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     cases_on_page = list(page)
     then = selectors.states_then(snapshot, [case.pk for case in cases_on_page])
@@ -163,7 +168,7 @@ def report_cases(request, pk: int):
             "title": title,
             "page": page,
             "rows": rows,
-            "stored": len(selectors.figure_ids(request.user, snapshot, key, community_id)),
+            "stored": len(ids),
             "query": f"{scope}{urlencode({'figure': key})}&",
             "scope_query": scope,
             # The ledger (a sibling app) serves the figure's cases in its layout; named by setting.
@@ -327,3 +332,72 @@ def inspection_missing(request):
             "period_param": period_date.strftime("%Y-%m") if inspection_kind == InspectionKind.MONTHLY else period_date,
         },
     )
+
+
+# -- the district's monthly reports (区月报): district staff and leaders of that district only -------
+
+
+@login_required
+def district_report_list(request):
+    page = Paginator(district.district_report_list(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "reports/district_report_list.html", {"page": page})
+
+
+@login_required
+def district_report_detail(request, pk: int):
+    report = district.district_report_for(request.user, pk)
+    figures = report.figures
+    rows = [
+        {
+            **_district_texts(row),
+            "url": reverse("reports:detail", args=[row["snapshot"]]),
+            "cases": reverse("reports:cases", args=[row["snapshot"]]),
+        }
+        for row in figures["subdistricts"]
+    ]
+    context = {
+        "report": report,
+        "figures": figures,
+        "rows": rows,
+        "total": _district_texts(figures["district"]),
+        "versions": district.district_report_list(request.user).filter(period=report.period),
+    }
+    return render(request, "reports/district_report_detail.html", context)
+
+
+def _district_texts(row: dict) -> dict:
+    """A district report's row with its rates written out: the rate, its counts and the interval."""
+    on_time = row["on_time"]
+    return {
+        **row,
+        "texts": {
+            "success": exports.rate_text(row["success_rate"]),
+            "third_party": exports.rate_text(row["third_party"]),
+            "on_time": f"{percent(on_time['rate'])}（{on_time['on_time']}/{on_time['of']}）",
+            **{key: exports.share_text(row["ladder"][key]) for key in ("community", "subdistrict", "district")},
+        },
+    }
+
+
+def _district_export(request, pk: int, render_bytes, content_type: str, extension: str):
+    report = district.district_report_for(request.user, pk)
+    response = HttpResponse(render_bytes(report), content_type=content_type)
+    filename = f"report-{report.district.code}-monthly-{report.period_label}-v{report.version}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Counts and rates only, no case and no party.
+    audit_export(
+        request, what=f"district_report:{report.pk}:{extension}", rows=len(report.figures["subdistricts"]), masked=True
+    )
+    return response
+
+
+@login_required
+def district_report_xlsx(request, pk: int):
+    return _district_export(
+        request, pk, exports.district_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+    )
+
+
+@login_required
+def district_report_pdf(request, pk: int):
+    return _district_export(request, pk, exports.district_pdf, "application/pdf", "pdf")

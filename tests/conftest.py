@@ -10,6 +10,7 @@ from demo.seed import DemoSeeder
 from grids.enums import Role
 from tests.factories import (
     CommunityFactory,
+    DistrictFactory,
     GridFactory,
     MediatorFactory,
     SubdistrictFactory,
@@ -80,6 +81,20 @@ def sibling_grid(community):
 @pytest.fixture
 def other_grid(other_community):
     return GridFactory(community=other_community)
+
+
+@pytest.fixture
+def district(subdistrict):
+    """东湖区, holding `subdistrict` (which may then refer cases up to it)."""
+    district = DistrictFactory()
+    subdistrict.district = district
+    subdistrict.save(update_fields=["district"])
+    return district
+
+
+@pytest.fixture
+def district_staff(district):
+    return UserFactory(username="district", roles=[Role.DISTRICT_STAFF], district=district)
 
 
 @pytest.fixture

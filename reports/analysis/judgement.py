@@ -9,10 +9,12 @@ Counts are the reports' figure "new cases" (live.registered_q: by registration t
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, Min, Q, Value, When
+from django.db.models import Case, CharField, Count, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Concat
 
-from casework.models import Party
+from casework.models import Category, Party
+from grids.models import Community
+from reports.models import MonthlyCount
 from reports.statistics import Period, add_months
 
 from .live import DIMENSIONS, registered_q
@@ -21,6 +23,8 @@ from .significance import compare_rates, flag_rises
 JUDGED_DIMENSIONS = ("category", "community", "grid")
 # Each table's title, in the order above: the 研判 page, the report's section and its exports.
 JUDGEMENT_TITLES = {"category": "按纠纷类别", "community": "按社区", "grid": "按网格"}
+# The dimensions the reports' monthly counts are kept by (a grid is not), with where their names are.
+SUMMARY_DIMENSIONS = {"category": Category, "community": Community}
 REPEAT_WINDOW_DAYS = 365
 REPEAT_MIN_CASES = 2
 
@@ -68,13 +72,48 @@ def _counts(cases, dimension: str, windows: Windows, today: dt.date) -> list[dic
     )
 
 
-def judgement_table(cases, dimension: str, windows: Windows, today: dt.date) -> list[dict]:
+def _counts_with_summary(cases, dimension: str, windows: Windows, cells: Q) -> list[dict]:
+    """The same rows as _counts, the three whole months before from the reports' monthly counts
+    (`cells`: the MonthlyCount cells of exactly the cases of `cases`): the current days and last
+    year's are two short index ranges, where the span holding all three is a year of rows."""
+    field, label = DIMENSIONS[dimension]
+    rows: dict = {}
+    for name in ("current", "last_year"):
+        for row in (
+            cases.filter(registered_q(getattr(windows, name))).values(field, label).annotate(n=Count("pk")).order_by()
+        ):
+            rows.setdefault(row[field], {field: row[field], label: row[label], "current": 0, "last_year": 0})
+            rows[row[field]][name] = row["n"]
+    names = SUMMARY_DIMENSIONS[dimension].objects.filter(pk=OuterRef(field)).order_by().values("name")
+    previous = (
+        MonthlyCount.objects.filter(
+            cells, measure="registered", month__gte=windows.previous.start, month__lte=windows.previous.end
+        )
+        .values(field)
+        .annotate(n=Sum("count"), name=Subquery(names[:1]))
+        .filter(n__gt=0)
+        .order_by()
+    )
+    for row in previous:
+        rows.setdefault(row[field], {field: row[field], label: row["name"], "current": 0, "last_year": 0})
+    counted = {row[field]: row["n"] for row in previous}
+    for key, row in rows.items():
+        row["previous"] = counted.get(key, 0)
+    return sorted(rows.values(), key=lambda row: (row[label], row[field]))
+
+
+def judgement_table(cases, dimension: str, windows: Windows, today: dt.date, cells: Q | None = None) -> list[dict]:
     """Rows of one dimension, each with both comparisons; the rising rows first.
 
-    The two comparisons of every row form one family for the false-discovery control.
+    `cells`, where given, are the reports' monthly counts of exactly `cases` (the cockpit's scope of
+    whole places): the three months before are read from them. The two comparisons of every row
+    form one family for the false-discovery control.
     """
     field, label = DIMENSIONS[dimension]
-    rows = _counts(cases, dimension, windows, today)
+    if cells is not None and dimension in SUMMARY_DIMENSIONS:
+        rows = _counts_with_summary(cases, dimension, windows, cells)
+    else:
+        rows = _counts(cases, dimension, windows, today)
     days = {name: windows.days(getattr(windows, name)) for name in ("current", "last_year", "previous")}
     tests = []
     for row in rows:

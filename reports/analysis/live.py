@@ -28,6 +28,8 @@ def filters(period: Period, today: dt.date) -> dict[str, Q]:
     on_time = Q(conclude_due__isnull=True) | Q(concluded_at__date__lte=F("conclude_due"))
     return {
         "registered": registered_q(period),
+        # The period's registrations of the day `today` (the cockpit's 今日新增, with the month's).
+        "registered_today": registered_q(Period.daily(today)),
         "concluded": concluded,
         "agreed": concluded & Q(outcome=Outcome.AGREED),
         "open": open_q(),
@@ -45,6 +47,7 @@ def filters(period: Period, today: dt.date) -> dict[str, Q]:
 # over their union had to read the table.
 FAMILIES = {
     "registered": "registered",
+    "registered_today": "registered",
     "concluded": "concluded",
     "agreed": "concluded",
     "on_time": "concluded",

@@ -88,6 +88,7 @@ def test_missing_returns_of_the_district_or_one_subdistrict_read_only(
     grids = district["grids"]
     assert grids["own"].name in page and grids["neighbour"].name in page and grids["far"].name not in page
     assert "代为填报" not in page  # the district reads; it files for no one
+    assert "<td>豫章街道</td>" in page  # each grid says its subdistrict when the district's are listed together
     page = client.get(f"/reports/inspections/missing/?subdistrict={district['neighbour'].pk}").content.decode()
     assert grids["neighbour"].name in page and grids["own"].name not in page
     assert client.get(f"/reports/inspections/missing/?subdistrict={district['far'].pk}").status_code == 404

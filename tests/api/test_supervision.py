@@ -14,8 +14,9 @@ from tests.factories import DistrictFactory, SubdistrictFactory, UserFactory, gr
 
 pytestmark = pytest.mark.django_db
 
-# The district, its staff and an overdue case of tests/casework/test_supervision.py.
-district, staff, overdue = casework_supervision.district, casework_supervision.staff, casework_supervision.overdue
+# The district's staff and an overdue case of tests/casework/test_supervision.py (the district
+# itself is the shared conftest's).
+staff, overdue = casework_supervision.staff, casework_supervision.overdue
 
 ORDER = {"instruction": "三日内受理并联系当事人", "working_days": 3}
 

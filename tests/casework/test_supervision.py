@@ -22,16 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def district(subdistrict):
-    district = DistrictFactory()
-    subdistrict.district = district
-    subdistrict.save(update_fields=["district"])
-    return district
-
-
-@pytest.fixture
-def staff(district):
-    return UserFactory(username="district", roles=[Role.DISTRICT_STAFF], district=district)
+def staff(district_staff):
+    return district_staff
 
 
 @pytest.fixture

@@ -33,6 +33,8 @@ ALLOWED = {
     T.REACH_AGREEMENT: {"lead", "co"},
     T.FAIL: {"lead", "co"},
     T.ESCALATE: {"centre", "community", "lead", "co"},  # from mediating; from failed without the mediators
+    # The subdistrict's centre refers its own subdistrict-level case to the district.
+    T.REFER_DISTRICT: {"centre"},
     T.WITHDRAW: {"centre", "lead", "co"},
     T.CLOSE: {"centre"},
     # 回避: the lead leaves, or centre staff record it for them.
@@ -49,6 +51,7 @@ SOURCES = {
     T.FAIL: [S.MEDIATING],
     # A community failure goes up the ladder too (issue 13): failed (community) → accepted (subdistrict).
     T.ESCALATE: [S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.FAILED],
+    T.REFER_DISTRICT: [S.ACCEPTED, S.ASSIGNED, S.MEDIATING, S.FAILED],
     T.WITHDRAW: [S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.MEDIATING],
     T.CLOSE: [S.AGREED, S.FAILED],
     T.RECUSE: [S.ASSIGNED, S.MEDIATING],
@@ -62,12 +65,18 @@ TARGET = {
     T.REACH_AGREEMENT: S.AGREED,
     T.FAIL: S.FAILED,
     T.ESCALATE: S.ACCEPTED,
+    T.REFER_DISTRICT: S.ACCEPTED,
     T.WITHDRAW: S.WITHDRAWN,
     T.CLOSE: S.CLOSED,
     T.RECUSE: S.ACCEPTED,
 }
 # The source state the role sweep starts from: the latest one, so the case's mediators exist.
-SWEEP_FROM = {name: sources[-1] for name, sources in SOURCES.items()} | {T.ESCALATE: S.MEDIATING}
+SWEEP_FROM = {name: sources[-1] for name, sources in SOURCES.items()} | {
+    T.ESCALATE: S.MEDIATING,
+    T.REFER_DISTRICT: S.MEDIATING,
+}
+# The level a transition's case is at (community, unless the transition needs another).
+LEVEL = {T.REFER_DISTRICT: Level.SUBDISTRICT}
 MEDIATOR_ONLY = {T.START, T.REACH_AGREEMENT, T.FAIL}
 # States in which `drive` leaves the lead mediator on the case.
 WITH_MEDIATORS = [S.ASSIGNED, S.MEDIATING, S.AGREED, S.FAILED, S.CLOSED, S.WITHDRAWN]
@@ -83,6 +92,7 @@ def valid_arguments(name, *, mediator, co_mediator, spare_mediator):
         T.REACH_AGREEMENT: {"form": AgreementForm.ORAL, "terms": "赔偿500元", "signed_on": timezone.localdate()},
         T.FAIL: {"reason": "双方分歧较大", "guidance": "litigation"},
         T.ESCALATE: {"reason": "社区调解未果"},
+        T.REFER_DISTRICT: {"reason": "街道无力化解"},
         T.WITHDRAW: {"reason": "申请人撤回申请"},
         T.CLOSE: {},
         T.RECUSE: {"reason": "与被申请人系亲属"},
@@ -98,6 +108,11 @@ def perform(mediator, co_mediator, spare_mediator):
     return run
 
 
+@pytest.fixture(autouse=True)
+def in_a_district(district):
+    """The subdistrict belongs to a district, so that it may refer cases up to it."""
+
+
 def test_table_covers_every_transition_but_register():
     assert set(ALLOWED) == set(TRANSITION_SERVICES) == set(Transition) - {T.REGISTER}
 
@@ -105,7 +120,7 @@ def test_table_covers_every_transition_but_register():
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", list(ALLOWED))
 def test_transition_by_role_as_the_table_says(name, role, cast, case_at, perform):
-    case = case_at(SWEEP_FROM[name])
+    case = case_at(SWEEP_FROM[name], level=LEVEL.get(name, Level.COMMUNITY))
     actor = cast[role]
     before = snapshot(case)
     if role in ALLOWED[name]:
@@ -134,7 +149,7 @@ def test_transition_by_role_as_the_table_says(name, role, cast, case_at, perform
     [(name, state) for name, sources in SOURCES.items() for state in sources if name not in MEDIATOR_ONLY],
 )
 def test_transition_from_every_source_state_by_centre(name, state, centre, case_at, perform):
-    case = case_at(state)
+    case = case_at(state, level=LEVEL.get(name, Level.COMMUNITY))
     perform(name, case, centre)
     assert fresh(case).status == TARGET[name]
     assert CaseEvent.objects.filter(case=case).latest("id").from_status == state
@@ -149,7 +164,7 @@ def _wrong_states(name):
 def test_transition_from_wrong_state_unavailable(name, state, cast, case_at, perform):
     # An actor the table allows, so the refusal is about the state alone.
     actor = cast["lead"] if name in MEDIATOR_ONLY else cast["centre"]
-    case = case_at(state)
+    case = case_at(state, level=LEVEL.get(name, Level.COMMUNITY))
     before = snapshot(case)
     with pytest.raises(TransitionUnavailable) as refused:
         perform(name, case, actor)

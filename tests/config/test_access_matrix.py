@@ -26,6 +26,7 @@ from casework.enums import CaseStatus
 from grids import services as grid_services
 from grids.enums import Role
 from ledger.models import LedgerImport
+from reports import district as district_reports
 from reports import services as report_services
 from tests.api.bodies import follow_up_body, registration, session_body, written_agreement_body
 from tests.factories import (
@@ -78,6 +79,8 @@ TRANSITION_WHO = {
     "reach_agreement": {"lead"},
     "fail": {"lead"},
     "escalate": {"centre", "community", "lead"},
+    # The subdistrict's centre refers up (here a community-level case: 409, unavailable).
+    "refer_district": {"centre"},
     "withdraw": {"centre", "lead"},
     "close": {"centre"},
     "recuse": {"centre", "lead"},
@@ -104,6 +107,7 @@ SUBDISTRICT_READERS = {"centre", "leader", "community", "community2"}
 REPORT_READERS = SUBDISTRICT_READERS | DISTRICT_READERS
 # The lists of reports: every reader gets one, of their own territory (another district's: empty).
 LIST_READERS = REPORT_READERS | {"otherdistrict"}
+LIST_DISTRICT_READERS = DISTRICT_READERS | {"otherdistrict"}
 CENTRE = {"centre"}
 # Registering is open to these roles, each in their own territory (the intake page lists only that).
 REGISTERING = {"centre", "community", "community2", "gridworker", "gridworker2"}
@@ -149,6 +153,7 @@ def api_transition_body(name, world):
         "reach_agreement": written_agreement_body(),
         "fail": {"reason": "双方分歧较大", "guidance": "litigation"},
         "escalate": {"reason": "需街道协调"},
+        "refer_district": {"reason": "需区级统筹"},
         "withdraw": {"reason": "申请人撤回", "by": "party"},
         "close": {},
         "recuse": {"reason": "与申请人系亲属"},
@@ -237,6 +242,22 @@ def routes(world):
             ),
         )
 
+    # 更正: centre staff correct a party, a session or a follow-up of a case of theirs, on the web and the API.
+    corrections = {
+        "party": ("parties", "party-correction", {"reason": "姓名错字", "name": "张叁"}),
+        "session": ("sessions", "session-correction", {"reason": "地点有误", "location": "会议室"}),
+        "follow_up": ("follow-ups", "follow-up-correction", {"reason": "误记", "satisfaction": 3}),
+    }
+    for case, outside in ((a, False), (world["outside_closed"], True)):
+        rows = {"party": case.parties.first(), "session": case.sessions.first(), "follow_up": case.follow_ups.first()}
+        for kind, (segment, name, body) in corrections.items():
+            row = rows[kind].pk
+            web = f"/mediation/cases/{case.pk}/correct/{kind}/{row}/"
+            add("mediation:correct", Cell("get", web, on_case(CENTRE, outside=outside)))
+            add("mediation:correct", Cell("post", web, on_case(CENTRE, outside=outside), data=body))
+            api = f"/api/v1/cases/{case.pk}/{segment}/{row}/correction/"
+            add(f"api:{name}", Cell("post", api, on_case(CENTRE, outside=outside), api=True, data=body))
+
     # Web: lists, intake and exports (the scope filters what they hold; tests/casework covers that).
     add("home", Cell("get", "/", by_role(SIGNED_IN)))
     # Notices: each user's own (a notice of someone else's is neither listed nor marked).
@@ -268,6 +289,12 @@ def routes(world):
         "reports:compare",
         Cell("get", f"/reports/{world['outside_snapshot'].pk}/communities/", by_role(DISTRICT_READERS, refused=404)),
     )
+    # The district's monthly report: its own staff and leaders only; below the district (a subdistrict's
+    # staff) it does not exist. Another district's staff have a list of their own (empty here).
+    add("reports:district_list", Cell("get", "/reports/district/", by_role(LIST_DISTRICT_READERS, refused=404)))
+    for suffix, name in (("", "district_detail"), ("export.xlsx", "district_xlsx"), ("export.pdf", "district_pdf")):
+        path = f"/reports/district/{world['district_report'].pk}/{suffix}"
+        add(f"reports:{name}", Cell("get", path, by_role(DISTRICT_READERS, refused=404)))
     add("reports:list", Cell("get", "/reports/", by_role(LIST_READERS, refused=404)))
     add(
         "reports:list",
@@ -441,6 +468,7 @@ def world(
     far_lead = MediatorFactory(user__username="farmediator")
     outside = drive(CaseStatus.MEDIATING, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
     outside_agreed = drive(CaseStatus.AGREED, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
+    outside_closed = drive(CaseStatus.CLOSED, centre=far_centre, lead=far_lead, co=None, grid=far_grid)
     register(far_centre, far_grid)
 
     def upload(user):
@@ -461,8 +489,10 @@ def world(
         "agreed": case_at(CaseStatus.AGREED),
         "outside": outside,
         "outside_agreed": outside_agreed,
+        "outside_closed": outside_closed,
         "snapshot": report_services.report_ensure(subdistrict=subdistrict, kind="monthly", period=MARCH),
         "outside_snapshot": report_services.report_ensure(subdistrict=far, kind="monthly", period=MARCH),
+        "district_report": district_reports.district_report_ensure(district, MARCH),
         "inspection": grid_services.inspection_file(
             actor=grid_worker,
             grid=grid,

@@ -38,6 +38,7 @@ def test_every_entry_is_a_crontab_with_expires_and_a_registered_task():
         "anomaly-alerts",
         "delivery-sweep",
         "similar-index",
+        "reconcile-summary",
     }
     for name, item in app.conf.beat_schedule.items():
         assert isinstance(item["schedule"], crontab), name

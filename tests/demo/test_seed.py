@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.enums import CONCLUDED, OPEN, CaseStatus, Transition
+from casework.enums import CONCLUDED, OPEN, CaseStatus, Level, Transition
 from casework.models import CaseEvent, DisputeCase
 from casework.permissions import can_transition
 from casework.selectors import cases_visible_to
@@ -23,6 +23,8 @@ from demo.seed import CONCLUDED as DEMO_CONCLUDED
 from grids.enums import Role
 from grids.models import Subdistrict, User
 from mediation.models import Agreement
+from reports.models import DistrictReport
+from reports.services import scheduled_monthly_report
 from reports.statistics import success_rate
 
 S = CaseStatus
@@ -61,7 +63,8 @@ def test_demo_neighbour_is_a_smaller_subdistrict_of_the_same_district():
     overall = success_rate(since=dt.date(2020, 1, 1), third_party=True)
     assert (overall.concluded, overall.agreed) == (83, 78)
     assert success_rate(DisputeCase.objects.filter(subdistrict=yzj)).concluded == 4
-    # Each subdistrict's centre sees its own cases only; the district's centre sees both and changes nothing.
+    # Each subdistrict's centre sees its own cases only; the district's centre sees both and changes
+    # nothing but the one case 豫章街道 referred up to it (上报区), which it now holds.
     centre, yzcentre = User.objects.get(username="centre"), User.objects.get(username="yzcentre")
     assert set(cases_visible_to(centre).values_list("subdistrict__code", flat=True)) == {"BHZ"}
     assert set(cases_visible_to(yzcentre).values_list("subdistrict__code", flat=True)) == {"YZJ"}
@@ -69,7 +72,12 @@ def test_demo_neighbour_is_a_smaller_subdistrict_of_the_same_district():
     assert district.has_role(Role.DISTRICT_STAFF) and district.district_id == bhz.district_id
     seen = cases_visible_to(district)
     assert seen.count() == DisputeCase.objects.count()
-    assert not any(can_transition(district, case, name) for case in seen[:20] for name in Transition.values)
+    [referred] = DisputeCase.objects.filter(level=Level.DISTRICT)
+    assert (referred.subdistrict.code, referred.status, referred.lead_mediator_id) == ("YZJ", S.ACCEPTED, None)
+    assert can_transition(district, referred, Transition.ASSIGN)
+    assert not can_transition(yzcentre, referred, Transition.ASSIGN)
+    others = seen.exclude(pk=referred.pk)[:20]
+    assert not any(can_transition(district, case, name) for case in others for name in Transition.values)
     assert User.objects.get(username="district").check_password("baihuazhou2021")
 
 
@@ -82,6 +90,21 @@ def test_demo_district_leader_sees_baihuazhous_headline_beside_the_neighbour(cli
     assert (rows["YZJ"]["success"].agreed, rows["YZJ"]["success"].concluded) == (3, 4)
     page = response.content.decode()
     assert "百花洲街道" in page and "豫章街道" in page and "94.0%" in page
+
+
+def test_demo_district_report_shows_baihuazhous_headline_beside_the_neighbours_figures(client):
+    """The monthly run makes each subdistrict's report, then the district's from them."""
+    scheduled_monthly_report()
+    [report] = DistrictReport.objects.all()
+    client.force_login(User.objects.get(username="districtleader"))
+    response = client.get(reverse("reports:district_detail", args=[report.pk]))
+    rows = {row["code"]: row for row in response.context["rows"]}
+    assert list(rows) == ["BHZ", "YZJ"]
+    third_party = rows["BHZ"]["third_party"]
+    assert (third_party["agreed"], third_party["concluded"], third_party["rate"]) == (78, 83, 0.94)
+    assert rows["YZJ"]["success_rate"]["concluded"] == 4
+    page = response.content.decode()
+    assert "94.0%（78/83" in page and "豫章街道" in page
 
 
 def test_demo_concluded_cases_are_third_party_mediations():
@@ -195,3 +218,37 @@ def test_stats_command_period_with_no_conclusions():
 def test_stats_command_bad_dates_refused(args):
     with pytest.raises(CommandError):
         _stats(*args)
+
+
+def test_demo_reports_say_the_same_from_the_monthly_counts_as_from_the_events():
+    """No figure changed when the history came to be read from the monthly counts: every report of
+    every subdistrict of the demo, monthly and daily, byte for byte (the figures a snapshot stores)."""
+    import json
+
+    from reports.services import report_material
+    from reports.statistics import Period, collect, derive
+    from reports.summary import reconcile
+
+    assert reconcile() == []
+    this_month = timezone.localdate().replace(day=1)
+    months = [this_month.replace(year=this_month.year - 1)] + [
+        (this_month - dt.timedelta(days=31 * n)).replace(day=1) for n in range(6, -1, -1)
+    ]
+    periods = [Period.monthly(m) for m in months] + [
+        Period.daily(timezone.localdate() - dt.timedelta(days=n)) for n in (0, 9)
+    ]
+    compared = 0
+    for subdistrict in Subdistrict.objects.order_by("code"):
+        for period in periods:
+            summary = json.dumps(derive(collect(subdistrict.pk, period, history="summary")), sort_keys=True)
+            events = json.dumps(derive(collect(subdistrict.pk, period, history="events")), sort_keys=True)
+            assert summary == events, (subdistrict.code, period)
+            compared += 1
+    assert compared == Subdistrict.objects.count() * len(periods) >= 2 * len(periods)
+    # The snapshot's own figures (its material with the month's 研判) as well.
+    baihuazhou = Subdistrict.objects.get(code="BHZ")
+    last_month = Period.monthly(this_month - dt.timedelta(days=1))
+    material = report_material(baihuazhou, last_month)
+    assert material["counts"]["cumulative_concluded"]
+    replayed = {**material, "counts": collect(baihuazhou.pk, last_month, history="events")["counts"]}
+    assert json.dumps(derive(material), sort_keys=True) == json.dumps(derive(replayed), sort_keys=True)

@@ -13,6 +13,7 @@ from casework.permissions import can_transition, can_view_case
 from casework.selectors import cases_visible_to
 from grids.enums import Role
 from home.navigation import menu_for
+from reports import services as report_services
 from tests.factories import CommunityFactory, DistrictFactory, GridFactory, SubdistrictFactory, UserFactory, register
 from tests.workflow import drive
 
@@ -95,7 +96,7 @@ def test_district_home_puts_the_subdistricts_side_by_side(client, territory, sub
 
 def test_district_menu_reads_and_never_registers(territory):
     keys = [item["key"] for item in menu_for(territory["staff"])]
-    assert keys == ["home", "queue", "reports", "notices"]
+    assert keys == ["home", "queue", "reports", "missing", "analysis", "notices"]
 
 
 def test_a_subdistricts_staff_cannot_narrow_the_queue_to_the_neighbour(client, territory, centre, grid):
@@ -108,3 +109,42 @@ def test_a_subdistricts_staff_cannot_narrow_the_queue_to_the_neighbour(client, t
     # Their own subdistrict is the one they may narrow to.
     own = client.get(reverse("casework:queue"), {"subdistrict": centre.subdistrict_id}).content.decode()
     assert ours.number in own and theirs.number not in own
+
+
+def test_district_home_shows_each_subdistricts_ladder_and_missing_returns_from_its_report(
+    client, territory, subdistrict, centre, grid, mediator, django_assert_max_num_queries
+):
+    """The figures only a report holds (the ladder shares, 上报区, 缺报) come from each subdistrict's
+    latest monthly report, and drill into that report's cases; the page's queries do not grow with
+    the number of subdistricts."""
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    concluded = timezone.make_aware(dt.datetime.combine(last_month + dt.timedelta(days=20), dt.time(10)))
+    drive(CaseStatus.AGREED, centre=centre, lead=mediator, grid=grid, at=concluded - dt.timedelta(days=10),
+          concluded=concluded)  # fmt: skip
+    ours = report_services.report_ensure(subdistrict=subdistrict, kind="monthly", period=last_month)
+    client.force_login(territory["staff"])
+
+    def page():
+        with django_assert_max_num_queries(8) as queries:
+            response = client.get(reverse("home"))
+        response.queries = len(queries.captured_queries)
+        return response
+
+    page()  # what a first visit of the session reads once
+    response = page()
+    rows = {row["subdistrict"].code: row for row in response.context["rows"]}
+    mine = rows[subdistrict.code]
+    assert mine["report"]["pk"] == ours.pk and rows["SBJ"]["report"] is None
+    assert mine["report"]["ladder"]["subdistrict"]["count"] == 1
+    assert mine["report"]["missing"] == ours.figures["inspections"]["missing_count"]
+    body = response.content.decode()
+    assert mine["report_urls"]["ladder_subdistrict"] in body and "尚无月报" in body
+    drill = client.get(mine["report_urls"]["ladder_subdistrict"])
+    assert drill.status_code == 200
+    # One more subdistrict, with its report: the same number of queries.
+    report_services.report_ensure(subdistrict=territory["neighbour"], kind="monthly", period=last_month)
+    more = SubdistrictFactory(code="XSJ", name="新设街道", district=territory["district"])
+    report_services.report_ensure(subdistrict=more, kind="monthly", period=last_month)
+    more_response = page()
+    assert all(row["report"] for row in more_response.context["rows"])
+    assert more_response.queries == response.queries

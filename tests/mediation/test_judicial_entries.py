@@ -99,7 +99,7 @@ def test_the_answers_recorded_before_are_rebuilt_as_entries(centre, mediator, gr
     untouched = drive(CaseStatus.AGREED, centre=centre, lead=mediator, grid=grid)
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes("mediation")
-    executor.migrate([("mediation", "0005_agreement_particulars_signing")])
+    executor.migrate([("mediation", "0006_record_corrections")])
     try:
         with connection.cursor() as cursor:
             # An answer written onto the agreement with no event, as a raw edit or an old import left it.

@@ -100,10 +100,19 @@ def test_a_complete_written_agreement_is_recorded_with_its_signing(mediator, cen
     agreement = Agreement.objects.get(case=case)
     assert agreement.facts == "楼上卫生间漏水，致楼下天花板受损"  # not the registered description
     assert agreement.disputed_matters == "维修费用与赔偿数额"
-    assert agreement.signatures == kwargs["signatures"]
+    # The particulars completed with the agreement are a row superseding the registered one, which
+    # stays as it was; the signatures name the rows the agreement names.
+    applicant = Party.objects.get(supersedes=parties[0].pk)
+    respondent = Party.objects.get(case=case, role=parties[1].role)
+    assert agreement.signatures == [
+        {"party": applicant.pk, "mark": "fingerprint"},
+        {"party": respondent.pk, "mark": "seal"},
+    ]
     assert agreement.mediator_signed and agreement.committee_sealed
     assert agreement.judicial_deadline >= agreement.signed_on + dt.timedelta(days=30)  # in effect when signed
-    applicant = Party.objects.get(pk=parties[0].pk)
+    registered = Party.all_rows.get(pk=parties[0].pk)
+    assert registered.ethnicity == "" and registered.superseded_by == applicant
+    assert applicant.earlier == [registered.pk] and applicant.corrected_by == mediator.user
     assert (applicant.ethnicity, applicant.sex, applicant.birth_date) == ("汉族", "male", "1980-01-01")
     assert applicant.id_number == person_id(0) and applicant.id_number_index == Party.index_of(
         "id_number", person_id(0)
@@ -183,7 +192,9 @@ def test_the_web_form_takes_the_particulars_and_the_signing(client, mediator, ce
         }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert Agreement.objects.get(case=case).signatures == [{"party": p.pk, "mark": "signature"} for p in parties]
+    # The signatures name the rows the agreement completed (each superseding a registered party).
+    signed = [Party.objects.get(supersedes=p.pk).pk for p in parties]
+    assert Agreement.objects.get(case=case).signatures == [{"party": pk, "mark": "signature"} for pk in signed]
 
 
 def test_the_agreement_prints_every_particular_and_the_signing(client, mediator, centre, grid):

@@ -64,6 +64,11 @@ def test_totals_of_march_match_the_hand_count(world, subdistrict):
         "late_community": 0,
         "on_time_subdistrict": 3,
         "late_subdistrict": 0,
+        # Nothing went up to the district.
+        "referred_district": 0,
+        "ladder_district": 0,
+        "on_time_district": 0,
+        "late_district": 0,
         # A and D were agreed in March: their judicial-confirmation windows close in April.
         "judicial_applied": 0,
         "judicial_confirmed": 0,
@@ -98,6 +103,7 @@ def test_on_time_rate_counts_overdue_open_cases_against_it(world, subdistrict):
     assert by_level == {
         "community": {"on_time": 0, "late": 0, "rate": None},
         "subdistrict": {"on_time": 3, "late": 0, "rate": 1.0},
+        "district": {"on_time": 0, "late": 0, "rate": None},
     }
 
 

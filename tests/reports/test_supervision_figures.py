@@ -13,7 +13,7 @@ from casework.supervision import supervision_answer, supervision_issue
 from grids.enums import Role
 from reports import services, statistics
 from reports.statistics import Period
-from tests.factories import PASSWORD, DistrictFactory, UserFactory
+from tests.factories import PASSWORD, DistrictFactory, SubdistrictFactory, UserFactory
 from tests.reports.conftest import MARCH, at
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,23 @@ def test_the_page_drills_to_the_cases_and_the_exports_carry_the_section(client, 
     pdf = PdfReader(io.BytesIO(client.get(reverse("reports:pdf", args=[snapshot.pk])).content))
     text = "".join(page.extract_text() for page in pdf.pages)
     assert "督办按期答复率" in text and "期末督办未答复" in text
+
+
+def test_the_district_report_sums_each_subdistricts_supervision(client, world, orders, subdistrict):
+    from reports import district as district_reports
+
+    neighbour = SubdistrictFactory(code="YZJ", name="豫章街道", district=subdistrict.district)
+    for sub in (subdistrict, neighbour):
+        services.report_ensure(subdistrict=sub, kind="monthly", period=MARCH)
+    report = district_reports.district_report_ensure(subdistrict.district, MARCH)
+    rows = {row["name"]: row["counts"] for row in report.figures["subdistricts"]}
+    assert (rows[subdistrict.name]["supervision_issued"], rows[subdistrict.name]["supervision_overdue"]) == (2, 1)
+    assert rows["豫章街道"]["supervision_issued"] == 0
+    assert report.figures["district"]["counts"]["supervision_unanswered"] == 2
+    client.force_login(orders[0].issued_by)
+    page = client.get(reverse("reports:district_detail", args=[report.pk])).content.decode()
+    assert "督办（逾期未答复）" in page and "figure=supervision_overdue" in page
+    sheet = load_workbook(io.BytesIO(client.get(reverse("reports:district_xlsx", args=[report.pk])).content)).active
+    header, *rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    issued, overdue = header.index("本期督办"), header.index("督办逾期未答复")
+    assert {row[0]: (row[issued], row[overdue]) for row in rows}[subdistrict.name] == (2, 1)

@@ -106,6 +106,8 @@ def test_drill_down_lists_exactly_the_cases_behind_the_figure(client, centre, ma
     assert numbers(drill(client, march, "concluded")) == {world[k].number for k in "ABD"}
     assert numbers(drill(client, march, "late")) == {world[k].number for k in "EF"}
     assert numbers(drill(client, march, "cumulative_agreed")) == {world[k].number for k in "AD"}
+    # The history's cases are listed from the events, their state then read from them too.
+    assert {label for _case, label in drill(client, march, "cumulative_agreed").context["rows"]} == {"调解成功"}
 
 
 def test_drill_down_respects_the_readers_scope(client, community_staff, march, world):

@@ -50,7 +50,7 @@ def entries_from_the_record(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("mediation", "0005_agreement_particulars_signing"),
+        ("mediation", "0006_record_corrections"),
         ("casework", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
