@@ -13,5 +13,6 @@ class ReportsConfig(AppConfig):
         # The history table's triggers carry settings (time zone, start date): reinstalled after
         # every migrate, as the append-only triggers are.
         install_after_migrate(self)
-        # A snapshot is evidence of what the figures were: regenerating makes a new version.
-        protect(self, {"Snapshot": ()})
+        # A snapshot, and a district's report made from its subdistricts' snapshots, are evidence of
+        # what the figures were: regenerating makes a new version.
+        protect(self, {"Snapshot": (), "DistrictReport": ()})
