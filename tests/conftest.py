@@ -1,6 +1,7 @@
 """Personas for every role, over one small territory: two communities, three grids."""
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
@@ -26,6 +27,13 @@ def fast_password_hashing(settings):
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def empty_cache():
+    """The test database is made anew each run and its ids start again: a cache kept from the last run
+    (Redis outlives the test database) would answer for rows that are not the ones it counted."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
