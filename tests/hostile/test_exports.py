@@ -81,11 +81,11 @@ def test_finding_1_a_stored_control_character_breaks_no_export(client, world, le
     import_ledger(ledger_xlsx([agreed_row(world, "C-1")]), user=world["centre"])
     # As rows stored before the rule: written behind the services' back.
     DisputeCase.objects.update(description=f"旧{CONTROLS}数据")
-    Party.objects.filter(name="张三").update(name="张\x07三")
-    # The agreement is append-only in the database (common.append_only): triggers are lifted for
-    # this simulation of old data only, inside the test's transaction.
+    # The parties and the agreement are append-only in the database (common.append_only): triggers
+    # are lifted for this simulation of old data only, inside the test's transaction.
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
+        Party.objects.filter(name="张三").update(name="张\x07三")
         Agreement.objects.update(terms="赔偿\x0b3000元")
         cursor.execute("SET session_replication_role = DEFAULT")
     snapshot, _created = report_generate(kind="monthly", period=dt.date(2021, 3, 1), actor=world["centre"])
