@@ -262,6 +262,10 @@ SPECTACULAR_SETTINGS = {
         "MediatorKindEnum": "mediation.enums.MediatorKind",
         "InspectionKindEnum": "grids.enums.InspectionKind",
         "ReportKindEnum": "reports.enums.ReportKind",
+        # Three fields named "status" carry different choices: each its own name in the schema.
+        "CaseStatusEnum": "casework.enums.CaseStatus",
+        "JudicialConfirmationEnum": "mediation.enums.JudicialConfirmation",
+        "ImportStateEnum": "ledger.enums.ImportState",
     },
 }
 
