@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -627,3 +628,9 @@ def test_schema_and_docs_are_served(client, db):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert "drf_spectacular_sidecar" in docs.content.decode()
+
+
+def test_schema_generates_without_a_warning(tmp_path):
+    """What `check --deploy --fail-level WARNING` refuses: two choice sets under one enum name, a view
+    whose serializer cannot be guessed. Generating the schema with --fail-on-warn raises on either."""
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
