@@ -34,12 +34,12 @@ def leave(page, phone):
 
 
 def open_notice_of(page, number, phone):
-    """From the menu's 通知, the notice about case `number`, opened by its link."""
+    """From the menu's 通知, the unread notice about case `number`, opened (and so marked read)."""
     go(page, "通知", phone)
     page.wait_for_url("**/notices/")
     notice = page.locator(f".notice:has-text('{number}')").first
     text = notice.locator(".notice-text").inner_text()
-    notice.locator(f"a:has-text('{number}')").click()
+    notice.locator(f"button:has-text('{number}')").click()
     page.wait_for_url("**/mediation/cases/*/")
     return text
 
