@@ -148,3 +148,10 @@ def test_district_home_shows_each_subdistricts_ladder_and_missing_returns_from_i
     more_response = page()
     assert all(row["report"] for row in more_response.context["rows"])
     assert more_response.queries == response.queries
+
+
+def test_district_staff_are_told_which_cases_they_act_on(client, district_staff, district):
+    """Leaders only read; the district's staff also mediate the cases referred up to them."""
+    client.force_login(district_staff)
+    page = client.get(reverse("home")).content.decode()
+    assert "上报区案件由区办理" in page
