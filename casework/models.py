@@ -702,7 +702,14 @@ class CaseEvent(ChainedModel):
         verbose_name = _("案件日志")
         verbose_name_plural = _("案件日志")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="event_case_at_idx")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="event_case_at_idx"),
+            # A period's report: the cases whose state changed since it began, read from the index
+            # alone (the events of a month are scattered over the table), and the events of one
+            # kind in a span (judicial confirmations, conclusions) without a pass over all of them.
+            models.Index(fields=["at", "case"], name="event_transition_at_idx", condition=~Q(to_status="")),
+            models.Index(fields=["name", "at"], name="event_name_at_idx"),
+        ]
 
     def __str__(self):
         return f"{self.case_id} {self.name} {self.at:%Y-%m-%d %H:%M}"

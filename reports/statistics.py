@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -86,6 +88,15 @@ class SuccessRate:
         if not self.concluded:
             return "—（0 件办结）"
         return f"{self.rate:.1%}, {self.agreed} of {self.concluded}"
+
+
+def among(ids: list[int]):
+    """A right-hand side for `__in` over ids already read: on PostgreSQL one array parameter, so the
+    statement is the same size for ten ids or a hundred thousand, and planned from their number
+    (a subquery in their place is planned and run again in each statement that uses it)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
 
 
 def day_start(day: dt.date) -> dt.datetime:
@@ -485,17 +496,25 @@ class Collector:
     # -- the period's cases -------------------------------------------------
 
     def _population(self):
+        """The period's cases: registered in it, open now, or changed since it began (what a case is
+        now says nothing of what it was then). Each part read on its own index and united: an OR of
+        the three made PostgreSQL visit every case of the subdistrict, and look up its events."""
         period = self.period
-        changed = CaseEvent.objects.filter(case_id=OuterRef("pk"), at__gte=period.start_at).exclude(to_status="")
-        return DisputeCase.objects.filter(subdistrict_id=self.subdistrict_id, registered_at__lt=period.end_at).filter(
-            Q(registered_at__gte=period.start_at) | Q(status__in=OPEN) | Q(Exists(changed))
+        ours = DisputeCase.objects.filter(subdistrict_id=self.subdistrict_id, registered_at__lt=period.end_at)
+        changed = CaseEvent.objects.filter(at__gte=period.start_at).exclude(to_status="").values("case_id")
+        parts = (
+            ours.filter(registered_at__gte=period.start_at),
+            ours.filter(status__in=OPEN),
+            ours.filter(pk__in=changed),
         )
+        first, *others = (part.values_list("pk", flat=True).order_by() for part in parts)
+        # Read once and handed on as ids: the rows and their events are then looked up by key.
+        return list(first.union(*others))
 
     def _cases(self):
         period = self.period
-        population = self._population()
         rows = list(
-            population.values(
+            DisputeCase.objects.filter(pk__in=among(self._population())).values(
                 "pk", "number", "community_id", "community__name", "grid_id", "grid__name", "category_id",
                 "category__name", "source", "risk", "registered_at", "occurred_on", "is_warning", "warning_reasons",
                 "accept_due", "conclude_due", "follow_up_due", "status", "level", "grid__community__name",
@@ -503,7 +522,7 @@ class Collector:
         )  # fmt: skip
         events = defaultdict(list)
         for event in (
-            CaseEvent.objects.filter(case_id__in=population.values("pk"))
+            CaseEvent.objects.filter(case_id__in=among([row["pk"] for row in rows]))
             .order_by("case_id", "at", "id")
             .values("case_id", "at", "name", "to_status", "data", "actor_id", "imported")
         ):
