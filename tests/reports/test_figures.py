@@ -6,11 +6,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from casework.enums import CaseStatus
 from grids.models import SensitivePeriod
 from reports import statistics
 from reports.statistics import Period
 from tests.factories import register
-from tests.reports.conftest import MARCH, daily_zero_return, monthly_return
+from tests.reports.conftest import MARCH, at, daily_zero_return, monthly_return
+from tests.workflow import drive
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +244,20 @@ def test_a_case_registered_late_after_it_occurred_is_named(subdistrict, centre, 
 def test_report_figures_cost_a_bounded_number_of_queries(world, subdistrict, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         figures_of(Period.monthly(MARCH), subdistrict)
+
+
+def test_a_period_holds_the_cases_registered_in_it_open_now_or_changed_since(
+    world, subdistrict, centre, mediator, grid
+):
+    """Read as three parts and united: a case settled before the period and left alone since is
+    not among them, nor one registered after it; one settled after it was open at its end."""
+    settled = drive(CaseStatus.WITHDRAWN, centre=centre, lead=mediator, grid=grid, at=at(2, 1), concluded=at(2, 10))
+    settled_after = drive(
+        CaseStatus.WITHDRAWN, centre=centre, lead=mediator, grid=grid, at=at(2, 3), concluded=at(4, 5)
+    )
+    later = register(centre, grid, at=at(4, 2))
+    population = set(statistics.Collector(subdistrict.pk, Period.monthly(MARCH))._population())
+    assert population == {case.pk for case in world.values()} | {settled_after.pk}
+    assert not {settled.pk, later.pk} & population
+    material = statistics.collect(subdistrict.pk, Period.monthly(MARCH))
+    assert settled_after.pk in material["sets"]["open:status=mediating"]
