@@ -10,8 +10,10 @@ class CaseworkConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers the calendar's horizon check)
         from .filters import watch_reference_data
+        from .versions import watch_cases
 
         watch_reference_data()
+        watch_cases()
 
         from common.fields import BlindIndexField, SealedField
 

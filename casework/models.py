@@ -18,7 +18,7 @@ from django_fsm import FSMField, transition
 from common.chain import ChainedModel, ChainedQuerySet
 from common.fields import BlindIndexField, SealedField, SealedQuerySet
 
-from . import permissions
+from . import permissions, versions
 from .enums import (
     CONCLUDED,
     OPEN,
@@ -133,8 +133,27 @@ class Category(models.Model):
         return self.name
 
 
+class CalendarDayQuerySet(models.QuerySet):
+    """Days written in bulk (a year loaded from the package or a sheet) replace the cases' version as
+    a save does (casework.versions): the dashboards' calendar check is kept under it."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            versions.cases_changed()
+        return created
+
+    def update(self, **kwargs):
+        updated = super().update(**kwargs)
+        if updated:
+            versions.cases_changed()
+        return updated
+
+
 class CalendarDay(models.Model):
     """A day that breaks the Monday-to-Friday rule: a public holiday or a 调休 working day."""
+
+    objects = CalendarDayQuerySet.as_manager()
 
     date = models.DateField(_("日期"), unique=True)
     kind = models.CharField(_("类型"), max_length=8, choices=CalendarDayKind.choices)

@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 
 from grids.models import Grid
 
-from . import calendar, notices, permissions, writes
+from . import calendar, notices, permissions, versions, writes
 from .enums import (
     ACCEPT_LEVELS,
     IN_MEDIATION,
@@ -83,9 +83,12 @@ def record_event(case, *, actor, name, at=None, from_status="", to_status="", no
             imported=imported,
         )
     )
-    # A ledger import replays history: nobody is told of events years old.
-    if not imported and writes.current() is None:
-        notices.event_notify(case, event)
+    if writes.current() is None:
+        # Every change of a case comes with its event: kept figures over cases are read again.
+        versions.cases_changed()
+        # A ledger import replays history: nobody is told of events years old.
+        if not imported:
+            notices.event_notify(case, event)
     return event
 
 

@@ -28,7 +28,7 @@ from contextvars import ContextVar
 
 from django.db import connection, transaction
 
-from . import calendar
+from . import calendar, versions
 from .models import CaseNumberCounter, DisputeCase, Party
 
 _current: ContextVar["DeferredWrites | None"] = ContextVar("fengqiao_deferred_writes", default=None)
@@ -264,6 +264,8 @@ class DeferredWrites:
         self.objects.clear()
         self.co_mediator_rows = []
         self.cases = {}
+        # The flushed rows' events were recorded without touching the cases' version: once for all.
+        versions.cases_changed()
 
 
 def _reserve_ids(model, count: int) -> list[int]:

@@ -23,23 +23,29 @@ _lists: dict[tuple, tuple[str, list]] = {}
 _lock = threading.Lock()
 
 
-def current_version() -> str:
-    version = cache.get(VERSION_KEY)
+def current_version(key: str = VERSION_KEY) -> str:
+    """The version under `key` (the option lists' unless named): other kept figures version the same way."""
+    version = cache.get(key)
     if version is None:
         # A fresh or flushed cache: start a version (another process may have started one first).
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key)
     return version
 
 
-def bump(**_):
+def bump(key: str = VERSION_KEY, **_):
     """A new version: every process reads its lists again."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache.set(key, uuid.uuid4().hex, timeout=None)
+
+
+def changed(key: str = VERSION_KEY) -> None:
+    """A write of what `key` versions: a new version now, and again when the transaction commits."""
+    bump(key)
+    transaction.on_commit(lambda: bump(key), robust=True)
 
 
 def _changed(**kwargs):
-    bump()
-    transaction.on_commit(bump, robust=True)
+    changed()
 
 
 def watch(*models):

@@ -2,16 +2,18 @@
 Every figure is drawn from cases_visible_to(user) and links to the queue showing the cases behind it."""
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,9 +21,10 @@ from django.views.decorators.http import require_POST
 
 from casework.calendar import horizon_gaps
 from casework.enums import CaseStatus
-from casework.rows import case_rows
-from casework.selectors import cases_visible_to
-from common import delivery, notices
+from casework.rows import as_rows, case_rows, row_values
+from casework.selectors import cases_visible_to, scope_key
+from casework.versions import cases_version
+from common import delivery, notices, options
 from common import selectors as notice_selectors
 from common.enums import NoticeKind
 from common.refusals import show_refusal
@@ -39,15 +42,45 @@ RECENT_ROWS = 20
 MISSED_SHOWN = 3
 
 
+@functools.cache
+def _queue_base(prefix: str) -> str:
+    return reverse("casework:queue")
+
+
 def _queue_url(**params) -> str:
+    # The queue's URL takes no arguments: reversed once per process (and script prefix), not per link.
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("casework:queue") + (f"?{query}" if query else "")
+    return _queue_base(get_script_prefix()) + (f"?{query}" if query else "")
 
 
-def dashboard_figures(user, today: dt.date, *, community: bool = False) -> dict:
-    """Counts by state, unassigned, overdue and early warnings in one query; two more for the success
-    rates (this month; cumulative, overall and third-party). A community's figures (`community`)
-    keep its failures taken up the ladder, which escalation reopened."""
+# The dashboards' counts are kept in the shared cache for a day at most, and under the versions of
+# the cases and of the reference data (names, the mediators' kinds): any write replaces them at once.
+FIGURES_SECONDS = 24 * 3600
+
+
+def _counted(user, today: dt.date, *, community: bool) -> dict:
+    """What a dashboard counts over the cases `user` sees: counts by state with their overdue and
+    early warnings, the success rates (this month; cumulative, overall and third-party), the
+    attention rows' values and, for the centre, the calendar check. Six queries when not kept;
+    users who see the same cases share what was counted."""
+    key = ":".join(
+        (
+            "home:counted",
+            scope_key(user),
+            "community" if community else "all",
+            today.isoformat(),
+            cases_version(),
+            options.current_version(),
+        )
+    )
+    counted = cache.get(key)
+    if counted is None:
+        counted = _count(user, today, community=community)
+        cache.set(key, counted, FIGURES_SECONDS)
+    return counted
+
+
+def _count(user, today: dt.date, *, community: bool) -> dict:
     cases = cases_visible_to(user)
     # Overdue, open and early warning as reports.statistics defines them (one definition each).
     rows = (
@@ -59,24 +92,44 @@ def dashboard_figures(user, today: dt.date, *, community: bool = False) -> dict:
             warning=Count("pk", filter=warning_q()),
         )
     )
-    by_state = {row["status"]: row for row in rows}
+    cumulative, third_party = success_rates(cases, community_failures=community)
+    month = success_rate(cases, since=today.replace(day=1), until=today, community_failures=community)
+    return {
+        "by_state": {row["status"]: (row["n"], row["overdue"], row["warning"]) for row in rows},
+        "month": month,
+        "cumulative": cumulative,
+        "third_party": third_party,
+        "attention": list(_attention(user, today)),
+        # Community staff are not shown the calendar check.
+        "calendar_gaps": [] if community else horizon_gaps(today),
+    }
+
+
+def dashboard_figures(user, today: dt.date, *, community: bool = False) -> dict:
+    """Counts by state, unassigned, overdue and early warnings in one query; two more for the success
+    rates (this month; cumulative, overall and third-party). A community's figures (`community`)
+    keep its failures taken up the ladder, which escalation reopened."""
+    return _figures(_counted(user, today, community=community), today)
+
+
+def _figures(counted: dict, today: dt.date) -> dict:
+    by_state = counted["by_state"]
     open_rows = [row for status, row in by_state.items() if is_open(status)]
     month_start = today.replace(day=1)
-    cumulative, third_party = success_rates(cases, community_failures=community)
     return {
         "states": [
-            {"status": s, "label": s.label, "count": by_state.get(s, {}).get("n", 0), "url": _queue_url(status=s)}
+            {"status": s, "label": s.label, "count": by_state.get(s, (0,))[0], "url": _queue_url(status=s)}
             for s in CaseStatus
         ],
-        "open": sum(row["n"] for row in open_rows),
-        "reported": by_state.get(CaseStatus.REPORTED, {}).get("n", 0),
-        "unassigned": by_state.get(CaseStatus.ACCEPTED, {}).get("n", 0),
-        "overdue": sum(row["overdue"] for row in open_rows),
-        "warning": sum(row["warning"] for row in open_rows),
-        "month": success_rate(cases, since=month_start, until=today, community_failures=community),
-        "cumulative": cumulative,
+        "open": sum(row[0] for row in open_rows),
+        "reported": by_state.get(CaseStatus.REPORTED, (0,))[0],
+        "unassigned": by_state.get(CaseStatus.ACCEPTED, (0,))[0],
+        "overdue": sum(row[1] for row in open_rows),
+        "warning": sum(row[2] for row in open_rows),
+        "month": counted["month"],
+        "cumulative": counted["cumulative"],
         # The seed's headline is this figure: mediations led by lawyers, social workers, legal advisers.
-        "third_party": third_party,
+        "third_party": counted["third_party"],
         "month_urls": {
             "concluded": _queue_url(concluded_after=month_start, concluded_before=today),
             "agreed": _queue_url(concluded_after=month_start, concluded_before=today, outcome="agreed"),
@@ -100,26 +153,29 @@ def dashboard_figures(user, today: dt.date, *, community: bool = False) -> dict:
 
 
 def _attention(user, today):
-    """Open cases that need someone now: early warnings first, then the most overdue."""
-    return case_rows(
+    """Open cases that need someone now, as row values: early warnings first, then the most overdue."""
+    return row_values(
         cases_visible_to(user)
         .filter(open_q())
         .filter(warning_q() | overdue_q(today))
-        .order_by("-is_warning", F("next_due").asc(nulls_last=True), "id")[:ATTENTION_ROWS],
-        today,
+        .order_by("-is_warning", F("next_due").asc(nulls_last=True), "id")[:ATTENTION_ROWS]
     )
 
 
-def centre_dashboard(request):
-    today = timezone.localdate()
-    context = {
-        "figures": dashboard_figures(request.user, today),
-        "rows": _attention(request.user, today),
+def _dashboard_context(user, today: dt.date, *, community: bool) -> dict:
+    counted = _counted(user, today, community=community)
+    return {
+        "figures": _figures(counted, today),
+        "rows": as_rows(counted["attention"], today),
         "today": today,
         "month_start": today.replace(day=1),
-        "read_only": not request.user.has_role(Role.CENTRE_STAFF),
-        "calendar_gaps": horizon_gaps(today),
+        "calendar_gaps": counted["calendar_gaps"],
     }
+
+
+def centre_dashboard(request):
+    context = _dashboard_context(request.user, timezone.localdate(), community=False)
+    context["read_only"] = not request.user.has_role(Role.CENTRE_STAFF)
     return render(request, "home/dashboard.html", context)
 
 
@@ -164,14 +220,8 @@ def district_home(request):
 def community_home(request):
     """Community staff: their community's open work (to accept, to assign), overdue and 预警 cases,
     and the community's figures; the same figures as the centre's, scoped to the community."""
-    today = timezone.localdate()
-    context = {
-        "figures": dashboard_figures(request.user, today, community=True),
-        "rows": _attention(request.user, today),
-        "today": today,
-        "month_start": today.replace(day=1),
-        "community": request.user.community,
-    }
+    context = _dashboard_context(request.user, timezone.localdate(), community=True)
+    context["community"] = request.user.community
     return render(request, "home/community_home.html", context)
 
 

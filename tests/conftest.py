@@ -6,6 +6,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from casework.enums import Level
+from casework.versions import CASES_KEY
 from common import options
 from demo.seed import DemoSeeder
 from grids.enums import Role
@@ -38,9 +39,11 @@ def empty_cache():
 
 @pytest.fixture(autouse=True)
 def fresh_option_lists():
-    """A test's rows are rolled back without a signal: the next test must not be offered them."""
+    """A test's rows are rolled back without a signal: the next test must not be offered them, nor
+    be shown figures counted over them."""
     yield
     options.bump()
+    options.bump(CASES_KEY)
 
 
 @pytest.fixture(scope="module")

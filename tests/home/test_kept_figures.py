@@ -1,0 +1,99 @@
+"""The dashboards' figures are kept in the shared cache between requests, and never shown stale: any
+change of a case (through the services, a ledger import's deferred writes, a save in the admin), of
+the reference data or of the calendar is counted on the very next request."""
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from casework import services as case_services
+from casework import writes
+from casework.calendar import CalendarSheet, load_sheet
+from casework.enums import CalendarDayKind, CaseStatus, Level
+from casework.models import CalendarDay
+from casework.versions import cases_version
+from mediation.enums import MediatorKind
+from tests.factories import register
+
+HOME = reverse("home")
+
+
+def figures(client):
+    return client.get(HOME).context["figures"]
+
+
+def test_a_kept_dashboard_costs_only_the_signed_in_users_query(client, centre, walk):
+    walk(CaseStatus.REPORTED)
+    client.force_login(centre)
+    first = client.get(HOME)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(HOME)
+    assert again.context["figures"] == first.context["figures"]
+    assert [row.number for row in again.context["rows"]] == [row.number for row in first.context["rows"]]
+    # The user (with the unread count), and the session when it is not in the cache.
+    assert len(queries.captured_queries) <= 2
+    assert not [q for q in queries.captured_queries if "casework_disputecase" in q["sql"]]
+
+
+def test_a_transition_changes_the_dashboard_at_once(client, centre, walk):
+    case = walk(CaseStatus.REPORTED)
+    client.force_login(centre)
+    before = figures(client)
+    assert (before["reported"], before["unassigned"]) == (1, 0)
+    case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT)
+    after = figures(client)
+    assert (after["reported"], after["unassigned"]) == (0, 1)
+    case_services.case_withdraw(case, actor=centre, reason="当事人撤回")
+    assert figures(client)["open"] == 0
+
+
+def test_the_cases_version_is_replaced_again_when_the_change_commits(centre, walk, django_capture_on_commit_callbacks):
+    case = walk(CaseStatus.REPORTED)
+    before = cases_version()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT)
+    # At once, for this connection's own next read; and again at the commit, for a reader that
+    # counted the uncommitted rows' predecessors meanwhile.
+    written = cases_version()
+    assert written != before
+    assert callbacks
+    for callback in callbacks:
+        callback()
+    assert cases_version() != written
+
+
+def test_cases_written_by_deferred_writes_are_counted_at_once(client, centre, grid, walk):
+    walk(CaseStatus.REPORTED)
+    client.force_login(centre)
+    assert figures(client)["reported"] == 1
+    with writes.deferred_writes():
+        register(centre, grid)
+        register(centre, grid)
+    assert figures(client)["reported"] == 3
+
+
+def test_a_mediators_kind_changed_in_the_admin_changes_the_third_party_rate_at_once(client, centre, mediator, walk):
+    walk(CaseStatus.CLOSED)
+    client.force_login(centre)
+    assert figures(client)["third_party"].concluded == 1
+    mediator.kind = MediatorKind.PEOPLES_MEDIATOR
+    mediator.save()
+    assert figures(client)["third_party"].concluded == 0
+
+
+def test_a_calendar_loaded_from_a_sheet_clears_the_dashboards_warning_at_once(client, centre, settings):
+    # The year a case registered today could have its deadline in, emptied of its calendar.
+    year = (timezone.localdate() + dt.timedelta(days=settings.FENGQIAO_CALENDAR_LOOKAHEAD_DAYS)).year
+    CalendarDay.objects.filter(date__year=year).delete()
+    client.force_login(centre)
+    assert year in [gap.year for gap in client.get(HOME).context["calendar_gaps"]]
+    weekdays = [dt.date(year, 1, 1) + dt.timedelta(days=n) for n in range(60)]
+    load_sheet(sheet_of(year, [day for day in weekdays if day.weekday() < 5][:25]))
+    assert year not in [gap.year for gap in client.get(HOME).context["calendar_gaps"]]
+
+
+def sheet_of(year, holidays):
+    return CalendarSheet(year=year, rows=[(day, CalendarDayKind.HOLIDAY, "测试") for day in holidays])
