@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -52,14 +54,16 @@ class AccountBackend(ModelBackend):
             user_id = UserModel._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        sql, params, at = _user_statement(connections[DEFAULT_DB_ALIAS])
-        params = list(params)
-        params[at] = user_id
+        statement = _user_statement(connections[DEFAULT_DB_ALIAS])
+        params = list(statement.params)
+        params[statement.at] = user_id
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(statement.sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
+        # The columns' converters, as the ORM applies them (the roles' JSON is text until decoded).
+        (row,) = statement.compiler.apply_converters([row], statement.converters)
         user = UserModel.from_db(DEFAULT_DB_ALIAS, _USER_COLUMNS, row[:-1])
         user.unread_notice_count = row[-1]
         return user if self.user_can_authenticate(user) else None
@@ -68,11 +72,22 @@ class AccountBackend(ModelBackend):
 _USER_COLUMNS = [field.attname for field in UserModel._meta.concrete_fields]
 # A user id no row has: it marks where the id goes among the statement's parameters.
 _MARK = -(2**31) + 7
-_statements: dict[str, tuple[str, tuple, int]] = {}
 
 
-def _user_statement(connection) -> tuple[str, tuple, int]:
-    """(SQL, parameters, where the user id goes in them): the signed-in user's row and unread count."""
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: tuple
+    at: int  # where the user id goes among the parameters
+    compiler: object
+    converters: dict
+
+
+_statements: dict[str, Statement] = {}
+
+
+def _user_statement(connection) -> Statement:
+    """The signed-in user's row and unread count, as the ORM builds and decodes it."""
     held = _statements.get(connection.vendor)
     if held is None:
         unread = (
@@ -88,7 +103,9 @@ def _user_statement(connection) -> tuple[str, tuple, int]:
             .values_list(*_USER_COLUMNS, "unread_notice_count")
             .query
         )
-        sql, params = query.get_compiler(connection=connection).as_sql()
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
         at = next(i for i, value in enumerate(params) if value == _MARK)
-        held = _statements[connection.vendor] = (sql, tuple(params), at)
+        held = _statements[connection.vendor] = Statement(sql, tuple(params), at, compiler, converters)
     return held
