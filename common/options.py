@@ -33,6 +33,12 @@ def current_version(key: str = VERSION_KEY) -> str:
     return version
 
 
+def current_versions(*keys: str) -> list[str]:
+    """The versions under `keys`, read in one round trip."""
+    held = cache.get_many(keys)
+    return [held.get(key) or current_version(key) for key in keys]
+
+
 def bump(key: str = VERSION_KEY, **_):
     """A new version: every process reads its lists again."""
     cache.set(key, uuid.uuid4().hex, timeout=None)

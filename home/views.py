@@ -23,7 +23,7 @@ from casework.calendar import horizon_gaps
 from casework.enums import CaseStatus
 from casework.rows import as_rows, case_rows, row_values
 from casework.selectors import cases_visible_to, scope_key
-from casework.versions import cases_version
+from casework.versions import CASES_KEY
 from common import delivery, notices, options
 from common import selectors as notice_selectors
 from common.enums import NoticeKind
@@ -69,8 +69,7 @@ def _counted(user, today: dt.date, *, community: bool) -> dict:
             scope_key(user),
             "community" if community else "all",
             today.isoformat(),
-            cases_version(),
-            options.current_version(),
+            *options.current_versions(CASES_KEY, options.VERSION_KEY),
         )
     )
     counted = cache.get(key)

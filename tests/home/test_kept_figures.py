@@ -4,6 +4,7 @@ the reference data or of the calendar is counted on the very next request."""
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -97,3 +98,14 @@ def test_a_calendar_loaded_from_a_sheet_clears_the_dashboards_warning_at_once(cl
 
 def sheet_of(year, holidays):
     return CalendarSheet(year=year, rows=[(day, CalendarDayKind.HOLIDAY, "测试") for day in holidays])
+
+
+def test_a_flushed_cache_counts_afresh(client, centre, walk):
+    walk(CaseStatus.REPORTED)
+    client.force_login(centre)
+    assert figures(client)["reported"] == 1
+    cache.clear()  # the versions with it
+    client.force_login(centre)
+    assert figures(client)["reported"] == 1
+    walk(CaseStatus.REPORTED)
+    assert figures(client)["reported"] == 2
