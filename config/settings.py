@@ -123,21 +123,34 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "django.template.context_processors.i18n",
+    # The site menu by role and the unread notice count (one COUNT, only when shown).
+    "home.navigation.menu",
+]
+# Two engines, one per page (docs/architecture.md, Templates): the hot pages are Jinja2 templates in
+# templates_jinja2/, every other page, the admin, sign-in and the forms' widgets are the Django engine's
+# (templates/). A template name exists in one of the two only.
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates_jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "common.jinja2.environment",
+            "context_processors": CONTEXT_PROCESSORS,
+            # Modules whose jinja2_globals and jinja2_filters the Jinja2 templates may use.
+            "libraries": ["casework.templatetags.casework"],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-                # The site menu by role and the unread notice count (one COUNT, only when shown).
-                "home.navigation.menu",
-            ],
-        },
+        "OPTIONS": {"context_processors": CONTEXT_PROCESSORS},
     },
 ]
 

@@ -102,7 +102,8 @@ def test_no_module_imports_or_names_an_app_at_or_above_its_own_floor():
     assert violations == []
 
 
-URL_NAME = re.compile(r"{%\s*url\s+['\"]([a-z_]+):")
+# A URL named in a Django template (`{% url 'app:name' %}`) or a Jinja2 one (`url('app:name')`).
+URL_NAME = re.compile(r"(?:{%\s*url\s+|\burl\(\s*)['\"]([a-z_]+):")
 
 
 def _template_violations(folder: str, text: str, namespaces: dict[str, str]) -> list[tuple[int, str]]:
@@ -121,12 +122,14 @@ def _template_violations(folder: str, text: str, namespaces: dict[str, str]) -> 
 def test_no_template_links_a_url_of_an_app_above_its_own():
     violations = []
     namespaces = _namespace_apps()
-    for path in sorted((ROOT / "templates").rglob("*.html")):
-        folder = path.relative_to(ROOT / "templates").parts[0]
-        if folder not in FLOORS:
-            continue  # base.html, partials, registration: the project's own frame, above every app
-        for lineno, what in _template_violations(folder, path.read_text(encoding="utf-8"), namespaces):
-            violations.append(f"{path.relative_to(ROOT)}:{lineno} ({folder}) links {what}")
+    # Both engines' templates (docs/architecture.md, Templates): one folder per app in each.
+    for folders in (ROOT / "templates", ROOT / "templates_jinja2"):
+        for path in sorted(folders.rglob("*.html")):
+            folder = path.relative_to(folders).parts[0]
+            if folder not in FLOORS:
+                continue  # base.html, partials, registration: the project's own frame, above every app
+            for lineno, what in _template_violations(folder, path.read_text(encoding="utf-8"), namespaces):
+                violations.append(f"{path.relative_to(ROOT)}:{lineno} ({folder}) links {what}")
     assert violations == []
 
 
@@ -138,6 +141,7 @@ def test_the_rule_catches_what_it_is_meant_to_catch():
     assert [other for other in reached if _upward("casework", other)] == ["reports", "ledger"]
     assert not any(_upward("api", other) for other in reached)
     assert URL_NAME.findall("<a href=\"{% url 'mediation:case' case.pk %}\">") == ["mediation"]
+    assert URL_NAME.findall("<a href=\"{{ url('mediation:case', case.pk) }}\">") == ["mediation"]
     assert _upward("casework", "mediation") and not _upward("mediation", "casework")
     # A namespace that is not an app's name is judged by the app that serves it.
     namespaces = _namespace_apps()

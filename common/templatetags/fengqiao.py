@@ -1,7 +1,11 @@
-"""Role checks for templates, where `user.has_role("x")` cannot be called with an argument."""
+"""The project-wide template helpers, for both engines: the Django engine's tags and filters here,
+the same functions as the Jinja2 environment's globals and filters (`jinja2_globals`,
+`jinja2_filters`, read by common.jinja2). The frame's parts that are worked out (the idle timeout,
+the language switch) are functions here, so that the two frames cannot work them out differently."""
 
 from django import template
 from django.conf import settings
+from django.utils.translation import get_language_info
 
 register = template.Library()
 
@@ -32,9 +36,22 @@ def too_perfect(agreed, concluded) -> bool:
     return bool(concluded) and concluded >= PERFECT_RATE_MIN_CASES and agreed == concluded
 
 
-@register.simple_tag(takes_context=True)
-def idle_timeout(context) -> int:
+def idle_left(request) -> int:
     """Seconds before this session ends unused, as the sign-in middleware counted them for this
     request (FENGQIAO_IDLE_TIMEOUT when it did not): the page warns a minute before."""
-    request = context.get("request")
     return getattr(request, "idle_left", settings.FENGQIAO_IDLE_TIMEOUT)
+
+
+@register.simple_tag(takes_context=True)
+def idle_timeout(context) -> int:
+    return idle_left(context.get("request"))
+
+
+@register.simple_tag
+def other_languages(current: str) -> list[tuple[str, str]]:
+    """The language switch's buttons: (code, the language's own name) of each language but `current`."""
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES if code != current]
+
+
+jinja2_globals = {"percent": percent, "idle_left": idle_left, "other_languages": other_languages}
+jinja2_filters = {"has_role": has_role, "too_perfect": too_perfect}
