@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .enums import CaseStatus, Level, Risk
 
@@ -168,6 +169,45 @@ def rows_html(rows: list[CaseRow], show_next: bool = False) -> str:
             + "</tr>\n"
         )
     return mark_safe("".join(out))
+
+
+# A list's columns: (the key a page's sort links use, the header).
+HEADERS = (
+    ("number", _lazy("编号")),
+    ("registered_at", _lazy("登记时间")),
+    (None, _lazy("社区 · 网格")),
+    (None, _lazy("类别")),
+    (None, _lazy("风险")),
+    ("status", _lazy("状态")),
+    (None, _lazy("主调解员")),
+    ("next_due", _lazy("期限")),
+)
+
+
+def table_html(rows: list[CaseRow], sort_links=None, show_next: bool = False) -> str:
+    """A case list's whole table, for both engines: the head, each sortable column a link when the
+    page sorts (`sort_links`: key -> {"href", "label", "arrow"}), then the rows."""
+    sort_links = sort_links or {}
+    head = []
+    for key, header in HEADERS:
+        link = sort_links.get(key) if key else None
+        if link:
+            head.append(f'<th><a href="{escape(link["href"])}">{escape(str(link["label"]))} {link["arrow"]}</a></th>')
+        else:
+            head.append(f"<th>{escape(str(header))}</th>")
+    if show_next:
+        head.append(f"<th>{escape(_('下一步'))}</th>")
+    if rows:
+        body = rows_html(rows, show_next)
+    else:
+        body = f'<tr><td colspan="9" class="muted">{escape(_("没有符合条件的案件。"))}</td></tr>\n'
+    return mark_safe(
+        '<div class="table-wrap">\n<table class="list responsive">\n  <thead><tr>\n    '
+        + "\n    ".join(head)
+        + "\n  </tr></thead>\n  <tbody>\n"
+        + body
+        + "  </tbody>\n</table>\n</div>\n"
+    )
 
 
 def case_url_prefix() -> str:

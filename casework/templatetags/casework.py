@@ -1,10 +1,11 @@
-"""Template tags for a case's links and its 331 ladder."""
+"""Template helpers for a case's links, its 331 ladder and the case lists, for both engines: the
+Django engine's tags here, the same functions as Jinja2 globals (`jinja2_globals`, common.jinja2)."""
 
 from django import template
 from django.conf import settings
 from django.urls import reverse
 
-from casework.rows import ladder_html, rows_html
+from casework.rows import ladder_html, table_html
 
 register = template.Library()
 
@@ -28,6 +29,9 @@ def ladder(case):
 
 
 @register.simple_tag
-def case_rows(rows, show_next=False):
-    """The rows of a case list (casework.rows.CaseRow), written out in one go."""
-    return rows_html(rows, bool(show_next))
+def case_table(rows, sort_links=None, show_next=False):
+    """A case list's table, head and rows (casework.rows.table_html)."""
+    return table_html(rows, sort_links, bool(show_next))
+
+
+jinja2_globals = {"case_url": case_url, "queue_export_url": queue_export_url, "case_table": case_table}
