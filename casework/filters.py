@@ -1,6 +1,7 @@
 """The queue's filters. Every parameter lives in the URL, so a filtered queue can be bookmarked,
 shared, exported and linked to from the dashboard."""
 
+import copy
 import datetime as dt
 from html import escape
 
@@ -8,9 +9,9 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.options import options, watch
@@ -85,43 +86,58 @@ def tab_cases(qs, tab: str):
 ALL = _("全部")
 
 
-class PlainSelect(forms.Select):
-    """A <select> written out in plain Python. The widget templates cost a template render per option,
-    which made the filter form (hundreds of mediators, ~100 grids) most of the queue's server time."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        values = self.format_value(value)
-        selected = {values} if isinstance(values, str) else {str(v) for v in values}
-        parts = [f"<select{flatatt({'name': name, **self.build_attrs(self.attrs, attrs)})}>"]
-        for option, label in self.options():
-            option = str(option)
-            mark = " selected" if option in selected else ""
-            parts.append(f'<option value="{escape(option)}"{mark}>{escape(str(label))}</option>')
-        parts.append("</select>")
-        return mark_safe("".join(parts))
-
-    def options(self):
-        return self.choices
+def attributes(attrs: dict) -> str:
+    """The attributes as Django's flatatt writes them (sorted, True as a bare name, False and None
+    left out), without a format_html per attribute."""
+    pairs = sorted((key, value) for key, value in attrs.items() if value is not None and not isinstance(value, bool))
+    flags = sorted(key for key, value in attrs.items() if value is True)
+    return "".join(f' {key}="{escape(str(value))}"' for key, value in pairs) + "".join(f" {key}" for key in flags)
 
 
-# The <option>s of each list in the per-process store, written once per list (by its identity; the
-# list is held here so that its id is not reused).
-_written: dict[int, tuple[list, str]] = {}
+def mark_chosen(options: str, chosen) -> str:
+    """`options` with each chosen value's <option> marked selected."""
+    for value in chosen:
+        mark = f'<option value="{escape(value)}">'
+        options = options.replace(mark, f"{mark[:-1]} selected>", 1)
+    return options
 
 
-def _options_html(rows: list) -> str:
-    held = _written.get(id(rows))
+# The <option>s of each list, written once per list (by its identity; the list is held here so
+# that its id is not reused) and language (the labels of the enums' choices are translated).
+_written: dict[tuple[int, str], tuple[object, str]] = {}
+
+
+def _options_html(rows) -> str:
+    key = (id(rows), get_language())
+    held = _written.get(key)
     if held is None or held[0] is not rows:
         if len(_written) > 1000:
             _written.clear()
         text = "".join(f'<option value="{escape(str(pk))}">{escape(str(label))}</option>' for pk, label in rows)
-        held = _written[id(rows)] = (rows, text)
+        held = _written[key] = (rows, text)
     return held[1]
 
 
+class PlainSelect(forms.Select):
+    """A <select> written out in plain Python, its options once per process and language
+    (_options_html). The widget templates cost a template render per option, which made the filter
+    form (hundreds of mediators, ~100 grids) most of the queue's server time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        values = self.format_value(value)
+        chosen = {values} if isinstance(values, str) else {str(v) for v in values}
+        options = mark_chosen(_options_html(self.options()), chosen)
+        return mark_safe(
+            f"<select{attributes({'name': name, **self.build_attrs(self.attrs, attrs)})}>{options}</select>"
+        )
+
+    def options(self):
+        # The choices object is shared by every request's copy of the form (CaseFilter.get_form_class).
+        return self.choices
+
+
 class OptionSelect(PlainSelect):
-    """A <select> over (pk, name) rows kept as given (OptionField): their options are written once
-    per list, and the chosen one is marked in the text."""
+    """A <select> over (pk, name) rows kept as given (OptionField), after a 全部 option."""
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
@@ -130,13 +146,25 @@ class OptionSelect(PlainSelect):
     def render(self, name, value, attrs=None, renderer=None):
         values = self.format_value(value)
         chosen = values[0] if values else ""
-        attributes = flatatt({"name": name, **self.build_attrs(self.attrs, attrs)})
-        rows = _options_html(self.rows)
-        if chosen:
-            mark = f'<option value="{escape(chosen)}">'
-            rows = rows.replace(mark, f"{mark[:-1]} selected>", 1)
+        rows = mark_chosen(_options_html(self.rows), [chosen] if chosen else [])
         empty = f'<option value=""{"" if chosen else " selected"}>{escape(str(ALL))}</option>'
-        return mark_safe(f"<select{attributes}>{empty}{rows}</select>")
+        return mark_safe(
+            f"<select{attributes({'name': name, **self.build_attrs(self.attrs, attrs)})}>{empty}{rows}</select>"
+        )
+
+
+class PlainHidden(forms.HiddenInput):
+    """A hidden input written out in Python like PlainSelect, in the order Django's template writes it."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        shown = f' type="{self.input_type}" name="{escape(name)}"' + (
+            "" if value is None else f' value="{escape(value)}"'
+        )
+        return mark_safe(f"<input{shown}{attributes(self.build_attrs(self.attrs, attrs))}>")
+
+
+YES_NO = [("unknown", ALL), ("true", _("是")), ("false", _("否"))]
 
 
 class YesNoSelect(PlainSelect, forms.NullBooleanSelect):
@@ -144,7 +172,7 @@ class YesNoSelect(PlainSelect, forms.NullBooleanSelect):
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
-        self.choices = [("unknown", ALL), ("true", _("是")), ("false", _("否"))]
+        self.choices = YES_NO
 
 
 class PlainDateRange(django_filters.widgets.DateRangeWidget):
@@ -162,7 +190,7 @@ class PlainDateRange(django_filters.widgets.DateRangeWidget):
                 own["value"] = widget.format_value(part)
             if "id" in base:
                 own["id"] = f"{base['id']}_{i}"
-            inputs.append(f"<input{flatatt({'type': 'date', **own})}>")
+            inputs.append(f"<input{attributes({'type': 'date', **own})}>")
         return mark_safe("-".join(inputs))
 
 
@@ -228,6 +256,34 @@ def watch_reference_data():
     watch(Subdistrict, Community, Grid, Category, _mediator_model())
 
 
+class ShallowCopies(dict):
+    """Fields or filters by name, of which each form or filterset gets copies of its own: `copy`d
+    rather than deep-copied (as Django's forms and django-filter's filtersets copy theirs), since
+    they hold nothing a request changes but what the copy sets (a filter's parent, an option
+    field's options). The deep copies were ~1,000 copies of labels, choices and widgets a request."""
+
+    def __init__(self, items, copy_one):
+        super().__init__(items)
+        self.copy_one = copy_one
+
+    def __deepcopy__(self, memo):
+        return {name: self.copy_one(item) for name, item in self.items()}
+
+
+def copy_field(field: forms.Field) -> forms.Field:
+    clone = copy.copy(field)
+    clone.widget = copy.copy(field.widget)
+    return clone
+
+
+def copy_filter(filter_: django_filters.Filter) -> django_filters.Filter:
+    clone = copy.copy(filter_)
+    if filter_.method:
+        # A method filter calls its method through the filter it was made for: made again for the copy.
+        clone.method = filter_.method
+    return clone
+
+
 class OptionField(forms.Field):
     """A choice among (pk, name) options given per request, kept as given: a ChoiceField would
     normalise and wrap hundreds of options again on every request."""
@@ -265,9 +321,7 @@ class QueueOrdering(django_filters.OrderingFilter):
 
 
 class CaseFilter(django_filters.FilterSet):
-    tab = django_filters.ChoiceFilter(
-        label=_("队列"), choices=tab_choices, method="filter_tab", widget=forms.HiddenInput
-    )
+    tab = django_filters.ChoiceFilter(label=_("队列"), choices=tab_choices, method="filter_tab", widget=PlainHidden)
     q = django_filters.CharFilter(label=_("关键词"), method="filter_text")
     status = django_filters.ChoiceFilter(
         empty_label=ALL, widget=PlainSelect, label=_("状态"), choices=CaseStatus.choices
@@ -321,13 +375,13 @@ class CaseFilter(django_filters.FilterSet):
         form_class = type(self).__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = ShallowCopies(form_class.base_fields, copy_field)
             type(self)._form_class = form_class
         return form_class
 
     @property
     def form(self):
-        # The options go on the form's fields, not on the filters: the filters and the fields are deep
-        # copied for each request, and hundreds of options would be copied with them.
+        # The options go on each form's own copy of the fields, not on the filters.
         if not hasattr(self, "_form"):
             form = super().form
             choices = reference_options(self.request)
@@ -371,6 +425,9 @@ class CaseFilter(django_filters.FilterSet):
                 return qs.order_by(*DEADLINE_ORDER)
             qs = self.filters["o"].filter(qs, None)
         return qs
+
+
+CaseFilter.base_filters = ShallowCopies(CaseFilter.base_filters, copy_filter)
 
 
 def queue_filter(request) -> CaseFilter:
