@@ -19,7 +19,7 @@ from common.jinja2 import Template as Jinja2Template
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = {"django": ROOT / "templates", "jinja2": ROOT / "templates_jinja2"}
 # Each page a Jinja2 template serves, by the URL that shows it (a new Jinja2 page is added here).
-JINJA2_PAGES = {"casework/queue.html": "/cases/?tab=mediating"}
+JINJA2_PAGES = {"casework/queue.html": "/cases/?tab=mediating", "home/dashboard.html": "/"}
 
 
 def names(engine: str) -> set[str]:
