@@ -218,8 +218,11 @@ def _copy(table: str, columns: list[str], rows, total: int, label: str):
                     _progress(label, n, total, started)
 
 
-def generate(size: int, *, seed: int = 2021) -> dict:
-    """Load `size` cases (idempotent for a given size: an existing bench load of that size is kept)."""
+def generate(size: int, *, seed: int = 2021, base: int | None = None) -> dict:
+    """Load `size` cases (idempotent for a given size: an existing bench load of that size is kept).
+
+    With `base`, the first `base` cases are generated and the rest are copies of them made inside
+    PostgreSQL (bench.multiply): the way to a load too large to generate case by case."""
     if connection.vendor != "postgresql":
         raise SystemExit("the benchmark data generator needs PostgreSQL (set DATABASE_URL)")
     current = DisputeCase.objects.filter(external_ref__startswith="bench-").count()
@@ -232,6 +235,16 @@ def generate(size: int, *, seed: int = 2021) -> dict:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
         return {"centre": centre, "generated": False}
+    if base and base < size:
+        from .multiply import multiply
+
+        if current < base:
+            generate(base, seed=seed)
+        multiply(size, base)
+        with connection.cursor() as cursor:
+            print("  VACUUM ANALYZE …")
+            cursor.execute("VACUUM ANALYZE")
+        return {"centre": centre, "generated": True}
     if current:
         raise SystemExit(f"the benchmark database holds {current:,} cases, not {size:,}: drop it first")
     rng = random.Random(seed)
