@@ -231,6 +231,9 @@ def generate(size: int, *, seed: int = 2021, base: int | None = None) -> dict:
     _inspections(grids_by_subdistrict, centre, seed)
     if current == size:
         print(f"  {size:,} benchmark cases already loaded")
+        from .multiply import restore_indexes
+
+        restore_indexes()  # a load by copies interrupted while its indexes were being built again
         if _transitions(centre, seed):
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
