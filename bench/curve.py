@@ -46,10 +46,10 @@ def timed(fn, iterations: int) -> dict:
     return {**summary(wall), "cpu_median_ms": round(statistics.median(cpu), 3)}
 
 
-def point(size: int, iterations: int, report_iterations: int) -> dict:
+def point(size: int, iterations: int, report_iterations: int, base: int | None = None) -> dict:
     from reports.statistics import success_rate
 
-    centre = generate(size)["centre"]
+    centre = generate(size, base=base)["centre"]
     client = Client()
     client.force_login(centre)
     urls = run.page_urls(centre)
@@ -109,10 +109,15 @@ def main(argv=None):
     parser.add_argument("--size", type=int, help="measure this load (omit to refit the stored points only)")
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--report-iterations", type=int, default=3)
+    parser.add_argument(
+        "--base",
+        type=int,
+        help="a load not there yet is made of copies of this many generated cases (bench.multiply): for 10M",
+    )
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.size:
-        result = point(args.size, args.iterations, args.report_iterations)
+        result = point(args.size, args.iterations, args.report_iterations, args.base)
         path = RESULTS / f"curve-{args.size}.json"
         path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     curves = sorted(
