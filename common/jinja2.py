@@ -16,7 +16,8 @@ from django.template.defaultfilters import floatformat
 from django.templatetags.static import static
 from django.test.signals import template_rendered
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext, npgettext, pgettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, npgettext, pgettext
+from jinja2 import pass_context
 
 from common.templatetags import fengqiao
 
@@ -38,14 +39,55 @@ class Environment(jinja2.Environment):
     template_class = Template
 
 
+# Translations, once per process and language: a page writes ~60 labels and strings, and each of
+# Django's gettext calls looks up the active language and its catalogs again. The language is the
+# page's (LANGUAGE_CODE, from the i18n context processor); without it, Django's gettext as usual.
+TRANSLATIONS_KEPT = 5000
+_translations: dict[tuple[str, str], str] = {}
+# Lazy translations by their id, each held with its text so that the id is not reused.
+_lazy_translations: dict[tuple[str, int], tuple[object, str]] = {}
+# A lazy translation (gettext_lazy): translated when written, like a string given to _().
+LAZY_TRANSLATION = type(gettext_lazy(""))
+
+
+@pass_context
+def _gettext(context, message: str) -> str:
+    language = context.get("LANGUAGE_CODE")
+    if language is None:
+        return gettext(message)
+    text = _translations.get((language, message))
+    if text is None:
+        if len(_translations) >= TRANSLATIONS_KEPT:
+            _translations.clear()
+        text = _translations[language, message] = gettext(message)
+    return text
+
+
+@pass_context
+def _finalize(context, value):
+    """Each value a template writes: a lazy translation is written as its language's text, kept
+    like _()'s."""
+    if type(value) is LAZY_TRANSLATION:
+        language = context.get("LANGUAGE_CODE")
+        if language is None:
+            return str(value)
+        held = _lazy_translations.get((language, id(value)))
+        if held is None or held[0] is not value:
+            if len(_lazy_translations) >= TRANSLATIONS_KEPT:
+                _lazy_translations.clear()
+            held = _lazy_translations[language, id(value)] = (value, str(value))
+        return held[1]
+    return value
+
+
 def url(name: str, *args, **kwargs) -> str:
     """`url('casework:queue')`, `url('mediation:case', case.pk)`: Django's reverse."""
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
 def environment(*, libraries=(), **options) -> Environment:
-    env = Environment(extensions=["jinja2.ext.i18n"], **options)
-    env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext)
+    env = Environment(extensions=["jinja2.ext.i18n"], finalize=_finalize, **options)
+    env.install_gettext_callables(_gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext)
     env.globals.update(url=url, static=static)
     env.filters.update(floatformat=floatformat)
     for module in (fengqiao, *(import_module(path) for path in libraries)):

@@ -127,6 +127,7 @@ def test_each_jinja2_page_renders_through_its_view_as_a_jinja2_template(client, 
 # ---- the two frames -------------------------------------------------------------------------
 
 CSRF = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+"')
+TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")([^"]+)"')
 
 
 def normalized(html: str) -> str:
@@ -148,6 +149,9 @@ def frames(user, language: str, unread: int) -> tuple[str, str]:
     with translation.override(language):
         django_frame = engines["django"].from_string('{% extends "base.html" %}').render({}, request)
         jinja2_frame = engines["jinja2"].from_string('{% extends "frame.html" %}').render({}, request)
+    # Each frame writes one token, wherever it needs it.
+    for frame in (django_frame, jinja2_frame):
+        assert len({token for _where, token in TOKEN.findall(frame)}) == 1
     return normalized(django_frame), normalized(jinja2_frame)
 
 
@@ -186,3 +190,20 @@ def test_a_difference_between_the_frames_would_be_seen():
     assert normalized('<input name="csrfmiddlewaretoken" value="abc">') == normalized(
         '<input name="csrfmiddlewaretoken" value="xyz">'
     )
+
+
+@pytest.mark.django_db
+def test_translations_kept_per_process_follow_the_language_of_each_page(centre):
+    from django.utils.translation import gettext_lazy
+
+    template = engines["jinja2"].from_string('{{ _("案件队列") }}|{{ label }}|{{ _("第 %(page)s 页", page=n) }}')
+    label = gettext_lazy("调解中")
+    request = RequestFactory().get("/")
+    request.user = centre
+    written = {}
+    for language in ("zh-hans", "en", "zh-hans", "en"):
+        with translation.override(language):
+            text = template.render({"label": label, "n": "<2>"}, request)
+        assert written.setdefault(language, text) == text
+    assert written["zh-hans"] == "案件队列|调解中|第 &lt;2&gt; 页"
+    assert written["en"] == "Case queue|Mediating|Page &lt;2&gt;"
