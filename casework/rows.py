@@ -106,7 +106,7 @@ class CaseRow:
         self.number = values["number"]
         self.url = f"{page.url_prefix}{self.pk}/"
         self.is_warning = values["is_warning"]
-        self.registered = timezone.localtime(values["registered_at"]).strftime("%Y-%m-%d %H:%M")
+        self.registered = values["registered_at"].astimezone(page.timezone).strftime("%Y-%m-%d %H:%M")
         self.place = f"{values['community__name']} · {values['grid__name']}"
         self.category = values["category__name"]
         self.risk = values["risk"]
@@ -225,11 +225,12 @@ def row_values(qs):
 
 
 class RowPage:
-    """What every row of a page shares, worked out once: the case page's URL prefix, the day, the
-    labels in the page's language (a lazy label translates itself each time it is read)."""
+    """What every row of a page shares, worked out once: the case page's URL prefix, the time zone,
+    the day, the labels in the page's language (a lazy label translates itself each time it is read)."""
 
     def __init__(self, today: dt.date | None = None):
         self.url_prefix = case_url_prefix()
+        self.timezone = timezone.get_current_timezone()
         self.today = today or timezone.localdate()
         self.status_labels = {value: str(label) for value, label in CaseStatus.choices}
         self.risk_labels = {value: str(label) for value, label in Risk.choices}
