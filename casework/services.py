@@ -84,8 +84,8 @@ def record_event(case, *, actor, name, at=None, from_status="", to_status="", no
         )
     )
     if writes.current() is None:
-        # Every change of a case comes with its event: kept figures over cases are read again.
-        versions.cases_changed()
+        # Every change of a case comes with its event: kept figures over its cases are read again.
+        versions.case_changed(case)
         # A ledger import replays history: nobody is told of events years old.
         if not imported:
             notices.event_notify(case, event)

@@ -39,15 +39,15 @@ def current_versions(*keys: str) -> list[str]:
     return [held.get(key) or current_version(key) for key in keys]
 
 
-def bump(key: str = VERSION_KEY, **_):
-    """A new version: every process reads its lists again."""
-    cache.set(key, uuid.uuid4().hex, timeout=None)
+def bump(*keys: str, **_):
+    """A new version under each of `keys` (the option lists' unless named): every process reads again."""
+    cache.set_many({key: uuid.uuid4().hex for key in keys or (VERSION_KEY,)}, timeout=None)
 
 
-def changed(key: str = VERSION_KEY) -> None:
-    """A write of what `key` versions: a new version now, and again when the transaction commits."""
-    bump(key)
-    transaction.on_commit(lambda: bump(key), robust=True)
+def changed(*keys: str) -> None:
+    """A write of what `keys` version: new versions now, and again when the transaction commits."""
+    bump(*keys)
+    transaction.on_commit(lambda: bump(*keys), robust=True)
 
 
 def _changed(**kwargs):

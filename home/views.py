@@ -23,7 +23,7 @@ from casework.calendar import horizon_gaps
 from casework.enums import CaseStatus
 from casework.rows import as_rows, case_rows, row_values
 from casework.selectors import cases_visible_to, scope_key
-from casework.versions import CASES_KEY
+from casework.versions import ANY_KEY, EPOCH_KEY, scope_version_keys
 from common import delivery, notices, options
 from common import selectors as notice_selectors
 from common.enums import NoticeKind
@@ -53,30 +53,36 @@ def _queue_url(**params) -> str:
     return _queue_base(get_script_prefix()) + (f"?{query}" if query else "")
 
 
-# The dashboards' counts are kept in the shared cache for a day at most, and under the versions of
-# the cases and of the reference data (names, the mediators' kinds): any write replaces them at once.
+# The dashboards' counts are kept in the shared cache for a day at most, under the versions of the
+# cases they count and of the reference data (names, the mediators' kinds): a write replaces them at once.
 FIGURES_SECONDS = 24 * 3600
 
 
-def _counted(user, today: dt.date, *, community: bool) -> dict:
-    """What a dashboard counts over the cases `user` sees: counts by state with their overdue and
-    early warnings, the success rates (this month; cumulative, overall and third-party), the
-    attention rows' values and, for the centre, the calendar check. Six queries when not kept;
-    users who see the same cases share what was counted."""
-    key = ":".join(
-        (
-            "home:counted",
-            scope_key(user),
-            "community" if community else "all",
-            today.isoformat(),
-            *options.current_versions(CASES_KEY, options.VERSION_KEY),
-        )
-    )
-    counted = cache.get(key)
+def _counted(user, today: dt.date, *, community: bool) -> tuple[dict, list]:
+    """What a dashboard counts over the cases `user` sees (counts by state with their overdue and
+    early warnings, the success rates, the attention rows' values: five queries) and, for the
+    centre, the calendar check over all cases (two): kept in the shared cache, the counts under the
+    versions of the user's scope (users who see the same cases share them), the calendar check under
+    the version of any case (casework.versions). Two round trips to the cache when both are kept."""
+    scope = scope_key(user)
+    scoped = scope_version_keys(scope)
+    keys = list(dict.fromkeys([*scoped, ANY_KEY, options.VERSION_KEY]))
+    version = dict(zip(keys, options.current_versions(*keys), strict=True))
+    day = today.isoformat()
+    reader = ("home:counted", scope, "community" if community else "all", day)
+    counted_key = ":".join((*reader, *(version[key] for key in scoped), version[options.VERSION_KEY]))
+    # Community staff are not shown the calendar check.
+    gaps_key = None if community else ":".join(("home:calendar-gaps", day, version[EPOCH_KEY], version[ANY_KEY]))
+    held = cache.get_many([key for key in (counted_key, gaps_key) if key])
+    counted = held.get(counted_key)
     if counted is None:
         counted = _count(user, today, community=community)
-        cache.set(key, counted, FIGURES_SECONDS)
-    return counted
+        cache.set(counted_key, counted, FIGURES_SECONDS)
+    gaps = [] if community else held.get(gaps_key)
+    if gaps is None:
+        gaps = horizon_gaps(today)
+        cache.set(gaps_key, gaps, FIGURES_SECONDS)
+    return counted, gaps
 
 
 def _count(user, today: dt.date, *, community: bool) -> dict:
@@ -99,19 +105,13 @@ def _count(user, today: dt.date, *, community: bool) -> dict:
         "cumulative": cumulative,
         "third_party": third_party,
         "attention": list(_attention(user, today)),
-        # Community staff are not shown the calendar check.
-        "calendar_gaps": [] if community else horizon_gaps(today),
     }
 
 
-def dashboard_figures(user, today: dt.date, *, community: bool = False) -> dict:
-    """Counts by state, unassigned, overdue and early warnings in one query; two more for the success
-    rates (this month; cumulative, overall and third-party). A community's figures (`community`)
-    keep its failures taken up the ladder, which escalation reopened."""
-    return _figures(_counted(user, today, community=community), today)
-
-
 def _figures(counted: dict, today: dt.date) -> dict:
+    """The figures of a dashboard, each with the link to the queue showing the cases behind it. A
+    community's (counted with `community`) keep its failures taken up the ladder, which escalation
+    reopened."""
     by_state = counted["by_state"]
     open_rows = [row for status, row in by_state.items() if is_open(status)]
     month_start = today.replace(day=1)
@@ -162,13 +162,13 @@ def _attention(user, today):
 
 
 def _dashboard_context(user, today: dt.date, *, community: bool) -> dict:
-    counted = _counted(user, today, community=community)
+    counted, gaps = _counted(user, today, community=community)
     return {
         "figures": _figures(counted, today),
         "rows": as_rows(counted["attention"], today),
         "today": today,
         "month_start": today.replace(day=1),
-        "calendar_gaps": counted["calendar_gaps"],
+        "calendar_gaps": gaps,
     }
 
 

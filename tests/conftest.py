@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from casework.enums import Level
-from casework.versions import CASES_KEY
+from casework.versions import EPOCH_KEY
 from common import options
 from demo.seed import DemoSeeder
 from grids.enums import Role
@@ -43,7 +43,7 @@ def fresh_option_lists():
     be shown figures counted over them."""
     yield
     options.bump()
-    options.bump(CASES_KEY)
+    options.bump(EPOCH_KEY)
 
 
 @pytest.fixture(scope="module")

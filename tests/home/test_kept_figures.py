@@ -15,9 +15,11 @@ from casework import writes
 from casework.calendar import CalendarSheet, load_sheet
 from casework.enums import CalendarDayKind, CaseStatus, Level
 from casework.models import CalendarDay
-from casework.versions import cases_version
+from casework.versions import ANY_KEY, scope_version_keys
+from common import options
+from grids.enums import Role
 from mediation.enums import MediatorKind
-from tests.factories import register
+from tests.factories import CommunityFactory, GridFactory, SubdistrictFactory, UserFactory, register
 
 HOME = reverse("home")
 
@@ -39,31 +41,54 @@ def test_a_kept_dashboard_costs_only_the_signed_in_users_query(client, centre, w
     assert not [q for q in queries.captured_queries if "casework_disputecase" in q["sql"]]
 
 
-def test_a_transition_changes_the_dashboard_at_once(client, centre, walk):
+def test_a_transition_changes_the_dashboard_at_once(client, centre, community_staff, walk):
     case = walk(CaseStatus.REPORTED)
+    client.force_login(community_staff)
+    assert figures(client)["reported"] == 1
     client.force_login(centre)
     before = figures(client)
     assert (before["reported"], before["unassigned"]) == (1, 0)
     case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT)
     after = figures(client)
     assert (after["reported"], after["unassigned"]) == (0, 1)
+    client.force_login(community_staff)
+    assert (figures(client)["reported"], figures(client)["unassigned"]) == (0, 1)
+    client.force_login(centre)
     case_services.case_withdraw(case, actor=centre, reason="当事人撤回")
     assert figures(client)["open"] == 0
 
 
-def test_the_cases_version_is_replaced_again_when_the_change_commits(centre, walk, django_capture_on_commit_callbacks):
+def test_the_versions_are_replaced_again_when_the_change_commits(centre, walk, django_capture_on_commit_callbacks):
     case = walk(CaseStatus.REPORTED)
-    before = cases_version()
+    keys = [ANY_KEY, *scope_version_keys(f"s{case.subdistrict_id}-c{case.community_id}")[1:]]
+    before = options.current_versions(*keys)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT)
     # At once, for this connection's own next read; and again at the commit, for a reader that
     # counted the uncommitted rows' predecessors meanwhile.
-    written = cases_version()
-    assert written != before
+    written = options.current_versions(*keys)
+    assert all(new != old for new, old in zip(written, before, strict=True))
     assert callbacks
     for callback in callbacks:
         callback()
-    assert cases_version() != written
+    assert all(new != old for new, old in zip(options.current_versions(*keys), written, strict=True))
+
+
+def test_a_change_in_another_subdistrict_leaves_the_kept_counts_be(client, centre, walk):
+    walk(CaseStatus.REPORTED)
+    elsewhere = SubdistrictFactory(code="XYZ", name="别处街道")
+    their_centre = UserFactory(roles=[Role.CENTRE_STAFF], subdistrict=elsewhere)
+    their_grid = GridFactory(community=CommunityFactory(subdistrict=elsewhere, name="别处社区"))
+    client.force_login(centre)
+    assert figures(client)["reported"] == 1
+    register(their_centre, their_grid)
+    with CaptureQueriesContext(connection) as queries:
+        assert figures(client)["reported"] == 1
+    # Only the calendar check, over all cases, is read again (the running deadlines' span).
+    reading_cases = [q["sql"] for q in queries.captured_queries if "casework_disputecase" in q["sql"]]
+    assert len(reading_cases) == 1 and "MAX" in reading_cases[0]
+    client.force_login(their_centre)
+    assert figures(client)["reported"] == 1
 
 
 def test_cases_written_by_deferred_writes_are_counted_at_once(client, centre, grid, walk):
