@@ -3,6 +3,7 @@ Every figure is drawn from cases_visible_to(user) and links to the queue showing
 
 import datetime as dt
 import functools
+import hashlib
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
@@ -58,6 +59,12 @@ def _queue_url(**params) -> str:
 FIGURES_SECONDS = 24 * 3600
 
 
+@functools.cache
+def _database_tag(name) -> str:
+    # Short whatever the name (a SQLite file's path): cache keys stay well within 250 characters.
+    return hashlib.sha256(str(name).encode()).hexdigest()[:12]
+
+
 def _counted(user, today: dt.date, *, community: bool) -> tuple[dict, list]:
     """What a dashboard counts over the cases `user` sees (counts by state with their overdue and
     early warnings, the success rates, the attention rows' values: five queries) and, for the
@@ -69,10 +76,14 @@ def _counted(user, today: dt.date, *, community: bool) -> tuple[dict, list]:
     keys = list(dict.fromkeys([*scoped, ANY_KEY, options.VERSION_KEY]))
     version = dict(zip(keys, options.current_versions(*keys), strict=True))
     day = today.isoformat()
-    reader = ("home:counted", scope, "community" if community else "all", day)
+    # One cache may serve several databases (the bench's loads of different sizes): named apart.
+    database = _database_tag(connection.settings_dict["NAME"])
+    reader = ("home:counted", database, scope, "community" if community else "all", day)
     counted_key = ":".join((*reader, *(version[key] for key in scoped), version[options.VERSION_KEY]))
     # Community staff are not shown the calendar check.
-    gaps_key = None if community else ":".join(("home:calendar-gaps", day, version[EPOCH_KEY], version[ANY_KEY]))
+    gaps_key = (
+        None if community else ":".join(("home:calendar-gaps", database, day, version[EPOCH_KEY], version[ANY_KEY]))
+    )
     held = cache.get_many([key for key in (counted_key, gaps_key) if key])
     counted = held.get(counted_key)
     if counted is None:

@@ -134,3 +134,18 @@ def test_a_flushed_cache_counts_afresh(client, centre, walk):
     assert figures(client)["reported"] == 1
     walk(CaseStatus.REPORTED)
     assert figures(client)["reported"] == 2
+
+
+def test_the_kept_counts_are_those_of_the_database_they_were_counted_in(client, centre, walk):
+    """One cache may serve two databases (the bench's loads): the counts of one are not the other's."""
+    walk(CaseStatus.REPORTED)
+    client.force_login(centre)
+    figures(client)
+    name = connection.settings_dict["NAME"]
+    try:
+        connection.settings_dict["NAME"] = f"{name}_elsewhere"
+        with CaptureQueriesContext(connection) as queries:
+            figures(client)
+    finally:
+        connection.settings_dict["NAME"] = name
+    assert len([q for q in queries.captured_queries if "casework_disputecase" in q["sql"]]) >= 5
