@@ -423,7 +423,9 @@ class CaseFilter(django_filters.FilterSet):
         if not cleaned.get("o"):
             if cleaned.get("tab") in DEADLINE_TABS:
                 return qs.order_by(*DEADLINE_ORDER)
-            qs = self.filters["o"].filter(qs, None)
+            if "o" not in cleaned:
+                # An `o` that passed (empty) was applied by filter_queryset already.
+                qs = self.filters["o"].filter(qs, None)
         return qs
 
 
