@@ -207,3 +207,17 @@ def test_translations_kept_per_process_follow_the_language_of_each_page(centre):
         assert written.setdefault(language, text) == text
     assert written["zh-hans"] == "案件队列|调解中|第 &lt;2&gt; 页"
     assert written["en"] == "Case queue|Mediating|Page &lt;2&gt;"
+
+
+def test_a_url_without_arguments_kept_per_process_follows_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    template = engines["jinja2"].from_string("{{ url('casework:queue') }} {{ url('casework:export') }}")
+    assert template.render({}) == "/cases/ /cases/export.xlsx"
+    set_script_prefix("/fengqiao/")
+    try:
+        assert template.render({}) == "/fengqiao/cases/ /fengqiao/cases/export.xlsx"
+    finally:
+        set_script_prefix("/")
+    assert template.render({}) == "/cases/ /cases/export.xlsx"
+    assert engines["jinja2"].from_string("{{ url('casework:intake') }}").render({}) == "/cases/new/"
