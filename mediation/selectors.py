@@ -11,6 +11,7 @@ from casework.models import CaseEvent, DisputeCase, Party, SupervisionOrder
 from casework.personal_data import mask_id_number, mask_phone
 from casework.selectors import case_list_related, cases_visible_to
 from casework.supervision import EVENT_LABELS as SUPERVISION_LABELS
+from common.prepared import Prepared, attach
 
 from .correctable import KINDS
 from .enums import JudicialConfirmation
@@ -187,30 +188,83 @@ def _shown(row, field: str):
     return value if value not in ("", None) else "—"
 
 
+# What a case's page shows beside the case's own row: its rows joined (select_related), and each
+# related list with the queryset it is read by and the field that links it to the case.
+CASE_JOINS = (
+    "subdistrict",
+    "community",
+    "grid",
+    "category",
+    "registered_by",
+    "lead_mediator__organization",
+    "agreement",
+)
+CASE_LISTS = {
+    "co_mediators": (lambda: Mediator.objects.select_related("organization"), "co_cases"),
+    "parties": (current_parties_of_cases, "case_id"),
+    "events": (lambda: CaseEvent.objects.select_related("actor").order_by("at", "id"), "case_id"),
+    "sessions": (lambda: MediationSession.objects.select_related(*with_history("presiding")), "case_id"),
+    "follow_ups": (lambda: FollowUp.objects.select_related(*with_history("recorded_by")), "case_id"),
+}
+SUPERVISION_LIST = (
+    lambda: SupervisionOrder.objects.select_related("issued_by", "answer__answered_by"),
+    "case_id",
+)
+
+
 def case_page_related(qs):
     """Everything a case's page shows (the web page and the API's case detail alike): parties, events,
     mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries.
     The judicial-confirmation history is read from the events (`judicial_history`)."""
-    return qs.select_related(
-        "subdistrict", "community", "grid", "category", "registered_by", "lead_mediator__organization", "agreement"
-    ).prefetch_related(
-        Prefetch("co_mediators", queryset=Mediator.objects.select_related("organization")),
-        Prefetch("parties", queryset=current_parties_of_cases()),
-        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-        Prefetch("sessions", queryset=MediationSession.objects.select_related(*with_history("presiding"))),
-        Prefetch("follow_ups", queryset=FollowUp.objects.select_related(*with_history("recorded_by"))),
-    )
+    lists = [Prefetch(name, queryset=read()) for name, (read, _link) in CASE_LISTS.items()]
+    return qs.select_related(*CASE_JOINS).prefetch_related(*lists)
+
+
+def _prepared(read, link):
+    return Prepared(lambda value: read().filter(**{link: value}))
+
+
+# The case page is opened far more than anything else of a case: its statements are compiled once
+# (common.prepared), each run binding the case's id. They are the same statements, row for row, as
+# case_page_related's select_related and prefetches.
+_CASE_ROW = Prepared(None)
+_CASE_LIST_READS = {name: _prepared(*read) for name, read in CASE_LISTS.items()}
+_SUPERVISION_READ = _prepared(*SUPERVISION_LIST)
+
+
+def _scope_key(scope) -> tuple:
+    """What decides the SQL of the visible cases: their WHERE and how it joins (cheap to compile)."""
+    query = scope.query
+    where = query.get_compiler(scope.db).compile(query.where)
+    joins = tuple((alias, getattr(join, "join_type", None)) for alias, join in query.alias_map.items())
+    return where[0], tuple(where[1]), joins
 
 
 def case_page(user, pk: int, *, supervision: bool = True):
     """One case visible to `user`, with everything its page shows, or DisputeCase.DoesNotExist.
     `supervision`: with its supervision orders and their answers (the web page shows them; the API's
-    case detail does not carry them)."""
-    qs = case_page_related(cases_visible_to(user))
+    case detail does not carry them).
+
+    The same rows as case_page_related(cases_visible_to(user)) with the supervision orders
+    prefetched, read by prepared statements: the case's row under the user's scope (compiled once
+    per scope), then each list of the case."""
+    scope = cases_visible_to(user)
+    if scope.query.is_empty():
+        raise DisputeCase.DoesNotExist
+    found = _CASE_ROW(
+        DisputeCase._meta.pk.get_prep_value(pk),
+        key=_scope_key(scope),
+        build=lambda value: scope.select_related(*CASE_JOINS).filter(pk=value).order_by(),
+        using=scope.db,
+    )
+    if not found:
+        raise DisputeCase.DoesNotExist
+    case = found[0]
+    for name, read in _CASE_LIST_READS.items():
+        attach(case, name, read(case.pk, using=scope.db))
     if supervision:
-        orders = SupervisionOrder.objects.select_related("issued_by", "answer__answered_by")
-        qs = qs.prefetch_related(Prefetch("supervision_orders", queryset=orders))
-    return qs.get(pk=pk)
+        attach(case, "supervision_orders", _SUPERVISION_READ(case.pk, using=scope.db))
+    return case
 
 
 def case_agreement(case):
