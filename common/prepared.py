@@ -104,6 +104,11 @@ class Prepared:
         return self._compiled(key, build or self.build, using).objects(value)
 
 
+# Each related model's default queryset, built once: a relation attached below is a clone of it
+# with the relation's own filter (deferred until used), as the related manager would build it anew.
+_BASES: dict = {}
+
+
 def attach(instance, name: str, rows: list) -> None:
     """Make `rows` the prefetched `instance.<name>.all()`, as prefetch_related leaves a relation
     (for a reverse foreign key, each row's own link back to `instance` too)."""
@@ -113,7 +118,10 @@ def attach(instance, name: str, rows: list) -> None:
         cache_name = manager.field.remote_field.cache_name
         for row in rows:
             manager.field.set_cached_value(row, instance)
-    queryset = manager.get_queryset()
+    base = _BASES.get(manager.model)
+    if base is None:
+        base = _BASES[manager.model] = manager.model._default_manager.get_queryset()
+    queryset = manager._apply_rel_filters(base._chain())
     queryset._result_cache = rows
     queryset._prefetch_done = True
     if not hasattr(instance, "_prefetched_objects_cache"):
