@@ -9,7 +9,8 @@ instances exactly as the queryset's own iteration does (the same converters, the
 `select_related` instances).
 
 A statement may also vary with a `key` (say, the compiled scope of a user): each key has its own
-compiled form, the most recent `KEYS` of them kept.
+compiled form, the most recent `KEYS` of them kept. Several statements of one page go to the
+database together (`together`).
 """
 
 import threading
@@ -45,27 +46,27 @@ class _Compiled:
         self.populators = get_related_populators(klass_info, select, connection.alias)
         self.converters = list(compiler.get_converters([column[0] for column in select]).items())
 
-    def rows(self, value) -> list:
+    def bound(self, value) -> list:
         params = self.params.copy()
         params[self.index] = value
-        with self.connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        if not self.converters:
-            return rows
-        converted = []
-        for row in map(list, rows):
-            for position, (functions, expression) in self.converters:
-                found = row[position]
-                for function in functions:
-                    found = function(found, expression, self.connection)
-                row[position] = found
-            converted.append(row)
-        return converted
+        return params
 
     def objects(self, value) -> list:
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, self.bound(value))
+            return self.instances(cursor.fetchall())
+
+    def instances(self, rows) -> list:
+        """The model instances of fetched rows, converted as the ORM converts them."""
         alias, found = self.connection.alias, []
-        for row in self.rows(value):
+        for row in rows:
+            if self.converters:
+                row = list(row)
+                for position, (functions, expression) in self.converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, self.connection)
+                    row[position] = value
             obj = self.model.from_db(alias, self.init_list, row[self.start : self.end])
             for populator in self.populators:
                 populator.populate(row, obj)
@@ -84,14 +85,16 @@ class Prepared:
         self.build = build
         self._local = threading.local()
 
-    def _compiled(self, key, build, using) -> _Compiled:
+    def statement(self, *, key=None, build=None, using=DEFAULT_DB_ALIAS) -> _Compiled:
+        """The compiled statement of this thread's connection (and of `key`; with a key, `build`, when
+        given, builds the queryset of that key the first time it is seen)."""
         connection = connections[using]
         kept = getattr(self._local, "kept", None)
         if kept is None:
             kept = self._local.kept = OrderedDict()
         compiled = kept.get((using, key))
         if compiled is None or compiled.connection is not connection:
-            compiled = kept[(using, key)] = _Compiled(build(MARKER), connection)
+            compiled = kept[(using, key)] = _Compiled((build or self.build)(MARKER), connection)
             if len(kept) > KEYS:
                 kept.popitem(last=False)
         else:
@@ -99,9 +102,35 @@ class Prepared:
         return compiled
 
     def __call__(self, value, *, key=None, build=None, using=DEFAULT_DB_ALIAS) -> list:
-        """The model instances the queryset would give with `value` bound. With a `key`, `build`
-        (when given) builds the queryset of that key the first time it is seen."""
-        return self._compiled(key, build or self.build, using).objects(value)
+        """The model instances the queryset would give with `value` bound."""
+        return self.statement(key=key, build=build, using=using).objects(value)
+
+
+def together(statements, *, using=DEFAULT_DB_ALIAS, first_found=False) -> list[list]:
+    """The instances of several prepared statements, `statements` [(Prepared.statement(), value), ...],
+    each list as that statement alone gives it: sent as one batch where the database takes one
+    (PostgreSQL, the parameters bound on the client), so that the round trip and the driver's work
+    per statement are paid once. `first_found`: the others only matter when the first finds a row;
+    when it finds none, theirs are not read (or not run) and come back empty."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or len(statements) < 2:
+        found = []
+        for statement, value in statements:
+            if first_found and found and not found[0]:
+                found.append([])
+            else:
+                found.append(statement.objects(value))
+        return found
+    params = [param for statement, value in statements for param in statement.bound(value)]
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(statement.sql for statement, _value in statements), params)
+        for position, (statement, _value) in enumerate(statements):
+            if position:
+                cursor.nextset()
+            rows = cursor.fetchall()
+            found.append([] if first_found and position and not found[0] else statement.instances(rows))
+    return found
 
 
 # Each related model's default queryset, built once: a relation attached below is a clone of it

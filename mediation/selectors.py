@@ -11,7 +11,7 @@ from casework.models import CaseEvent, DisputeCase, Party, SupervisionOrder
 from casework.personal_data import mask_id_number, mask_phone
 from casework.selectors import case_list_related, cases_visible_to
 from casework.supervision import EVENT_LABELS as SUPERVISION_LABELS
-from common.prepared import Prepared, attach
+from common.prepared import Prepared, attach, together
 
 from .correctable import KINDS
 from .enums import JudicialConfirmation
@@ -246,24 +246,28 @@ def case_page(user, pk: int, *, supervision: bool = True):
     case detail does not carry them).
 
     The same rows as case_page_related(cases_visible_to(user)) with the supervision orders
-    prefetched, read by prepared statements: the case's row under the user's scope (compiled once
-    per scope), then each list of the case."""
+    prefetched, read by prepared statements sent together: the case's row under the user's scope
+    (compiled once per scope) and each list of the case."""
     scope = cases_visible_to(user)
     if scope.query.is_empty():
         raise DisputeCase.DoesNotExist
-    found = _CASE_ROW(
-        DisputeCase._meta.pk.get_prep_value(pk),
+    pk = DisputeCase._meta.pk.get_prep_value(pk)
+    row = _CASE_ROW.statement(
         key=_scope_key(scope),
         build=lambda value: scope.select_related(*CASE_JOINS).filter(pk=value).order_by(),
         using=scope.db,
     )
+    lists = dict(_CASE_LIST_READS)
+    if supervision:
+        lists["supervision_orders"] = _SUPERVISION_READ
+    # The lists go with the case's row; they are read only when the row is found (in the user's scope).
+    statements = [(row, pk), *((read.statement(using=scope.db), pk) for read in lists.values())]
+    found, *rows = together(statements, using=scope.db, first_found=True)
     if not found:
         raise DisputeCase.DoesNotExist
     case = found[0]
-    for name, read in _CASE_LIST_READS.items():
-        attach(case, name, read(case.pk, using=scope.db))
-    if supervision:
-        attach(case, "supervision_orders", _SUPERVISION_READ(case.pk, using=scope.db))
+    for name, related in zip(lists, rows, strict=True):
+        attach(case, name, related)
     return case
 
 
