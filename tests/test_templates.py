@@ -12,14 +12,28 @@ from django.contrib import messages
 from django.contrib.messages.storage import default_storage
 from django.template import TemplateDoesNotExist, engines, loader
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import translation
 
 from common.jinja2 import Template as Jinja2Template
+from tests.factories import register
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = {"django": ROOT / "templates", "jinja2": ROOT / "templates_jinja2"}
-# Each page a Jinja2 template serves, by the URL that shows it (a new Jinja2 page is added here).
-JINJA2_PAGES = {"casework/queue.html": "/cases/?tab=mediating", "home/dashboard.html": "/"}
+
+
+def _case_page(centre, grid) -> str:
+    return reverse("mediation:case", args=[register(centre, grid).pk])
+
+
+# Each page a Jinja2 template serves, by the URL that shows it, or a function of the signed-in
+# centre staff and a grid of theirs that makes what it shows and gives its URL (a new Jinja2 page
+# is added here).
+JINJA2_PAGES = {
+    "casework/queue.html": "/cases/?tab=mediating",
+    "home/dashboard.html": "/",
+    "mediation/case.html": _case_page,
+}
 
 
 def names(engine: str) -> set[str]:
@@ -112,10 +126,10 @@ def test_every_jinja2_page_is_listed_with_its_url():
 
 
 @pytest.mark.django_db
-def test_each_jinja2_page_renders_through_its_view_as_a_jinja2_template(client, centre):
+def test_each_jinja2_page_renders_through_its_view_as_a_jinja2_template(client, centre, grid):
     client.force_login(centre)
     for name, url in JINJA2_PAGES.items():
-        response = client.get(url)
+        response = client.get(url(centre, grid) if callable(url) else url)
         assert response.status_code == 200, url
         # The test client reads the context and the template's name as it does the Django engine's.
         assert response.templates[0].name == name

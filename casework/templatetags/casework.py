@@ -34,4 +34,9 @@ def case_table(rows, sort_links=None, show_next=False):
     return table_html(rows, sort_links, bool(show_next))
 
 
-jinja2_globals = {"case_url": case_url, "queue_export_url": queue_export_url, "case_table": case_table}
+jinja2_globals = {
+    "case_url": case_url,
+    "queue_export_url": queue_export_url,
+    "case_table": case_table,
+    "ladder": ladder,
+}

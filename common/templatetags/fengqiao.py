@@ -5,6 +5,9 @@ the language switch) are functions here, so that the two frames cannot work them
 
 from django import template
 from django.conf import settings
+from django.template import defaultfilters
+from django.utils.formats import localize
+from django.utils.timezone import template_localtime
 from django.utils.translation import get_language_info
 
 register = template.Library()
@@ -53,5 +56,23 @@ def other_languages(current: str) -> list[tuple[str, str]]:
     return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES if code != current]
 
 
+# What the Django engine does to a value on its own: a Jinja2 template asks for it by name.
+def date(value, arg=None) -> str:
+    """Django's `|date:"Y-m-d"`, given an aware time in the current time zone as the engine gives it."""
+    return defaultfilters.date(template_localtime(value), arg)
+
+
+def localized(value) -> str:
+    """A value written out as the Django engine writes `{{ value }}`: a time in the current time zone,
+    dates and numbers in the language's format."""
+    return localize(template_localtime(value))
+
+
 jinja2_globals = {"percent": percent, "idle_left": idle_left, "other_languages": other_languages}
-jinja2_filters = {"has_role": has_role, "too_perfect": too_perfect}
+jinja2_filters = {
+    "has_role": has_role,
+    "too_perfect": too_perfect,
+    "date": date,
+    "localized": localized,
+    "linebreaksbr": defaultfilters.linebreaksbr,
+}
