@@ -1,7 +1,6 @@
 """The queue's filters. Every parameter lives in the URL, so a filtered queue can be bookmarked,
 shared, exported and linked to from the dashboard."""
 
-import copy
 import datetime as dt
 from html import escape
 
@@ -270,14 +269,22 @@ class ShallowCopies(dict):
         return {name: self.copy_one(item) for name, item in self.items()}
 
 
+def shallow_copy(item):
+    """A new object of the same class holding the same attributes: what copy.copy makes of these
+    classes (none defines its own copying), without going through the pickling protocol."""
+    clone = object.__new__(type(item))
+    clone.__dict__.update(item.__dict__)
+    return clone
+
+
 def copy_field(field: forms.Field) -> forms.Field:
-    clone = copy.copy(field)
-    clone.widget = copy.copy(field.widget)
+    clone = shallow_copy(field)
+    clone.widget = shallow_copy(field.widget)
     return clone
 
 
 def copy_filter(filter_: django_filters.Filter) -> django_filters.Filter:
-    clone = copy.copy(filter_)
+    clone = shallow_copy(filter_)
     if filter_.method:
         # A method filter calls its method through the filter it was made for: made again for the copy.
         clone.method = filter_.method

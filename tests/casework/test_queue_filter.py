@@ -8,7 +8,15 @@ import pytest
 from django.test import RequestFactory
 from django.utils import translation
 
-from casework.filters import CaseFilter, PlainDateRange, PlainHidden, PlainSelect, attributes, queue_filter
+from casework.filters import (
+    CaseFilter,
+    PlainDateRange,
+    PlainHidden,
+    PlainSelect,
+    attributes,
+    queue_filter,
+    shallow_copy,
+)
 from tests.factories import CommunityFactory, GridFactory, SubdistrictFactory, UserFactory
 
 
@@ -101,3 +109,15 @@ def test_the_options_are_written_in_the_language_of_the_page(centre):
     chinese = str(filterset(centre).form["risk"])
     assert "Major" in english and "重大" not in english
     assert "重大" in chinese and "Major" not in chinese
+
+
+@pytest.mark.django_db
+def test_the_shallow_copy_is_what_copy_would_make(centre):
+    """No filter, field or widget of the queue copies itself its own way, so the plain copy of its
+    attributes is the copy module's."""
+    form_class = filterset(centre).get_form_class()
+    items = [*CaseFilter.base_filters.values(), *form_class.base_fields.values()]
+    items += [field.widget for field in form_class.base_fields.values()]
+    for item in items:
+        assert not hasattr(item, "__copy__") and type(item).__reduce_ex__ is object.__reduce_ex__, item
+        assert shallow_copy(item).__dict__ == copy.copy(item).__dict__
