@@ -12,6 +12,7 @@ from casework.models import CaseEvent, Category, DisputeCase, Party, Supervision
 from casework.permissions import can_see_personal_data
 from casework.services import MAX_PARTIES, PARTIES_LIMIT_MESSAGE
 from casework.supervision import MAX_WORKING_DAYS
+from common.prepared import attached
 from grids.enums import InspectionKind, Role
 from grids.models import Community, Grid, Inspection
 from mediation.bodies import InputSerializer, PartyParticulars
@@ -346,13 +347,31 @@ class DeadlinesSerializer(serializers.ModelSerializer):
         return case.is_overdue(self.context.get("today") or timezone.localdate())
 
 
+class AttachedRelation(serializers.ManyRelatedField):
+    """A to-many relation of the case, by its rows' ids, as read with the case (case_page)."""
+
+    def get_attribute(self, instance):
+        return attached(instance, self.source)
+
+
+CO_MEDIATORS = DisputeCase._meta.get_field("co_mediators").verbose_name
+
+
 class CaseDetailSerializer(CaseListSerializer):
+    # The field ModelSerializer would make of the relation, reading the co-mediators read with the case.
+    co_mediators = AttachedRelation(
+        child_relation=serializers.PrimaryKeyRelatedField(
+            label=CO_MEDIATORS, queryset=Mediator.objects.all(), required=False
+        ),
+        label=CO_MEDIATORS,
+        required=False,
+    )
     parties = serializers.SerializerMethodField()
     personal_data_visible = serializers.SerializerMethodField()
-    events = EventSerializer(many=True, read_only=True)
-    sessions = SessionSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
+    sessions = serializers.SerializerMethodField()
     agreement = serializers.SerializerMethodField()
-    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    follow_ups = serializers.SerializerMethodField()
     deadlines = DeadlinesSerializer(source="*", read_only=True)
     available_transitions = serializers.SerializerMethodField()
 
@@ -399,7 +418,20 @@ class CaseDetailSerializer(CaseListSerializer):
     @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, case):
         context = {**self.context, "masked": not can_see_personal_data(self._user(), case)}
-        return PartySerializer(case.parties.all(), many=True, context=context).data
+        return PartySerializer(attached(case, "parties"), many=True, context=context).data
+
+    # The case's lists as read with it (case_page): a relation's own manager would read them again.
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, case):
+        return EventSerializer(attached(case, "events"), many=True, context=self.context).data
+
+    @extend_schema_field(SessionSerializer(many=True))
+    def get_sessions(self, case):
+        return SessionSerializer(attached(case, "sessions"), many=True, context=self.context).data
+
+    @extend_schema_field(FollowUpSerializer(many=True))
+    def get_follow_ups(self, case):
+        return FollowUpSerializer(attached(case, "follow_ups"), many=True, context=self.context).data
 
     @extend_schema_field(AgreementSerializer(allow_null=True))
     def get_agreement(self, case):

@@ -17,6 +17,7 @@ from django_fsm import FSMField, transition
 
 from common.chain import ChainedModel, ChainedQuerySet
 from common.fields import BlindIndexField, SealedField, SealedQuerySet
+from common.prepared import attached, detach
 
 from . import permissions, versions
 from .enums import (
@@ -555,7 +556,7 @@ class DisputeCase(NeverDeleteModel):
         """The parties who chose the lead mediator (art. 19), from the loaded parties."""
         chosen = set(self.chosen_by or [])
         # A party corrected since is still the party who chose: any row of its lineage counts.
-        return [party for party in self.parties.all() if chosen.intersection(party.lineage)]
+        return [party for party in attached(self, "parties") if chosen.intersection(party.lineage)]
 
     @property
     def is_open(self) -> bool:
@@ -566,7 +567,7 @@ class DisputeCase(NeverDeleteModel):
         return self.status in CONCLUDED or self.concluded_at is not None
 
     def mediator_user_ids(self) -> set[int]:
-        """Users of the lead and co-mediators (uses prefetched co_mediators when present)."""
+        """Users of the lead and co-mediators (the co-mediators read with the case when they were)."""
         ids = set()
         if self.lead_mediator_id and self.lead_mediator.user_id:
             ids.add(self.lead_mediator.user_id)
@@ -579,10 +580,10 @@ class DisputeCase(NeverDeleteModel):
 
     def related(self, name: str):
         """The case's `parties`, `co_mediators` or `conflicts`, for the services' checks: from memory
-        while the case is not written yet, else from the database (or what was prefetched)."""
+        while the case is not written yet, else as read with the case (common.prepared.attached)."""
         if self.unwritten_relations is not None:
             return self.unwritten_relations[name]
-        return getattr(self, name).all()
+        return attached(self, name)
 
     def save(self, *args, **kwargs):
         # A case is inserted here and changed only by its services (casework.services), with an
@@ -598,6 +599,9 @@ class DisputeCase(NeverDeleteModel):
         a status that is not loaded (a deferred field) can be, once. So the status is unloaded before
         it is read again, in one query with the version that guards it.
         """
+        if fields is None:
+            # A full refresh forgets the lists read with the case too, as Django forgets prefetched ones.
+            detach(self)
         if fields is None and "status" in self.__dict__:
             loaded = [f.attname for f in self._meta.concrete_fields if f.attname not in self.get_deferred_fields()]
             # First Django's full refresh, which also forgets the loaded relations (the status, unloaded,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from common.prepared import attached, detach
 from grids.models import Grid
 
 from . import calendar, notices, permissions, versions, writes
@@ -139,10 +140,10 @@ def _require_voluntary_and_informed(case) -> None:
     (若干规定 art. 30): an agreement needs a sitting at which every party was told and none
     refused, and a party's clear refusal ends mediation (fail, with guidance, or withdraw).
 
-    Reads the sessions through the reverse relation (prefetched on the case page). A replayed
+    Reads the sessions as read with the case (on the case page, with its row). A replayed
     paper ledger (imported) records what was done and is not held to it.
     """
-    sessions = list(case.sessions.all())
+    sessions = list(attached(case, "sessions"))
     refusal = next((s for s in sessions if s.party_refused), None)
     if refusal is not None:
         raise TransitionUnavailable(
@@ -462,7 +463,7 @@ def case_decline(case, *, actor, reason: str, referral: str, at=None, imported=F
 def _handed_up(case, at) -> tuple[list, dict]:
     """What a level hands up the ladder with a case: the mediators it releases, and its leg (its
     deadline, the days it held the case, whether it ran late). The leg ends at its failure, or now."""
-    released = sorted(m.pk for m in case.co_mediators.all()) + (
+    released = sorted(m.pk for m in attached(case, "co_mediators")) + (
         [case.lead_mediator_id] if case.lead_mediator_id else []
     )
     leg_end = local_date(case.concluded_at if case.status == CaseStatus.FAILED and case.concluded_at else at)
@@ -498,6 +499,7 @@ def _hand_up(case, name, *, actor, reason, at, leg_key: str, leg_fields: list, i
             case, name, actor=actor, fields=fields, args=args, note=reason, at=at, data=data, imported=imported
         )
         case.co_mediators.clear()
+        detach(case, "co_mediators")
     return case
 
 

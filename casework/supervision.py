@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.prepared import attached
 from common.text import clean_text
 
 from . import calendar
@@ -49,7 +50,7 @@ def may_supervise(user, case) -> bool:
 
 def unanswered(case) -> list:
     """The case's orders still waiting for an answer, from the orders loaded with the case."""
-    return [order for order in case.supervision_orders.all() if not hasattr(order, "answer")]
+    return [order for order in attached(case, "supervision_orders") if not hasattr(order, "answer")]
 
 
 def may_answer(user, case) -> bool:

@@ -28,6 +28,8 @@ from contextvars import ContextVar
 
 from django.db import connection, transaction
 
+from common.prepared import detach
+
 from . import calendar, versions
 from .models import CaseNumberCounter, DisputeCase, Party
 
@@ -78,6 +80,7 @@ def set_co_mediators(case, mediators) -> None:
     pending = current()
     if pending is None:
         case.co_mediators.set(mediators)
+        detach(case, "co_mediators")
     else:
         pending.set_co_mediators(case, mediators)
 

@@ -133,26 +133,34 @@ def together(statements, *, using=DEFAULT_DB_ALIAS, first_found=False) -> list[l
     return found
 
 
-# Each related model's default queryset, built once: a relation attached below is a clone of it
-# with the relation's own filter (deferred until used), as the related manager would build it anew.
-_BASES: dict = {}
+# A list read with its instance hangs on it as a plain list, the way Prefetch(to_attr=...) leaves one:
+# under its own name, since the relation's name is the related manager's.
+def attached_as(name: str) -> str:
+    """The attribute `instance.<name>`, read with the instance, hangs on (Prefetch's `to_attr`)."""
+    return f"loaded_{name}"
 
 
 def attach(instance, name: str, rows: list) -> None:
-    """Make `rows` the prefetched `instance.<name>.all()`, as prefetch_related leaves a relation
-    (for a reverse foreign key, each row's own link back to `instance` too)."""
-    manager = getattr(instance, name)
-    cache_name = getattr(manager, "prefetch_cache_name", None)
-    if cache_name is None:
-        cache_name = manager.field.remote_field.cache_name
+    """Hang `rows` on `instance` as `Prefetch(name, to_attr=attached_as(name))` would: the list, and
+    for a reverse foreign key each row's own link back to `instance` too."""
+    relation = instance._meta.get_field(name)
+    if relation.one_to_many:
         for row in rows:
-            manager.field.set_cached_value(row, instance)
-    base = _BASES.get(manager.model)
-    if base is None:
-        base = _BASES[manager.model] = manager.model._default_manager.get_queryset()
-    queryset = manager._apply_rel_filters(base._chain())
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[cache_name] = queryset
+            relation.field.set_cached_value(row, instance)
+    setattr(instance, attached_as(name), rows)
+
+
+def attached(instance, name: str) -> list:
+    """The rows of `instance.<name>`: those read with the instance (`attach`, or a prefetch to
+    `attached_as(name)`), else read now."""
+    rows = getattr(instance, attached_as(name), None)
+    return list(getattr(instance, name).all()) if rows is None else rows
+
+
+def detach(instance, *names: str) -> None:
+    """Forget the lists read with `instance` (those of `names`, or all): read again when next asked,
+    as a refresh or a change through the related manager makes Django forget its prefetched ones."""
+    prefix = attached_as("")
+    for key in [key for key in vars(instance) if key.startswith(prefix)]:
+        if not names or key in {attached_as(name) for name in names}:
+            delattr(instance, key)

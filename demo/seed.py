@@ -20,6 +20,7 @@ from casework import services as case_services
 from casework.enums import Guidance, Level, Outcome, RecordKind, Referral, Risk, Source, WithdrawnBy
 from casework.models import CaseEvent, Category, DisputeCase
 from casework.personal_data import id_check_digit
+from common.prepared import attached
 from grids import services as grid_services
 from grids.enums import Crs, InspectionKind, Role
 from grids.models import Community, District, Grid, Inspection, SensitivePeriod, Subdistrict, User
@@ -482,7 +483,7 @@ class DemoSeeder:
             responsibilities="被申请人承担主要责任。",
             facts=case.description,
             disputed_matters="赔偿数额及支付期限。",
-            signatures=[{"party": p.pk, "mark": SignatureMark.SIGNATURE} for p in case.parties.all()],
+            signatures=[{"party": p.pk, "mark": SignatureMark.SIGNATURE} for p in attached(case, "parties")],
             mediator_signed=True,
             committee_sealed=True,
             signed_on=timezone.localtime(at).date(),
@@ -605,7 +606,7 @@ class DemoSeeder:
         if case is None or case.events.filter(name=RecordKind.CORRECTION).exists():
             return
         case = case_page_related(DisputeCase.objects).get(pk=case.pk)
-        applicant = next(p for p in case.parties.all() if p.role == "applicant" and p.id_number)
+        applicant = next(p for p in attached(case, "parties") if p.role == "applicant" and p.id_number)
         first17 = applicant.id_number[:14] + f"{(int(applicant.id_number[14:17]) + 2) % 1000:03d}"
         corrections.correct(
             case,

@@ -19,6 +19,7 @@ from casework.enums import CaseStatus, RecordKind
 from casework.exceptions import CaseConflict, CasePermissionDenied
 from casework.models import Party
 from casework.personal_data import normalize_id_number
+from common.prepared import attached
 from common.text import clean_text
 
 from .correctable import FOLLOW_UP_FIELDS, KINDS, PARTY_FIELDS, SESSION_FIELDS
@@ -150,7 +151,7 @@ def follow_up_correct(case, *, actor, follow_up, reason: str, at=None, **values)
 
 def _notes_as_given(case, session) -> list[dict]:
     """The session's recorded per-party notes, each naming the party's current row."""
-    current = {pk: party.pk for party in case.parties.all() for pk in party.lineage}
+    current = {pk: party.pk for party in attached(case, "parties") for pk in party.lineage}
     return [
         {
             "party": current.get(n.party_id, n.party_id),

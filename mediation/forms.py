@@ -11,6 +11,7 @@ from casework.forms import DATE, bound_text
 from casework.models import Party
 from casework.supervision import MAX_WORKING_DAYS, unanswered
 from common.forms import FreeTextForm
+from common.prepared import attached
 
 from .enums import AgreementForm as AgreementKind
 from .enums import FollowUpMethod, JudicialConfirmation, SignatureMark
@@ -74,7 +75,9 @@ class _MediatorChoiceForm(TransitionForm):
 
     def __init__(self, *args, case, user, **kwargs):
         super().__init__(*args, case=case, user=user, **kwargs)
-        self.fields["chosen_by"].choices = [(p.pk, f"{p.name}（{p.get_role_display()}）") for p in case.parties.all()]
+        self.fields["chosen_by"].choices = [
+            (p.pk, f"{p.name}（{p.get_role_display()}）") for p in attached(case, "parties")
+        ]
         self.fields["chosen_by"].widget = forms.CheckboxSelectMultiple(choices=self.fields["chosen_by"].choices)
         options = assignment_options(case)
         self.mediators = {m.pk: m for m, reasons in options if not reasons}
@@ -138,7 +141,7 @@ class ReachAgreementForm(TransitionForm):
         super().__init__(*args, **kwargs)
         self.fields["signed_on"].initial = timezone.localdate()
         # Party by party: how they signed, and the art. 29 particulars the file still lacks.
-        self.parties = list(self.case.parties.all())
+        self.parties = list(attached(self.case, "parties"))
         for party in self.parties:
             who = f"{party.name}（{party.get_role_display()}）"
             self.fields[f"mark_{party.pk}"] = forms.ChoiceField(
@@ -211,7 +214,7 @@ class SessionForm(CaseActionForm):
         if self.case.lead_mediator_id:
             self.fields["rights_explained_by"].initial = self.case.lead_mediator.name
         # 告知 and consent, party by party (若干规定 art. 30; People's Mediation Law art. 3, 17).
-        self.parties = list(self.case.parties.all())
+        self.parties = list(attached(self.case, "parties"))
         for party in self.parties:
             who = f"{party.name}（{party.get_role_display()}）"
             self.fields[f"informed_{party.pk}"] = forms.BooleanField(
@@ -304,7 +307,7 @@ class SupervisionAnswerForm(CaseActionForm):
 
 def own_mediator(user, case):
     """The user's Mediator on this case, from the rows loaded with the case (no query)."""
-    for mediator in [case.lead_mediator, *case.co_mediators.all()]:
+    for mediator in [case.lead_mediator, *attached(case, "co_mediators")]:
         if mediator is not None and mediator.user_id == user.id:
             return mediator
     return None
@@ -359,7 +362,7 @@ class SessionCorrectionForm(_CorrectionForm, SessionForm):
         for field in ("location", "attendees", "summary", "public", "rights_explained_by"):
             initial.setdefault(field, getattr(row, field))
         initial.setdefault("held_at", timezone.localtime(row.held_at).replace(second=0, microsecond=0))
-        current = {pk: party.pk for party in case.parties.all() for pk in party.lineage}
+        current = {pk: party.pk for party in attached(case, "parties") for pk in party.lineage}
         for note in row.party_notes.all():
             initial.setdefault(f"informed_{current.get(note.party_id)}", note.informed)
             initial.setdefault(f"refused_{current.get(note.party_id)}", note.refused)

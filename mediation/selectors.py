@@ -11,7 +11,7 @@ from casework.models import CaseEvent, DisputeCase, Party, SupervisionOrder
 from casework.personal_data import mask_id_number, mask_phone
 from casework.selectors import case_list_related, cases_visible_to
 from casework.supervision import EVENT_LABELS as SUPERVISION_LABELS
-from common.prepared import Prepared, attach, together
+from common.prepared import Prepared, attach, attached, attached_as, together
 
 from .correctable import KINDS
 from .enums import JudicialConfirmation
@@ -72,7 +72,7 @@ def mediator_conflicts(mediator: Mediator, case, *, parties=None, declarations=N
 
 def conflicted_co_mediators(case) -> list[tuple[Mediator, list[str]]]:
     """The case's co-mediators who may not (or may no longer) mediate it, with why."""
-    parties = list(case.parties.all())
+    parties = list(attached(case, "parties"))
     declarations = list(ConflictDeclaration.objects.filter(case=case))
     org_conflicts = list(OrganizationConflict.objects.all())
     found = []
@@ -105,7 +105,7 @@ def mediators_on_cases_of(organization, party_name: str, *, subdistrict_id) -> l
 
 def assignment_options(case):
     """Every active mediator with the reasons (if any) they cannot take `case`, for the assignment form."""
-    parties = list(case.parties.all())
+    parties = list(attached(case, "parties"))
     declarations = list(ConflictDeclaration.objects.filter(case=case))
     org_conflicts = list(OrganizationConflict.objects.all())
     options = []
@@ -147,9 +147,9 @@ def correction_history(case) -> dict:
     [(label, old value, new value)]}, also set on each corrected row as `corrections` (for the
     templates). Read from the rows loaded with the case (case_page_related): no query."""
     current = {
-        "party": list(case.parties.all()),
-        "session": list(case.sessions.all()),
-        "follow_up": list(case.follow_ups.all()),
+        "party": list(attached(case, "parties")),
+        "session": list(attached(case, "sessions")),
+        "follow_up": list(attached(case, "follow_ups")),
     }
     history = {}
     for kind, rows in current.items():
@@ -214,9 +214,10 @@ SUPERVISION_LIST = (
 
 def case_page_related(qs):
     """Everything a case's page shows (the web page and the API's case detail alike): parties, events,
-    mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries.
+    mediators, sessions, agreement and follow-ups, loaded with the case in a fixed number of queries,
+    each list hung on the case as a plain list (common.prepared.attached reads it back).
     The judicial-confirmation history is read from the events (`judicial_history`)."""
-    lists = [Prefetch(name, queryset=read()) for name, (read, _link) in CASE_LISTS.items()]
+    lists = [Prefetch(name, queryset=read(), to_attr=attached_as(name)) for name, (read, _link) in CASE_LISTS.items()]
     return qs.select_related(*CASE_JOINS).prefetch_related(*lists)
 
 
@@ -247,7 +248,7 @@ def case_page(user, pk: int, *, supervision: bool = True):
 
     The same rows as case_page_related(cases_visible_to(user)) with the supervision orders
     prefetched, read by prepared statements sent together: the case's row under the user's scope
-    (compiled once per scope) and each list of the case."""
+    (compiled once per scope) and each list of the case, hung on it as case_page_related hangs them."""
     scope = cases_visible_to(user)
     if scope.query.is_empty():
         raise DisputeCase.DoesNotExist
@@ -282,14 +283,14 @@ def case_agreement(case):
 def case_timeline(case) -> list[dict]:
     """One timeline: every event, each with the session, agreement or follow-up it recorded."""
     # An event names the row it recorded; a corrected record is shown as it reads now, at that place.
-    sessions = {s.pk: s for s in case.sessions.all()}
-    follow_ups = {f.pk: f for f in case.follow_ups.all()}
+    sessions = {s.pk: s for s in attached(case, "sessions")}
+    follow_ups = {f.pk: f for f in attached(case, "follow_ups")}
     session_of = {pk: s.pk for s in sessions.values() for pk in s.lineage}
     follow_up_of = {pk: f.pk for f in follow_ups.values() for pk in f.lineage}
     agreement = case_agreement(case)
     labels = {**dict(Transition.choices), **dict(RecordKind.choices), **SUPERVISION_LABELS}
     items = []
-    for event in case.events.all():
+    for event in attached(case, "events"):
         item = {"event": event, "label": labels.get(event.name, event.name), "is_record": not event.is_transition}
         if event.from_status and event.to_status and event.from_status != event.to_status:
             item["change"] = (CaseStatus(event.from_status).label, CaseStatus(event.to_status).label)
@@ -338,7 +339,7 @@ def judicial_step(event) -> dict:
 
 def judicial_history(case) -> list[dict]:
     """Every judicial-confirmation step of the case, oldest first (from its loaded events)."""
-    return [judicial_step(e) for e in case.events.all() if e.name == RecordKind.JUDICIAL_CONFIRMATION]
+    return [judicial_step(e) for e in attached(case, "events") if e.name == RecordKind.JUDICIAL_CONFIRMATION]
 
 
 def next_step(row, user) -> str:

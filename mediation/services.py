@@ -25,6 +25,7 @@ from casework.exceptions import CasePermissionDenied
 from casework.models import Party
 from casework.personal_data import normalize_id_number
 from casework.services import apply_transition, local_date
+from common.prepared import attached, detach
 
 from .enums import AgreementForm, FollowUpMethod, JudicialConfirmation, SignatureMark
 from .models import (
@@ -155,6 +156,7 @@ def case_reassign(
         )
         # The new lead may have been a co-mediator; one person holds one place on a case.
         case.co_mediators.remove(mediator, *dropped)
+        detach(case, "co_mediators")
     return case
 
 
@@ -481,7 +483,7 @@ def session_row(
         errors.update(note_errors)
         if not note_errors:
             told = {n.party_id for n in notes if n.informed}
-            rights_explained = told == {p.pk for p in case.parties.all()}
+            rights_explained = told == {p.pk for p in attached(case, "parties")}
             party_refused = any(n.refused for n in notes)
             rights_explained_by = "、".join(dict.fromkeys(n.informed_by for n in notes if n.informed))
     if rights_explained and not (rights_explained_by or "").strip():
@@ -505,7 +507,7 @@ def session_row(
 
 def _party_notes(case, party_notes, held_at) -> tuple[list, dict]:
     """SessionParty rows (unsaved) from the notes, or the errors that refuse them."""
-    parties = {p.pk: p for p in case.parties.all()}
+    parties = {p.pk: p for p in attached(case, "parties")}
     notes, seen = [], set()
     for note in party_notes:
         party = note.get("party")
@@ -630,6 +632,7 @@ def conflict_declare(case, *, actor, mediator: Mediator, reason: str, at=None) -
         )
         if removed == "co":
             case.co_mediators.remove(mediator)
+            detach(case, "co_mediators")
         elif removed == "lead":
             apply_transition(
                 case,

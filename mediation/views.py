@@ -27,6 +27,7 @@ from casework.exceptions import CaseConflict
 from casework.models import DisputeCase
 from casework.selectors import cases_visible_to
 from common.audit import audit_reveal
+from common.prepared import attached
 from common.refusals import NotPermitted, Refusal, show_refusal
 from grids.enums import Role
 
@@ -227,11 +228,12 @@ def render_case(request, case, *, bound=None, conflict=None, status=200, reveale
         "warning_reasons": [WarningReason(r).label for r in case.warning_reasons if r in WarningReason.values],
         "show_personal": permissions.can_see_personal_data(request.user, case),
         "revealed": revealed,
-        "parties": list(case.parties.all()),
+        "parties": list(attached(case, "parties")),
         "history": correction_history(case),
         "may_correct": permissions.can_correct_records(request.user, case),
-        "co_mediators": list(case.co_mediators.all()),
+        "co_mediators": list(attached(case, "co_mediators")),
         "agreement": agreement,
+        "supervision_orders": attached(case, "supervision_orders"),
         "judicial_history": judicial_history(case) if agreement is not None else [],
         "timeline": case_timeline(case),
         "actions": actions,
@@ -293,7 +295,7 @@ def reveal(request, pk: int):
     if request.htmx:
         context = {
             "case": case,
-            "parties": list(case.parties.all()),
+            "parties": list(attached(case, "parties")),
             "history": correction_history(case),
             "may_correct": permissions.can_correct_records(request.user, case),
             "show_personal": True,
@@ -405,9 +407,9 @@ def _agreement_document(request, pk: int) -> dict:
     return {
         "case": case,
         "agreement": agreement,
-        "parties": list(case.parties.all()),
+        "parties": list(attached(case, "parties")),
         "show_personal": show_personal,
-        "mediators": [m for m in [lead, *case.co_mediators.all()] if m],
+        "mediators": [m for m in [lead, *attached(case, "co_mediators")] if m],
         "organization": organization,
     }
 

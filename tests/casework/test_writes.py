@@ -174,7 +174,7 @@ def test_a_new_cases_relations_are_read_from_memory(centre, mediator, co_mediato
         tables = ("casework_party", "casework_disputecase_co_mediators", "mediation_conflictdeclaration")
         assert [q["sql"] for q in queries if any(t in q["sql"] for t in tables)] == []
     # Written: from the database from now on.
-    assert case.related("co_mediators").get() == other_mediator
+    assert case.related("co_mediators") == [other_mediator]
     assert (case.session_count, case.version) == (1, 5) == (fresh(case).session_count, fresh(case).version)
 
 

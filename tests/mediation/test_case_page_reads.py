@@ -12,10 +12,11 @@ from casework.enums import CaseStatus as S
 from casework.models import DisputeCase, SupervisionOrder
 from casework.selectors import cases_visible_to
 from casework.supervision import supervision_answer, supervision_issue
+from common.prepared import attached_as
 from grids.enums import Role
 from mediation import corrections, services
 from mediation.enums import JudicialConfirmation
-from mediation.selectors import case_page, case_page_related
+from mediation.selectors import CASE_LISTS, case_page, case_page_related
 from tests.factories import party, register
 from tests.workflow import drive, fresh
 
@@ -23,8 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 def loaded(obj, path=()):
-    """Everything loaded on a model instance: its fields, the rows joined to it and the lists
-    prefetched, each the same way (a row met again on the way down is named, not walked)."""
+    """Everything loaded on a model instance: its fields, the rows joined to it and the lists read
+    with it, each the same way (a row met again on the way down is named, not walked)."""
     if obj is None:
         return None
     name = (type(obj).__name__, obj.pk)
@@ -32,10 +33,14 @@ def loaded(obj, path=()):
         return ("again", name)
     path = (*path, name)
     fields = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-    joined = {key: loaded(value, path) for key, value in sorted(obj._state.fields_cache.items())}
+    joined = {
+        f.name: loaded(f.get_cached_value(obj), path)
+        for f in obj._meta.get_fields()
+        if (f.many_to_one or f.one_to_one) and f.is_cached(obj)
+    }
+    prefix = attached_as("")
     lists = {
-        key: [loaded(row, path) for row in rows._result_cache]
-        for key, rows in sorted(getattr(obj, "_prefetched_objects_cache", {}).items())
+        key: [loaded(row, path) for row in rows] for key, rows in sorted(vars(obj).items()) if key.startswith(prefix)
     }
     return (name, fields, joined, lists)
 
@@ -45,7 +50,9 @@ def orm_case_page(user, pk, *, supervision=True):
     qs = case_page_related(cases_visible_to(user))
     if supervision:
         orders = SupervisionOrder.objects.select_related("issued_by", "answer__answered_by")
-        qs = qs.prefetch_related(Prefetch("supervision_orders", queryset=orders))
+        qs = qs.prefetch_related(
+            Prefetch("supervision_orders", queryset=orders, to_attr=attached_as("supervision_orders"))
+        )
     return qs.get(pk=pk)
 
 
@@ -95,6 +102,8 @@ def test_the_prepared_reads_load_what_the_orm_loads(cases, roles, district_staff
                 continue
             for supervision in (True, False):
                 expected = loaded(orm_case_page(user, case.pk, supervision=supervision))
+                names = {*CASE_LISTS, "supervision_orders"} if supervision else set(CASE_LISTS)
+                assert set(expected[3]) == {attached_as(name) for name in names}
                 assert loaded(case_page(user, case.pk, supervision=supervision)) == expected, (user, case.status)
 
 
