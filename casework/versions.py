@@ -13,7 +13,8 @@ read again. A case inserted without a service (a test's factory) replaces its sc
 What is kept is also keyed by the day: the overdue count changes at midnight with no write at all.
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from common import options
 
@@ -48,6 +49,13 @@ def _case_saved(instance, **_) -> None:
     case_changed(instance)
 
 
+def _grids_assigned(action, **_) -> None:
+    # A grid worker's own cases are their grids' cases: a user's grids changed changes what their
+    # scope counts, and that scope is kept under "any case".
+    if action in ("post_add", "post_remove", "post_clear"):
+        options.changed(ANY_KEY)
+
+
 def watch_cases() -> None:
     from .models import CalendarDay, DisputeCase
 
@@ -56,3 +64,4 @@ def watch_cases() -> None:
     post_delete.connect(cases_changed, sender=DisputeCase, dispatch_uid="cases-version:case:delete")
     post_save.connect(cases_changed, sender=CalendarDay, dispatch_uid="cases-version:calendar:save")
     post_delete.connect(cases_changed, sender=CalendarDay, dispatch_uid="cases-version:calendar:delete")
+    m2m_changed.connect(_grids_assigned, sender=get_user_model().grids.through, dispatch_uid="cases-version:grids")

@@ -8,6 +8,7 @@ version, right away and again when the transaction commits (a process that read 
 between the two reads them again). A request reads the version once, whatever it lists.
 """
 
+import logging
 import threading
 import uuid
 
@@ -18,6 +19,8 @@ from django.db.models.signals import post_delete, post_save
 VERSION_KEY = "fengqiao:options:version"
 # The version a request has read, kept on the request so that its lists agree with each other.
 REQUEST_ATTRIBUTE = "fengqiao_options_version"
+
+logger = logging.getLogger(__name__)
 
 _lists: dict[tuple, tuple[str, list]] = {}
 _lock = threading.Lock()
@@ -45,8 +48,14 @@ def bump(*keys: str, **_):
 
 
 def changed(*keys: str) -> None:
-    """A write of what `keys` version: new versions now, and again when the transaction commits."""
-    bump(*keys)
+    """A write of what `keys` version: new versions now, and again when the transaction commits.
+
+    The write itself never fails for the cache: with the cache unreachable the versions are not
+    replaced (logged), and what is kept under them lives no longer than the cache does."""
+    try:
+        bump(*keys)
+    except Exception:
+        logger.warning("cache unreachable: versions %s not replaced", keys or (VERSION_KEY,), exc_info=True)
     transaction.on_commit(lambda: bump(*keys), robust=True)
 
 

@@ -1,3 +1,4 @@
+import threading
 from dataclasses import dataclass
 
 from axes.backends import AxesStandaloneBackend
@@ -81,15 +82,17 @@ class Statement:
     at: int  # where the user id goes among the parameters
     compiler: object
     converters: dict
+    connection: object  # the connection it was compiled for: its converters are bound to it
 
 
-_statements: dict[str, Statement] = {}
+# Per thread (a gthread worker's threads each have their own connection), built again for a new one.
+_local = threading.local()
 
 
 def _user_statement(connection) -> Statement:
     """The signed-in user's row and unread count, as the ORM builds and decodes it."""
-    held = _statements.get(connection.vendor)
-    if held is None:
+    held = getattr(_local, "statement", None)
+    if held is None or held.connection is not connection:
         unread = (
             Notice.objects.filter(user_id=OuterRef("pk"), read_at__isnull=True)
             .order_by()
@@ -107,5 +110,5 @@ def _user_statement(connection) -> Statement:
         sql, params = compiler.as_sql()
         converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
         at = next(i for i, value in enumerate(params) if value == _MARK)
-        held = _statements[connection.vendor] = Statement(sql, tuple(params), at, compiler, converters)
+        held = _local.statement = Statement(sql, tuple(params), at, compiler, converters, connection)
     return held

@@ -21,6 +21,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="caseevent",
-            index=models.Index(fields=["name", "at"], name="event_name_at_idx"),
+            index=models.Index(
+                condition=models.Q(("name", "judicial_confirmation")), fields=["at"], name="event_judicial_at_idx"
+            ),
         ),
     ]

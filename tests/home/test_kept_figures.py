@@ -1,11 +1,15 @@
 """The dashboards' figures are kept in the shared cache between requests, and never shown stale: any
-change of a case (through the services, a ledger import's deferred writes, a save in the admin), of
-the reference data or of the calendar is counted on the very next request."""
+change of a case (through the services or a ledger import's deferred writes), of the reference data
+(a mediator's kind changed in the admin), of the calendar or of a user's grids is counted on the
+very next request. And a case's write never fails for the cache."""
 
 import datetime as dt
 
+import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -149,3 +153,27 @@ def test_the_kept_counts_are_those_of_the_database_they_were_counted_in(client, 
     finally:
         connection.settings_dict["NAME"] = name
     assert len([q for q in queries.captured_queries if "casework_disputecase" in q["sql"]]) >= 5
+
+
+def test_a_transition_is_written_with_the_cache_unreachable(centre, walk):
+    case = walk(CaseStatus.REPORTED)
+    # A real Redis client pointed at a port nothing listens on: every cache call is refused.
+    unreachable = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    with override_settings(CACHES={"default": unreachable}):
+        with pytest.raises(redis.exceptions.ConnectionError):
+            cache.get("anything")
+        case_services.case_accept(case, actor=centre, level=Level.SUBDISTRICT)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED
+
+
+def test_a_users_grids_changed_shows_at_once(client, centre, community_staff, other_grid):
+    community_staff.roles = [*community_staff.roles, Role.GRID_WORKER]
+    community_staff.save(update_fields=["roles"])
+    register(centre, other_grid)
+    client.force_login(community_staff)
+    assert figures(client)["reported"] == 0
+    community_staff.grids.add(other_grid)
+    assert figures(client)["reported"] == 1
+    community_staff.grids.remove(other_grid)
+    assert figures(client)["reported"] == 0
