@@ -285,6 +285,9 @@ def generate(size: int, *, seed: int = 2021, base: int | None = None) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM casework_disputecase")
         first_id = cursor.fetchone()[0] + 1
+        # The rows below take their ids from the table's sequence, which inserts rolled back or an
+        # interrupted load may have moved on: it starts again where the parties and events expect.
+        cursor.execute("SELECT setval(pg_get_serial_sequence('casework_disputecase', 'id'), %s, false)", [first_id])
     counters: dict[tuple[int, int], int] = {}
     plan = []  # (id, registered_at, party_count) for parties and events
 

@@ -61,7 +61,7 @@ def multiply(size: int, base: int) -> int:
     copies = size // base
     done = count // base
     if done < copies:
-        _set_indexes_aside()
+        set_indexes_aside()
     started = time.monotonic()
     templates = []  # the base's events, read once
     for k in range(done, copies):
@@ -83,7 +83,7 @@ ASIDE = "bench_index_aside"
 TABLES = ("casework_disputecase", "casework_party", "casework_caseevent")
 
 
-def _set_indexes_aside() -> None:
+def set_indexes_aside() -> None:
     """Drop the copied tables' secondary indexes, keeping their definitions, before the copies.
 
     Each copy has the same dates, places and numbers as the base: its keys land all over every such
@@ -214,7 +214,7 @@ def _copy_events(shift: int, low: int, high: int, templates: list) -> None:
 
     if not templates:
         templates.extend(_event_templates(low, high))
-    seq, previous = chain._locked_head(CaseEvent)
+    seq, previous = chain.locked_head(CaseEvent)
     for start in range(0, len(templates), EVENT_BATCH):
         lines = []
         for case_id, before, between, after, copied in templates[start : start + EVENT_BATCH]:
@@ -253,8 +253,8 @@ def _event_templates(low: int, high: int) -> list:
             values = dict(zip(columns, row, strict=True))
             if isinstance(values["data"], str):  # jsonb may come back as its text
                 values["data"] = json.loads(values["data"])
-            hashed = dict(values, at=chain._canonical(values["at"]), case_id=_CASE, chain_seq=_SEQ)
-            content = json.dumps(hashed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            hashed = dict(values, at=chain.canonical(values["at"]), case_id=_CASE, chain_seq=_SEQ)
+            content = chain.hashed_text(hashed)
             before, rest = content.split(str(_CASE))
             between, after = rest.split(str(_SEQ))
             copied = "\t".join(

@@ -55,7 +55,8 @@ def _lock_key(table: str) -> int:
     return int(sm3_hex(f"fengqiao-chain:{table}".encode())[:16], 16) - 2**63
 
 
-def _canonical(value):
+def canonical(value):
+    """A value as the hash covers it: moments in UTC, dates and moments as ISO text."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):
@@ -75,14 +76,18 @@ def fields_of(obj) -> dict:
             value = json.loads(json.dumps(value, cls=field.encoder))
         elif isinstance(field, models.GenericIPAddressField) and value:
             value = field.to_python(value)
-        fields[field.attname] = _canonical(value)
+        fields[field.attname] = canonical(value)
     # Anything else (an IP address object) as its text, so the fields read back from an archive are equal.
     return json.loads(json.dumps(fields, default=str))
 
 
+def hashed_text(fields: dict) -> str:
+    """The text of a row's fields that its hash covers (after its predecessor's hash and a newline)."""
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def digest_fields(previous: str, fields: dict) -> str:
-    content = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return sm3_hex(previous.encode() + b"\n" + content.encode())
+    return sm3_hex(previous.encode() + b"\n" + hashed_text(fields).encode())
 
 
 def digest(previous: str, obj) -> str:
@@ -99,7 +104,7 @@ def head(model) -> tuple[int, str]:
     return last.first() or (0, GENESIS)
 
 
-def _locked_head(model) -> tuple[int, str]:
+def locked_head(model) -> tuple[int, str]:
     """Take the table's chain lock, then read the head, in one round trip: two statements sent together
     (no parameters: the key is our own integer), the second run after the first, with a snapshot of
     its own, so it sees every link committed before the lock was granted."""
@@ -122,7 +127,7 @@ def link(model, objs) -> None:
     if not objs:
         return
     if connection.vendor == "postgresql":
-        seq, previous = _locked_head(model)
+        seq, previous = locked_head(model)
     else:
         # SQLite (`make run`) takes the database's write lock for the whole transaction anyway.
         seq, previous = head(model)
