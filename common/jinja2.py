@@ -9,19 +9,19 @@ the frame's helpers (common.templatetags.fengqiao) and the helpers of every libr
 backend's `libraries` option (`jinja2_globals` and `jinja2_filters` of each module).
 """
 
-import functools
 from importlib import import_module
 
 import jinja2
-from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.templatetags.static import static
 from django.test.signals import template_rendered
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy, ngettext, npgettext, pgettext
 from jinja2 import pass_context
 
 from common.templatetags import fengqiao
+
+from .urls import plain_reverse
 
 
 class Template(jinja2.Template):
@@ -82,17 +82,12 @@ def _finalize(context, value):
     return value
 
 
-@functools.cache
-def _plain_url(name: str, prefix: str, urlconf: str) -> str:
-    return reverse(name, urlconf=urlconf)
-
-
 def url(name: str, *args, **kwargs) -> str:
     """`url('casework:queue')`, `url('mediation:case', case.pk)`: Django's reverse. A URL without
     arguments (the frame's, a page's buttons) is reversed once per process, script prefix and URLconf."""
     if args or kwargs:
         return reverse(name, args=args or None, kwargs=kwargs or None)
-    return _plain_url(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return plain_reverse(name)
 
 
 def environment(*, libraries=(), **options) -> Environment:

@@ -4,15 +4,14 @@ The menu sits in home because it links every app's pages (home is above all of t
 names a URL and a predicate on the user; a user with several roles gets the union, in table order.
 """
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from common.selectors import unread_notice_count
+from common.urls import plain_reverse
 from grids.enums import Role
 
 CENTRE = Role.CENTRE_STAFF
@@ -71,12 +70,6 @@ MENU = (
 )
 
 
-@functools.cache
-def _entry_url(url_name: str, prefix: str) -> str:
-    # The menu's URLs take no arguments: reversed once per process (and script prefix), not per page.
-    return reverse(url_name)
-
-
 def menu_for(user, current_path: str = "") -> list[dict]:
     """The entries `user` may use, each with its URL and whether it is the page being shown."""
     if not (user and user.is_authenticated and user.is_active):
@@ -85,7 +78,7 @@ def menu_for(user, current_path: str = "") -> list[dict]:
     for entry in MENU:
         if not entry.allowed(user):
             continue
-        url = _entry_url(entry.url_name, get_script_prefix())
+        url = plain_reverse(entry.url_name)
         current = current_path == url if url == "/" else current_path.startswith(url)
         items.append({"key": entry.key, "label": entry.label or home_label(user), "url": url, "current": current})
     # The longest matching prefix is the current page (/reports/inspections/ is not 报表).

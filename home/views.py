@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Count, F
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from common import delivery, notices, options
 from common import selectors as notice_selectors
 from common.enums import NoticeKind
 from common.refusals import show_refusal
+from common.urls import plain_reverse
 from grids.enums import Role
 from grids.selectors import returns_owed
 from grids.services import contact_update, grids_for_filing
@@ -43,15 +44,9 @@ RECENT_ROWS = 20
 MISSED_SHOWN = 3
 
 
-@functools.cache
-def _queue_base(prefix: str) -> str:
-    return reverse("casework:queue")
-
-
 def _queue_url(**params) -> str:
-    # The queue's URL takes no arguments: reversed once per process (and script prefix), not per link.
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return _queue_base(get_script_prefix()) + (f"?{query}" if query else "")
+    return plain_reverse("casework:queue") + (f"?{query}" if query else "")
 
 
 # The dashboards' counts are kept in the shared cache for a day at most, under the versions of the
