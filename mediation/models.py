@@ -243,7 +243,7 @@ class Agreement(NeverDeleteModel):
     @property
     def judicial_latest(self):
         """The latest judicial-confirmation entry (its application date, court, answer), or None."""
-        entries = list(self.judicial_entries.all())  # prefetched with the case's page
+        entries = list(self.judicial_entries.all())  # one query (the case's page reads the history from its events)
         return entries[-1] if entries else None
 
 
