@@ -203,7 +203,9 @@ def test_two_web_nodes_two_workers_two_beats_share_one_deployment(world, setting
                 -3000:
             ]
             slow.refresh_from_db()
-            assert slow.attempts == 2 and slow.report["written"]
+            # Taken again at least once after the kill (on a loaded machine a lease may lapse and it be
+            # taken once more); what must hold is that its rows were written once.
+            assert slow.attempts >= 2 and slow.report["written"]
             assert DisputeCase.objects.count() == 2 + SLOW_LEDGER_ROWS
             assert s3.keys(endpoint) == []
 
