@@ -131,7 +131,7 @@ CONTEXT_PROCESSORS = [
     # The site menu by role and the unread notice count (one COUNT, only when shown).
     "home.navigation.menu",
 ]
-# Two engines, one per page (docs/architecture.md, Templates): the hot pages are Jinja2 templates in
+# Two engines, one per page: the hot pages are Jinja2 templates in
 # templates_jinja2/, every other page, the admin, sign-in and the forms' widgets are the Django engine's
 # (templates/). A template name exists in one of the two only.
 TEMPLATES = [

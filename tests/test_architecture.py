@@ -122,7 +122,7 @@ def _template_violations(folder: str, text: str, namespaces: dict[str, str]) -> 
 def test_no_template_links_a_url_of_an_app_above_its_own():
     violations = []
     namespaces = _namespace_apps()
-    # Both engines' templates (docs/architecture.md, Templates): one folder per app in each.
+    # Both engines' templates: one folder per app in each.
     for folders in (ROOT / "templates", ROOT / "templates_jinja2"):
         for path in sorted(folders.rglob("*.html")):
             folder = path.relative_to(folders).parts[0]

@@ -1,4 +1,4 @@
-"""Two template engines, one per page (docs/architecture.md, Templates): every template compiles
+"""Two template engines, one per page: every template compiles
 under the engine whose folder holds it, no name is in both, every template the code names is
 found in one engine (and the one of the template that names it), every Jinja2 page renders as a
 Jinja2 template through its view, and the two frames write the same HTML for every role."""
