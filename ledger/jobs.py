@@ -13,7 +13,8 @@ since the import's own rows are invisible to others until its transaction commit
 An upload is imported once: the run holds the upload's row locked for the whole import and
 records the outcome in the same transaction, so a second delivery of the task waits and then
 finds it done. A run cut short (the worker died) wrote nothing; the sweep sends the upload
-again, at most MAX_ATTEMPTS times in all, then ends it saying so.
+again, at most MAX_ATTEMPTS runs in all, then ends it saying so. Deliveries that arrive together
+make one run between them: only the one that begins it counts an attempt.
 """
 
 import datetime as dt
@@ -132,17 +133,24 @@ def _send(job_id) -> bool:
 def import_run(job_id, *, on_progress: Callable[[int, int], None] | None = None) -> LedgerImport:
     """Import a recorded upload (the worker's task, or the command itself); `on_progress(done, total)`
     is called for every row besides the progress kept for the import's page."""
+    # The runs begun so far, as this delivery finds them before it waits for the upload's row.
+    begun = LedgerImport.objects.filter(pk=job_id).values_list("attempts", flat=True).first()
     with transaction.atomic():
         # Waits while another delivery of the same upload is importing it, then finds it finished.
         job = LedgerImport.objects.select_for_update().get(pk=job_id)
         if job.state in FINISHED:
             return job
-        if _out_of_attempts(job):
-            return job
-        job.attempts += 1
-        job.state, job.started_at = ImportState.RUNNING, timezone.now()
-        job.save(update_fields=["attempts", "state", "started_at"])
-    cache.set(_progress_key(job.pk), {"done": 0, "total": None}, PROGRESS_TTL)
+        if job.attempts == begun:
+            if _out_of_attempts(job):
+                return job
+            job.attempts += 1
+            job.state, job.started_at = ImportState.RUNNING, timezone.now()
+            job.save(update_fields=["attempts", "state", "started_at"])
+        # Otherwise another delivery began a run while this one waited for the row: that run is
+        # alive (it has just committed its start) and this delivery is its duplicate, not a new
+        # attempt; it waits below for that run's lock and finds the upload finished. Counted, two
+        # deliveries arriving together (the broker's redelivery and the sweep, after a worker died)
+        # would spend two attempts on one run.
 
     def progress(done, total):
         if done % PROGRESS_STEP == 0 or done == total:
@@ -156,6 +164,9 @@ def import_run(job_id, *, on_progress: Callable[[int, int], None] | None = None)
             job = LedgerImport.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=job_id)
             if job.state in FINISHED:
                 return job
+            # Set once the row is held: the fewer steps between a run's start and its lock, the
+            # narrower the moment in which another delivery could take the run for a dead one.
+            cache.set(_progress_key(job.pk), {"done": 0, "total": None}, PROGRESS_TTL)
             if job.requested_by.subdistrict_id != job.subdistrict_id:
                 raise NotPermitted(_("上传人已不属于该街道，未导入。"))
             report = import_ledger(

@@ -3,9 +3,11 @@ broker that cannot be reached, a stuck upload) and the import_ledger command, re
 
 import datetime as dt
 import io
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -215,3 +217,65 @@ def test_import_ledger_command_needs_a_centre_user(tmp_path, world):
     with pytest.raises(CommandError, match="只有综治中心"):
         call_command("import_ledger", str(path), "--user", "someone", stdout=io.StringIO())
     assert not DisputeCase.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_deliveries_arriving_together_make_one_run_and_one_attempt(world):
+    """The broker's redelivery and the sweep's resend of an upload arrive together: one imports it,
+    the other waits and finds it done, and only the run counts against the upload's attempts."""
+    import threading
+
+    from ledger import jobs
+    from ledger.models import LedgerImport
+
+    job = jobs.import_request(
+        user=world["centre"], upload=xlsx([agreed_row(world)]), valid_only=False, dry_run=False, queue=False
+    )
+    held, release = threading.Event(), threading.Event()
+    outcomes = []
+
+    def hold_the_row():
+        # Stands for whatever holds the row while both deliveries reach it (a run's own start).
+        try:
+            with transaction.atomic():
+                LedgerImport.objects.select_for_update().get(pk=job.pk)
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def deliver():
+        try:
+            outcomes.append(jobs.import_run(job.pk).state)
+        except Exception as exc:  # shown by the assertion on the outcomes
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    assert held.wait(timeout=30)
+    deliveries = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in deliveries:
+        thread.start()
+    # Both deliveries wait on the row before it is let go.
+    deadline = time.monotonic() + 30
+    while waiting_on_locks() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert waiting_on_locks() == 2
+    release.set()
+    for thread in (holder, *deliveries):
+        thread.join(timeout=60)
+    assert outcomes == ["done", "done"]
+    job.refresh_from_db()
+    assert job.state == "done" and job.attempts == 1 and job.report["written"]
+    assert DisputeCase.objects.count() == 1
+
+
+def waiting_on_locks() -> int:
+    """Sessions of this database waiting for a lock another holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
