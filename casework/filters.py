@@ -396,6 +396,28 @@ class CaseFilter(django_filters.FilterSet):
                 form.fields[name].set_options(field_choices)
         return self._form
 
+    # Filters the form has no control for: links set them (the roster's per-mediator counts, the
+    # dashboards' cumulative figures). The queue says which of them apply, with a way to drop each,
+    # and the form carries them on when it is submitted, or a refined list would quietly lose them.
+    PINNED = ("lead", "third_party", "concluded_any")
+
+    def pinned(self) -> list[dict]:
+        """Each pinned filter that applies: its name, its value as given, its label and its value's label."""
+        form = self.form
+        cleaned = form.cleaned_data if form.is_valid() else {}
+        out = []
+        for name in self.PINNED:
+            value = cleaned.get(name)
+            if value in (None, ""):
+                continue
+            field = form.fields[name]
+            if isinstance(field, OptionField):
+                shown = dict(field.options).get(value, value)
+            else:
+                shown = _("是") if value else _("否")
+            out.append({"name": name, "value": form.data.get(name), "label": str(field.label), "shown": str(shown)})
+        return out
+
     def filter_tab(self, qs, name, value):
         return tab_cases(qs, value)
 

@@ -142,6 +142,10 @@ def queue(request):
         "has_previous": page > 1,
         "links": _page_links(links, tab_choices(), current_tab, page, previous_cursor, next_cursor),
         "current_tab": current_tab,
+        "pinned": [
+            {**pin, "drop": links(**{pin["name"]: None}, after=None, before=None, page=None)}
+            for pin in filterset.pinned()
+        ],
         "sort_links": _sort_links(request.GET.get("o", ""), links),
         "today": timezone.localdate(),
         "can_register": any(request.user.has_role(r) for r in REGISTERING_ROLES),

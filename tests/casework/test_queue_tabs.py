@@ -98,3 +98,39 @@ def test_the_pager_offers_previous_page_after_the_first(client, centre, grid, mo
     third = client.get(QUEUE, {"after": second.context["next_cursor"], "page": 3})
     body = third.content.decode()
     assert "上一页" in body and urlencode({"before": third.context["previous_cursor"]}) in body
+
+
+def test_filters_set_by_links_are_shown_kept_and_can_be_dropped(client, centre, mediator, grid):
+    """The dashboards' cumulative figures and the roster's counts link to the queue with filters the
+    form has no control for: the queue names each, keeps it when the form is submitted, and drops
+    one at a time."""
+    from mediation.enums import MediatorKind
+    from tests.factories import MediatorFactory
+
+    volunteer = MediatorFactory(user__username="volunteer", kind=MediatorKind.VOLUNTEER)
+    third_party = drive(CaseStatus.AGREED, centre=centre, lead=mediator, grid=grid)
+    drive(CaseStatus.AGREED, centre=centre, lead=volunteer, grid=grid)
+    drive(CaseStatus.ASSIGNED, centre=centre, lead=mediator, grid=grid)
+    client.force_login(centre)
+
+    params = {"concluded_any": "true", "third_party": "true"}
+    response = client.get(QUEUE, params)
+    assert [c.pk for c in response.context["rows"]] == [third_party.pk]
+    pins = {pin["name"]: pin for pin in response.context["pinned"]}
+    assert {name: pin["shown"] for name, pin in pins.items()} == {"third_party": "是", "concluded_any": "是"}
+    body = response.content.decode()
+    assert "第三方调解：是" in body and "已办结：是" in body
+    # Submitting the form (a community chosen, say) keeps both.
+    assert '<input type="hidden" name="third_party" value="true">' in body
+    assert '<input type="hidden" name="concluded_any" value="true">' in body
+    # Dropping one keeps the other: every agreed case, the volunteer's too.
+    dropped = client.get(QUEUE + pins["third_party"]["drop"])
+    assert {pin["name"] for pin in dropped.context["pinned"]} == {"concluded_any"}
+    assert len(dropped.context["rows"]) == 2
+
+    # The roster's count of a mediator's open cases: the queue names the mediator.
+    response = client.get(QUEUE, {"lead": str(mediator.pk), "tab": "mediating"})
+    assert [(pin["label"], pin["shown"]) for pin in response.context["pinned"]] == [("主调解员", mediator.name)]
+    assert f"主调解员：{mediator.name}" in response.content.decode()
+    # No pinned filter, no chips.
+    assert client.get(QUEUE).context["pinned"] == []
