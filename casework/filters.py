@@ -349,9 +349,7 @@ class CaseFilter(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(
         empty_label=ALL, widget=PlainSelect, label=_("调解结果"), choices=Outcome.choices
     )
-    concluded_any = django_filters.BooleanFilter(
-        label=_("已办结"), field_name="concluded_at", lookup_expr="isnull", exclude=True, widget=YesNoSelect
-    )
+    concluded_any = django_filters.BooleanFilter(label=_("已办结"), method="filter_concluded_any", widget=YesNoSelect)
     registered = django_filters.DateFromToRangeFilter(
         label=_("登记日期"),
         field_name="registered_at",
@@ -360,7 +358,13 @@ class CaseFilter(django_filters.FilterSet):
     concluded = django_filters.DateFromToRangeFilter(
         label=_("办结日期"),
         field_name="concluded_at",
+        method="filter_concluded",
         widget=PlainDateRange(),
+    )
+    # A community's dashboard counts as its conclusions its failures taken up the ladder, which
+    # escalation reopened; its links set this, and 已办结 and 办结日期 then select the same cases.
+    taken_up = django_filters.BooleanFilter(
+        label=_("含上交街道的社区调解不成"), method="filter_taken_up", widget=YesNoSelect
     )
     o = QueueOrdering(
         label=_("排序"),
@@ -399,7 +403,7 @@ class CaseFilter(django_filters.FilterSet):
     # Filters the form has no control for: links set them (the roster's per-mediator counts, the
     # dashboards' cumulative figures). The queue says which of them apply, with a way to drop each,
     # and the form carries them on when it is submitted, or a refined list would quietly lose them.
-    PINNED = ("lead", "third_party", "concluded_any")
+    PINNED = ("lead", "third_party", "concluded_any", "taken_up")
 
     def pinned(self) -> list[dict]:
         """Each pinned filter that applies: its name, its value as given, its label and its value's label."""
@@ -420,6 +424,27 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_tab(self, qs, name, value):
         return tab_cases(qs, value)
+
+    def _for_community(self) -> bool:
+        return bool(self.form.cleaned_data.get("taken_up"))
+
+    def filter_taken_up(self, qs, name, value):
+        # Selects nothing itself: it changes what 已办结 and 办结日期 select (below).
+        return qs
+
+    def filter_concluded_any(self, qs, name, value):
+        if value is None:
+            return qs
+        if value and self._for_community():
+            return qs.concluded_for_community(None, None)
+        return qs.filter(concluded_at__isnull=not value)
+
+    def filter_concluded(self, qs, name, value):
+        if value and self._for_community():
+            # The range ends at the last instant of its last day; the queryset takes the next midnight.
+            end = value.stop + dt.timedelta(microseconds=1) if value.stop is not None else None
+            return qs.concluded_for_community(value.start, end)
+        return django_filters.DateFromToRangeFilter.filter(self.filters["concluded"], qs, value)
 
     def filter_text(self, qs, name, value):
         return search_cases(qs, value)

@@ -206,6 +206,24 @@ class CaseQuerySet(NeverDeleteQuerySet):
             qs = qs.filter(concluded_at__lt=end)
         return qs
 
+    def concluded_for_community(self, start: dt.datetime | None, end: dt.datetime | None):
+        """What a community counts as its conclusions between two moments: the cases concluded, and
+        those that failed at community level and were taken up the ladder since, not concluded
+        again. Escalation reopens a case and clears its outcome, so such a failure is read from its
+        events; concluded again higher up, the case counts as it ended, once."""
+        failed = CaseEvent.objects.filter(case_id=models.OuterRef("pk"), name=Transition.FAIL)
+        if start is not None:
+            failed = failed.filter(at__gte=start)
+        if end is not None:
+            failed = failed.filter(at__lt=end)
+        taken_up = CaseEvent.objects.filter(
+            case_id=models.OuterRef("pk"), name=Transition.ESCALATE, from_status=CaseStatus.FAILED
+        )
+        return self.filter(
+            Q(pk__in=self.concluded_between(start, end).values("pk"))
+            | Q(outcome="", concluded_at__isnull=True) & Q(models.Exists(failed)) & Q(models.Exists(taken_up))
+        )
+
     def involving_mediator_user(self, user_id: int):
         co = DisputeCase.co_mediators.through.objects.filter(
             disputecase_id=models.OuterRef("pk"), mediator__user_id=user_id

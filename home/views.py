@@ -114,13 +114,14 @@ def _count(user, today: dt.date, *, community: bool) -> dict:
     }
 
 
-def _figures(counted: dict, today: dt.date) -> dict:
+def _figures(counted: dict, today: dt.date, *, community: bool) -> dict:
     """The figures of a dashboard, each with the link to the queue showing the cases behind it. A
     community's (counted with `community`) keep its failures taken up the ladder, which escalation
-    reopened."""
+    reopened, and so do the links to their cases."""
     by_state = counted["by_state"]
     open_rows = [row for status, row in by_state.items() if is_open(status)]
     month_start = today.replace(day=1)
+    own = {"taken_up": "true"} if community else {}
     return {
         "states": [
             {"status": s, "label": s.label, "count": by_state.get(s, (0,))[0], "url": _queue_url(status=s)}
@@ -136,15 +137,15 @@ def _figures(counted: dict, today: dt.date) -> dict:
         # The seed's headline is this figure: mediations led by lawyers, social workers, legal advisers.
         "third_party": counted["third_party"],
         "month_urls": {
-            "concluded": _queue_url(concluded_after=month_start, concluded_before=today),
+            "concluded": _queue_url(concluded_after=month_start, concluded_before=today, **own),
             "agreed": _queue_url(concluded_after=month_start, concluded_before=today, outcome="agreed"),
         },
         "cumulative_urls": {
-            "concluded": _queue_url(concluded_any="true"),
+            "concluded": _queue_url(concluded_any="true", **own),
             "agreed": _queue_url(concluded_any="true", outcome="agreed"),
         },
         "third_party_urls": {
-            "concluded": _queue_url(concluded_any="true", third_party="true"),
+            "concluded": _queue_url(concluded_any="true", third_party="true", **own),
             "agreed": _queue_url(concluded_any="true", third_party="true", outcome="agreed"),
         },
         "urls": {
@@ -170,7 +171,7 @@ def _attention(user, today):
 def _dashboard_context(user, today: dt.date, *, community: bool) -> dict:
     counted, gaps = _counted(user, today, community=community)
     return {
-        "figures": _figures(counted, today),
+        "figures": _figures(counted, today, community=community),
         "rows": as_rows(counted["attention"], today),
         "today": today,
         "month_start": today.replace(day=1),

@@ -118,26 +118,14 @@ def day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def concluded_cases(cases=None, *, since: dt.date | None = None, until: dt.date | None = None):
-    """Cases concluded (agreed or failed, closed since or not) between two dates, both inclusive."""
+def concluded_cases(cases=None, *, since: dt.date | None = None, until: dt.date | None = None, community: bool = False):
+    """Cases concluded (agreed or failed, closed since or not) between two dates, both inclusive;
+    `community`: as a community counts its own, its failures taken up the ladder kept (they are
+    open again: DisputeCase.objects.concluded_for_community)."""
     cases = DisputeCase.objects.all() if cases is None else cases
-    return cases.concluded_between(
-        day_start(since) if since else None, day_start(until + dt.timedelta(days=1)) if until else None
-    )
-
-
-def escalated_community_failure_q(*, since: dt.date | None = None, until: dt.date | None = None) -> Q:
-    """Cases that failed at community level between two dates (inclusive) and were taken up the
-    ladder since, not concluded again. Escalation clears the case's outcome (it is open again), so
-    the failure is read from its events: a community's own figures still count it; concluded again
-    at the subdistrict, the case counts as it ended, once."""
-    failed = CaseEvent.objects.filter(case_id=OuterRef("pk"), name=Transition.FAIL)
-    if since:
-        failed = failed.filter(at__gte=day_start(since))
-    if until:
-        failed = failed.filter(at__lt=day_start(until + dt.timedelta(days=1)))
-    taken_up = CaseEvent.objects.filter(case_id=OuterRef("pk"), name=Transition.ESCALATE, from_status=CaseStatus.FAILED)
-    return Q(outcome="", concluded_at__isnull=True) & Q(Exists(failed)) & Q(Exists(taken_up))
+    start = day_start(since) if since else None
+    end = day_start(until + dt.timedelta(days=1)) if until else None
+    return cases.concluded_for_community(start, end) if community else cases.concluded_between(start, end)
 
 
 def success_rates(
@@ -147,12 +135,7 @@ def success_rates(
 
     `community_failures`: a community's own figures, which keep its failures taken up the ladder
     (counted as failures, in the same query)."""
-    concluded = concluded_cases(cases, since=since, until=until)
-    if community_failures:
-        cases = DisputeCase.objects.all() if cases is None else cases
-        concluded = cases.filter(
-            Q(pk__in=concluded.values("pk")) | escalated_community_failure_q(since=since, until=until)
-        )
+    concluded = concluded_cases(cases, since=since, until=until, community=community_failures)
     return success_pair(concluded.aggregate(**SUCCESS_COUNTS))
 
 

@@ -64,7 +64,14 @@ def test_the_community_home_keeps_its_escalated_failure_and_the_centre_counts_it
     after = client.get(reverse("home")).context["figures"]
     assert (after["cumulative"].concluded, after["cumulative"].agreed) == (1, 0)
     assert after["month"].concluded == 1
+    # The figures' links list the cases they count: the escalated failure among them, said so.
+    for url in (after["cumulative_urls"]["concluded"], after["month_urls"]["concluded"]):
+        listed = client.get(url)
+        assert [row.pk for row in listed.context["rows"]] == [case.pk], url
+        assert "含上交街道的社区调解不成：是" in listed.content.decode()
+    assert client.get(after["cumulative_urls"]["agreed"]).context["rows"] == []
     # For the subdistrict the case is open again at its level: not concluded (yet), not twice.
     client.force_login(centre)
     centre_figures = client.get(reverse("home")).context["figures"]
     assert centre_figures["cumulative"].concluded == 0 and centre_figures["open"] == 1
+    assert client.get(centre_figures["cumulative_urls"]["concluded"]).context["rows"] == []
