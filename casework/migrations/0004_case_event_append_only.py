@@ -6,6 +6,8 @@ own the tables in production), since test databases are emptied with it between 
 
 from django.db import migrations
 
+from common.migration_sql import on_postgresql
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION casework_caseevent_append_only() RETURNS trigger AS $$
 BEGIN
@@ -22,16 +24,6 @@ DROP FUNCTION IF EXISTS casework_caseevent_append_only();
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("casework", "0003_reference_data")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [on_postgresql(FORWARD, BACKWARD)]

@@ -11,22 +11,14 @@ independent and expects a fraction of the rows a community really holds.
 
 from django.db import migrations, models
 
+from common.migration_sql import on_postgresql
+
 FORWARD = """
 CREATE STATISTICS IF NOT EXISTS case_territory_stats (dependencies)
     ON subdistrict_id, community_id, grid_id FROM casework_disputecase;
 ANALYZE casework_disputecase;
 """
 BACKWARD = "DROP STATISTICS IF EXISTS case_territory_stats;"
-
-
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
 
 
 class Migration(migrations.Migration):
@@ -41,5 +33,5 @@ class Migration(migrations.Migration):
                 name="case_com_status_queue_idx",
             ),
         ),
-        migrations.RunPython(forward, backward),
+        on_postgresql(FORWARD, BACKWARD),
     ]

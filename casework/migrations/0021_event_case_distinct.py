@@ -11,6 +11,8 @@ count is stated as a fraction of the rows, which stays true as the table grows.
 
 from django.db import migrations
 
+from common.migration_sql import on_postgresql
+
 FORWARD = """
 ALTER TABLE casework_caseevent ALTER COLUMN case_id SET (n_distinct = -0.15);
 ANALYZE casework_caseevent (case_id);
@@ -21,16 +23,6 @@ ANALYZE casework_caseevent (case_id);
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("casework", "0020_queue_community_count")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [on_postgresql(FORWARD, BACKWARD)]

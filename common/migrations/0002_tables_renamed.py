@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from common.migration_sql import on_postgresql
+
 TRIGGER = """
 DROP TRIGGER IF EXISTS grids_auditentry_append_only ON common_auditentry;
 DROP FUNCTION IF EXISTS grids_auditentry_append_only();
@@ -14,11 +16,6 @@ CREATE TRIGGER common_auditentry_append_only
     BEFORE UPDATE OR DELETE ON common_auditentry
     FOR EACH ROW EXECUTE FUNCTION common_auditentry_append_only();
 """
-
-
-def rename_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER, params=None)
 
 
 class Migration(migrations.Migration):
@@ -38,5 +35,5 @@ class Migration(migrations.Migration):
             name='notice',
             table=None,
         ),
-        migrations.RunPython(rename_trigger, migrations.RunPython.noop),
+        on_postgresql(TRIGGER),
     ]

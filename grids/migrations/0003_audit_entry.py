@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from common.migration_sql import on_postgresql
+
 
 class Migration(migrations.Migration):
 
@@ -46,9 +48,4 @@ CREATE TRIGGER grids_auditentry_append_only
 """
 
 
-def add_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER, params=None)
-
-
-Migration.operations.append(migrations.RunPython(add_trigger, migrations.RunPython.noop))
+Migration.operations.append(on_postgresql(TRIGGER))
